@@ -1,0 +1,317 @@
+//! Form models: the data that says where everything sits on a printed form.
+//!
+//! One TOML file per form under `models/` (see `models/README.md`). The same
+//! model drives printing (`render`) and reading (`pipeline`), so what is
+//! printed is what is read. This module only parses and validates models; it
+//! never touches pixels or PDFs.
+
+pub mod grid;
+pub mod payload;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A rectangle on the page, in millimetres from the top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BoxMm {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl BoxMm {
+    /// The same box shrunk by `d` millimetres on every side.
+    pub fn inset(&self, d: f64) -> BoxMm {
+        BoxMm { x: self.x + d, y: self.y + d, w: (self.w - 2.0 * d).max(0.1), h: (self.h - 2.0 * d).max(0.1) }
+    }
+}
+
+/// The kind of a field: how it is printed and how it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    /// A whole number, printed and read as decimal digits.
+    Digits,
+    /// One line of Latin text.
+    Text,
+    /// A box that is either inked (signed, attested) or empty.
+    Ink,
+    /// A table of whole numbers whose size comes from the QR payload.
+    Grid,
+}
+
+/// Tesseract settings for one field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrSettings {
+    #[serde(default = "default_lang")]
+    pub lang: String,
+    /// Characters Tesseract may answer with; empty means any.
+    #[serde(default)]
+    pub whitelist: String,
+    /// Tesseract page-segmentation mode (7 = one text line).
+    #[serde(default = "default_psm")]
+    pub psm: u8,
+}
+
+fn default_lang() -> String {
+    "eng".into()
+}
+fn default_psm() -> u8 {
+    7
+}
+
+impl Default for OcrSettings {
+    fn default() -> Self {
+        OcrSettings { lang: default_lang(), whitelist: String::new(), psm: default_psm() }
+    }
+}
+
+/// The layout of a grid field (the round sheet's table × candidate figures).
+///
+/// Rows are the printed tables, then one totals row; columns are a table
+/// number column, a polling-station column, then one column per candidate.
+/// How many rows and candidate columns a page has is carried by the QR
+/// payload under the keys named here, so reading needs nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridLayout {
+    /// QR key giving the number of printed table rows.
+    pub rows_key: String,
+    /// QR key giving the number of candidate columns on this page.
+    pub cols_key: String,
+    /// QR key giving the index of the first candidate on this page.
+    #[serde(default)]
+    pub first_col_key: Option<String>,
+    /// Width of the table-number and polling-station columns (mm).
+    pub label_cols: Vec<f64>,
+    /// Names under which the label columns are reported (e.g. `table`, `ps_no`).
+    pub label_names: Vec<String>,
+    /// Name under which the totals row is reported.
+    pub totals_name: String,
+    /// Height of the header row (mm).
+    pub header_h: f64,
+    /// Largest row height and column width (mm).
+    pub max_row_h: f64,
+    pub max_col_w: f64,
+    /// Largest font size (pt).
+    pub max_font_pt: f64,
+    /// Where the candidates' names are listed for people (not read).
+    #[serde(default)]
+    pub legend: Option<BoxMm>,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The name under which `render` takes the value and `extract` reports it.
+    pub name: String,
+    pub kind: FieldKind,
+    /// Printed label for people.
+    #[serde(default)]
+    pub label: String,
+    /// Where the label is printed; left of the box when absent.
+    #[serde(default)]
+    pub label_at: Option<[f64; 2]>,
+    /// The box the value is printed in and read from.
+    #[serde(rename = "box")]
+    pub area: BoxMm,
+    /// Font size of the printed value (pt).
+    #[serde(default = "default_font")]
+    pub font_pt: f64,
+    #[serde(default)]
+    pub ocr: OcrSettings,
+    /// A value read with a lower confidence is flagged, never trusted.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// When set, the value is not printed as text but carried in the QR
+    /// payload under this key.
+    #[serde(default)]
+    pub qr_key: Option<String>,
+    /// Grid layout (kind `grid` only).
+    #[serde(default)]
+    pub grid: Option<GridLayout>,
+}
+
+fn default_font() -> f64 {
+    12.0
+}
+fn default_threshold() -> f64 {
+    0.75
+}
+
+/// Where the QR code is printed, and what its payload carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrSpec {
+    /// Top-left corner of the symbol's modules (mm); a quiet zone of four
+    /// modules around it is kept free by the layout.
+    pub x: f64,
+    pub y: f64,
+    /// Side of the symbol (mm), quiet zone excluded.
+    pub size: f64,
+    /// Fields whose printed values are covered by the payload's digest `d`.
+    #[serde(default)]
+    pub digest: Vec<String>,
+}
+
+/// A line of fixed text printed on every copy of the form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedText {
+    pub x: f64,
+    pub y: f64,
+    #[serde(default = "default_font")]
+    pub font_pt: f64,
+    pub text: String,
+    #[serde(default)]
+    pub center: bool,
+}
+
+/// A form model, as loaded from `models/<id>.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// The model id, also the form name in the QR payload (`form-13a`).
+    pub id: String,
+    /// Page size (mm).
+    pub page: [f64; 2],
+    pub qr: QrSpec,
+    /// Registration marks: filled squares, top-left corners (mm).
+    pub marks: Vec<[f64; 2]>,
+    pub mark_size: f64,
+    #[serde(default)]
+    pub text: Vec<FixedText>,
+    pub fields: Vec<Field>,
+}
+
+impl Model {
+    /// Parses and checks one model file's text.
+    pub fn from_toml(text: &str) -> Result<Model> {
+        let model: Model = toml::from_str(text).map_err(|e| Error::Model { reason: e.to_string() })?;
+        model.validate()?;
+        Ok(model)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |reason: String| Err(Error::Model { reason: format!("{}: {reason}", self.id) });
+        if self.id.is_empty() || self.id.contains(['|', '=']) {
+            return bad("id must be non-empty without '|' or '='".into());
+        }
+        let [w, h] = self.page;
+        if !(50.0..=600.0).contains(&w) || !(50.0..=600.0).contains(&h) {
+            return bad(format!("page size {w}×{h} mm is not a paper size"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for f in &self.fields {
+            if !seen.insert(&f.name) {
+                return bad(format!("field {} appears twice", f.name));
+            }
+            let b = f.area;
+            if b.w <= 0.0 || b.h <= 0.0 || b.x < 0.0 || b.y < 0.0 || b.x + b.w > w || b.y + b.h > h {
+                return bad(format!("field {} has its box outside the page", f.name));
+            }
+            if f.kind == FieldKind::Grid && f.grid.is_none() {
+                return bad(format!("grid field {} has no [fields.grid] layout", f.name));
+            }
+            if !(0.0..=1.0).contains(&f.threshold) {
+                return bad(format!("field {} threshold must be within 0..1", f.name));
+            }
+        }
+        for name in &self.qr.digest {
+            if !self.fields.iter().any(|f| &f.name == name)
+                && !self.fields.iter().any(|f| f.grid.as_ref().is_some_and(|g| g.label_names.contains(name) || &g.totals_name == name))
+            {
+                return bad(format!("digest names unknown field {name}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The field with this name.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// Every model the program knows, by id.
+#[derive(Debug, Clone, Default)]
+pub struct ModelSet {
+    models: BTreeMap<String, Model>,
+}
+
+/// The models shipped with Scrutiny, compiled into the binary.
+const BUILTIN: [&str; 4] = [
+    include_str!("../../models/form-13a.toml"),
+    include_str!("../../models/form-13b.toml"),
+    include_str!("../../models/round-sheet.toml"),
+    include_str!("../../models/certificate.toml"),
+];
+
+impl ModelSet {
+    /// The four shipped models.
+    pub fn builtin() -> ModelSet {
+        let mut set = ModelSet::default();
+        for text in BUILTIN {
+            // The shipped models are checked by a unit test; a broken one is a build defect.
+            #[allow(clippy::expect_used)]
+            set.add(Model::from_toml(text).expect("shipped model parses"));
+        }
+        set
+    }
+
+    /// Adds (or replaces) a model.
+    pub fn add(&mut self, model: Model) {
+        self.models.insert(model.id.clone(), model);
+    }
+
+    /// Adds every `*.toml` model in a folder.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<usize> {
+        let mut n = 0;
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(dir, e))?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                self.add(Model::from_toml(&text)?);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// The model with this id.
+    pub fn get(&self, id: &str) -> Result<&Model> {
+        self.models.get(id).ok_or_else(|| Error::UnknownForm { form: id.to_string() })
+    }
+
+    /// Every model id.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.models.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_models_parse_and_validate() {
+        let set = ModelSet::builtin();
+        let ids: Vec<_> = set.ids().collect();
+        assert_eq!(ids, ["certificate", "form-13a", "form-13b", "round-sheet"]);
+    }
+
+    #[test]
+    fn a_field_outside_the_page_is_refused() {
+        let text = include_str!("../../models/form-13b.toml").replace("x = 95.0", "x = 195.0");
+        let err = Model::from_toml(&text).unwrap_err();
+        assert!(err.to_string().contains("outside the page"), "{err}");
+    }
+}

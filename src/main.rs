@@ -1,0 +1,164 @@
+//! The `scrutiny` command: each subcommand parses its flags and calls into
+//! the library. Nothing else lives here.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scrutiny::forms::ModelSet;
+use scrutiny::{Error, Result, bench, pipeline, render, samples};
+
+#[derive(Parser)]
+#[command(name = "scrutiny", version, about = "Reads scanned election forms and checks them against entered counts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a filled form as a PDF, exactly as Scrutiny prints it.
+    Render {
+        /// Model id: form-13a, form-13b, round-sheet, certificate.
+        form: String,
+        /// JSON file with the values (see README).
+        #[arg(long)]
+        values: PathBuf,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
+        /// Extra folder of model files.
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Read scans (PDF, JPEG, PNG, TIFF): one JSON line per page.
+    Extract {
+        /// Files to read.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON lines (the only output format; accepted for scripts).
+        #[arg(long)]
+        json: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long, env = "SCRUTINY_WORKERS")]
+        workers: Option<usize>,
+        /// Extra folder of model files.
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Write simulated scans with ground truth (truth.json).
+    Samples {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 24)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Only this form (default: the counting-day mix).
+        #[arg(long)]
+        form: Option<String>,
+    },
+    /// Time the pipeline on generated scans with all cores.
+    Bench {
+        #[arg(long, default_value_t = 60)]
+        pages: usize,
+        /// Only this form (default: 13A/13B batch, then round sheets).
+        #[arg(long)]
+        form: Option<String>,
+        #[arg(long, env = "SCRUTINY_WORKERS")]
+        workers: Option<usize>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn models_with(extra: Option<&PathBuf>) -> Result<ModelSet> {
+    let mut set = ModelSet::builtin();
+    if let Some(dir) = extra {
+        set.load_dir(dir)?;
+    }
+    Ok(set)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Render { form, values, out, models } => {
+            let models = models_with(models.as_ref())?;
+            let model = models.get(&form)?;
+            let text = std::fs::read_to_string(&values).map_err(|e| Error::io(&values, e))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| Error::Values { form: form.clone(), reason: format!("{}: {e}", values.display()) })?;
+            let pages = render::layout(model, &v)?;
+            let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
+            let pdf = render::pdf::drawings_to_pdf(&drawings)?;
+            std::fs::write(&out, pdf).map_err(|e| Error::io(&out, e))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { files, json: _, workers, models } => {
+            let models = models_with(models.as_ref())?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            let mut failed = false;
+            pipeline::extract_files(&files, &models, workers.unwrap_or_else(cores), |o| {
+                if let Err(e) = &o.result {
+                    failed = true;
+                    eprintln!("scrutiny: {}{}: {e}", o.file, o.page.map(|p| format!(" page {p}")).unwrap_or_default());
+                }
+                let _ = writeln!(out, "{}", o.to_json());
+            });
+            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Samples { out, count, seed, form } => {
+            let truths = samples::generate(&out, count, seed, form.as_deref())?;
+            eprintln!("wrote {} scans and truth.json to {}", truths.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { pages, form, workers, seed } => {
+            let workers = workers.unwrap_or_else(cores);
+            let forms: Vec<Option<&str>> = match form.as_deref() {
+                Some(f) => vec![Some(f)],
+                None => vec![Some("form-13a"), Some("form-13b"), Some("round-sheet")],
+            };
+            for f in forms {
+                let r = bench::run(pages, f, workers, seed)?;
+                println!("{r}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Tesseract's OpenMP reads its thread limit when the library loads, before
+/// `main`; our parallelism is one page per worker, so the process re-executes
+/// itself once with `OMP_THREAD_LIMIT=1` when it is not already set.
+fn ensure_single_threaded_openmp() {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    if let Ok(exe) = std::env::current_exe() {
+        let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("OMP_THREAD_LIMIT", "1").exec();
+        eprintln!("scrutiny: could not re-execute with OMP_THREAD_LIMIT=1: {err}");
+    }
+}
+
+fn main() -> ExitCode {
+    ensure_single_threaded_openmp();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("scrutiny: {e}");
+            eprintln!("{}", e.to_json());
+            ExitCode::FAILURE
+        }
+    }
+}

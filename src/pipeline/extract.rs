@@ -1,0 +1,304 @@
+//! Reading one page: the stages in order.
+//!
+//! page pixels → `clean` → QR (`qr`) → which form (`forms`) → `locate` →
+//! every box of the model read (`ocr`, `ink`) → cross-checks (QR digest, grid
+//! totals) that may only raise or lower confidence, never change a value.
+//!
+//! A page that is none of our forms is a report with `form: None`, not an
+//! error.
+
+use image::GrayImage;
+use serde_json::{Map, Value, json};
+
+use super::locate::{Affine, Location, locate};
+use super::{clean, ink, ocr, qr};
+use crate::error::Result;
+use crate::forms::grid::GridGeometry;
+use crate::forms::payload::{self, Payload};
+use crate::forms::{BoxMm, Field, FieldKind, GridLayout, Model, ModelSet, OcrSettings};
+
+/// What was read from one page, as `extract --json` prints it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageReport {
+    pub form: Option<String>,
+    pub qr: Option<String>,
+    /// Field name → `{value, confidence}`.
+    pub fields: Map<String, Value>,
+    /// Ink box name → `{value: bool, confidence}`.
+    pub marks: Map<String, Value>,
+}
+
+/// Cap height of printed text as a fraction of its size, and mm per point.
+const CAP: f64 = 0.73;
+const MM_PER_PT: f64 = 25.4 / 72.0;
+/// Pixels of cap height we give Tesseract.
+const TARGET_CAP_PX: f64 = 30.0;
+/// Confidence given to figures a failed cross-check puts in doubt.
+const DOUBT: f64 = 0.3;
+
+/// Reads a page with whichever model its QR code names.
+pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
+    let clean = clean::normalize(page);
+    let mut hits = qr::find(&clean);
+    if !hits.iter().any(|h| Payload::parse(&h.text).is_some()) && clean.width().max(clean.height()) > 2000 {
+        // Large noisy scans: a half-size copy often decodes where the full one does not.
+        let half = image::imageops::resize(&clean, clean.width() / 2, clean.height() / 2, image::imageops::FilterType::Triangle);
+        hits = qr::find(&half)
+            .into_iter()
+            .map(|mut h| {
+                h.corners = h.corners.map(|(x, y)| (x * 2.0, y * 2.0));
+                h
+            })
+            .collect();
+    }
+    let ours = hits.iter().find_map(|h| Payload::parse(&h.text).and_then(|p| models.get(&p.form).ok().map(|m| (h, p, m))));
+    let Some((hit, payload, model)) = ours else {
+        return Ok(PageReport { qr: hits.first().map(|h| h.text.clone()), ..PageReport::default() });
+    };
+    let mut report = PageReport { form: Some(model.id.clone()), qr: Some(hit.text.clone()), ..PageReport::default() };
+    let Some(Location { transform, .. }) = locate(model, hit, &clean) else {
+        return Ok(report);
+    };
+    let mut values = Map::new();
+    let mut confs = Map::new();
+    for f in &model.fields {
+        if let Some(key) = &f.qr_key {
+            values.insert(f.name.clone(), payload.get(key).map_or(Value::Null, |v| v.into()));
+            confs.insert(f.name.clone(), json!(if payload.get(key).is_some() { 1.0 } else { 0.0 }));
+            continue;
+        }
+        match f.kind {
+            FieldKind::Digits | FieldKind::Text => {
+                let ppm = (TARGET_CAP_PX / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
+                let img = crop(&clean, &transform, f.area, ppm);
+                let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&img, &f.ocr, (ppm * 25.4) as u32))?;
+                let (v, c) = value_of(f.kind, &words);
+                values.insert(f.name.clone(), v);
+                confs.insert(f.name.clone(), json!(c));
+            }
+            FieldKind::Ink => {
+                let img = crop(&clean, &transform, f.area.inset(2.0), 4.0);
+                let (inked, c) = ink::judge(&img);
+                report.marks.insert(f.name.clone(), json!({ "value": inked, "confidence": round3(c) }));
+            }
+            FieldKind::Grid => {
+                if let Some(layout) = &f.grid {
+                    read_grid(&clean, &transform, f, layout, &payload, &mut values, &mut confs)?;
+                }
+            }
+        }
+    }
+    cross_check(model, &payload, &values, &mut confs);
+    for (name, v) in values {
+        let c = confs.remove(&name).unwrap_or(json!(0.0));
+        report.fields.insert(name, json!({ "value": v, "confidence": round_conf(c) }));
+    }
+    Ok(report)
+}
+
+fn round3(c: f64) -> f64 {
+    (c * 1000.0).round() / 1000.0
+}
+
+fn round_conf(c: Value) -> Value {
+    match c {
+        Value::Number(n) => json!(round3(n.as_f64().unwrap_or(0.0))),
+        Value::Array(a) => Value::Array(a.into_iter().map(round_conf).collect()),
+        other => other,
+    }
+}
+
+/// A field's value and confidence from the words Tesseract read.
+fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
+    let conf = words.iter().map(|w| w.conf).fold(1.0f64, f64::min);
+    if words.is_empty() {
+        return (Value::Null, 0.0);
+    }
+    let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+    match kind {
+        FieldKind::Digits => match parse_count(&text.replace(' ', "")) {
+            Some(n) => (n.into(), conf),
+            None => (Value::Null, 0.0),
+        },
+        _ => (text.into(), conf),
+    }
+}
+
+fn parse_count(s: &str) -> Option<u64> {
+    (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+}
+
+/// Cuts a model box out of the page through the transform, at `ppm` pixels
+/// per millimetre, so the cut-out is upright whatever the page's rotation.
+pub fn crop(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64) -> GrayImage {
+    let w = (b.w * ppm).round().max(1.0) as u32;
+    let h = (b.h * ppm).round().max(1.0) as u32;
+    let (pw, ph) = (page.width() as i64, page.height() as i64);
+    let src = page.as_raw();
+    let mut out = Vec::with_capacity((w * h) as usize);
+    let step = 1.0 / ppm;
+    let (dxu, dyu) = (t.m[0] * step, t.m[3] * step);
+    for j in 0..h {
+        let v = b.y + (f64::from(j) + 0.5) * step;
+        let (mut x, mut y) = t.apply(b.x + 0.5 * step, v);
+        // Pixel centres sit at +0.5.
+        x -= 0.5;
+        y -= 0.5;
+        for _ in 0..w {
+            let (x0, y0) = (x.floor(), y.floor());
+            let (fx, fy) = (x - x0, y - y0);
+            let (xi, yi) = (x0 as i64, y0 as i64);
+            let px = |xx: i64, yy: i64| -> f64 {
+                if xx < 0 || yy < 0 || xx >= pw || yy >= ph { 255.0 } else { f64::from(src[(yy * pw + xx) as usize]) }
+            };
+            let top = px(xi, yi) * (1.0 - fx) + px(xi + 1, yi) * fx;
+            let bottom = px(xi, yi + 1) * (1.0 - fx) + px(xi + 1, yi + 1) * fx;
+            out.push((top * (1.0 - fy) + bottom * fy).round() as u8);
+            x += dxu;
+            y += dyu;
+        }
+    }
+    GrayImage::from_raw(w, h, out).unwrap_or_default()
+}
+
+type Cell = (Option<u64>, f64);
+
+fn read_grid(
+    page: &GrayImage,
+    t: &Affine,
+    f: &Field,
+    layout: &GridLayout,
+    payload: &Payload,
+    values: &mut Map<String, Value>,
+    confs: &mut Map<String, Value>,
+) -> Result<()> {
+    let (Some(rows), Some(cols)) = (payload.get_usize(&layout.rows_key), payload.get_usize(&layout.cols_key)) else {
+        return Ok(());
+    };
+    if rows == 0 || cols == 0 || rows > 200 || cols > 400 {
+        return Ok(());
+    }
+    let geo = GridGeometry::new(f.area, layout, rows, cols);
+    let ppm = (TARGET_CAP_PX / (0.4 * geo.row_h)).clamp(8.0, 24.0);
+    let nl = layout.label_cols.len();
+    let mut labels: Vec<Vec<Cell>> = Vec::with_capacity(rows);
+    let mut votes: Vec<Vec<Cell>> = Vec::with_capacity(rows);
+    for r in 0..=rows {
+        let is_totals = r == rows;
+        // Every column's left edge, in millimetres from the row's start.
+        let start = if is_totals { geo.cands_x() } else { geo.area.x };
+        let mut edges: Vec<f64> = Vec::new();
+        if !is_totals {
+            for k in 0..nl {
+                edges.push(geo.label_cell(r, k).x - start);
+            }
+        }
+        for c in 0..cols {
+            edges.push(geo.cell(r, c).x - start);
+        }
+        let span = BoxMm { x: start, y: geo.row_y(r), w: geo.right() - start, h: geo.row_h };
+        let img = crop(page, t, span, ppm);
+        let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&img, &f.ocr, (ppm * 25.4) as u32))?;
+        let mut cells: Vec<Vec<&ocr::Word>> = vec![Vec::new(); edges.len()];
+        for w in &words {
+            let centre = (f64::from(w.left) + f64::from(w.width) / 2.0) / ppm;
+            let idx = edges.iter().rposition(|&e| e <= centre).unwrap_or(0);
+            cells[idx].push(w);
+        }
+        let mut row: Vec<Cell> = Vec::with_capacity(edges.len());
+        for (i, found) in cells.iter().enumerate() {
+            let cell = if found.len() == 1 {
+                let (v, c) = value_of(FieldKind::Digits, &[found[0].clone()]);
+                (v.as_u64(), c)
+            } else {
+                (None, 0.0)
+            };
+            if cell.0.is_some() {
+                row.push(cell);
+                continue;
+            }
+            // Words merged or split across cells: read this cell alone.
+            let b = BoxMm { x: start + edges[i], y: span.y, w: edges.get(i + 1).map_or(span.w, |e| *e) - edges[i], h: span.h };
+            let one = crop(page, t, b.inset(0.2), ppm);
+            let settings = OcrSettings { psm: 7, ..f.ocr.clone() };
+            let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&one, &settings, (ppm * 25.4) as u32))?;
+            let (v, c) = value_of(FieldKind::Digits, &words);
+            row.push((v.as_u64(), c));
+        }
+        if is_totals {
+            votes.push(row);
+        } else {
+            let cand = row.split_off(nl);
+            labels.push(row);
+            votes.push(cand);
+        }
+    }
+    let totals = votes.pop().unwrap_or_default();
+    let grid_json = |cells: &[Vec<Cell>]| -> (Value, Value) {
+        let v = cells.iter().map(|row| row.iter().map(|c| c.0.map_or(Value::Null, Value::from)).collect::<Vec<_>>()).collect::<Vec<_>>();
+        let c = cells.iter().map(|row| row.iter().map(|c| json!(c.1)).collect::<Vec<_>>()).collect::<Vec<_>>();
+        (json!(v), json!(c))
+    };
+    let (v, c) = grid_json(&votes);
+    values.insert(f.name.clone(), v);
+    confs.insert(f.name.clone(), c);
+    let (v, c) = grid_json(std::slice::from_ref(&totals));
+    values.insert(layout.totals_name.clone(), v[0].clone());
+    confs.insert(layout.totals_name.clone(), c[0].clone());
+    for (k, name) in layout.label_names.iter().enumerate() {
+        let col: Vec<Cell> = labels.iter().map(|row| row[k]).collect();
+        let (v, c) = grid_json(std::slice::from_ref(&col));
+        values.insert(name.clone(), v[0].clone());
+        confs.insert(name.clone(), c[0].clone());
+    }
+    Ok(())
+}
+
+/// Confirms or puts in doubt what was read, never changing a value:
+/// a matching QR digest proves every digested field (confidence 1); failing
+/// that, a grid column whose figures do not add up to its printed total has
+/// every figure of it put in doubt.
+fn cross_check(model: &Model, payload: &Payload, values: &Map<String, Value>, confs: &mut Map<String, Value>) {
+    if let Some(d) = payload.get("d") {
+        let named: Vec<(&str, &Value)> = model.qr.digest.iter().filter_map(|n| values.get(n).map(|v| (n.as_str(), v))).collect();
+        if named.len() == model.qr.digest.len() && payload::digest(named) == d {
+            for name in &model.qr.digest {
+                if let Some(c) = confs.get_mut(name) {
+                    *c = set_all(c, 1.0);
+                }
+            }
+            return;
+        }
+    }
+    for f in &model.fields {
+        let Some(layout) = &f.grid else { continue };
+        let (Some(Value::Array(rows)), Some(Value::Array(totals))) = (values.get(&f.name), values.get(&layout.totals_name)) else {
+            continue;
+        };
+        for (c, total) in totals.iter().enumerate() {
+            let sum: Option<u64> = rows.iter().map(|r| r.get(c).and_then(Value::as_u64)).sum();
+            if sum.is_some() && sum == total.as_u64() {
+                continue;
+            }
+            if let Some(Value::Array(crows)) = confs.get_mut(&f.name) {
+                for row in crows.iter_mut() {
+                    if let Some(cell) = row.get_mut(c) {
+                        *cell = json!(cell.as_f64().unwrap_or(0.0).min(DOUBT));
+                    }
+                }
+            }
+            if let Some(Value::Array(ct)) = confs.get_mut(&layout.totals_name)
+                && let Some(cell) = ct.get_mut(c)
+            {
+                *cell = json!(cell.as_f64().unwrap_or(0.0).min(DOUBT));
+            }
+        }
+    }
+}
+
+fn set_all(v: &Value, to: f64) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.iter().map(|x| set_all(x, to)).collect()),
+        _ => json!(to),
+    }
+}

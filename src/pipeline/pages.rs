@@ -1,0 +1,354 @@
+//! From uploaded bytes to page images.
+//!
+//! `sniff` says what a file is from its first bytes (never its name);
+//! `split` lists its pages cheaply (compressed bytes, not pixels), and
+//! `decode` turns one page into grey pixels on a worker thread. Every size is
+//! checked before anything is decompressed, so a bomb is refused, not
+//! inflated. Nothing here knows about forms.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use image::GrayImage;
+use lopdf::{Document, Object, ObjectId};
+
+use crate::error::{Error, Result};
+use crate::render::{drawing::Drawing, raster};
+
+/// Largest page image we decode, in pixels (A3 at 500 dpi is 48 MP).
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// Largest side of a page image, in pixels.
+pub const MAX_SIDE: u32 = 20_000;
+/// Most pages in one file.
+pub const MAX_PAGES: usize = 10_000;
+/// Resolution at which born-digital pages (no page image) are drawn.
+pub const BORN_DIGITAL_DPI: f64 = 200.0;
+
+/// What a file is, from its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Pdf,
+    Jpeg,
+    Png,
+    Tiff,
+}
+
+impl FileType {
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileType::Pdf => "application/pdf",
+            FileType::Jpeg => "image/jpeg",
+            FileType::Png => "image/png",
+            FileType::Tiff => "image/tiff",
+        }
+    }
+}
+
+/// Says what a file is from its first bytes.
+pub fn sniff(bytes: &[u8]) -> Result<FileType> {
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.starts_with(b"\xff\xd8\xff") {
+        Ok(FileType::Jpeg)
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok(FileType::Png)
+    } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+        Ok(FileType::Tiff)
+    } else if head.windows(5).any(|w| w == b"%PDF-") {
+        Ok(FileType::Pdf)
+    } else {
+        let magic = head.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+        Err(Error::UnsupportedType { magic: if magic.is_empty() { "empty".into() } else { magic } })
+    }
+}
+
+/// How one PDF page image is compressed.
+#[derive(Debug, Clone)]
+pub enum PdfFilter {
+    Dct,
+    Flate,
+    None,
+    /// CCITT fax; `k < 0` is Group 4.
+    Ccitt { k: i64, black_is_1: bool },
+}
+
+/// One page, not yet decoded.
+#[derive(Debug, Clone)]
+pub enum PageSource {
+    /// A whole image file (JPEG or PNG).
+    Image(Arc<Vec<u8>>),
+    /// Page `index` of a TIFF file.
+    Tiff { bytes: Arc<Vec<u8>>, index: usize },
+    /// A PDF page image (the largest image on the page).
+    PdfImage { data: Vec<u8>, filter: PdfFilter, width: u32, height: u32, bpc: u8, comps: u8, invert: bool },
+    /// A PDF page without a page image, such as our own render.
+    Drawing(Drawing),
+}
+
+/// Lists a file's pages without decoding pixels. A file that cannot be split
+/// at all (not a PDF, truncated, too many pages) is an error for the whole
+/// file; a page that is bad on its own becomes an error for that page only.
+pub fn split(bytes: Arc<Vec<u8>>) -> Result<Vec<Result<PageSource>>> {
+    match sniff(&bytes)? {
+        FileType::Jpeg | FileType::Png => Ok(vec![Ok(PageSource::Image(bytes))]),
+        FileType::Tiff => {
+            let mut dec = tiff::decoder::Decoder::new(Cursor::new(bytes.as_slice()))
+                .map_err(|e| Error::MalformedImage { reason: format!("TIFF: {e}") })?;
+            let mut n = 1;
+            while dec.more_images() {
+                dec.next_image().map_err(|e| Error::MalformedImage { reason: format!("TIFF page {}: {e}", n + 1) })?;
+                n += 1;
+                if n > MAX_PAGES {
+                    return Err(Error::TooLarge { reason: format!("more than {MAX_PAGES} pages") });
+                }
+            }
+            Ok((0..n).map(|index| Ok(PageSource::Tiff { bytes: bytes.clone(), index })).collect())
+        }
+        FileType::Pdf => split_pdf(&bytes),
+    }
+}
+
+fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
+    let doc = Document::load_mem(bytes).map_err(|e| Error::MalformedPdf { reason: e.to_string() })?;
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(Error::MalformedPdf { reason: "the document has no pages".into() });
+    }
+    if pages.len() > MAX_PAGES {
+        return Err(Error::TooLarge { reason: format!("{} pages; at most {MAX_PAGES} are read from one file", pages.len()) });
+    }
+    Ok(pages.values().map(|&id| pdf_page(&doc, id)).collect())
+}
+
+fn name_of(obj: &Object) -> Option<&[u8]> {
+    obj.as_name().ok()
+}
+
+fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
+    let bad = |reason: String| Error::MalformedPdf { reason };
+    let images = doc.get_page_images(page).map_err(|e| bad(format!("page images: {e}")))?;
+    let largest = images.iter().max_by_key(|i| i.width.saturating_mul(i.height));
+    match largest {
+        Some(img) if img.width.saturating_mul(img.height) >= 250_000 => {
+            let (w, h) = (img.width, img.height);
+            if w <= 0 || h <= 0 || w > i64::from(MAX_SIDE) || h > i64::from(MAX_SIDE) || (w * h) as u64 > MAX_PIXELS {
+                return Err(Error::TooLarge { reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)") });
+            }
+            let dict = img.origin_dict;
+            let filters = img.filters.clone().unwrap_or_default();
+            let filter = match filters.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                [] => PdfFilter::None,
+                ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
+                ["FlateDecode"] | ["Fl"] => PdfFilter::Flate,
+                ["CCITTFaxDecode"] | ["CCF"] => {
+                    let parms = dict.get(b"DecodeParms").ok().and_then(|p| match p {
+                        Object::Dictionary(d) => Some(d.clone()),
+                        Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
+                        Object::Reference(r) => doc.get_dictionary(*r).ok().cloned(),
+                        _ => None,
+                    });
+                    let k = parms.as_ref().and_then(|p| p.get(b"K").ok()).and_then(|k| k.as_i64().ok()).unwrap_or(0);
+                    let black_is_1 = parms.as_ref().and_then(|p| p.get(b"BlackIs1").ok()).and_then(|b| b.as_bool().ok()).unwrap_or(false);
+                    PdfFilter::Ccitt { k, black_is_1 }
+                }
+                other => return Err(bad(format!("page images compressed with {} are not supported", other.join("+")))),
+            };
+            let cs = dict.get(b"ColorSpace").ok().map(|o| match o {
+                Object::Reference(r) => doc.get_object(*r).ok().cloned().unwrap_or(Object::Null),
+                other => other.clone(),
+            });
+            let comps = match &cs {
+                Some(Object::Name(n)) if n == b"DeviceRGB" || n == b"CalRGB" => 3,
+                Some(Object::Name(n)) if n == b"DeviceCMYK" => 4,
+                Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"ICCBased") => a
+                    .get(1)
+                    .and_then(|r| r.as_reference().ok())
+                    .and_then(|r| doc.get_object(r).ok())
+                    .and_then(|o| o.as_stream().ok())
+                    .and_then(|s| s.dict.get(b"N").ok())
+                    .and_then(|n| n.as_i64().ok())
+                    .unwrap_or(1) as u8,
+                Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"Indexed") => {
+                    return Err(bad("indexed-colour page images are not supported".into()));
+                }
+                _ => 1,
+            };
+            let bpc = img.bits_per_component.unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) { 1 } else { 8 });
+            if !matches!(bpc, 1 | 8) {
+                return Err(bad(format!("{bpc}-bit page images are not supported")));
+            }
+            let invert = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok()) == Some(1.0));
+            Ok(PageSource::PdfImage { data: img.content.to_vec(), filter, width: w as u32, height: h as u32, bpc: bpc as u8, comps, invert })
+        }
+        _ => super::pdf_drawing::page_drawing(doc, page).map(PageSource::Drawing),
+    }
+}
+
+/// Decodes one page into grey pixels, refusing oversized images before
+/// their pixels are allocated.
+pub fn decode(src: &PageSource) -> Result<GrayImage> {
+    match src {
+        PageSource::Image(bytes) => decode_image(bytes),
+        PageSource::Tiff { bytes, index } => decode_tiff(bytes, *index),
+        PageSource::PdfImage { data, filter, width, height, bpc, comps, invert } => {
+            let mut img = decode_pdf_image(data, filter, *width, *height, *bpc, *comps)?;
+            if *invert {
+                image::imageops::invert(&mut img);
+            }
+            Ok(img)
+        }
+        PageSource::Drawing(d) => Ok(raster::rasterize(d, BORN_DIGITAL_DPI)),
+    }
+}
+
+fn check_dims(w: u32, h: u32) -> Result<()> {
+    if w == 0 || h == 0 {
+        return Err(Error::MalformedImage { reason: "image has no pixels".into() });
+    }
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(Error::TooLarge { reason: format!("image of {w} × {h} pixels (at most {MAX_PIXELS} pixels, {MAX_SIDE} a side)") });
+    }
+    Ok(())
+}
+
+fn decode_image(bytes: &[u8]) -> Result<GrayImage> {
+    let bad = |e: image::ImageError| Error::MalformedImage { reason: e.to_string() };
+    let reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| Error::io("<upload>", e))?;
+    let (w, h) = reader.into_dimensions().map_err(bad)?;
+    check_dims(w, h)?;
+    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| Error::io("<upload>", e))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    Ok(reader.decode().map_err(bad)?.to_luma8())
+}
+
+fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
+    use tiff::decoder::{Decoder, DecodingResult, Limits};
+    let bad = |e: tiff::TiffError| Error::MalformedImage { reason: format!("TIFF page {}: {e}", index + 1) };
+    let mut limits = Limits::default();
+    limits.decoding_buffer_size = (MAX_PIXELS * 4) as usize;
+    limits.intermediate_buffer_size = (MAX_PIXELS * 4) as usize;
+    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(bad)?.with_limits(limits);
+    dec.seek_to_image(index).map_err(bad)?;
+    let (w, h) = dec.dimensions().map_err(bad)?;
+    check_dims(w, h)?;
+    let color = dec.colortype().map_err(bad)?;
+    let data = dec.read_image().map_err(bad)?;
+    let DecodingResult::U8(px) = data else {
+        return Err(Error::MalformedImage { reason: "TIFF with more than 8 bits a sample is not supported".into() });
+    };
+    use tiff::ColorType;
+    let (w_us, h_us) = (w as usize, h as usize);
+    let gray: Vec<u8> = match color {
+        ColorType::Gray(8) => px,
+        ColorType::Gray(1) => unpack_bits(&px, w_us, h_us, false),
+        ColorType::RGB(8) => px.chunks_exact(3).map(luma).collect(),
+        ColorType::RGBA(8) => px.chunks_exact(4).map(luma).collect(),
+        other => return Err(Error::MalformedImage { reason: format!("TIFF colour type {other:?} is not supported") }),
+    };
+    GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage { reason: "TIFF data is shorter than its size".into() })
+}
+
+fn luma(px: &[u8]) -> u8 {
+    ((u32::from(px[0]) * 299 + u32::from(px[1]) * 587 + u32::from(px[2]) * 114) / 1000) as u8
+}
+
+/// Expands 1-bit rows (each padded to a byte) to grey; a 1 bit is white
+/// unless `one_is_black`.
+fn unpack_bits(px: &[u8], w: usize, h: usize, one_is_black: bool) -> Vec<u8> {
+    let stride = w.div_ceil(8);
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let row = px.get(y * stride..(y + 1) * stride).unwrap_or(&[]);
+        for x in 0..w {
+            let bit = row.get(x / 8).is_some_and(|b| b & (0x80 >> (x % 8)) != 0);
+            out.push(if bit != one_is_black { 255 } else { 0 });
+        }
+    }
+    out
+}
+
+fn decode_pdf_image(data: &[u8], filter: &PdfFilter, w: u32, h: u32, bpc: u8, comps: u8) -> Result<GrayImage> {
+    let (wu, hu) = (w as usize, h as usize);
+    let raw_len = if bpc == 1 { wu.div_ceil(8) * hu } else { wu * hu * comps as usize };
+    let raw = match filter {
+        PdfFilter::Dct => {
+            let img = decode_image(data)?;
+            if img.dimensions() != (w, h) {
+                return Err(Error::MalformedImage { reason: "JPEG size differs from the PDF's image size".into() });
+            }
+            return Ok(img);
+        }
+        PdfFilter::Ccitt { k, black_is_1 } => {
+            let w16 = u16::try_from(w).map_err(|_| Error::TooLarge { reason: "fax image wider than 65535".into() })?;
+            let h16 = u16::try_from(h).map_err(|_| Error::TooLarge { reason: "fax image taller than 65535".into() })?;
+            let mut out = Vec::with_capacity(wu * hu);
+            let mut push_line = |transitions: &[u16]| {
+                if out.len() < wu * hu {
+                    // fax yields white/black runs; a black pel is ink (0) unless BlackIs1 flips the data meaning.
+                    out.extend(fax::decoder::pels(transitions, w16).map(|c| match (c, *black_is_1) {
+                        (fax::Color::Black, false) | (fax::Color::White, true) => 0u8,
+                        _ => 255u8,
+                    }));
+                }
+            };
+            let ok = if *k < 0 {
+                fax::decoder::decode_g4(data.iter().copied(), w16, Some(h16), &mut push_line)
+            } else {
+                fax::decoder::decode_g3(data.iter().copied(), &mut push_line)
+            };
+            if ok.is_none() && out.is_empty() {
+                return Err(Error::MalformedImage { reason: "CCITT fax data does not decode".into() });
+            }
+            out.resize(wu * hu, 255);
+            return GrayImage::from_raw(w, h, out).ok_or_else(|| Error::MalformedImage { reason: "fax size".into() });
+        }
+        PdfFilter::Flate => {
+            use std::io::Read;
+            let mut out = Vec::with_capacity(raw_len);
+            // Never inflate more than the declared image needs: a bomb stops here.
+            flate2::read::ZlibDecoder::new(data)
+                .take(raw_len as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| Error::MalformedImage { reason: format!("Flate data: {e}") })?;
+            out
+        }
+        PdfFilter::None => data.to_vec(),
+    };
+    if raw.len() < raw_len {
+        return Err(Error::MalformedImage { reason: format!("page image holds {} bytes, {raw_len} expected", raw.len()) });
+    }
+    let gray = match (bpc, comps) {
+        (1, _) => unpack_bits(&raw, wu, hu, false),
+        (8, 1) => raw[..raw_len].to_vec(),
+        (8, 3) => raw[..raw_len].chunks_exact(3).map(luma).collect(),
+        (8, 4) => raw[..raw_len].chunks_exact(4).map(|p| 255u8.saturating_sub(p[3]).saturating_sub(luma(&p[..3]) / 4)).collect(),
+        _ => return Err(Error::MalformedImage { reason: format!("{comps}-component page images are not supported") }),
+    };
+    GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage { reason: "image size".into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_sniffed_from_bytes_not_names() {
+        assert_eq!(sniff(b"%PDF-1.5\n...").unwrap(), FileType::Pdf);
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nxxxx").unwrap(), FileType::Png);
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0").unwrap(), FileType::Jpeg);
+        assert_eq!(sniff(b"II*\0abcd").unwrap(), FileType::Tiff);
+        let err = sniff(b"GIF89a....").unwrap_err();
+        assert_eq!(err.code(), "unsupported-type");
+        assert_eq!(sniff(b"").unwrap_err().code(), "unsupported-type");
+    }
+
+    #[test]
+    fn a_truncated_pdf_is_a_clear_error() {
+        let err = split(Arc::new(b"%PDF-1.5\n1 0 obj << /Type /Catalog".to_vec())).unwrap_err();
+        assert_eq!(err.code(), "malformed-pdf", "{err}");
+    }
+}

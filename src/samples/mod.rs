@@ -1,0 +1,323 @@
+//! Realistic simulated scans with ground truth, for tests and benchmarks.
+//!
+//! A form is filled with random plausible values, printed to pixels, then put
+//! through what a scanner and a tired operator do to paper: resolution
+//! (150–300 dpi), skew up to ±3°, pages fed sideways or upside down, offset
+//! and slight scaling, blur, noise, dark or faint exposure, thresholding to
+//! bilevel, JPEG compression. The result is written as PDF (JPEG, Flate or
+//! CCITT G4 page images), PNG, JPEG or TIFF, with the values in `truth.json`.
+//! Deterministic for a given seed.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{GrayImage, ImageEncoder, Luma};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+use crate::forms::ModelSet;
+use crate::render::pdf::{ScanEncoding, ScanPage, scans_to_pdf};
+use crate::render::{PrintedPage, layout, raster};
+
+/// What the simulated scanner did to one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Degradation {
+    pub dpi: f64,
+    /// Quarter turns the page was fed with (0–3).
+    pub quarter_turns: u8,
+    pub skew_deg: f64,
+    pub offset_mm: (f64, f64),
+    pub scale: f64,
+    pub blur: bool,
+    pub noise: f64,
+    /// `normal`, `dark` or `faint`.
+    pub exposure: String,
+    pub bilevel: bool,
+    /// JPEG quality when stored as JPEG.
+    pub jpeg_quality: u8,
+    /// `pdf-jpeg`, `pdf-flate`, `pdf-g4`, `png`, `jpeg`, `tiff`.
+    pub container: String,
+}
+
+impl Degradation {
+    /// A clean, upright 200-dpi scan.
+    pub fn clean() -> Degradation {
+        Degradation {
+            dpi: 200.0,
+            quarter_turns: 0,
+            skew_deg: 0.0,
+            offset_mm: (0.0, 0.0),
+            scale: 1.0,
+            blur: false,
+            noise: 0.0,
+            exposure: "normal".into(),
+            bilevel: false,
+            jpeg_quality: 90,
+            container: "pdf-jpeg".into(),
+        }
+    }
+
+    /// A random mix of everything a scanner does.
+    pub fn random(rng: &mut fastrand::Rng) -> Degradation {
+        let bilevel = rng.f64() < 0.2;
+        let container = if bilevel {
+            ["pdf-g4", "pdf-g4", "tiff", "png"][rng.usize(0..4)]
+        } else {
+            ["pdf-jpeg", "pdf-jpeg", "pdf-jpeg", "pdf-flate", "jpeg", "png", "tiff"][rng.usize(0..7)]
+        };
+        Degradation {
+            dpi: [150.0, 200.0, 200.0, 300.0][rng.usize(0..4)],
+            quarter_turns: if rng.f64() < 0.25 { rng.u8(1..4) } else { 0 },
+            skew_deg: (rng.f64() * 2.0 - 1.0) * 3.0,
+            offset_mm: ((rng.f64() * 2.0 - 1.0) * 5.0, (rng.f64() * 2.0 - 1.0) * 5.0),
+            scale: 0.97 + rng.f64() * 0.06,
+            blur: rng.f64() < 0.3,
+            noise: if rng.f64() < 0.5 { rng.f64() * 12.0 } else { 0.0 },
+            exposure: ["normal", "normal", "dark", "faint"][rng.usize(0..4)].into(),
+            bilevel,
+            jpeg_quality: 35 + rng.u8(0..56),
+            container: container.into(),
+        }
+    }
+}
+
+/// Simulates printing and scanning a page.
+pub fn scan(page: &PrintedPage, d: &Degradation, rng: &mut fastrand::Rng) -> GrayImage {
+    let upright = raster::rasterize(&page.drawing, d.dpi);
+    let (w, h) = (upright.width() as f64, upright.height() as f64);
+    let turned = d.quarter_turns % 2 == 1;
+    let (ow, oh) = if turned { (h, w) } else { (w, h) };
+    let angle = (f64::from(d.quarter_turns) * 90.0 + d.skew_deg).to_radians();
+    let (sin, cos) = angle.sin_cos();
+    let ppm = d.dpi / 25.4;
+    let (ox, oy) = (d.offset_mm.0 * ppm, d.offset_mm.1 * ppm);
+    let (exp_ink, exp_paper) = match d.exposure.as_str() {
+        "dark" => (15.0, 165.0 + rng.f64() * 30.0),
+        "faint" => (100.0 + rng.f64() * 40.0, 250.0),
+        _ => (20.0, 240.0 + rng.f64() * 12.0),
+    };
+    let src = upright.as_raw();
+    let sample = |x: f64, y: f64| -> f64 {
+        let (x0, y0) = (x.floor(), y.floor());
+        let (fx, fy) = (x - x0, y - y0);
+        let at = |xx: f64, yy: f64| {
+            if xx < 0.0 || yy < 0.0 || xx >= w || yy >= h { 255.0 } else { f64::from(src[(yy as usize) * (w as usize) + xx as usize]) }
+        };
+        let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1.0, y0) * fx;
+        let bottom = at(x0, y0 + 1.0) * (1.0 - fx) + at(x0 + 1.0, y0 + 1.0) * fx;
+        top * (1.0 - fy) + bottom * fy
+    };
+    let mut out = GrayImage::new(ow as u32, oh as u32);
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        // Output pixel → page point (inverse rotation about the centres, scale, offset).
+        let (dx, dy) = (f64::from(x) + 0.5 - ow / 2.0 - ox, f64::from(y) + 0.5 - oh / 2.0 - oy);
+        let (sx, sy) = ((cos * dx + sin * dy) / d.scale + w / 2.0 - 0.5, (-sin * dx + cos * dy) / d.scale + h / 2.0 - 0.5);
+        let v = sample(sx, sy) / 255.0;
+        p.0[0] = (exp_ink + (exp_paper - exp_ink) * v).round() as u8;
+    }
+    if d.blur {
+        out = image::imageops::blur(&out, 0.5 + rng.f32() * 0.4);
+    }
+    if d.noise > 0.0 {
+        for p in out.iter_mut() {
+            let n = gaussian(rng) * d.noise;
+            *p = (f64::from(*p) + n).clamp(0.0, 255.0) as u8;
+        }
+    }
+    if d.bilevel {
+        let t = (exp_ink + exp_paper) / 2.0;
+        for p in out.iter_mut() {
+            *p = if f64::from(*p) < t { 0 } else { 255 };
+        }
+    }
+    out
+}
+
+fn gaussian(rng: &mut fastrand::Rng) -> f64 {
+    let (u1, u2) = (rng.f64().max(1e-12), rng.f64());
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Encodes a grey page as JPEG bytes.
+pub fn jpeg(img: &GrayImage, quality: u8) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        .map_err(|e| Error::MalformedImage { reason: e.to_string() })?;
+    Ok(out)
+}
+
+/// Encodes a bilevel page (0 = ink) as CCITT Group 4.
+pub fn g4(img: &GrayImage) -> Vec<u8> {
+    let width = img.width() as u16;
+    let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
+    for row in img.as_raw().chunks_exact(img.width() as usize) {
+        let pels = row.iter().map(|&p| if p < 128 { fax::Color::Black } else { fax::Color::White });
+        let _ = enc.encode_line(pels, width);
+    }
+    enc.finish().map(fax::VecWriter::finish).unwrap_or_default()
+}
+
+/// Writes a scanned page in the degradation's container; returns the file name.
+pub fn write_scan(dir: &Path, stem: &str, img: &GrayImage, d: &Degradation) -> Result<String> {
+    let ppm = d.dpi / 25.4;
+    let page = |encoding| ScanPage {
+        width_mm: f64::from(img.width()) / ppm,
+        height_mm: f64::from(img.height()) / ppm,
+        px_w: img.width(),
+        px_h: img.height(),
+        encoding,
+    };
+    let (name, bytes) = match d.container.as_str() {
+        "pdf-jpeg" => (format!("{stem}.pdf"), scans_to_pdf(&[page(ScanEncoding::Jpeg(jpeg(img, d.jpeg_quality)?))])?),
+        "pdf-flate" => (format!("{stem}.pdf"), scans_to_pdf(&[page(ScanEncoding::Gray(img.as_raw().clone()))])?),
+        "pdf-g4" => (format!("{stem}.pdf"), scans_to_pdf(&[page(ScanEncoding::G4(g4(img)))])?),
+        "jpeg" => (format!("{stem}.jpg"), jpeg(img, d.jpeg_quality)?),
+        "png" | "tiff" => {
+            let mut buf = Cursor::new(Vec::new());
+            let format = if d.container == "png" { image::ImageFormat::Png } else { image::ImageFormat::Tiff };
+            img.write_to(&mut buf, format).map_err(|e| Error::MalformedImage { reason: e.to_string() })?;
+            let ext = if d.container == "png" { "png" } else { "tif" };
+            (format!("{stem}.{ext}"), buf.into_inner())
+        }
+        other => return Err(Error::Values { form: "samples".into(), reason: format!("unknown container {other}") }),
+    };
+    std::fs::write(dir.join(&name), bytes).map_err(|e| Error::io(dir.join(&name), e))?;
+    Ok(name)
+}
+
+const FIRST: &[&str] = &[
+    "Ramesh", "Sunita", "Abdul", "Priya", "Harpreet", "Lakshmi", "Joseph", "Anita", "Mohammed", "Kavita", "Suresh",
+    "Geeta", "Rajendra", "Fatima", "Vikram", "Meena", "Arjun", "Savitri", "Imran", "Deepa", "Gurdeep", "Thomas",
+];
+const LAST: &[&str] = &[
+    "Sharma", "Yadav", "Patel", "Singh", "Khan", "Verma", "Tiwari", "Mishra", "D'Souza", "Reddy", "Naidu", "Pillai",
+    "Chaudhary", "Bhim-Rao", "Gupta", "Pandey", "O'Brien", "Kushwaha", "Shukla", "Nair", "Dwivedi", "Patil",
+];
+const ACS: &[&str] = &[
+    "Rewa", "Sirmour", "Semariya", "Teonthar", "Mauganj", "Deotalab", "Mangawan", "Gurh", "Sidhi", "Chitrakoot",
+    "Raigaon", "Satna", "Nagod", "Maihar", "Amarpatan", "Rampur-Baghelan", "Churhat", "Dhauhani",
+];
+const PARTIES: &[&str] = &[
+    "Bharatiya Janata Party",
+    "Indian National Congress",
+    "Bahujan Samaj Party",
+    "Samajwadi Party",
+    "Aam Aadmi Party",
+    "Independent",
+    "Communist Party of India (Marxist)",
+    "Gondvana Gantantra Party",
+];
+
+fn person(rng: &mut fastrand::Rng) -> String {
+    let first = FIRST[rng.usize(0..FIRST.len())];
+    let last = LAST[rng.usize(0..LAST.len())];
+    match rng.usize(0..4) {
+        0 => format!("{}. {last}", &first[..1]),
+        1 => format!("{}. {}. {last}", &first[..1], &LAST[rng.usize(0..LAST.len())][..1]),
+        _ => format!("{first} {last}"),
+    }
+}
+
+/// Random plausible values for a form, as `render` takes them.
+pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
+    let ac_no = rng.u32(1..231);
+    let ac_name = ACS[rng.usize(0..ACS.len())];
+    match form {
+        "form-13a" => json!({
+            "ballot_id": format!("PB{ac_no:03}-{:06}", rng.u32(0..1_000_000)),
+            "ac_no": ac_no, "ac_name": ac_name,
+            "part_no": rng.u32(1..351), "elector_serial_no": rng.u32(1..1501),
+            "elector_name": person(rng),
+            "postal_ballot_serial_no": rng.u32(1..100_000),
+            "elector_signed": rng.f64() < 0.85, "attested": rng.f64() < 0.85,
+        }),
+        "form-13b" => json!({
+            "ballot_id": format!("PB{ac_no:03}-{:06}", rng.u32(0..1_000_000)),
+            "ac_no": ac_no, "ac_name": ac_name, "postal_ballot_serial_no": rng.u32(1..100_000),
+        }),
+        "certificate" => json!({
+            "certificate_id": format!("C{ac_no:03}-2026-{:04}", rng.u32(0..10_000)),
+            "ac_no": ac_no, "ac_name": ac_name, "winner": person(rng),
+            "party": PARTIES[rng.usize(0..PARTIES.len())], "votes": rng.u32(15_000..160_000),
+            "date": format!("{:02}-{:02}-20{}", rng.u32(1..29), rng.u32(1..13), rng.u32(19..30)),
+            "ro_name": person(rng), "ro_signed": rng.f64() < 0.85,
+        }),
+        _ => {
+            let n = if rng.f64() < 0.8 { rng.usize(4..17) } else { rng.usize(17..41) };
+            let tables = if rng.f64() < 0.7 { 14 } else { rng.usize(6..25) };
+            let strength: Vec<f64> = (0..n).map(|i| if i < 3 { 0.5 + rng.f64() } else { rng.f64() * 0.1 }).collect();
+            let rows: Vec<Value> = (0..tables)
+                .map(|t| {
+                    let votes: Vec<u32> = strength.iter().map(|s| (s * rng.f64() * 450.0) as u32).collect();
+                    json!({ "table": t + 1, "ps_no": rng.u32(1..320), "votes": votes })
+                })
+                .collect();
+            let mut names: Vec<String> = (0..n - 1).map(|_| person(rng)).collect();
+            names.push("NOTA".into());
+            json!({
+                "ac_no": ac_no, "ac_name": ac_name, "round": rng.u32(1..26), "revision": rng.u32(1..4),
+                "candidates": names, "tables": rows,
+            })
+        }
+    }
+}
+
+/// Ground truth for one generated page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Truth {
+    pub file: String,
+    pub page: usize,
+    pub form: String,
+    pub qr: String,
+    pub fields: Map<String, Value>,
+    pub marks: Map<String, Value>,
+    pub degradation: Degradation,
+}
+
+/// Which form the i-th generated page is: 13A and 13B most, as on counting day.
+pub fn form_for(i: usize) -> &'static str {
+    ["form-13a", "form-13b", "round-sheet", "form-13a", "form-13b", "certificate"][i % 6]
+}
+
+/// Writes `count` simulated scans into `dir` with `truth.json`; page `i`
+/// is form `form_for(i)` unless `only` names one. The first page of each
+/// form is a clean scan; the rest are randomly degraded.
+pub fn generate(dir: &Path, count: usize, seed: u64, only: Option<&str>) -> Result<Vec<Truth>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let models = ModelSet::builtin();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut truths = Vec::with_capacity(count);
+    for i in 0..count {
+        let form = only.unwrap_or(form_for(i));
+        let model = models.get(form)?;
+        let mut values = random_values(form, &mut rng);
+        if form == "round-sheet" {
+            // Keep generated sheets to one page; wider ballots are tested on their own.
+            if let Some(c) = values.get_mut("candidates").and_then(Value::as_array_mut) {
+                c.truncate(40);
+                let n = c.len();
+                for t in values.get_mut("tables").and_then(Value::as_array_mut).into_iter().flatten() {
+                    if let Some(v) = t.get_mut("votes").and_then(Value::as_array_mut) {
+                        v.truncate(n);
+                    }
+                }
+            }
+        }
+        let page = layout(model, &values)?.into_iter().next().ok_or_else(|| Error::Values { form: form.into(), reason: "no page".into() })?;
+        let d = if i < 6 && only.is_none() { Degradation::clean() } else { Degradation::random(&mut rng) };
+        let img = scan(&page, &d, &mut rng);
+        let file = write_scan(dir, &format!("{i:04}-{form}"), &img, &d)?;
+        truths.push(Truth { file, page: 1, form: form.into(), qr: page.payload, fields: page.fields, marks: page.marks, degradation: d });
+    }
+    let text = serde_json::to_string_pretty(&truths).map_err(|e| Error::Values { form: "samples".into(), reason: e.to_string() })?;
+    std::fs::write(dir.join("truth.json"), text).map_err(|e| Error::io(dir.join("truth.json"), e))?;
+    Ok(truths)
+}
+
+/// Fills a page with a flat grey for tests of non-forms.
+pub fn blank_page(dpi: f64) -> GrayImage {
+    let ppm = dpi / 25.4;
+    GrayImage::from_pixel((210.0 * ppm) as u32, (297.0 * ppm) as u32, Luma([245]))
+}
