@@ -59,6 +59,12 @@ enum Command {
         #[arg(long)]
         form: Option<String>,
     },
+    /// Read a folder written by `samples` and compare with its truth.json.
+    Score {
+        dir: PathBuf,
+        #[arg(long, env = "SCRUTINY_WORKERS")]
+        workers: Option<usize>,
+    },
     /// Time the pipeline on generated scans with all cores.
     Bench {
         #[arg(long, default_value_t = 60)]
@@ -116,6 +122,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Samples { out, count, seed, form } => {
             let truths = samples::generate(&out, count, seed, form.as_deref())?;
             eprintln!("wrote {} scans and truth.json to {}", truths.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Score { dir, workers } => {
+            let truth_path = dir.join("truth.json");
+            let text = std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
+            let truths: Vec<samples::Truth> =
+                serde_json::from_str(&text).map_err(|e| Error::Values { form: "truth.json".into(), reason: e.to_string() })?;
+            let files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
+            let models = ModelSet::builtin();
+            let mut score = samples::Score::default();
+            let mut i = 0;
+            pipeline::extract_files(&files, &models, workers.unwrap_or_else(cores), |o| {
+                score.add(&models, &truths[i], &o.to_json());
+                i += 1;
+            });
+            println!("{}", serde_json::to_string_pretty(&score).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { pages, form, workers, seed } => {

@@ -32,7 +32,9 @@ pub struct PageReport {
 const CAP: f64 = 0.73;
 const MM_PER_PT: f64 = 25.4 / 72.0;
 /// Pixels of cap height we give Tesseract.
-const TARGET_CAP_PX: f64 = 30.0;
+fn target_cap_px() -> f64 {
+    std::env::var("SCRUTINY_CAP_PX").ok().and_then(|v| v.parse().ok()).unwrap_or(20.0)
+}
 /// Confidence given to figures a failed cross-check puts in doubt.
 const DOUBT: f64 = 0.3;
 
@@ -56,9 +58,10 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
         return Ok(PageReport { qr: hits.first().map(|h| h.text.clone()), ..PageReport::default() });
     };
     let mut report = PageReport { form: Some(model.id.clone()), qr: Some(hit.text.clone()), ..PageReport::default() };
-    let Some(Location { transform, .. }) = locate(model, hit, &clean) else {
+    let Some(Location { transform, marks_found }) = locate(model, hit, &clean) else {
         return Ok(report);
     };
+    tracing::debug!(form = %model.id, marks_found, ?transform, corners = ?hit.corners, "located");
     let mut values = Map::new();
     let mut confs = Map::new();
     for f in &model.fields {
@@ -69,10 +72,8 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
         }
         match f.kind {
             FieldKind::Digits | FieldKind::Text => {
-                let ppm = (TARGET_CAP_PX / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
-                let img = crop(&clean, &transform, f.area, ppm);
-                let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&img, &f.ocr, (ppm * 25.4) as u32))?;
-                let (v, c) = value_of(f.kind, &words);
+                let ppm = (target_cap_px() / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
+                let (v, c) = read_value(&clean, &transform, f.area, ppm, f.kind, &f.ocr, f.threshold)?;
                 values.insert(f.name.clone(), v);
                 confs.insert(f.name.clone(), json!(c));
             }
@@ -122,6 +123,38 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
         },
         _ => (text.into(), conf),
     }
+}
+
+/// Reads one box; when the first look is unsure, looks again at another
+/// scale (Tesseract's fast models are sensitive to it) and keeps the surer
+/// reading. Two looks that disagree are never surer than the second best.
+fn read_value(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64, kind: FieldKind, settings: &OcrSettings, threshold: f64) -> Result<(Value, f64)> {
+    let look = |ppm: f64| -> Result<(Value, f64)> {
+        let img = pad(&crop(page, t, b, ppm), (ppm * 1.5) as u32);
+        if let Ok(dir) = std::env::var("SCRUTINY_DUMP") {
+            let _ = img.save(format!("{dir}/box-{:.0}-{:.0}-{:.0}.png", b.x, b.y, ppm));
+        }
+        let words = ocr::with_ocr(&settings.lang, |o| o.read(&img, settings, (ppm * 25.4) as u32))?;
+        Ok(value_of(kind, &words))
+    };
+    let first = look(ppm)?;
+    if first.1 >= threshold {
+        return Ok(first);
+    }
+    let second = look(ppm * 1.45)?;
+    let (best, other) = if second.1 > first.1 { (second, first) } else { (first, second) };
+    if best.0 == other.0 {
+        Ok((best.0, best.1.max(other.1)))
+    } else {
+        Ok((best.0, best.1.min(threshold - 0.01).max(0.0)))
+    }
+}
+
+/// The image with a white margin: Tesseract reads glyphs that touch the edge badly.
+fn pad(img: &GrayImage, margin: u32) -> GrayImage {
+    let mut out = GrayImage::from_pixel(img.width() + 2 * margin, img.height() + 2 * margin, image::Luma([255]));
+    image::imageops::replace(&mut out, img, i64::from(margin), i64::from(margin));
+    out
 }
 
 fn parse_count(s: &str) -> Option<u64> {
@@ -179,7 +212,7 @@ fn read_grid(
         return Ok(());
     }
     let geo = GridGeometry::new(f.area, layout, rows, cols);
-    let ppm = (TARGET_CAP_PX / (0.4 * geo.row_h)).clamp(8.0, 24.0);
+    let ppm = (target_cap_px() / (0.4 * geo.row_h)).clamp(8.0, 24.0);
     let nl = layout.label_cols.len();
     let mut labels: Vec<Vec<Cell>> = Vec::with_capacity(rows);
     let mut votes: Vec<Vec<Cell>> = Vec::with_capacity(rows);
@@ -198,7 +231,14 @@ fn read_grid(
         }
         let span = BoxMm { x: start, y: geo.row_y(r), w: geo.right() - start, h: geo.row_h };
         let img = crop(page, t, span, ppm);
+        if let Ok(dir) = std::env::var("SCRUTINY_DUMP") {
+            let _ = img.save(format!("{dir}/row{r}.png"));
+        }
         let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&img, &f.ocr, (ppm * 25.4) as u32))?;
+        tracing::trace!(row = r, words = ?words.iter().map(|w| (&w.text, w.conf, w.left)).collect::<Vec<_>>(), "grid row");
+        // Each word goes to the cell its centre falls in (Tesseract's word
+        // boxes can swallow the gap before them, so extents are not used).
+        let right = |i: usize| edges.get(i + 1).copied().unwrap_or(span.w);
         let mut cells: Vec<Vec<&ocr::Word>> = vec![Vec::new(); edges.len()];
         for w in &words {
             let centre = (f64::from(w.left) + f64::from(w.width) / 2.0) / ppm;
@@ -207,22 +247,16 @@ fn read_grid(
         }
         let mut row: Vec<Cell> = Vec::with_capacity(edges.len());
         for (i, found) in cells.iter().enumerate() {
-            let cell = if found.len() == 1 {
+            if found.len() == 1 {
                 let (v, c) = value_of(FieldKind::Digits, &[found[0].clone()]);
-                (v.as_u64(), c)
-            } else {
-                (None, 0.0)
-            };
-            if cell.0.is_some() {
-                row.push(cell);
-                continue;
+                if v.is_u64() && c >= f.threshold {
+                    row.push((v.as_u64(), c));
+                    continue;
+                }
             }
-            // Words merged or split across cells: read this cell alone.
-            let b = BoxMm { x: start + edges[i], y: span.y, w: edges.get(i + 1).map_or(span.w, |e| *e) - edges[i], h: span.h };
-            let one = crop(page, t, b.inset(0.2), ppm);
-            let settings = OcrSettings { psm: 7, ..f.ocr.clone() };
-            let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&one, &settings, (ppm * 25.4) as u32))?;
-            let (v, c) = value_of(FieldKind::Digits, &words);
+            // Unsure, merged or missing: read this cell alone.
+            let b = BoxMm { x: start + edges[i], y: span.y, w: right(i) - edges[i], h: span.h };
+            let (v, c) = read_value(page, t, b.inset(0.2), ppm, FieldKind::Digits, &f.ocr, f.threshold)?;
             row.push((v.as_u64(), c));
         }
         if is_totals {

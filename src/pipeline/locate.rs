@@ -126,6 +126,9 @@ fn find_mark(page: &GrayImage, t: &Affine, centre: (f64, f64), size_mm: f64) -> 
             }
         }
     }
+    if n == 0 {
+        return None;
+    }
     let expected = (size_mm * ppm).powi(2);
     let extent = f64::from((maxx - minx).max(maxy - miny) + 1);
     let fits = (n as f64) > expected * 0.6 && (n as f64) < expected * 1.6 && extent < size_mm * ppm * 1.6;

@@ -82,11 +82,12 @@ fn get_text(model: &Model, values: &Map<String, Value>, name: &str) -> Result<St
     Ok(v)
 }
 
+/// An ink box's value; absent means the box is printed empty, to be signed by hand.
 fn get_bool(model: &Model, values: &Map<String, Value>, name: &str) -> Result<bool> {
     match values.get(name) {
         Some(Value::Bool(b)) => Ok(*b),
+        None | Some(Value::Null) => Ok(false),
         Some(_) => Err(bad(model, format!("{name} must be true or false"))),
-        None => Err(bad(model, format!("{name} is missing"))),
     }
 }
 

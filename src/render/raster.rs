@@ -58,7 +58,9 @@ fn darken(img: &mut GrayImage, x: i64, y: i64, coverage: f32) {
 
 fn draw_text(img: &mut GrayImage, x: f64, baseline: f64, px_per_em: f64, text: &str) {
     let f = font::font();
-    let Some(scale) = f.pt_to_px_scale(px_per_em as f32) else { return };
+    // PxScale is the font's ascent-to-descent height in pixels, not its em.
+    let Some(upm) = f.units_per_em() else { return };
+    let scale = ab_glyph::PxScale::from(px_per_em as f32 * f.height_unscaled() / upm);
     let scaled = f.as_scaled(scale);
     let mut caret = x as f32;
     for c in text.chars() {

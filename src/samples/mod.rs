@@ -258,7 +258,7 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             names.push("NOTA".into());
             json!({
                 "ac_no": ac_no, "ac_name": ac_name, "round": rng.u32(1..26), "revision": rng.u32(1..4),
-                "candidates": names, "tables": rows,
+                "candidates": names, "tables": rows, "ro_signed": rng.f64() < 0.85,
             })
         }
     }
@@ -320,4 +320,89 @@ pub fn generate(dir: &Path, count: usize, seed: u64, only: Option<&str>) -> Resu
 pub fn blank_page(dpi: f64) -> GrayImage {
     let ppm = dpi / 25.4;
     GrayImage::from_pixel((210.0 * ppm) as u32, (297.0 * ppm) as u32, Luma([245]))
+}
+
+/// How well a reading matched the ground truth.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Score {
+    pub pages: usize,
+    pub forms_right: usize,
+    pub qr_right: usize,
+    /// Values compared (every grid cell counts as one).
+    pub fields: usize,
+    pub fields_right: usize,
+    /// Wrong values whose confidence was at or above their threshold.
+    pub silent_errors: usize,
+    pub marks: usize,
+    pub marks_right: usize,
+    /// What went wrong, one line each (at most 50 kept).
+    pub misses: Vec<String>,
+}
+
+impl Score {
+    /// Share of values read exactly right.
+    pub fn field_accuracy(&self) -> f64 {
+        self.fields_right as f64 / self.fields.max(1) as f64
+    }
+    /// Share of ink boxes judged right.
+    pub fn mark_accuracy(&self) -> f64 {
+        self.marks_right as f64 / self.marks.max(1) as f64
+    }
+
+    fn miss(&mut self, line: String) {
+        if self.misses.len() < 50 {
+            self.misses.push(line);
+        }
+    }
+
+    /// Adds one page's reading (`report` as `extract` printed it) against its truth.
+    pub fn add(&mut self, models: &ModelSet, truth: &Truth, report: &Value) {
+        self.pages += 1;
+        if report["form"] == json!(truth.form) {
+            self.forms_right += 1;
+        } else {
+            self.miss(format!("{}: form {} read as {}", truth.file, truth.form, report["form"]));
+        }
+        if report["qr"] == json!(truth.qr) {
+            self.qr_right += 1;
+        }
+        let Ok(model) = models.get(&truth.form) else { return };
+        for (name, want) in &truth.fields {
+            let threshold = model.field(name).map_or(0.8, |f| f.threshold);
+            let got = &report["fields"][name];
+            let pairs = flatten(want, &got["value"], &got["confidence"]);
+            for (w, g, c) in pairs {
+                self.fields += 1;
+                if w == g {
+                    self.fields_right += 1;
+                } else {
+                    let silent = c >= threshold;
+                    if silent {
+                        self.silent_errors += 1;
+                    }
+                    self.miss(format!("{} {name}: want {w} got {g} conf {c:.3}{}", truth.file, if silent { " SILENT" } else { "" }));
+                }
+            }
+        }
+        for (name, want) in &truth.marks {
+            self.marks += 1;
+            if report["marks"][name]["value"] == *want {
+                self.marks_right += 1;
+            } else {
+                self.miss(format!("{} mark {name}: want {want} got {}", truth.file, report["marks"][name]));
+            }
+        }
+    }
+}
+
+/// Pairs every scalar of `want` with what was read and its confidence.
+fn flatten(want: &Value, got: &Value, conf: &Value) -> Vec<(Value, Value, f64)> {
+    match want {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| flatten(w, got.get(i).unwrap_or(&Value::Null), conf.get(i).unwrap_or(&Value::Null)))
+            .collect(),
+        w => vec![(w.clone(), got.clone(), conf.as_f64().unwrap_or(0.0))],
+    }
 }
