@@ -52,6 +52,24 @@ impl GridGeometry {
         BoxMm { x: self.cands_x(), y: self.row_y(r), w: self.cols as f64 * self.col_w, h: self.row_h }
     }
 
+    /// Font size (pt) of the figures in a row whose numbers have up to
+    /// `digits` digits: as large as the row height and the narrowest column
+    /// allow. Printing and reading both use it, so the reader knows how tall
+    /// the figures are without measuring them.
+    pub fn font_pt(&self, layout: &GridLayout, digits: usize) -> f64 {
+        const MM_PER_PT: f64 = 25.4 / 72.0;
+        // DejaVu Sans digits are 0.636 em wide.
+        let narrowest = self.col_w.min(self.label_w.iter().copied().fold(f64::MAX, f64::min));
+        let by_width = (narrowest - 0.8) / (digits as f64 * 0.636) / MM_PER_PT;
+        let by_height = self.row_h * 0.62 / MM_PER_PT;
+        layout.max_font_pt.min(by_width).min(by_height).max(4.0)
+    }
+
+    /// Digits a table row is sized for (one EVM never holds more than 9,999 votes).
+    pub const ROW_DIGITS: usize = 4;
+    /// Digits the totals row is sized for.
+    pub const TOTAL_DIGITS: usize = 6;
+
     /// Right edge of the last column.
     pub fn right(&self) -> f64 {
         self.cands_x() + self.cols as f64 * self.col_w

@@ -33,7 +33,7 @@ const CAP: f64 = 0.73;
 const MM_PER_PT: f64 = 25.4 / 72.0;
 /// Pixels of cap height we give Tesseract.
 fn target_cap_px() -> f64 {
-    std::env::var("SCRUTINY_CAP_PX").ok().and_then(|v| v.parse().ok()).unwrap_or(20.0)
+    std::env::var("SCRUTINY_CAP_PX").ok().and_then(|v| v.parse().ok()).unwrap_or(16.0)
 }
 /// Confidence given to figures a failed cross-check puts in doubt.
 const DOUBT: f64 = 0.3;
@@ -129,7 +129,7 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
 /// scale (Tesseract's fast models are sensitive to it) and keeps the surer
 /// reading. Two looks that disagree are never surer than the second best.
 fn read_value(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64, kind: FieldKind, settings: &OcrSettings, threshold: f64) -> Result<(Value, f64)> {
-    let look = |ppm: f64| -> Result<(Value, f64)> {
+    let look = |ppm: f64, settings: &OcrSettings| -> Result<(Value, f64)> {
         let img = pad(&crop(page, t, b, ppm), (ppm * 1.5) as u32);
         if let Ok(dir) = std::env::var("SCRUTINY_DUMP") {
             let _ = img.save(format!("{dir}/box-{:.0}-{:.0}-{:.0}.png", b.x, b.y, ppm));
@@ -137,11 +137,11 @@ fn read_value(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64, kind: FieldKind,
         let words = ocr::with_ocr(&settings.lang, |o| o.read(&img, settings, (ppm * 25.4) as u32))?;
         Ok(value_of(kind, &words))
     };
-    let first = look(ppm)?;
+    let first = look(ppm, settings)?;
     if first.1 >= threshold {
         return Ok(first);
     }
-    let second = look(ppm * 1.45)?;
+    let second = look(ppm * 1.45, settings)?;
     let (best, other) = if second.1 > first.1 { (second, first) } else { (first, second) };
     if best.0 == other.0 {
         Ok((best.0, best.1.max(other.1)))
@@ -212,12 +212,13 @@ fn read_grid(
         return Ok(());
     }
     let geo = GridGeometry::new(f.area, layout, rows, cols);
-    let ppm = (target_cap_px() / (0.4 * geo.row_h)).clamp(8.0, 24.0);
     let nl = layout.label_cols.len();
     let mut labels: Vec<Vec<Cell>> = Vec::with_capacity(rows);
     let mut votes: Vec<Vec<Cell>> = Vec::with_capacity(rows);
     for r in 0..=rows {
         let is_totals = r == rows;
+        let digits = if is_totals { GridGeometry::TOTAL_DIGITS } else { GridGeometry::ROW_DIGITS };
+        let ppm = (target_cap_px() / (geo.font_pt(layout, digits) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
         // Every column's left edge, in millimetres from the row's start.
         let start = if is_totals { geo.cands_x() } else { geo.area.x };
         let mut edges: Vec<f64> = Vec::new();
@@ -304,6 +305,24 @@ fn cross_check(model: &Model, payload: &Payload, values: &Map<String, Value>, co
             return;
         }
     }
+    // The digest failed: something printed was misread. What no other check
+    // confirms (single values, the table and PS columns) is put in doubt;
+    // grid columns are confirmed by their printed totals below.
+    if payload.get("d").is_some() {
+        let confirmed_by_totals: Vec<&str> = model
+            .fields
+            .iter()
+            .filter_map(|f| f.grid.as_ref().map(|g| [f.name.as_str(), g.totals_name.as_str()]))
+            .flatten()
+            .collect();
+        for name in &model.qr.digest {
+            if !confirmed_by_totals.contains(&name.as_str())
+                && let Some(c) = confs.get_mut(name)
+            {
+                *c = cap_all(c, DOUBT);
+            }
+        }
+    }
     for f in &model.fields {
         let Some(layout) = &f.grid else { continue };
         let (Some(Value::Array(rows)), Some(Value::Array(totals))) = (values.get(&f.name), values.get(&layout.totals_name)) else {
@@ -327,6 +346,13 @@ fn cross_check(model: &Model, payload: &Payload, values: &Map<String, Value>, co
                 *cell = json!(cell.as_f64().unwrap_or(0.0).min(DOUBT));
             }
         }
+    }
+}
+
+fn cap_all(v: &Value, cap: f64) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.iter().map(|x| cap_all(x, cap)).collect()),
+        other => json!(other.as_f64().unwrap_or(0.0).min(cap)),
     }
 }
 

@@ -307,22 +307,10 @@ fn scribble(b: crate::forms::BoxMm, seed_text: &str, name: &str) -> Vec<(f64, f6
 
 fn draw_grid(d: &mut Drawing, f: &Field, layout: &crate::forms::GridLayout, g: &GridPage) {
     let geo = GridGeometry::new(f.area, layout, g.votes.len(), g.names.len());
-    let max_digits = g
-        .votes
-        .iter()
-        .flatten()
-        .chain(&g.totals)
-        .chain(g.labels.iter().flatten())
-        .map(|v| v.to_string().len())
-        .max()
-        .unwrap_or(1)
-        .max(3) as f64;
-    let digit_w = font::width_1000(b'0') / 1000.0;
-    let by_width = (geo.col_w.min(geo.label_w.iter().copied().fold(f64::MAX, f64::min)) - 2.0) / (max_digits * digit_w) / PT;
-    let by_height = geo.row_h * 0.55 / PT;
-    let size = layout.max_font_pt.min(by_width).min(by_height).max(4.0);
+    let size = geo.font_pt(layout, GridGeometry::ROW_DIGITS);
+    let total_size = geo.font_pt(layout, GridGeometry::TOTAL_DIGITS);
     let head_size = size.min(9.0);
-    let baseline = |top: f64, row_h: f64| top + row_h / 2.0 + size * PT * CAP / 2.0;
+    let baseline = |top: f64, row_h: f64, size: f64| top + row_h / 2.0 + size * PT * CAP / 2.0;
     // Header: label column names and candidate serial numbers.
     let head_base = geo.area.y + geo.header_h - 1.5;
     for (k, name) in layout.label_names.iter().enumerate() {
@@ -338,24 +326,24 @@ fn draw_grid(d: &mut Drawing, f: &Field, layout: &crate::forms::GridLayout, g: &
     };
     rule(d, geo.row_y(0), 0.35);
     for (r, row) in g.votes.iter().enumerate() {
-        let y = baseline(geo.row_y(r), geo.row_h);
+        let y = baseline(geo.row_y(r), geo.row_h, size);
         for (k, v) in g.labels[r].iter().enumerate() {
             let c = geo.label_cell(r, k);
-            d.text(c.x + c.w - 1.0, y, size, v.to_string(), Align::Right);
+            d.text(c.x + c.w - 0.4, y, size, v.to_string(), Align::Right);
         }
         for (c, v) in row.iter().enumerate() {
             let cell = geo.cell(r, c);
-            d.text(cell.x + cell.w - 1.0, y, size, v.to_string(), Align::Right);
+            d.text(cell.x + cell.w - 0.4, y, size, v.to_string(), Align::Right);
         }
     }
     let tr = geo.rows;
     rule(d, geo.row_y(tr), 0.35);
     rule(d, geo.bottom(), 0.35);
-    let y = baseline(geo.row_y(tr), geo.row_h);
+    let y = baseline(geo.row_y(tr), geo.row_h, total_size);
     d.text(geo.area.x + 1.0, y, head_size, "Total", Align::Left);
     for (c, v) in g.totals.iter().enumerate() {
         let cell = geo.cell(tr, c);
-        d.text(cell.x + cell.w - 1.0, y, size, v.to_string(), Align::Right);
+        d.text(cell.x + cell.w - 0.4, y, total_size, v.to_string(), Align::Right);
     }
     if let Some(legend) = layout.legend {
         draw_legend(d, legend, g);
