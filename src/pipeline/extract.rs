@@ -89,7 +89,7 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
             }
         }
     }
-    cross_check(model, &payload, &values, &mut confs);
+    cross_check(model, &payload, &mut values, &mut confs);
     for (name, v) in values {
         let c = confs.remove(&name).unwrap_or(json!(0.0));
         report.fields.insert(name, json!({ "value": v, "confidence": round_conf(c) }));
@@ -289,14 +289,28 @@ fn read_grid(
     Ok(())
 }
 
-/// Confirms or puts in doubt what was read, never changing a value:
-/// a matching QR digest proves every digested field (confidence 1); failing
-/// that, a grid column whose figures do not add up to its printed total has
-/// every figure of it put in doubt.
-fn cross_check(model: &Model, payload: &Payload, values: &Map<String, Value>, confs: &mut Map<String, Value>) {
+fn digest_matches(model: &Model, d: &str, values: &Map<String, Value>) -> bool {
+    let named: Vec<(&str, &Value)> = model.qr.digest.iter().filter_map(|n| values.get(n).map(|v| (n.as_str(), v))).collect();
+    named.len() == model.qr.digest.len() && payload::digest(named) == d
+}
+
+/// Confirms or puts in doubt what was read. A matching QR digest proves every
+/// digested field (confidence 1). When it does not match, a grid whose
+/// columns each lack at most one sure figure is completed from the printed
+/// totals, and kept only if the digest then matches: a value changes only
+/// when the digest proves the change. Failing that, a grid column whose
+/// figures do not add up to its printed total has every figure of it put in
+/// doubt, and so has everything else the digest covers.
+fn cross_check(model: &Model, payload: &Payload, values: &mut Map<String, Value>, confs: &mut Map<String, Value>) {
     if let Some(d) = payload.get("d") {
-        let named: Vec<(&str, &Value)> = model.qr.digest.iter().filter_map(|n| values.get(n).map(|v| (n.as_str(), v))).collect();
-        if named.len() == model.qr.digest.len() && payload::digest(named) == d {
+        let mut proven = digest_matches(model, d, values);
+        if !proven && let Some(repaired) = complete_from_totals(model, values, confs) {
+            if digest_matches(model, d, &repaired) {
+                *values = repaired;
+                proven = true;
+            }
+        }
+        if proven {
             for name in &model.qr.digest {
                 if let Some(c) = confs.get_mut(name) {
                     *c = set_all(c, 1.0);
@@ -347,6 +361,44 @@ fn cross_check(model: &Model, payload: &Payload, values: &Map<String, Value>, co
             }
         }
     }
+}
+
+/// The grid with each column's one unsure figure (or unsure total) worked
+/// out from the others; `None` when some column has two or more.
+fn complete_from_totals(model: &Model, values: &Map<String, Value>, confs: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let f = model.fields.iter().find(|f| f.grid.is_some())?;
+    let layout = f.grid.as_ref()?;
+    let mut rows: Vec<Vec<Value>> = serde_json::from_value(values.get(&f.name)?.clone()).ok()?;
+    let mut totals: Vec<Value> = serde_json::from_value(values.get(&layout.totals_name)?.clone()).ok()?;
+    let row_conf: Vec<Vec<f64>> = serde_json::from_value(confs.get(&f.name)?.clone()).ok()?;
+    let total_conf: Vec<f64> = serde_json::from_value(confs.get(&layout.totals_name)?.clone()).ok()?;
+    let sure = |v: &Value, c: f64| v.is_u64() && c >= f.threshold;
+    let mut changed = false;
+    for c in 0..totals.len() {
+        let unsure_rows: Vec<usize> = (0..rows.len()).filter(|&r| !sure(&rows[r][c], row_conf[r][c])).collect();
+        let total_sure = sure(&totals[c], total_conf[c]);
+        match (unsure_rows.as_slice(), total_sure) {
+            ([], true) => {}
+            ([], false) => {
+                totals[c] = json!(rows.iter().map(|r| r[c].as_u64().unwrap_or(0)).sum::<u64>());
+                changed = true;
+            }
+            ([r], true) => {
+                let others: u64 = rows.iter().enumerate().filter(|(i, _)| i != r).map(|(_, row)| row[c].as_u64().unwrap_or(0)).sum();
+                let total = totals[c].as_u64()?;
+                rows[*r][c] = json!(total.checked_sub(others)?);
+                changed = true;
+            }
+            _ => return None,
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let mut out = values.clone();
+    out.insert(f.name.clone(), json!(rows));
+    out.insert(layout.totals_name.clone(), json!(totals));
+    Some(out)
 }
 
 fn cap_all(v: &Value, cap: f64) -> Value {

@@ -283,37 +283,59 @@ pub fn form_for(i: usize) -> &'static str {
 
 /// Writes `count` simulated scans into `dir` with `truth.json`; page `i`
 /// is form `form_for(i)` unless `only` names one. The first page of each
-/// form is a clean scan; the rest are randomly degraded.
+/// form is a clean scan; the rest are randomly degraded. Pages are made on
+/// all cores; each has its own seed, so the set is the same however many.
 pub fn generate(dir: &Path, count: usize, seed: u64, only: Option<&str>) -> Result<Vec<Truth>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let models = ModelSet::builtin();
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut truths = Vec::with_capacity(count);
-    for i in 0..count {
-        let form = only.unwrap_or(form_for(i));
-        let model = models.get(form)?;
-        let mut values = random_values(form, &mut rng);
-        if form == "round-sheet" {
-            // Keep generated sheets to one page; wider ballots are tested on their own.
-            if let Some(c) = values.get_mut("candidates").and_then(Value::as_array_mut) {
-                c.truncate(40);
-                let n = c.len();
-                for t in values.get_mut("tables").and_then(Value::as_array_mut).into_iter().flatten() {
-                    if let Some(v) = t.get_mut("votes").and_then(Value::as_array_mut) {
-                        v.truncate(n);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut results: Vec<(usize, Result<Truth>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= count {
+                            return out;
+                        }
+                        out.push((i, make_one(dir, &models, i, seed, only)));
                     }
-                }
-            }
-        }
-        let page = layout(model, &values)?.into_iter().next().ok_or_else(|| Error::Values { form: form.into(), reason: "no page".into() })?;
-        let d = if i < 6 && only.is_none() { Degradation::clean() } else { Degradation::random(&mut rng) };
-        let img = scan(&page, &d, &mut rng);
-        let file = write_scan(dir, &format!("{i:04}-{form}"), &img, &d)?;
-        truths.push(Truth { file, page: 1, form: form.into(), qr: page.payload, fields: page.fields, marks: page.marks, degradation: d });
-    }
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    let truths = results.into_iter().map(|(_, t)| t).collect::<Result<Vec<_>>>()?;
     let text = serde_json::to_string_pretty(&truths).map_err(|e| Error::Values { form: "samples".into(), reason: e.to_string() })?;
     std::fs::write(dir.join("truth.json"), text).map_err(|e| Error::io(dir.join("truth.json"), e))?;
     Ok(truths)
+}
+
+fn make_one(dir: &Path, models: &ModelSet, i: usize, seed: u64, only: Option<&str>) -> Result<Truth> {
+    let mut rng = fastrand::Rng::with_seed(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(i as u64));
+    let form = only.unwrap_or(form_for(i));
+    let model = models.get(form)?;
+    let mut values = random_values(form, &mut rng);
+    if form == "round-sheet" {
+        // Keep generated sheets to one page; wider ballots are tested on their own.
+        if let Some(c) = values.get_mut("candidates").and_then(Value::as_array_mut) {
+            c.truncate(40);
+            let n = c.len();
+            for t in values.get_mut("tables").and_then(Value::as_array_mut).into_iter().flatten() {
+                if let Some(v) = t.get_mut("votes").and_then(Value::as_array_mut) {
+                    v.truncate(n);
+                }
+            }
+        }
+    }
+    let page = layout(model, &values)?.into_iter().next().ok_or_else(|| Error::Values { form: form.into(), reason: "no page".into() })?;
+    let d = if i < 6 && only.is_none() { Degradation::clean() } else { Degradation::random(&mut rng) };
+    let img = scan(&page, &d, &mut rng);
+    let file = write_scan(dir, &format!("{i:04}-{form}"), &img, &d)?;
+    Ok(Truth { file, page: 1, form: form.into(), qr: page.payload, fields: page.fields, marks: page.marks, degradation: d })
 }
 
 /// Fills a page with a flat grey for tests of non-forms.

@@ -1,0 +1,228 @@
+//! The reading pipeline end to end: real renders, real simulated scans,
+//! real Tesseract, real PDFs through lopdf.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use scrutiny::forms::{Model, ModelSet};
+use scrutiny::pipeline::{self, extract_files, pages::PageSource};
+use scrutiny::render::{self, pdf};
+use scrutiny::samples::{self, Degradation, Score};
+use serde_json::{Value, json};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scrutiny-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_scrutiny"));
+    c.env("OMP_THREAD_LIMIT", "1");
+    c
+}
+
+/// Reads files with the library on two workers and returns each page's JSON.
+fn extract(files: &[PathBuf], models: &ModelSet) -> Vec<Value> {
+    let mut out = Vec::new();
+    extract_files(files, models, 2, |o| out.push(o.to_json()));
+    out
+}
+
+fn score_dir(dir: &Path, truths: &[samples::Truth]) -> Score {
+    let models = ModelSet::builtin();
+    let files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
+    let reports = extract(&files, &models);
+    let mut score = Score::default();
+    for (t, r) in truths.iter().zip(&reports) {
+        score.add(&models, t, r);
+    }
+    score
+}
+
+#[test]
+fn generated_scans_of_all_forms_and_degradations_meet_the_quality_bars() {
+    let dir = temp_dir("quality");
+    let truths = samples::generate(&dir, 210, 5, None).unwrap();
+    let score = score_dir(&dir, &truths);
+    eprintln!("{}", serde_json::to_string_pretty(&score).unwrap());
+    assert_eq!(score.pages, 210);
+    assert_eq!(score.forms_right, 210, "every form identified");
+    assert_eq!(score.qr_right, 210, "every QR code decoded");
+    assert_eq!(score.silent_errors, 0, "a wrong value is never trusted: {:?}", score.misses);
+    assert!(score.mark_accuracy() >= 0.99, "ink boxes: {}", score.mark_accuracy());
+    assert!(score.field_accuracy() >= 0.99, "values right: {} {:?}", score.field_accuracy(), score.misses);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_form_rendered_born_digital_is_read_back_exactly() {
+    let models = ModelSet::builtin();
+    let dir = temp_dir("born-digital");
+    let mut rng = fastrand::Rng::with_seed(42);
+    for form in ["form-13a", "form-13b", "round-sheet", "certificate"] {
+        let values = samples::random_values(form, &mut rng);
+        let pages = render::layout(models.get(form).unwrap(), &values).unwrap();
+        let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
+        let path = dir.join(format!("{form}.pdf"));
+        std::fs::write(&path, pdf::drawings_to_pdf(&drawings).unwrap()).unwrap();
+        let reports = extract(std::slice::from_ref(&path), &models);
+        assert_eq!(reports.len(), pages.len());
+        for (page, report) in pages.iter().zip(&reports) {
+            assert_eq!(report["form"], json!(form), "{report}");
+            assert_eq!(report["qr"], json!(page.payload));
+            for (name, want) in &page.fields {
+                assert_eq!(&report["fields"][name]["value"], want, "{form} {name}: {report}");
+            }
+            for (name, want) in &page.marks {
+                assert_eq!(&report["marks"][name]["value"], want, "{form} {name}");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_form_known_only_from_a_model_file_is_printed_and_read() {
+    let dir = temp_dir("new-form");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models");
+    let values = dir.join("slip.json");
+    std::fs::write(&values, r#"{"slip_id": "S-14", "table": 14, "officer": "R. K. O'Brien", "checked": true}"#).unwrap();
+    let pdf_path = dir.join("slip.pdf");
+    let status = bin()
+        .args(["render", "test-slip", "--values"])
+        .arg(&values)
+        .arg("--out")
+        .arg(&pdf_path)
+        .arg("--models")
+        .arg(&fixtures)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Scan it as a scanner would, skewed and upside down.
+    let mut models = ModelSet::builtin();
+    models.load_dir(&fixtures).unwrap();
+    let model: &Model = models.get("test-slip").unwrap();
+    let page = render::layout(model, &serde_json::from_str(&std::fs::read_to_string(&values).unwrap()).unwrap()).unwrap().remove(0);
+    let d = Degradation { quarter_turns: 2, skew_deg: 1.5, container: "png".into(), ..Degradation::clean() };
+    let img = samples::scan(&page, &d, &mut fastrand::Rng::with_seed(1));
+    let png = dir.join(samples::write_scan(&dir, "slip-scan", &img, &d).unwrap());
+    for file in [pdf_path, png] {
+        let out = bin().arg("extract").arg(&file).arg("--json").arg("--models").arg(&fixtures).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(line["form"], "test-slip", "{line}");
+        assert_eq!(line["fields"]["slip_id"]["value"], "S-14");
+        assert_eq!(line["fields"]["table"]["value"], 14, "{line}");
+        assert_eq!(line["fields"]["officer"]["value"], "R. K. O'Brien", "{line}");
+        assert_eq!(line["marks"]["checked"]["value"], true);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_ballot_of_45_candidates_continues_on_a_second_sheet_page() {
+    let models = ModelSet::builtin();
+    let names: Vec<String> = (1..=44).map(|i| format!("Candidate {i}")).chain(["NOTA".to_string()]).collect();
+    let tables: Vec<Value> = (1..=14).map(|t| json!({"table": t, "ps_no": 100 + t, "votes": (0..45).map(|c| (t * 7 + c * 13) % 400).collect::<Vec<_>>()})).collect();
+    let values = json!({"ac_no": 71, "ac_name": "Rewa", "round": 4, "revision": 2, "candidates": names, "tables": tables});
+    let pages = render::layout(models.get("round-sheet").unwrap(), &values).unwrap();
+    let dir = temp_dir("wide");
+    let path = dir.join("wide.pdf");
+    let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
+    std::fs::write(&path, pdf::drawings_to_pdf(&drawings).unwrap()).unwrap();
+    let reports = extract(&[path], &models);
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[1]["page"], 2);
+    let second = &reports[1]["fields"]["votes"]["value"];
+    assert_eq!(second.as_array().unwrap().len(), 14);
+    assert_eq!(second[0].as_array().unwrap().len(), 5, "candidates 41–45 on page 2");
+    assert_eq!(second, &pages[1].fields["votes"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn broken_and_foreign_files_get_their_own_error_and_the_rest_go_on() {
+    let dir = temp_dir("hostile");
+    let truths = samples::generate(&dir, 2, 9, Some("form-13b")).unwrap();
+    let good = dir.join(&truths[0].file);
+    let truncated = dir.join("truncated.pdf");
+    let bytes = std::fs::read(dir.join(&truths[1].file)).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let gif = dir.join("photo.pdf");
+    std::fs::write(&gif, b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap();
+    let blank = dir.join("blank.png");
+    samples::blank_page(150.0).save(&blank).unwrap();
+    let out = bin().arg("extract").args([&good, &truncated, &gif, &blank, &good]).arg("--json").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "some files failed");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(lines[0]["form"], "form-13b");
+    assert!(lines[1]["error"].is_string(), "truncated PDF: {}", lines[1]);
+    assert_eq!(lines[2]["error"], "unsupported-type", "sniffed, not named: {}", lines[2]);
+    assert_eq!(lines[3]["form"], Value::Null, "a page that is none of our forms: {}", lines[3]);
+    assert!(lines[3].get("error").is_none());
+    assert_eq!(lines[4]["form"], "form-13b");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_page_image_declaring_huge_dimensions_is_refused_before_decoding() {
+    let page = pdf::ScanPage { width_mm: 210.0, height_mm: 297.0, px_w: 60_000, px_h: 60_000, encoding: pdf::ScanEncoding::Jpeg(vec![0xff, 0xd8, 0xff, 0xd9]) };
+    let bytes = pdf::scans_to_pdf(&[page]).unwrap();
+    let pages = pipeline::pages::split(std::sync::Arc::new(bytes)).unwrap();
+    let err = pages.into_iter().next().unwrap().unwrap_err();
+    assert_eq!(err.code(), "too-large", "{err}");
+    // A PNG whose header claims 100,000 × 100,000 pixels.
+    let mut png = Vec::new();
+    image::GrayImage::new(1, 1).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let err = pipeline::pages::decode(&PageSource::Image(std::sync::Arc::new(png))).unwrap_err();
+    assert!(matches!(err.code(), "too-large" | "malformed-image"), "{err}");
+}
+
+#[test]
+fn a_multi_page_tiff_and_a_bilevel_g4_pdf_are_read_page_by_page() {
+    let models = ModelSet::builtin();
+    let dir = temp_dir("containers");
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut scans = Vec::new();
+    let mut want = Vec::new();
+    for form in ["form-13a", "form-13b"] {
+        let page = render::layout(models.get(form).unwrap(), &samples::random_values(form, &mut rng)).unwrap().remove(0);
+        let d = Degradation { dpi: 200.0, bilevel: true, skew_deg: -2.0, ..Degradation::clean() };
+        scans.push(samples::scan(&page, &d, &mut rng));
+        want.push(page.payload.clone());
+    }
+    // Two-page G4 PDF.
+    let g4_pages: Vec<_> = scans
+        .iter()
+        .map(|img| pdf::ScanPage {
+            width_mm: f64::from(img.width()) / (200.0 / 25.4),
+            height_mm: f64::from(img.height()) / (200.0 / 25.4),
+            px_w: img.width(),
+            px_h: img.height(),
+            encoding: pdf::ScanEncoding::G4(samples::g4(img)),
+        })
+        .collect();
+    let g4_path = dir.join("g4.pdf");
+    std::fs::write(&g4_path, pdf::scans_to_pdf(&g4_pages).unwrap()).unwrap();
+    // Two-page TIFF.
+    let tif_path = dir.join("two.tif");
+    {
+        let file = std::fs::File::create(&tif_path).unwrap();
+        let mut enc = tiff::encoder::TiffEncoder::new(file).unwrap();
+        for img in &scans {
+            enc.write_image::<tiff::encoder::colortype::Gray8>(img.width(), img.height(), img.as_raw()).unwrap();
+        }
+    }
+    let reports = extract(&[g4_path, tif_path], &models);
+    assert_eq!(reports.len(), 4);
+    for (i, r) in reports.iter().enumerate() {
+        assert_eq!(r["qr"], json!(want[i % 2]), "{r}");
+        assert_eq!(r["page"], json!(i % 2 + 1));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
