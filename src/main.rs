@@ -10,7 +10,11 @@ use scrutiny::forms::ModelSet;
 use scrutiny::{Error, Result, bench, pipeline, render, samples};
 
 #[derive(Parser)]
-#[command(name = "scrutiny", version, about = "Reads scanned election forms and checks them against entered counts")]
+#[command(
+    name = "scrutiny",
+    version,
+    about = "Reads scanned election forms and checks them against entered counts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,9 +59,15 @@ enum Command {
         count: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Only this form (default: the counting-day mix).
+        /// Forms to cycle through, comma-separated (default: the counting-day mix).
+        #[arg(long, value_delimiter = ',')]
+        form: Vec<String>,
+        /// Round sheets of exactly TABLESxCANDIDATES, e.g. 14x12.
+        #[arg(long, value_parser = parse_grid)]
+        grid: Option<(usize, usize)>,
+        /// Write every page into one batch.pdf (JPEG pages), as a sheet-fed scanner does.
         #[arg(long)]
-        form: Option<String>,
+        batch: bool,
     },
     /// Read a folder written by `samples` and compare with its truth.json.
     Score {
@@ -69,9 +79,11 @@ enum Command {
     Bench {
         #[arg(long, default_value_t = 60)]
         pages: usize,
-        /// Only this form (default: 13A/13B batch, then round sheets).
-        #[arg(long)]
-        form: Option<String>,
+        /// Forms, comma-separated (default: a 13A/13B batch, then 14×12 round sheets).
+        #[arg(long, value_delimiter = ',')]
+        form: Vec<String>,
+        #[arg(long, value_parser = parse_grid)]
+        grid: Option<(usize, usize)>,
         #[arg(long, env = "SCRUTINY_WORKERS")]
         workers: Option<usize>,
         #[arg(long, default_value_t = 7)]
@@ -79,8 +91,26 @@ enum Command {
     },
 }
 
+fn parse_grid(s: &str) -> std::result::Result<(usize, usize), String> {
+    let (t, c) = s
+        .split_once('x')
+        .ok_or("expected TABLESxCANDIDATES, e.g. 14x12")?;
+    let t: usize = t
+        .parse()
+        .map_err(|_| format!("{t:?} is not a number of tables"))?;
+    let c: usize = c
+        .parse()
+        .map_err(|_| format!("{c:?} is not a number of candidates"))?;
+    if !(1..=36).contains(&t) || !(2..=40).contains(&c) {
+        return Err("a one-page round sheet has 1–36 tables and 2–40 candidates".into());
+    }
+    Ok((t, c))
+}
+
 fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn models_with(extra: Option<&PathBuf>) -> Result<ModelSet> {
@@ -93,19 +123,31 @@ fn models_with(extra: Option<&PathBuf>) -> Result<ModelSet> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Render { form, values, out, models } => {
+        Command::Render {
+            form,
+            values,
+            out,
+            models,
+        } => {
             let models = models_with(models.as_ref())?;
             let model = models.get(&form)?;
             let text = std::fs::read_to_string(&values).map_err(|e| Error::io(&values, e))?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| Error::Values { form: form.clone(), reason: format!("{}: {e}", values.display()) })?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Values {
+                form: form.clone(),
+                reason: format!("{}: {e}", values.display()),
+            })?;
             let pages = render::layout(model, &v)?;
             let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
             let pdf = render::pdf::drawings_to_pdf(&drawings)?;
             std::fs::write(&out, pdf).map_err(|e| Error::io(&out, e))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Extract { files, json: _, workers, models } => {
+        Command::Extract {
+            files,
+            json: _,
+            workers,
+            models,
+        } => {
             let models = models_with(models.as_ref())?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
@@ -113,22 +155,52 @@ fn run(cli: Cli) -> Result<ExitCode> {
             pipeline::extract_files(&files, &models, workers.unwrap_or_else(cores), |o| {
                 if let Err(e) = &o.result {
                     failed = true;
-                    eprintln!("scrutiny: {}{}: {e}", o.file, o.page.map(|p| format!(" page {p}")).unwrap_or_default());
+                    eprintln!(
+                        "scrutiny: {}{}: {e}",
+                        o.file,
+                        o.page.map(|p| format!(" page {p}")).unwrap_or_default()
+                    );
                 }
                 let _ = writeln!(out, "{}", o.to_json());
             });
-            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Samples { out, count, seed, form } => {
-            let truths = samples::generate(&out, count, seed, form.as_deref())?;
-            eprintln!("wrote {} scans and truth.json to {}", truths.len(), out.display());
+        Command::Samples {
+            out,
+            count,
+            seed,
+            form,
+            grid,
+            batch,
+        } => {
+            let spec = samples::Spec {
+                count,
+                seed,
+                forms: form,
+                grid,
+                batch,
+            };
+            let truths = samples::generate(&out, &spec)?;
+            eprintln!(
+                "wrote {} scans and truth.json to {}",
+                truths.len(),
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Score { dir, workers } => {
             let truth_path = dir.join("truth.json");
-            let text = std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
+            let text =
+                std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
             let truths: Vec<samples::Truth> =
-                serde_json::from_str(&text).map_err(|e| Error::Values { form: "truth.json".into(), reason: e.to_string() })?;
+                serde_json::from_str(&text).map_err(|e| Error::Values {
+                    form: "truth.json".into(),
+                    reason: e.to_string(),
+                })?;
             let files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
             let models = ModelSet::builtin();
             let mut score = samples::Score::default();
@@ -137,18 +209,48 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 score.add(&models, &truths[i], &o.to_json());
                 i += 1;
             });
-            println!("{}", serde_json::to_string_pretty(&score).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&score).unwrap_or_default()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { pages, form, workers, seed } => {
+        Command::Bench {
+            pages,
+            form,
+            grid,
+            workers,
+            seed,
+        } => {
             let workers = workers.unwrap_or_else(cores);
-            let forms: Vec<Option<&str>> = match form.as_deref() {
-                Some(f) => vec![Some(f)],
-                None => vec![Some("form-13a"), Some("form-13b"), Some("round-sheet")],
+            let specs = if form.is_empty() {
+                vec![
+                    samples::Spec {
+                        count: pages,
+                        seed,
+                        forms: vec!["form-13a".into(), "form-13b".into()],
+                        grid: None,
+                        batch: true,
+                    },
+                    samples::Spec {
+                        count: pages,
+                        seed,
+                        forms: vec!["round-sheet".into()],
+                        grid: Some(grid.unwrap_or((14, 12))),
+                        batch: true,
+                    },
+                ]
+            } else {
+                vec![samples::Spec {
+                    count: pages,
+                    seed,
+                    forms: form,
+                    grid,
+                    batch: true,
+                }]
             };
-            for f in forms {
-                let r = bench::run(pages, f, workers, seed)?;
-                println!("{r}");
+            for spec in &specs {
+                println!("{}", bench::run(spec, workers)?);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -164,7 +266,10 @@ fn ensure_single_threaded_openmp() {
     }
     use std::os::unix::process::CommandExt;
     if let Ok(exe) = std::env::current_exe() {
-        let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("OMP_THREAD_LIMIT", "1").exec();
+        let err = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("OMP_THREAD_LIMIT", "1")
+            .exec();
         eprintln!("scrutiny: could not re-execute with OMP_THREAD_LIMIT=1: {err}");
     }
 }

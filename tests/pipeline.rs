@@ -44,15 +44,28 @@ fn score_dir(dir: &Path, truths: &[samples::Truth]) -> Score {
 #[test]
 fn generated_scans_of_all_forms_and_degradations_meet_the_quality_bars() {
     let dir = temp_dir("quality");
-    let truths = samples::generate(&dir, 210, 5, None).unwrap();
+    let truths = samples::generate(&dir, &samples::Spec::mix(210, 5)).unwrap();
     let score = score_dir(&dir, &truths);
     eprintln!("{}", serde_json::to_string_pretty(&score).unwrap());
     assert_eq!(score.pages, 210);
     assert_eq!(score.forms_right, 210, "every form identified");
     assert_eq!(score.qr_right, 210, "every QR code decoded");
-    assert_eq!(score.silent_errors, 0, "a wrong value is never trusted: {:?}", score.misses);
-    assert!(score.mark_accuracy() >= 0.99, "ink boxes: {}", score.mark_accuracy());
-    assert!(score.field_accuracy() >= 0.99, "values right: {} {:?}", score.field_accuracy(), score.misses);
+    assert_eq!(
+        score.silent_errors, 0,
+        "a wrong value is never trusted: {:?}",
+        score.misses
+    );
+    assert!(
+        score.mark_accuracy() >= 0.99,
+        "ink boxes: {}",
+        score.mark_accuracy()
+    );
+    assert!(
+        score.field_accuracy() >= 0.99,
+        "values right: {} {:?}",
+        score.field_accuracy(),
+        score.misses
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -73,7 +86,10 @@ fn every_form_rendered_born_digital_is_read_back_exactly() {
             assert_eq!(report["form"], json!(form), "{report}");
             assert_eq!(report["qr"], json!(page.payload));
             for (name, want) in &page.fields {
-                assert_eq!(&report["fields"][name]["value"], want, "{form} {name}: {report}");
+                assert_eq!(
+                    &report["fields"][name]["value"], want,
+                    "{form} {name}: {report}"
+                );
             }
             for (name, want) in &page.marks {
                 assert_eq!(&report["marks"][name]["value"], want, "{form} {name}");
@@ -88,7 +104,11 @@ fn a_form_known_only_from_a_model_file_is_printed_and_read() {
     let dir = temp_dir("new-form");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models");
     let values = dir.join("slip.json");
-    std::fs::write(&values, r#"{"slip_id": "S-14", "table": 14, "officer": "R. K. O'Brien", "checked": true}"#).unwrap();
+    std::fs::write(
+        &values,
+        r#"{"slip_id": "S-14", "table": 14, "officer": "R. K. O'Brien", "checked": true}"#,
+    )
+    .unwrap();
     let pdf_path = dir.join("slip.pdf");
     let status = bin()
         .args(["render", "test-slip", "--values"])
@@ -104,18 +124,42 @@ fn a_form_known_only_from_a_model_file_is_printed_and_read() {
     let mut models = ModelSet::builtin();
     models.load_dir(&fixtures).unwrap();
     let model: &Model = models.get("test-slip").unwrap();
-    let page = render::layout(model, &serde_json::from_str(&std::fs::read_to_string(&values).unwrap()).unwrap()).unwrap().remove(0);
-    let d = Degradation { quarter_turns: 2, skew_deg: 1.5, container: "png".into(), ..Degradation::clean() };
+    let page = render::layout(
+        model,
+        &serde_json::from_str(&std::fs::read_to_string(&values).unwrap()).unwrap(),
+    )
+    .unwrap()
+    .remove(0);
+    let d = Degradation {
+        quarter_turns: 2,
+        skew_deg: 1.5,
+        container: "png".into(),
+        ..Degradation::clean()
+    };
     let img = samples::scan(&page, &d, &mut fastrand::Rng::with_seed(1));
     let png = dir.join(samples::write_scan(&dir, "slip-scan", &img, &d).unwrap());
     for file in [pdf_path, png] {
-        let out = bin().arg("extract").arg(&file).arg("--json").arg("--models").arg(&fixtures).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = bin()
+            .arg("extract")
+            .arg(&file)
+            .arg("--json")
+            .arg("--models")
+            .arg(&fixtures)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let line: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(line["form"], "test-slip", "{line}");
         assert_eq!(line["fields"]["slip_id"]["value"], "S-14");
         assert_eq!(line["fields"]["table"]["value"], 14, "{line}");
-        assert_eq!(line["fields"]["officer"]["value"], "R. K. O'Brien", "{line}");
+        assert_eq!(
+            line["fields"]["officer"]["value"], "R. K. O'Brien",
+            "{line}"
+        );
         assert_eq!(line["marks"]["checked"]["value"], true);
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -124,7 +168,10 @@ fn a_form_known_only_from_a_model_file_is_printed_and_read() {
 #[test]
 fn a_ballot_of_45_candidates_continues_on_a_second_sheet_page() {
     let models = ModelSet::builtin();
-    let names: Vec<String> = (1..=44).map(|i| format!("Candidate {i}")).chain(["NOTA".to_string()]).collect();
+    let names: Vec<String> = (1..=44)
+        .map(|i| format!("Candidate {i}"))
+        .chain(["NOTA".to_string()])
+        .collect();
     let tables: Vec<Value> = (1..=14).map(|t| json!({"table": t, "ps_no": 100 + t, "votes": (0..45).map(|c| (t * 7 + c * 13) % 400).collect::<Vec<_>>()})).collect();
     let values = json!({"ac_no": 71, "ac_name": "Rewa", "round": 4, "revision": 2, "candidates": names, "tables": tables});
     let pages = render::layout(models.get("round-sheet").unwrap(), &values).unwrap();
@@ -137,7 +184,11 @@ fn a_ballot_of_45_candidates_continues_on_a_second_sheet_page() {
     assert_eq!(reports[1]["page"], 2);
     let second = &reports[1]["fields"]["votes"]["value"];
     assert_eq!(second.as_array().unwrap().len(), 14);
-    assert_eq!(second[0].as_array().unwrap().len(), 5, "candidates 41–45 on page 2");
+    assert_eq!(
+        second[0].as_array().unwrap().len(),
+        5,
+        "candidates 41–45 on page 2"
+    );
     assert_eq!(second, &pages[1].fields["votes"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -145,7 +196,16 @@ fn a_ballot_of_45_candidates_continues_on_a_second_sheet_page() {
 #[test]
 fn broken_and_foreign_files_get_their_own_error_and_the_rest_go_on() {
     let dir = temp_dir("hostile");
-    let truths = samples::generate(&dir, 2, 9, Some("form-13b")).unwrap();
+    let truths = samples::generate(
+        &dir,
+        &samples::Spec {
+            count: 2,
+            seed: 9,
+            forms: vec!["form-13b".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let good = dir.join(&truths[0].file);
     let truncated = dir.join("truncated.pdf");
     let bytes = std::fs::read(dir.join(&truths[1].file)).unwrap();
@@ -154,14 +214,31 @@ fn broken_and_foreign_files_get_their_own_error_and_the_rest_go_on() {
     std::fs::write(&gif, b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap();
     let blank = dir.join("blank.png");
     samples::blank_page(150.0).save(&blank).unwrap();
-    let out = bin().arg("extract").args([&good, &truncated, &gif, &blank, &good]).arg("--json").output().unwrap();
+    let out = bin()
+        .arg("extract")
+        .args([&good, &truncated, &gif, &blank, &good])
+        .arg("--json")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "some files failed");
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 5, "{lines:?}");
     assert_eq!(lines[0]["form"], "form-13b");
     assert!(lines[1]["error"].is_string(), "truncated PDF: {}", lines[1]);
-    assert_eq!(lines[2]["error"], "unsupported-type", "sniffed, not named: {}", lines[2]);
-    assert_eq!(lines[3]["form"], Value::Null, "a page that is none of our forms: {}", lines[3]);
+    assert_eq!(
+        lines[2]["error"], "unsupported-type",
+        "sniffed, not named: {}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[3]["form"],
+        Value::Null,
+        "a page that is none of our forms: {}",
+        lines[3]
+    );
     assert!(lines[3].get("error").is_none());
     assert_eq!(lines[4]["form"], "form-13b");
     let _ = std::fs::remove_dir_all(&dir);
@@ -169,18 +246,29 @@ fn broken_and_foreign_files_get_their_own_error_and_the_rest_go_on() {
 
 #[test]
 fn a_page_image_declaring_huge_dimensions_is_refused_before_decoding() {
-    let page = pdf::ScanPage { width_mm: 210.0, height_mm: 297.0, px_w: 60_000, px_h: 60_000, encoding: pdf::ScanEncoding::Jpeg(vec![0xff, 0xd8, 0xff, 0xd9]) };
+    let page = pdf::ScanPage {
+        width_mm: 210.0,
+        height_mm: 297.0,
+        px_w: 60_000,
+        px_h: 60_000,
+        encoding: pdf::ScanEncoding::Jpeg(vec![0xff, 0xd8, 0xff, 0xd9]),
+    };
     let bytes = pdf::scans_to_pdf(&[page]).unwrap();
     let pages = pipeline::pages::split(std::sync::Arc::new(bytes)).unwrap();
     let err = pages.into_iter().next().unwrap().unwrap_err();
     assert_eq!(err.code(), "too-large", "{err}");
     // A PNG whose header claims 100,000 × 100,000 pixels.
     let mut png = Vec::new();
-    image::GrayImage::new(1, 1).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    image::GrayImage::new(1, 1)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
     png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
     png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
     let err = pipeline::pages::decode(&PageSource::Image(std::sync::Arc::new(png))).unwrap_err();
-    assert!(matches!(err.code(), "too-large" | "malformed-image"), "{err}");
+    assert!(
+        matches!(err.code(), "too-large" | "malformed-image"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -191,8 +279,18 @@ fn a_multi_page_tiff_and_a_bilevel_g4_pdf_are_read_page_by_page() {
     let mut scans = Vec::new();
     let mut want = Vec::new();
     for form in ["form-13a", "form-13b"] {
-        let page = render::layout(models.get(form).unwrap(), &samples::random_values(form, &mut rng)).unwrap().remove(0);
-        let d = Degradation { dpi: 200.0, bilevel: true, skew_deg: -2.0, ..Degradation::clean() };
+        let page = render::layout(
+            models.get(form).unwrap(),
+            &samples::random_values(form, &mut rng),
+        )
+        .unwrap()
+        .remove(0);
+        let d = Degradation {
+            dpi: 200.0,
+            bilevel: true,
+            skew_deg: -2.0,
+            ..Degradation::clean()
+        };
         scans.push(samples::scan(&page, &d, &mut rng));
         want.push(page.payload.clone());
     }
@@ -215,7 +313,12 @@ fn a_multi_page_tiff_and_a_bilevel_g4_pdf_are_read_page_by_page() {
         let file = std::fs::File::create(&tif_path).unwrap();
         let mut enc = tiff::encoder::TiffEncoder::new(file).unwrap();
         for img in &scans {
-            enc.write_image::<tiff::encoder::colortype::Gray8>(img.width(), img.height(), img.as_raw()).unwrap();
+            enc.write_image::<tiff::encoder::colortype::Gray8>(
+                img.width(),
+                img.height(),
+                img.as_raw(),
+            )
+            .unwrap();
         }
     }
     let reports = extract(&[g4_path, tif_path], &models);
@@ -225,4 +328,18 @@ fn a_multi_page_tiff_and_a_bilevel_g4_pdf_are_read_page_by_page() {
         assert_eq!(r["page"], json!(i % 2 + 1));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_shipped_samples_are_read_as_their_truth_says() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let truths: Vec<samples::Truth> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    assert!(truths.len() >= 12);
+    let score = score_dir(&dir, &truths);
+    assert_eq!(score.forms_right, truths.len());
+    assert_eq!(score.qr_right, truths.len());
+    assert_eq!(score.marks_right, score.marks);
+    assert_eq!(score.silent_errors, 0, "{:?}", score.misses);
+    assert!(score.field_accuracy() >= 0.99, "{:?}", score.misses);
 }

@@ -23,7 +23,15 @@ impl GridGeometry {
         let label_total: f64 = layout.label_cols.iter().sum();
         let col_w = ((area.w - label_total) / cols.max(1) as f64).min(layout.max_col_w);
         let row_h = ((area.h - layout.header_h) / (rows + 1) as f64).min(layout.max_row_h);
-        GridGeometry { area, rows, cols, header_h: layout.header_h, row_h, label_w: layout.label_cols.clone(), col_w }
+        GridGeometry {
+            area,
+            rows,
+            cols,
+            header_h: layout.header_h,
+            row_h,
+            label_w: layout.label_cols.clone(),
+            col_w,
+        }
     }
 
     /// Top of row `r` (0-based; `r == rows` is the totals row).
@@ -39,17 +47,32 @@ impl GridGeometry {
     /// The box of label column `k` in row `r`.
     pub fn label_cell(&self, r: usize, k: usize) -> BoxMm {
         let x = self.area.x + self.label_w[..k].iter().sum::<f64>();
-        BoxMm { x, y: self.row_y(r), w: self.label_w[k], h: self.row_h }
+        BoxMm {
+            x,
+            y: self.row_y(r),
+            w: self.label_w[k],
+            h: self.row_h,
+        }
     }
 
     /// The box of candidate column `c` in row `r`.
     pub fn cell(&self, r: usize, c: usize) -> BoxMm {
-        BoxMm { x: self.cands_x() + c as f64 * self.col_w, y: self.row_y(r), w: self.col_w, h: self.row_h }
+        BoxMm {
+            x: self.cands_x() + c as f64 * self.col_w,
+            y: self.row_y(r),
+            w: self.col_w,
+            h: self.row_h,
+        }
     }
 
     /// The box spanning every candidate cell of row `r`.
     pub fn cands_span(&self, r: usize) -> BoxMm {
-        BoxMm { x: self.cands_x(), y: self.row_y(r), w: self.cols as f64 * self.col_w, h: self.row_h }
+        BoxMm {
+            x: self.cands_x(),
+            y: self.row_y(r),
+            w: self.cols as f64 * self.col_w,
+            h: self.row_h,
+        }
     }
 
     /// Font size (pt) of the figures in a row whose numbers have up to
@@ -59,7 +82,9 @@ impl GridGeometry {
     pub fn font_pt(&self, layout: &GridLayout, digits: usize) -> f64 {
         const MM_PER_PT: f64 = 25.4 / 72.0;
         // DejaVu Sans digits are 0.636 em wide.
-        let narrowest = self.col_w.min(self.label_w.iter().copied().fold(f64::MAX, f64::min));
+        let narrowest = self
+            .col_w
+            .min(self.label_w.iter().copied().fold(f64::MAX, f64::min));
         let by_width = (narrowest - 0.8) / (digits as f64 * 0.636) / MM_PER_PT;
         let by_height = self.row_h * 0.62 / MM_PER_PT;
         layout.max_font_pt.min(by_width).min(by_height).max(4.0)

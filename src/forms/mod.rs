@@ -27,7 +27,12 @@ pub struct BoxMm {
 impl BoxMm {
     /// The same box shrunk by `d` millimetres on every side.
     pub fn inset(&self, d: f64) -> BoxMm {
-        BoxMm { x: self.x + d, y: self.y + d, w: (self.w - 2.0 * d).max(0.1), h: (self.h - 2.0 * d).max(0.1) }
+        BoxMm {
+            x: self.x + d,
+            y: self.y + d,
+            w: (self.w - 2.0 * d).max(0.1),
+            h: (self.h - 2.0 * d).max(0.1),
+        }
     }
 }
 
@@ -68,7 +73,11 @@ fn default_psm() -> u8 {
 
 impl Default for OcrSettings {
     fn default() -> Self {
-        OcrSettings { lang: default_lang(), whitelist: String::new(), psm: default_psm() }
+        OcrSettings {
+            lang: default_lang(),
+            whitelist: String::new(),
+            psm: default_psm(),
+        }
     }
 }
 
@@ -194,13 +203,19 @@ pub struct Model {
 impl Model {
     /// Parses and checks one model file's text.
     pub fn from_toml(text: &str) -> Result<Model> {
-        let model: Model = toml::from_str(text).map_err(|e| Error::Model { reason: e.to_string() })?;
+        let model: Model = toml::from_str(text).map_err(|e| Error::Model {
+            reason: e.to_string(),
+        })?;
         model.validate()?;
         Ok(model)
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(Error::Model { reason: format!("{}: {reason}", self.id) });
+        let bad = |reason: String| {
+            Err(Error::Model {
+                reason: format!("{}: {reason}", self.id),
+            })
+        };
         if self.id.is_empty() || self.id.contains(['|', '=']) {
             return bad("id must be non-empty without '|' or '='".into());
         }
@@ -214,7 +229,8 @@ impl Model {
                 return bad(format!("field {} appears twice", f.name));
             }
             let b = f.area;
-            if b.w <= 0.0 || b.h <= 0.0 || b.x < 0.0 || b.y < 0.0 || b.x + b.w > w || b.y + b.h > h {
+            if b.w <= 0.0 || b.h <= 0.0 || b.x < 0.0 || b.y < 0.0 || b.x + b.w > w || b.y + b.h > h
+            {
                 return bad(format!("field {} has its box outside the page", f.name));
             }
             if f.kind == FieldKind::Grid && f.grid.is_none() {
@@ -226,7 +242,11 @@ impl Model {
         }
         for name in &self.qr.digest {
             if !self.fields.iter().any(|f| &f.name == name)
-                && !self.fields.iter().any(|f| f.grid.as_ref().is_some_and(|g| g.label_names.contains(name) || &g.totals_name == name))
+                && !self.fields.iter().any(|f| {
+                    f.grid
+                        .as_ref()
+                        .is_some_and(|g| g.label_names.contains(name) || &g.totals_name == name)
+                })
             {
                 return bad(format!("digest names unknown field {name}"));
             }
@@ -288,7 +308,9 @@ impl ModelSet {
 
     /// The model with this id.
     pub fn get(&self, id: &str) -> Result<&Model> {
-        self.models.get(id).ok_or_else(|| Error::UnknownForm { form: id.to_string() })
+        self.models.get(id).ok_or_else(|| Error::UnknownForm {
+            form: id.to_string(),
+        })
     }
 
     /// Every model id.

@@ -24,7 +24,10 @@ pub struct Payload {
 impl Payload {
     /// A payload for a form with no pairs yet.
     pub fn new(form: &str) -> Payload {
-        Payload { form: form.to_string(), pairs: Vec::new() }
+        Payload {
+            form: form.to_string(),
+            pairs: Vec::new(),
+        }
     }
 
     /// Appends a pair.
@@ -64,7 +67,10 @@ impl Payload {
 
     /// The value of a key.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The value of a key as a whole number.

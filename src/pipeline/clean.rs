@@ -29,7 +29,9 @@ pub fn normalize(img: &GrayImage) -> GrayImage {
     if white - black < 24.0 {
         return img.clone();
     }
-    let lut: Vec<u8> = (0..256).map(|v| (((v as f64 - black) / (white - black)) * 255.0).clamp(0.0, 255.0) as u8).collect();
+    let lut: Vec<u8> = (0..256)
+        .map(|v| (((v as f64 - black) / (white - black)) * 255.0).clamp(0.0, 255.0) as u8)
+        .collect();
     let mut out = img.clone();
     for p in out.iter_mut() {
         *p = lut[*p as usize];

@@ -33,7 +33,10 @@ const CAP: f64 = 0.73;
 const MM_PER_PT: f64 = 25.4 / 72.0;
 /// Pixels of cap height we give Tesseract.
 fn target_cap_px() -> f64 {
-    std::env::var("SCRUTINY_CAP_PX").ok().and_then(|v| v.parse().ok()).unwrap_or(16.0)
+    std::env::var("SCRUTINY_CAP_PX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16.0)
 }
 /// Confidence given to figures a failed cross-check puts in doubt.
 const DOUBT: f64 = 0.3;
@@ -42,9 +45,16 @@ const DOUBT: f64 = 0.3;
 pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
     let clean = clean::normalize(page);
     let mut hits = qr::find(&clean);
-    if !hits.iter().any(|h| Payload::parse(&h.text).is_some()) && clean.width().max(clean.height()) > 2000 {
+    if !hits.iter().any(|h| Payload::parse(&h.text).is_some())
+        && clean.width().max(clean.height()) > 2000
+    {
         // Large noisy scans: a half-size copy often decodes where the full one does not.
-        let half = image::imageops::resize(&clean, clean.width() / 2, clean.height() / 2, image::imageops::FilterType::Triangle);
+        let half = image::imageops::resize(
+            &clean,
+            clean.width() / 2,
+            clean.height() / 2,
+            image::imageops::FilterType::Triangle,
+        );
         hits = qr::find(&half)
             .into_iter()
             .map(|mut h| {
@@ -53,12 +63,25 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
             })
             .collect();
     }
-    let ours = hits.iter().find_map(|h| Payload::parse(&h.text).and_then(|p| models.get(&p.form).ok().map(|m| (h, p, m))));
+    let ours = hits.iter().find_map(|h| {
+        Payload::parse(&h.text).and_then(|p| models.get(&p.form).ok().map(|m| (h, p, m)))
+    });
     let Some((hit, payload, model)) = ours else {
-        return Ok(PageReport { qr: hits.first().map(|h| h.text.clone()), ..PageReport::default() });
+        return Ok(PageReport {
+            qr: hits.first().map(|h| h.text.clone()),
+            ..PageReport::default()
+        });
     };
-    let mut report = PageReport { form: Some(model.id.clone()), qr: Some(hit.text.clone()), ..PageReport::default() };
-    let Some(Location { transform, marks_found }) = locate(model, hit, &clean) else {
+    let mut report = PageReport {
+        form: Some(model.id.clone()),
+        qr: Some(hit.text.clone()),
+        ..PageReport::default()
+    };
+    let Some(Location {
+        transform,
+        marks_found,
+    }) = locate(model, hit, &clean)
+    else {
         return Ok(report);
     };
     tracing::debug!(form = %model.id, marks_found, ?transform, corners = ?hit.corners, "located");
@@ -66,25 +89,43 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
     let mut confs = Map::new();
     for f in &model.fields {
         if let Some(key) = &f.qr_key {
-            values.insert(f.name.clone(), payload.get(key).map_or(Value::Null, |v| v.into()));
-            confs.insert(f.name.clone(), json!(if payload.get(key).is_some() { 1.0 } else { 0.0 }));
+            values.insert(
+                f.name.clone(),
+                payload.get(key).map_or(Value::Null, |v| v.into()),
+            );
+            confs.insert(
+                f.name.clone(),
+                json!(if payload.get(key).is_some() { 1.0 } else { 0.0 }),
+            );
             continue;
         }
         match f.kind {
             FieldKind::Digits | FieldKind::Text => {
                 let ppm = (target_cap_px() / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
-                let (v, c) = read_value(&clean, &transform, f.area, ppm, f.kind, &f.ocr, f.threshold)?;
+                let (v, c) =
+                    read_value(&clean, &transform, f.area, ppm, f.kind, &f.ocr, f.threshold)?;
                 values.insert(f.name.clone(), v);
                 confs.insert(f.name.clone(), json!(c));
             }
             FieldKind::Ink => {
                 let img = crop(&clean, &transform, f.area.inset(2.0), 4.0);
                 let (inked, c) = ink::judge(&img);
-                report.marks.insert(f.name.clone(), json!({ "value": inked, "confidence": round3(c) }));
+                report.marks.insert(
+                    f.name.clone(),
+                    json!({ "value": inked, "confidence": round3(c) }),
+                );
             }
             FieldKind::Grid => {
                 if let Some(layout) = &f.grid {
-                    read_grid(&clean, &transform, f, layout, &payload, &mut values, &mut confs)?;
+                    read_grid(
+                        &clean,
+                        &transform,
+                        f,
+                        layout,
+                        &payload,
+                        &mut values,
+                        &mut confs,
+                    )?;
                 }
             }
         }
@@ -92,7 +133,9 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
     cross_check(model, &payload, &mut values, &mut confs);
     for (name, v) in values {
         let c = confs.remove(&name).unwrap_or(json!(0.0));
-        report.fields.insert(name, json!({ "value": v, "confidence": round_conf(c) }));
+        report
+            .fields
+            .insert(name, json!({ "value": v, "confidence": round_conf(c) }));
     }
     Ok(report)
 }
@@ -115,7 +158,11 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
     if words.is_empty() {
         return (Value::Null, 0.0);
     }
-    let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+    let text = words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     match kind {
         FieldKind::Digits => match parse_count(&text.replace(' ', "")) {
             Some(n) => (n.into(), conf),
@@ -128,13 +175,23 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
 /// Reads one box; when the first look is unsure, looks again at another
 /// scale (Tesseract's fast models are sensitive to it) and keeps the surer
 /// reading. Two looks that disagree are never surer than the second best.
-fn read_value(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64, kind: FieldKind, settings: &OcrSettings, threshold: f64) -> Result<(Value, f64)> {
+fn read_value(
+    page: &GrayImage,
+    t: &Affine,
+    b: BoxMm,
+    ppm: f64,
+    kind: FieldKind,
+    settings: &OcrSettings,
+    threshold: f64,
+) -> Result<(Value, f64)> {
     let look = |ppm: f64, settings: &OcrSettings| -> Result<(Value, f64)> {
         let img = pad(&crop(page, t, b, ppm), (ppm * 1.5) as u32);
         if let Ok(dir) = std::env::var("SCRUTINY_DUMP") {
             let _ = img.save(format!("{dir}/box-{:.0}-{:.0}-{:.0}.png", b.x, b.y, ppm));
         }
-        let words = ocr::with_ocr(&settings.lang, |o| o.read(&img, settings, (ppm * 25.4) as u32))?;
+        let words = ocr::with_ocr(&settings.lang, |o| {
+            o.read(&img, settings, (ppm * 25.4) as u32)
+        })?;
         Ok(value_of(kind, &words))
     };
     let first = look(ppm, settings)?;
@@ -142,7 +199,11 @@ fn read_value(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64, kind: FieldKind,
         return Ok(first);
     }
     let second = look(ppm * 1.45, settings)?;
-    let (best, other) = if second.1 > first.1 { (second, first) } else { (first, second) };
+    let (best, other) = if second.1 > first.1 {
+        (second, first)
+    } else {
+        (first, second)
+    };
     if best.0 == other.0 {
         Ok((best.0, best.1.max(other.1)))
     } else {
@@ -152,13 +213,18 @@ fn read_value(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64, kind: FieldKind,
 
 /// The image with a white margin: Tesseract reads glyphs that touch the edge badly.
 fn pad(img: &GrayImage, margin: u32) -> GrayImage {
-    let mut out = GrayImage::from_pixel(img.width() + 2 * margin, img.height() + 2 * margin, image::Luma([255]));
+    let mut out = GrayImage::from_pixel(
+        img.width() + 2 * margin,
+        img.height() + 2 * margin,
+        image::Luma([255]),
+    );
     image::imageops::replace(&mut out, img, i64::from(margin), i64::from(margin));
     out
 }
 
 fn parse_count(s: &str) -> Option<u64> {
-    (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())?
 }
 
 /// Cuts a model box out of the page through the transform, at `ppm` pixels
@@ -182,7 +248,11 @@ pub fn crop(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64) -> GrayImage {
             let (fx, fy) = (x - x0, y - y0);
             let (xi, yi) = (x0 as i64, y0 as i64);
             let px = |xx: i64, yy: i64| -> f64 {
-                if xx < 0 || yy < 0 || xx >= pw || yy >= ph { 255.0 } else { f64::from(src[(yy * pw + xx) as usize]) }
+                if xx < 0 || yy < 0 || xx >= pw || yy >= ph {
+                    255.0
+                } else {
+                    f64::from(src[(yy * pw + xx) as usize])
+                }
             };
             let top = px(xi, yi) * (1.0 - fx) + px(xi + 1, yi) * fx;
             let bottom = px(xi, yi + 1) * (1.0 - fx) + px(xi + 1, yi + 1) * fx;
@@ -205,7 +275,10 @@ fn read_grid(
     values: &mut Map<String, Value>,
     confs: &mut Map<String, Value>,
 ) -> Result<()> {
-    let (Some(rows), Some(cols)) = (payload.get_usize(&layout.rows_key), payload.get_usize(&layout.cols_key)) else {
+    let (Some(rows), Some(cols)) = (
+        payload.get_usize(&layout.rows_key),
+        payload.get_usize(&layout.cols_key),
+    ) else {
         return Ok(());
     };
     if rows == 0 || cols == 0 || rows > 200 || cols > 400 {
@@ -217,8 +290,13 @@ fn read_grid(
     let mut votes: Vec<Vec<Cell>> = Vec::with_capacity(rows);
     for r in 0..=rows {
         let is_totals = r == rows;
-        let digits = if is_totals { GridGeometry::TOTAL_DIGITS } else { GridGeometry::ROW_DIGITS };
-        let ppm = (target_cap_px() / (geo.font_pt(layout, digits) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
+        let digits = if is_totals {
+            GridGeometry::TOTAL_DIGITS
+        } else {
+            GridGeometry::ROW_DIGITS
+        };
+        let ppm =
+            (target_cap_px() / (geo.font_pt(layout, digits) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
         // Every column's left edge, in millimetres from the row's start.
         let start = if is_totals { geo.cands_x() } else { geo.area.x };
         let mut edges: Vec<f64> = Vec::new();
@@ -230,7 +308,12 @@ fn read_grid(
         for c in 0..cols {
             edges.push(geo.cell(r, c).x - start);
         }
-        let span = BoxMm { x: start, y: geo.row_y(r), w: geo.right() - start, h: geo.row_h };
+        let span = BoxMm {
+            x: start,
+            y: geo.row_y(r),
+            w: geo.right() - start,
+            h: geo.row_h,
+        };
         let img = crop(page, t, span, ppm);
         if let Ok(dir) = std::env::var("SCRUTINY_DUMP") {
             let _ = img.save(format!("{dir}/row{r}.png"));
@@ -256,8 +339,21 @@ fn read_grid(
                 }
             }
             // Unsure, merged or missing: read this cell alone.
-            let b = BoxMm { x: start + edges[i], y: span.y, w: right(i) - edges[i], h: span.h };
-            let (v, c) = read_value(page, t, b.inset(0.2), ppm, FieldKind::Digits, &f.ocr, f.threshold)?;
+            let b = BoxMm {
+                x: start + edges[i],
+                y: span.y,
+                w: right(i) - edges[i],
+                h: span.h,
+            };
+            let (v, c) = read_value(
+                page,
+                t,
+                b.inset(0.2),
+                ppm,
+                FieldKind::Digits,
+                &f.ocr,
+                f.threshold,
+            )?;
             row.push((v.as_u64(), c));
         }
         if is_totals {
@@ -270,8 +366,18 @@ fn read_grid(
     }
     let totals = votes.pop().unwrap_or_default();
     let grid_json = |cells: &[Vec<Cell>]| -> (Value, Value) {
-        let v = cells.iter().map(|row| row.iter().map(|c| c.0.map_or(Value::Null, Value::from)).collect::<Vec<_>>()).collect::<Vec<_>>();
-        let c = cells.iter().map(|row| row.iter().map(|c| json!(c.1)).collect::<Vec<_>>()).collect::<Vec<_>>();
+        let v = cells
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| c.0.map_or(Value::Null, Value::from))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>();
+        let c = cells
+            .iter()
+            .map(|row| row.iter().map(|c| json!(c.1)).collect::<Vec<_>>())
+            .collect::<Vec<_>>();
         (json!(v), json!(c))
     };
     let (v, c) = grid_json(&votes);
@@ -290,7 +396,12 @@ fn read_grid(
 }
 
 fn digest_matches(model: &Model, d: &str, values: &Map<String, Value>) -> bool {
-    let named: Vec<(&str, &Value)> = model.qr.digest.iter().filter_map(|n| values.get(n).map(|v| (n.as_str(), v))).collect();
+    let named: Vec<(&str, &Value)> = model
+        .qr
+        .digest
+        .iter()
+        .filter_map(|n| values.get(n).map(|v| (n.as_str(), v)))
+        .collect();
     named.len() == model.qr.digest.len() && payload::digest(named) == d
 }
 
@@ -301,14 +412,20 @@ fn digest_matches(model: &Model, d: &str, values: &Map<String, Value>) -> bool {
 /// when the digest proves the change. Failing that, a grid column whose
 /// figures do not add up to its printed total has every figure of it put in
 /// doubt, and so has everything else the digest covers.
-fn cross_check(model: &Model, payload: &Payload, values: &mut Map<String, Value>, confs: &mut Map<String, Value>) {
+fn cross_check(
+    model: &Model,
+    payload: &Payload,
+    values: &mut Map<String, Value>,
+    confs: &mut Map<String, Value>,
+) {
     if let Some(d) = payload.get("d") {
         let mut proven = digest_matches(model, d, values);
-        if !proven && let Some(repaired) = complete_from_totals(model, values, confs) {
-            if digest_matches(model, d, &repaired) {
-                *values = repaired;
-                proven = true;
-            }
+        if !proven
+            && let Some(repaired) = complete_from_totals(model, values, confs)
+            && digest_matches(model, d, &repaired)
+        {
+            *values = repaired;
+            proven = true;
         }
         if proven {
             for name in &model.qr.digest {
@@ -326,7 +443,11 @@ fn cross_check(model: &Model, payload: &Payload, values: &mut Map<String, Value>
         let confirmed_by_totals: Vec<&str> = model
             .fields
             .iter()
-            .filter_map(|f| f.grid.as_ref().map(|g| [f.name.as_str(), g.totals_name.as_str()]))
+            .filter_map(|f| {
+                f.grid
+                    .as_ref()
+                    .map(|g| [f.name.as_str(), g.totals_name.as_str()])
+            })
             .flatten()
             .collect();
         for name in &model.qr.digest {
@@ -339,7 +460,9 @@ fn cross_check(model: &Model, payload: &Payload, values: &mut Map<String, Value>
     }
     for f in &model.fields {
         let Some(layout) = &f.grid else { continue };
-        let (Some(Value::Array(rows)), Some(Value::Array(totals))) = (values.get(&f.name), values.get(&layout.totals_name)) else {
+        let (Some(Value::Array(rows)), Some(Value::Array(totals))) =
+            (values.get(&f.name), values.get(&layout.totals_name))
+        else {
             continue;
         };
         for (c, total) in totals.iter().enumerate() {
@@ -365,17 +488,25 @@ fn cross_check(model: &Model, payload: &Payload, values: &mut Map<String, Value>
 
 /// The grid with each column's one unsure figure (or unsure total) worked
 /// out from the others; `None` when some column has two or more.
-fn complete_from_totals(model: &Model, values: &Map<String, Value>, confs: &Map<String, Value>) -> Option<Map<String, Value>> {
+fn complete_from_totals(
+    model: &Model,
+    values: &Map<String, Value>,
+    confs: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
     let f = model.fields.iter().find(|f| f.grid.is_some())?;
     let layout = f.grid.as_ref()?;
     let mut rows: Vec<Vec<Value>> = serde_json::from_value(values.get(&f.name)?.clone()).ok()?;
-    let mut totals: Vec<Value> = serde_json::from_value(values.get(&layout.totals_name)?.clone()).ok()?;
+    let mut totals: Vec<Value> =
+        serde_json::from_value(values.get(&layout.totals_name)?.clone()).ok()?;
     let row_conf: Vec<Vec<f64>> = serde_json::from_value(confs.get(&f.name)?.clone()).ok()?;
-    let total_conf: Vec<f64> = serde_json::from_value(confs.get(&layout.totals_name)?.clone()).ok()?;
+    let total_conf: Vec<f64> =
+        serde_json::from_value(confs.get(&layout.totals_name)?.clone()).ok()?;
     let sure = |v: &Value, c: f64| v.is_u64() && c >= f.threshold;
     let mut changed = false;
     for c in 0..totals.len() {
-        let unsure_rows: Vec<usize> = (0..rows.len()).filter(|&r| !sure(&rows[r][c], row_conf[r][c])).collect();
+        let unsure_rows: Vec<usize> = (0..rows.len())
+            .filter(|&r| !sure(&rows[r][c], row_conf[r][c]))
+            .collect();
         let total_sure = sure(&totals[c], total_conf[c]);
         match (unsure_rows.as_slice(), total_sure) {
             ([], true) => {}
@@ -384,7 +515,12 @@ fn complete_from_totals(model: &Model, values: &Map<String, Value>, confs: &Map<
                 changed = true;
             }
             ([r], true) => {
-                let others: u64 = rows.iter().enumerate().filter(|(i, _)| i != r).map(|(_, row)| row[c].as_u64().unwrap_or(0)).sum();
+                let others: u64 = rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i != r)
+                    .map(|(_, row)| row[c].as_u64().unwrap_or(0))
+                    .sum();
                 let total = totals[c].as_u64()?;
                 rows[*r][c] = json!(total.checked_sub(others)?);
                 changed = true;

@@ -8,6 +8,9 @@ use image::GrayImage;
 use super::qr::QrHit;
 use crate::forms::Model;
 
+/// A model point (mm) and where it was found on the page (pixels).
+pub type PointPair = ((f64, f64), (f64, f64));
+
 /// An affine map from model millimetres (u, v) to page pixels (x, y).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Affine {
@@ -29,7 +32,7 @@ impl Affine {
 
     /// Least-squares fit from pairs (model point, page point); `None` when
     /// fewer than three points or they are collinear.
-    pub fn fit(pairs: &[((f64, f64), (f64, f64))]) -> Option<Affine> {
+    pub fn fit(pairs: &[PointPair]) -> Option<Affine> {
         if pairs.len() < 3 {
             return None;
         }
@@ -49,13 +52,16 @@ impl Affine {
         }
         let px = solve3(ata, atx)?;
         let py = solve3(ata, aty)?;
-        Some(Affine { m: [px[0], px[1], px[2], py[0], py[1], py[2]] })
+        Some(Affine {
+            m: [px[0], px[1], px[2], py[0], py[1], py[2]],
+        })
     }
 }
 
 fn solve3(a: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
     let det = |m: &[[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
             + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
     };
     let d = det(&a);
@@ -88,8 +94,17 @@ pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage) -> Option<Location> {
     let module = model.qr.size / n;
     let span = (n + 1.0) * module;
     let (qx, qy) = (model.qr.x, model.qr.y);
-    let model_corners = [(qx, qy), (qx + span, qy), (qx + span, qy + span), (qx, qy + span)];
-    let mut pairs: Vec<_> = model_corners.iter().copied().zip(qr.corners.iter().copied()).collect();
+    let model_corners = [
+        (qx, qy),
+        (qx + span, qy),
+        (qx + span, qy + span),
+        (qx, qy + span),
+    ];
+    let mut pairs: Vec<_> = model_corners
+        .iter()
+        .copied()
+        .zip(qr.corners.iter().copied())
+        .collect();
     let first = Affine::fit(&pairs)?;
     let mut marks_found = 0;
     for m in &model.marks {
@@ -100,8 +115,15 @@ pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage) -> Option<Location> {
             marks_found += 1;
         }
     }
-    let transform = if marks_found > 0 { Affine::fit(&pairs).unwrap_or(first) } else { first };
-    Some(Location { transform, marks_found })
+    let transform = if marks_found > 0 {
+        Affine::fit(&pairs).unwrap_or(first)
+    } else {
+        first
+    };
+    Some(Location {
+        transform,
+        marks_found,
+    })
 }
 
 /// The centre of a filled square mark near its predicted place, if one is there.
@@ -110,7 +132,10 @@ fn find_mark(page: &GrayImage, t: &Affine, centre: (f64, f64), size_mm: f64) -> 
     let (px, py) = t.apply(centre.0, centre.1);
     let r = (size_mm * 1.4) * ppm;
     let (x0, y0) = ((px - r).max(0.0) as u32, (py - r).max(0.0) as u32);
-    let (x1, y1) = (((px + r) as u32).min(page.width()), ((py + r) as u32).min(page.height()));
+    let (x1, y1) = (
+        ((px + r) as u32).min(page.width()),
+        ((py + r) as u32).min(page.height()),
+    );
     if x1 <= x0 || y1 <= y0 {
         return None;
     }
@@ -131,7 +156,8 @@ fn find_mark(page: &GrayImage, t: &Affine, centre: (f64, f64), size_mm: f64) -> 
     }
     let expected = (size_mm * ppm).powi(2);
     let extent = f64::from((maxx - minx).max(maxy - miny) + 1);
-    let fits = (n as f64) > expected * 0.6 && (n as f64) < expected * 1.6 && extent < size_mm * ppm * 1.6;
+    let fits =
+        (n as f64) > expected * 0.6 && (n as f64) < expected * 1.6 && extent < size_mm * ppm * 1.6;
     fits.then(|| (sx / n as f64 + 0.5, sy / n as f64 + 0.5))
 }
 
@@ -141,9 +167,14 @@ mod tests {
 
     #[test]
     fn fit_recovers_a_rotation_and_offset() {
-        let truth = Affine { m: [0.0, -8.0, 1700.0, 8.0, 0.0, 40.0] };
+        let truth = Affine {
+            m: [0.0, -8.0, 1700.0, 8.0, 0.0, 40.0],
+        };
         let pts = [(10.0, 10.0), (200.0, 10.0), (10.0, 280.0), (200.0, 280.0)];
-        let pairs: Vec<_> = pts.iter().map(|&(u, v)| ((u, v), truth.apply(u, v))).collect();
+        let pairs: Vec<_> = pts
+            .iter()
+            .map(|&(u, v)| ((u, v), truth.apply(u, v)))
+            .collect();
         let fit = Affine::fit(&pairs).unwrap();
         for (a, b) in fit.m.iter().zip(truth.m.iter()) {
             assert!((a - b).abs() < 1e-6, "{fit:?}");

@@ -45,7 +45,9 @@ impl PageOutcome {
                 "file": self.file, "page": self.page, "form": r.form, "qr": r.qr,
                 "fields": r.fields, "marks": r.marks, "ms": (self.ms * 10.0).round() / 10.0,
             }),
-            Err(e) => json!({ "file": self.file, "page": self.page, "error": e.code(), "message": e.to_string() }),
+            Err(e) => {
+                json!({ "file": self.file, "page": self.page, "error": e.code(), "message": e.to_string() })
+            }
         }
     }
 }
@@ -65,14 +67,24 @@ pub fn process(models: &ModelSet, source: &pages::PageSource) -> Result<PageRepo
         read_page(models, &img)
     });
     std::panic::catch_unwind(run).unwrap_or_else(|p| {
-        let reason = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
-        Err(Error::Panic { reason: reason.unwrap_or_else(|| "unknown".into()) })
+        let reason = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+        Err(Error::Panic {
+            reason: reason.unwrap_or_else(|| "unknown".into()),
+        })
     })
 }
 
 /// Reads every page of every file on `workers` threads and hands each
 /// outcome to `emit` in file and page order.
-pub fn extract_files(files: &[PathBuf], models: &ModelSet, workers: usize, mut emit: impl FnMut(PageOutcome)) {
+pub fn extract_files(
+    files: &[PathBuf],
+    models: &ModelSet,
+    workers: usize,
+    mut emit: impl FnMut(PageOutcome),
+) {
     let workers = workers.max(1);
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
@@ -82,13 +94,27 @@ pub fn extract_files(files: &[PathBuf], models: &ModelSet, workers: usize, mut e
             let mut seq = 0;
             for path in files {
                 let name = path.display().to_string();
-                let split = std::fs::read(path).map_err(|e| Error::io(path, e)).and_then(|b| pages::split(Arc::new(b)));
+                let split = std::fs::read(path)
+                    .map_err(|e| Error::io(path, e))
+                    .and_then(|b| pages::split(Arc::new(b)));
                 let jobs: Vec<(Option<usize>, Result<pages::PageSource>)> = match split {
-                    Ok(list) => list.into_iter().enumerate().map(|(i, p)| (Some(i + 1), p)).collect(),
+                    Ok(list) => list
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, p)| (Some(i + 1), p))
+                        .collect(),
                     Err(e) => vec![(None, Err(e))],
                 };
                 for (page, source) in jobs {
-                    if job_tx.send(Job { seq, file: name.clone(), page, source }).is_err() {
+                    if job_tx
+                        .send(Job {
+                            seq,
+                            file: name.clone(),
+                            page,
+                            source,
+                        })
+                        .is_err()
+                    {
                         return;
                     }
                     seq += 1;
@@ -108,7 +134,18 @@ pub fn extract_files(files: &[PathBuf], models: &ModelSet, workers: usize, mut e
                     let start = Instant::now();
                     let result = job.source.and_then(|src| process(models, &src));
                     let ms = start.elapsed().as_secs_f64() * 1000.0;
-                    if tx.send((job.seq, PageOutcome { file: job.file, page: job.page, result, ms })).is_err() {
+                    if tx
+                        .send((
+                            job.seq,
+                            PageOutcome {
+                                file: job.file,
+                                page: job.page,
+                                result,
+                                ms,
+                            },
+                        ))
+                        .is_err()
+                    {
                         return;
                     }
                 }

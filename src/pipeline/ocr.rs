@@ -34,7 +34,9 @@ pub struct Ocr {
 }
 
 fn cstring(s: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::Ocr { reason: format!("{s:?} holds a NUL byte") })
+    CString::new(s).map_err(|_| Error::Ocr {
+        reason: format!("{s:?} holds a NUL byte"),
+    })
 }
 
 impl Ocr {
@@ -42,11 +44,22 @@ impl Ocr {
     pub fn new(lang: &str) -> Result<Ocr> {
         let mut api = TessBaseApi::create();
         let lang_c = cstring(lang)?;
-        api.init_2(None, Some(&lang_c))
-            .map_err(|_| Error::Ocr { reason: format!("cannot start Tesseract for language {lang:?}; is tesseract-ocr-{lang} installed?") })?;
-        let mut ocr = Ocr { api, whitelist: None, psm: None };
+        api.init_2(None, Some(&lang_c)).map_err(|_| Error::Ocr {
+            reason: format!(
+                "cannot start Tesseract for language {lang:?}; is tesseract-ocr-{lang} installed?"
+            ),
+        })?;
+        let mut ocr = Ocr {
+            api,
+            whitelist: None,
+            psm: None,
+        };
         // Forms hold names and numbers, not dictionary words.
-        for (k, v) in [("load_system_dawg", "0"), ("load_freq_dawg", "0"), ("debug_file", "/dev/null")] {
+        for (k, v) in [
+            ("load_system_dawg", "0"),
+            ("load_freq_dawg", "0"),
+            ("debug_file", "/dev/null"),
+        ] {
             let _ = ocr.api.set_variable(&cstring(k)?, &cstring(v)?);
         }
         Ok(ocr)
@@ -56,8 +69,13 @@ impl Ocr {
     pub fn read(&mut self, img: &GrayImage, settings: &OcrSettings, ppi: u32) -> Result<Vec<Word>> {
         if self.whitelist.as_deref() != Some(settings.whitelist.as_str()) {
             self.api
-                .set_variable(&cstring("tessedit_char_whitelist")?, &cstring(&settings.whitelist)?)
-                .map_err(|_| Error::Ocr { reason: "cannot set the character whitelist".into() })?;
+                .set_variable(
+                    &cstring("tessedit_char_whitelist")?,
+                    &cstring(&settings.whitelist)?,
+                )
+                .map_err(|_| Error::Ocr {
+                    reason: "cannot set the character whitelist".into(),
+                })?;
             self.whitelist = Some(settings.whitelist.clone());
         }
         if self.psm != Some(settings.psm) {
@@ -67,10 +85,16 @@ impl Ocr {
         let (w, h) = (img.width() as i32, img.height() as i32);
         self.api
             .set_image(img.as_raw(), w, h, 1, w)
-            .map_err(|e| Error::Ocr { reason: format!("image rejected: {e:?}") })?;
+            .map_err(|e| Error::Ocr {
+                reason: format!("image rejected: {e:?}"),
+            })?;
         self.api.set_source_resolution(ppi as i32);
-        self.api.recognize().map_err(|_| Error::Ocr { reason: "recognition failed".into() })?;
-        let tsv = self.api.get_tsv_text(0).map_err(|_| Error::Ocr { reason: "no TSV output".into() })?;
+        self.api.recognize().map_err(|_| Error::Ocr {
+            reason: "recognition failed".into(),
+        })?;
+        let tsv = self.api.get_tsv_text(0).map_err(|_| Error::Ocr {
+            reason: "no TSV output".into(),
+        })?;
         Ok(parse_tsv(&tsv.as_ref().to_string_lossy()))
     }
 }
@@ -110,7 +134,9 @@ pub fn with_ocr<R>(lang: &str, f: impl FnOnce(&mut Ocr) -> Result<R>) -> Result<
         }
         match map.get_mut(lang) {
             Some(ocr) => f(ocr),
-            None => Err(Error::Ocr { reason: "instance vanished".into() }),
+            None => Err(Error::Ocr {
+                reason: "instance vanished".into(),
+            }),
         }
     })
 }
@@ -124,7 +150,15 @@ mod tests {
         let tsv = "1\t1\t0\t0\t0\t0\t0\t0\t100\t20\t-1\t\n5\t1\t1\t1\t1\t1\t10\t2\t30\t15\t96.5\t1234\n5\t1\t1\t1\t1\t2\t50\t2\t20\t15\t40\tab\n";
         let words = parse_tsv(tsv);
         assert_eq!(words.len(), 2);
-        assert_eq!(words[0], Word { text: "1234".into(), conf: 0.965, left: 10, width: 30 });
+        assert_eq!(
+            words[0],
+            Word {
+                text: "1234".into(),
+                conf: 0.965,
+                left: 10,
+                width: 30
+            }
+        );
         assert!((words[1].conf - 0.4).abs() < 1e-9);
     }
 }

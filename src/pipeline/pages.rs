@@ -57,8 +57,19 @@ pub fn sniff(bytes: &[u8]) -> Result<FileType> {
     } else if head.windows(5).any(|w| w == b"%PDF-") {
         Ok(FileType::Pdf)
     } else {
-        let magic = head.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
-        Err(Error::UnsupportedType { magic: if magic.is_empty() { "empty".into() } else { magic } })
+        let magic = head
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Err(Error::UnsupportedType {
+            magic: if magic.is_empty() {
+                "empty".into()
+            } else {
+                magic
+            },
+        })
     }
 }
 
@@ -69,7 +80,10 @@ pub enum PdfFilter {
     Flate,
     None,
     /// CCITT fax; `k < 0` is Group 4.
-    Ccitt { k: i64, black_is_1: bool },
+    Ccitt {
+        k: i64,
+        black_is_1: bool,
+    },
 }
 
 /// One page, not yet decoded.
@@ -80,7 +94,15 @@ pub enum PageSource {
     /// Page `index` of a TIFF file.
     Tiff { bytes: Arc<Vec<u8>>, index: usize },
     /// A PDF page image (the largest image on the page).
-    PdfImage { data: Vec<u8>, filter: PdfFilter, width: u32, height: u32, bpc: u8, comps: u8, invert: bool },
+    PdfImage {
+        data: Vec<u8>,
+        filter: PdfFilter,
+        width: u32,
+        height: u32,
+        bpc: u8,
+        comps: u8,
+        invert: bool,
+    },
     /// A PDF page without a page image, such as our own render.
     Drawing(Drawing),
 }
@@ -92,30 +114,54 @@ pub fn split(bytes: Arc<Vec<u8>>) -> Result<Vec<Result<PageSource>>> {
     match sniff(&bytes)? {
         FileType::Jpeg | FileType::Png => Ok(vec![Ok(PageSource::Image(bytes))]),
         FileType::Tiff => {
-            let mut dec = tiff::decoder::Decoder::new(Cursor::new(bytes.as_slice()))
-                .map_err(|e| Error::MalformedImage { reason: format!("TIFF: {e}") })?;
+            let mut dec =
+                tiff::decoder::Decoder::new(Cursor::new(bytes.as_slice())).map_err(|e| {
+                    Error::MalformedImage {
+                        reason: format!("TIFF: {e}"),
+                    }
+                })?;
             let mut n = 1;
             while dec.more_images() {
-                dec.next_image().map_err(|e| Error::MalformedImage { reason: format!("TIFF page {}: {e}", n + 1) })?;
+                dec.next_image().map_err(|e| Error::MalformedImage {
+                    reason: format!("TIFF page {}: {e}", n + 1),
+                })?;
                 n += 1;
                 if n > MAX_PAGES {
-                    return Err(Error::TooLarge { reason: format!("more than {MAX_PAGES} pages") });
+                    return Err(Error::TooLarge {
+                        reason: format!("more than {MAX_PAGES} pages"),
+                    });
                 }
             }
-            Ok((0..n).map(|index| Ok(PageSource::Tiff { bytes: bytes.clone(), index })).collect())
+            Ok((0..n)
+                .map(|index| {
+                    Ok(PageSource::Tiff {
+                        bytes: bytes.clone(),
+                        index,
+                    })
+                })
+                .collect())
         }
         FileType::Pdf => split_pdf(&bytes),
     }
 }
 
 fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
-    let doc = Document::load_mem(bytes).map_err(|e| Error::MalformedPdf { reason: e.to_string() })?;
+    let doc = Document::load_mem(bytes).map_err(|e| Error::MalformedPdf {
+        reason: e.to_string(),
+    })?;
     let pages = doc.get_pages();
     if pages.is_empty() {
-        return Err(Error::MalformedPdf { reason: "the document has no pages".into() });
+        return Err(Error::MalformedPdf {
+            reason: "the document has no pages".into(),
+        });
     }
     if pages.len() > MAX_PAGES {
-        return Err(Error::TooLarge { reason: format!("{} pages; at most {MAX_PAGES} are read from one file", pages.len()) });
+        return Err(Error::TooLarge {
+            reason: format!(
+                "{} pages; at most {MAX_PAGES} are read from one file",
+                pages.len()
+            ),
+        });
     }
     Ok(pages.values().map(|&id| pdf_page(&doc, id)).collect())
 }
@@ -126,17 +172,33 @@ fn name_of(obj: &Object) -> Option<&[u8]> {
 
 fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
     let bad = |reason: String| Error::MalformedPdf { reason };
-    let images = doc.get_page_images(page).map_err(|e| bad(format!("page images: {e}")))?;
-    let largest = images.iter().max_by_key(|i| i.width.saturating_mul(i.height));
+    let images = doc
+        .get_page_images(page)
+        .map_err(|e| bad(format!("page images: {e}")))?;
+    let largest = images
+        .iter()
+        .max_by_key(|i| i.width.saturating_mul(i.height));
     match largest {
         Some(img) if img.width.saturating_mul(img.height) >= 250_000 => {
             let (w, h) = (img.width, img.height);
-            if w <= 0 || h <= 0 || w > i64::from(MAX_SIDE) || h > i64::from(MAX_SIDE) || (w * h) as u64 > MAX_PIXELS {
-                return Err(Error::TooLarge { reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)") });
+            if w <= 0
+                || h <= 0
+                || w > i64::from(MAX_SIDE)
+                || h > i64::from(MAX_SIDE)
+                || (w * h) as u64 > MAX_PIXELS
+            {
+                return Err(Error::TooLarge {
+                    reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)"),
+                });
             }
             let dict = img.origin_dict;
             let filters = img.filters.clone().unwrap_or_default();
-            let filter = match filters.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            let filter = match filters
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
                 [] => PdfFilter::None,
                 ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
                 ["FlateDecode"] | ["Fl"] => PdfFilter::Flate,
@@ -147,11 +209,24 @@ fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
                         Object::Reference(r) => doc.get_dictionary(*r).ok().cloned(),
                         _ => None,
                     });
-                    let k = parms.as_ref().and_then(|p| p.get(b"K").ok()).and_then(|k| k.as_i64().ok()).unwrap_or(0);
-                    let black_is_1 = parms.as_ref().and_then(|p| p.get(b"BlackIs1").ok()).and_then(|b| b.as_bool().ok()).unwrap_or(false);
+                    let k = parms
+                        .as_ref()
+                        .and_then(|p| p.get(b"K").ok())
+                        .and_then(|k| k.as_i64().ok())
+                        .unwrap_or(0);
+                    let black_is_1 = parms
+                        .as_ref()
+                        .and_then(|p| p.get(b"BlackIs1").ok())
+                        .and_then(|b| b.as_bool().ok())
+                        .unwrap_or(false);
                     PdfFilter::Ccitt { k, black_is_1 }
                 }
-                other => return Err(bad(format!("page images compressed with {} are not supported", other.join("+")))),
+                other => {
+                    return Err(bad(format!(
+                        "page images compressed with {} are not supported",
+                        other.join("+")
+                    )));
+                }
             };
             let cs = dict.get(b"ColorSpace").ok().map(|o| match o {
                 Object::Reference(r) => doc.get_object(*r).ok().cloned().unwrap_or(Object::Null),
@@ -160,25 +235,40 @@ fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
             let comps = match &cs {
                 Some(Object::Name(n)) if n == b"DeviceRGB" || n == b"CalRGB" => 3,
                 Some(Object::Name(n)) if n == b"DeviceCMYK" => 4,
-                Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"ICCBased") => a
-                    .get(1)
-                    .and_then(|r| r.as_reference().ok())
-                    .and_then(|r| doc.get_object(r).ok())
-                    .and_then(|o| o.as_stream().ok())
-                    .and_then(|s| s.dict.get(b"N").ok())
-                    .and_then(|n| n.as_i64().ok())
-                    .unwrap_or(1) as u8,
+                Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"ICCBased") => {
+                    a.get(1)
+                        .and_then(|r| r.as_reference().ok())
+                        .and_then(|r| doc.get_object(r).ok())
+                        .and_then(|o| o.as_stream().ok())
+                        .and_then(|s| s.dict.get(b"N").ok())
+                        .and_then(|n| n.as_i64().ok())
+                        .unwrap_or(1) as u8
+                }
                 Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"Indexed") => {
                     return Err(bad("indexed-colour page images are not supported".into()));
                 }
                 _ => 1,
             };
-            let bpc = img.bits_per_component.unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) { 1 } else { 8 });
+            let bpc =
+                img.bits_per_component
+                    .unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) {
+                        1
+                    } else {
+                        8
+                    });
             if !matches!(bpc, 1 | 8) {
                 return Err(bad(format!("{bpc}-bit page images are not supported")));
             }
             let invert = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok()) == Some(1.0));
-            Ok(PageSource::PdfImage { data: img.content.to_vec(), filter, width: w as u32, height: h as u32, bpc: bpc as u8, comps, invert })
+            Ok(PageSource::PdfImage {
+                data: img.content.to_vec(),
+                filter,
+                width: w as u32,
+                height: h as u32,
+                bpc: bpc as u8,
+                comps,
+                invert,
+            })
         }
         _ => super::pdf_drawing::page_drawing(doc, page).map(PageSource::Drawing),
     }
@@ -190,7 +280,15 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
     match src {
         PageSource::Image(bytes) => decode_image(bytes),
         PageSource::Tiff { bytes, index } => decode_tiff(bytes, *index),
-        PageSource::PdfImage { data, filter, width, height, bpc, comps, invert } => {
+        PageSource::PdfImage {
+            data,
+            filter,
+            width,
+            height,
+            bpc,
+            comps,
+            invert,
+        } => {
             let mut img = decode_pdf_image(data, filter, *width, *height, *bpc, *comps)?;
             if *invert {
                 image::imageops::invert(&mut img);
@@ -203,20 +301,32 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
 
 fn check_dims(w: u32, h: u32) -> Result<()> {
     if w == 0 || h == 0 {
-        return Err(Error::MalformedImage { reason: "image has no pixels".into() });
+        return Err(Error::MalformedImage {
+            reason: "image has no pixels".into(),
+        });
     }
     if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(Error::TooLarge { reason: format!("image of {w} × {h} pixels (at most {MAX_PIXELS} pixels, {MAX_SIDE} a side)") });
+        return Err(Error::TooLarge {
+            reason: format!(
+                "image of {w} × {h} pixels (at most {MAX_PIXELS} pixels, {MAX_SIDE} a side)"
+            ),
+        });
     }
     Ok(())
 }
 
 fn decode_image(bytes: &[u8]) -> Result<GrayImage> {
-    let bad = |e: image::ImageError| Error::MalformedImage { reason: e.to_string() };
-    let reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| Error::io("<upload>", e))?;
+    let bad = |e: image::ImageError| Error::MalformedImage {
+        reason: e.to_string(),
+    };
+    let reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::io("<upload>", e))?;
     let (w, h) = reader.into_dimensions().map_err(bad)?;
     check_dims(w, h)?;
-    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| Error::io("<upload>", e))?;
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::io("<upload>", e))?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -227,18 +337,24 @@ fn decode_image(bytes: &[u8]) -> Result<GrayImage> {
 
 fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
     use tiff::decoder::{Decoder, DecodingResult, Limits};
-    let bad = |e: tiff::TiffError| Error::MalformedImage { reason: format!("TIFF page {}: {e}", index + 1) };
+    let bad = |e: tiff::TiffError| Error::MalformedImage {
+        reason: format!("TIFF page {}: {e}", index + 1),
+    };
     let mut limits = Limits::default();
     limits.decoding_buffer_size = (MAX_PIXELS * 4) as usize;
     limits.intermediate_buffer_size = (MAX_PIXELS * 4) as usize;
-    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(bad)?.with_limits(limits);
+    let mut dec = Decoder::new(Cursor::new(bytes))
+        .map_err(bad)?
+        .with_limits(limits);
     dec.seek_to_image(index).map_err(bad)?;
     let (w, h) = dec.dimensions().map_err(bad)?;
     check_dims(w, h)?;
     let color = dec.colortype().map_err(bad)?;
     let data = dec.read_image().map_err(bad)?;
     let DecodingResult::U8(px) = data else {
-        return Err(Error::MalformedImage { reason: "TIFF with more than 8 bits a sample is not supported".into() });
+        return Err(Error::MalformedImage {
+            reason: "TIFF with more than 8 bits a sample is not supported".into(),
+        });
     };
     use tiff::ColorType;
     let (w_us, h_us) = (w as usize, h as usize);
@@ -247,9 +363,15 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
         ColorType::Gray(1) => unpack_bits(&px, w_us, h_us, false),
         ColorType::RGB(8) => px.chunks_exact(3).map(luma).collect(),
         ColorType::RGBA(8) => px.chunks_exact(4).map(luma).collect(),
-        other => return Err(Error::MalformedImage { reason: format!("TIFF colour type {other:?} is not supported") }),
+        other => {
+            return Err(Error::MalformedImage {
+                reason: format!("TIFF colour type {other:?} is not supported"),
+            });
+        }
     };
-    GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage { reason: "TIFF data is shorter than its size".into() })
+    GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage {
+        reason: "TIFF data is shorter than its size".into(),
+    })
 }
 
 fn luma(px: &[u8]) -> u8 {
@@ -271,27 +393,46 @@ fn unpack_bits(px: &[u8], w: usize, h: usize, one_is_black: bool) -> Vec<u8> {
     out
 }
 
-fn decode_pdf_image(data: &[u8], filter: &PdfFilter, w: u32, h: u32, bpc: u8, comps: u8) -> Result<GrayImage> {
+fn decode_pdf_image(
+    data: &[u8],
+    filter: &PdfFilter,
+    w: u32,
+    h: u32,
+    bpc: u8,
+    comps: u8,
+) -> Result<GrayImage> {
     let (wu, hu) = (w as usize, h as usize);
-    let raw_len = if bpc == 1 { wu.div_ceil(8) * hu } else { wu * hu * comps as usize };
+    let raw_len = if bpc == 1 {
+        wu.div_ceil(8) * hu
+    } else {
+        wu * hu * comps as usize
+    };
     let raw = match filter {
         PdfFilter::Dct => {
             let img = decode_image(data)?;
             if img.dimensions() != (w, h) {
-                return Err(Error::MalformedImage { reason: "JPEG size differs from the PDF's image size".into() });
+                return Err(Error::MalformedImage {
+                    reason: "JPEG size differs from the PDF's image size".into(),
+                });
             }
             return Ok(img);
         }
         PdfFilter::Ccitt { k, black_is_1 } => {
-            let w16 = u16::try_from(w).map_err(|_| Error::TooLarge { reason: "fax image wider than 65535".into() })?;
-            let h16 = u16::try_from(h).map_err(|_| Error::TooLarge { reason: "fax image taller than 65535".into() })?;
+            let w16 = u16::try_from(w).map_err(|_| Error::TooLarge {
+                reason: "fax image wider than 65535".into(),
+            })?;
+            let h16 = u16::try_from(h).map_err(|_| Error::TooLarge {
+                reason: "fax image taller than 65535".into(),
+            })?;
             let mut out = Vec::with_capacity(wu * hu);
             let mut push_line = |transitions: &[u16]| {
                 if out.len() < wu * hu {
                     // fax yields white/black runs; a black pel is ink (0) unless BlackIs1 flips the data meaning.
-                    out.extend(fax::decoder::pels(transitions, w16).map(|c| match (c, *black_is_1) {
-                        (fax::Color::Black, false) | (fax::Color::White, true) => 0u8,
-                        _ => 255u8,
+                    out.extend(fax::decoder::pels(transitions, w16).map(|c| {
+                        match (c, *black_is_1) {
+                            (fax::Color::Black, false) | (fax::Color::White, true) => 0u8,
+                            _ => 255u8,
+                        }
                     }));
                 }
             };
@@ -301,10 +442,14 @@ fn decode_pdf_image(data: &[u8], filter: &PdfFilter, w: u32, h: u32, bpc: u8, co
                 fax::decoder::decode_g3(data.iter().copied(), &mut push_line)
             };
             if ok.is_none() && out.is_empty() {
-                return Err(Error::MalformedImage { reason: "CCITT fax data does not decode".into() });
+                return Err(Error::MalformedImage {
+                    reason: "CCITT fax data does not decode".into(),
+                });
             }
             out.resize(wu * hu, 255);
-            return GrayImage::from_raw(w, h, out).ok_or_else(|| Error::MalformedImage { reason: "fax size".into() });
+            return GrayImage::from_raw(w, h, out).ok_or_else(|| Error::MalformedImage {
+                reason: "fax size".into(),
+            });
         }
         PdfFilter::Flate => {
             use std::io::Read;
@@ -313,22 +458,35 @@ fn decode_pdf_image(data: &[u8], filter: &PdfFilter, w: u32, h: u32, bpc: u8, co
             flate2::read::ZlibDecoder::new(data)
                 .take(raw_len as u64 + 1)
                 .read_to_end(&mut out)
-                .map_err(|e| Error::MalformedImage { reason: format!("Flate data: {e}") })?;
+                .map_err(|e| Error::MalformedImage {
+                    reason: format!("Flate data: {e}"),
+                })?;
             out
         }
         PdfFilter::None => data.to_vec(),
     };
     if raw.len() < raw_len {
-        return Err(Error::MalformedImage { reason: format!("page image holds {} bytes, {raw_len} expected", raw.len()) });
+        return Err(Error::MalformedImage {
+            reason: format!("page image holds {} bytes, {raw_len} expected", raw.len()),
+        });
     }
     let gray = match (bpc, comps) {
         (1, _) => unpack_bits(&raw, wu, hu, false),
         (8, 1) => raw[..raw_len].to_vec(),
         (8, 3) => raw[..raw_len].chunks_exact(3).map(luma).collect(),
-        (8, 4) => raw[..raw_len].chunks_exact(4).map(|p| 255u8.saturating_sub(p[3]).saturating_sub(luma(&p[..3]) / 4)).collect(),
-        _ => return Err(Error::MalformedImage { reason: format!("{comps}-component page images are not supported") }),
+        (8, 4) => raw[..raw_len]
+            .chunks_exact(4)
+            .map(|p| 255u8.saturating_sub(p[3]).saturating_sub(luma(&p[..3]) / 4))
+            .collect(),
+        _ => {
+            return Err(Error::MalformedImage {
+                reason: format!("{comps}-component page images are not supported"),
+            });
+        }
     };
-    GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage { reason: "image size".into() })
+    GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage {
+        reason: "image size".into(),
+    })
 }
 
 #[cfg(test)]

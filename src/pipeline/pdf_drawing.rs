@@ -33,7 +33,10 @@ fn mul(a: &Matrix, b: &Matrix) -> Matrix {
 }
 
 fn num(o: &Object) -> f64 {
-    o.as_float().map(f64::from).or_else(|_| o.as_i64().map(|v| v as f64)).unwrap_or(0.0)
+    o.as_float()
+        .map(f64::from)
+        .or_else(|_| o.as_i64().map(|v| v as f64))
+        .unwrap_or(0.0)
 }
 
 /// The page as shapes in millimetres (origin top-left).
@@ -51,17 +54,28 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
     if !(10.0..=5000.0).contains(&w_pt) || !(10.0..=5000.0).contains(&h_pt) {
         return Err(bad(format!("page size {w_pt} × {h_pt} pt")));
     }
-    let bytes = doc.get_page_content_with_limit(page, 16 << 20).map_err(|e| bad(format!("page content: {e}")))?;
+    let bytes = doc
+        .get_page_content_with_limit(page, 16 << 20)
+        .map_err(|e| bad(format!("page content: {e}")))?;
     let content = Content::decode(&bytes).map_err(|e| bad(format!("page content: {e}")))?;
-    let (res, _) = doc.get_page_resources(page).map_err(|e| bad(e.to_string()))?;
-    let xobjects = res.and_then(|r| r.get(b"XObject").ok()).and_then(|x| match x {
-        Object::Reference(id) => doc.get_dictionary(*id).ok(),
-        Object::Dictionary(d) => Some(d),
-        _ => None,
-    });
+    let (res, _) = doc
+        .get_page_resources(page)
+        .map_err(|e| bad(e.to_string()))?;
+    let xobjects = res
+        .and_then(|r| r.get(b"XObject").ok())
+        .and_then(|x| match x {
+            Object::Reference(id) => doc.get_dictionary(*id).ok(),
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        });
     let mut d = Drawing::new(w_pt * MM_PER_PT, h_pt * MM_PER_PT);
     // PDF user space (pt, y up) to drawing space (mm, y down).
-    let to_mm = |x: f64, y: f64| ((x - media[0]) * MM_PER_PT, (h_pt - (y - media[1])) * MM_PER_PT);
+    let to_mm = |x: f64, y: f64| {
+        (
+            (x - media[0]) * MM_PER_PT,
+            (h_pt - (y - media[1])) * MM_PER_PT,
+        )
+    };
     let mut ctm: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
     let mut stack: Vec<(Matrix, f64)> = Vec::new();
     let mut line_w = 1.0;
@@ -69,20 +83,30 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
     let mut text_pos = (0.0, 0.0);
     let mut path: Vec<(f64, f64)> = Vec::new();
     let mut rects: Vec<[f64; 4]> = Vec::new();
-    let apply = |m: &Matrix, x: f64, y: f64| (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]);
+    let apply =
+        |m: &Matrix, x: f64, y: f64| (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]);
     for op in &content.operations {
         let a = &op.operands;
         match op.operator.as_str() {
             "q" => stack.push((ctm, line_w)),
             "Q" => (ctm, line_w) = stack.pop().unwrap_or((ctm, line_w)),
             "cm" if a.len() == 6 => {
-                let m = [num(&a[0]), num(&a[1]), num(&a[2]), num(&a[3]), num(&a[4]), num(&a[5])];
+                let m = [
+                    num(&a[0]),
+                    num(&a[1]),
+                    num(&a[2]),
+                    num(&a[3]),
+                    num(&a[4]),
+                    num(&a[5]),
+                ];
                 ctm = mul(&m, &ctm);
             }
             "w" if !a.is_empty() => line_w = num(&a[0]),
             "BT" => text_pos = (0.0, 0.0),
             "Tf" if a.len() == 2 => font_size = num(&a[1]),
-            "Td" | "TD" if a.len() == 2 => text_pos = (text_pos.0 + num(&a[0]), text_pos.1 + num(&a[1])),
+            "Td" | "TD" if a.len() == 2 => {
+                text_pos = (text_pos.0 + num(&a[0]), text_pos.1 + num(&a[1]))
+            }
             "Tm" if a.len() == 6 => text_pos = (num(&a[4]), num(&a[5])),
             "Tj" | "TJ" | "'" => {
                 let mut text = String::new();
@@ -113,11 +137,21 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
                 let fill = matches!(op.operator.as_str(), "f" | "F" | "f*" | "B" | "b");
                 for [x, y, w, h] in rects.drain(..) {
                     let (x0, y0) = to_mm(x, y + h);
-                    d.shapes.push(Shape::Rect { x: x0, y: y0, w: w * MM_PER_PT, h: h * MM_PER_PT, fill, stroke: line_w * MM_PER_PT });
+                    d.shapes.push(Shape::Rect {
+                        x: x0,
+                        y: y0,
+                        w: w * MM_PER_PT,
+                        h: h * MM_PER_PT,
+                        fill,
+                        stroke: line_w * MM_PER_PT,
+                    });
                 }
                 if path.len() >= 2 {
                     let points = path.drain(..).map(|(x, y)| to_mm(x, y)).collect();
-                    d.shapes.push(Shape::Path { points, stroke: line_w * MM_PER_PT });
+                    d.shapes.push(Shape::Path {
+                        points,
+                        stroke: line_w * MM_PER_PT,
+                    });
                 }
                 path.clear();
             }
@@ -126,7 +160,9 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
                 rects.clear();
             }
             "Do" => {
-                let Some(name) = a.first().and_then(|o| o.as_name().ok()) else { continue };
+                let Some(name) = a.first().and_then(|o| o.as_name().ok()) else {
+                    continue;
+                };
                 let Some(stream) = xobjects
                     .and_then(|x| x.get(name).ok())
                     .and_then(|o| o.as_reference().ok())
@@ -137,7 +173,13 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
                 };
                 if let Some(image) = small_gray_image(stream) {
                     let (x0, y0) = to_mm(ctm[4], ctm[5] + ctm[3]);
-                    d.shapes.push(Shape::Image { x: x0, y: y0, w: ctm[0] * MM_PER_PT, h: ctm[3] * MM_PER_PT, image });
+                    d.shapes.push(Shape::Image {
+                        x: x0,
+                        y: y0,
+                        w: ctm[0] * MM_PER_PT,
+                        h: ctm[3] * MM_PER_PT,
+                        image,
+                    });
                 }
             }
             _ => {}
@@ -157,8 +199,15 @@ fn small_gray_image(stream: &lopdf::Stream) -> Option<GrayImage> {
     if w <= 0 || h <= 0 || w * h > MAX_SMALL_IMAGE {
         return None;
     }
-    let bpc = dict.get(b"BitsPerComponent").ok().and_then(|b| b.as_i64().ok()).unwrap_or(8);
-    let data = stream.decompressed_content_with_limit((w * h) as usize + 1).ok().unwrap_or_else(|| stream.content.clone());
+    let bpc = dict
+        .get(b"BitsPerComponent")
+        .ok()
+        .and_then(|b| b.as_i64().ok())
+        .unwrap_or(8);
+    let data = stream
+        .decompressed_content_with_limit((w * h) as usize + 1)
+        .ok()
+        .unwrap_or_else(|| stream.content.clone());
     let (wu, hu) = (w as usize, h as usize);
     let px: Vec<u8> = match bpc {
         8 if data.len() >= wu * hu => data[..wu * hu].to_vec(),
@@ -167,7 +216,16 @@ fn small_gray_image(stream: &lopdf::Stream) -> Option<GrayImage> {
             (0..hu)
                 .flat_map(|y| {
                     let data = &data;
-                    (0..wu).map(move |x| if data.get(y * stride + x / 8).is_some_and(|b| b & (0x80 >> (x % 8)) != 0) { 255 } else { 0 })
+                    (0..wu).map(move |x| {
+                        if data
+                            .get(y * stride + x / 8)
+                            .is_some_and(|b| b & (0x80 >> (x % 8)) != 0)
+                        {
+                            255
+                        } else {
+                            0
+                        }
+                    })
                 })
                 .collect()
         }

@@ -25,7 +25,11 @@ pub fn find(img: &GrayImage) -> Vec<QrHit> {
             let (meta, text) = g.decode().ok()?;
             let modules = 17 + 4 * meta.version.0;
             let corners = g.bounds.map(|p| (f64::from(p.x), f64::from(p.y)));
-            Some(QrHit { text, corners, modules })
+            Some(QrHit {
+                text,
+                corners,
+                modules,
+            })
         })
         .collect()
 }

@@ -18,13 +18,35 @@ pub enum Align {
 #[derive(Debug, Clone)]
 pub enum Shape {
     /// A line of text; `y` is the baseline.
-    Text { x: f64, y: f64, size_pt: f64, text: String, align: Align },
+    Text {
+        x: f64,
+        y: f64,
+        size_pt: f64,
+        text: String,
+        align: Align,
+    },
     /// A rectangle, filled or stroked with `stroke` mm lines.
-    Rect { x: f64, y: f64, w: f64, h: f64, fill: bool, stroke: f64 },
+    Rect {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        fill: bool,
+        stroke: f64,
+    },
     /// A stroked open path (rules, signatures).
-    Path { points: Vec<(f64, f64)>, stroke: f64 },
+    Path {
+        points: Vec<(f64, f64)>,
+        stroke: f64,
+    },
     /// A grey image stretched over the box, drawn with hard pixel edges.
-    Image { x: f64, y: f64, w: f64, h: f64, image: GrayImage },
+    Image {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        image: GrayImage,
+    },
 }
 
 /// A page to print.
@@ -38,11 +60,21 @@ pub struct Drawing {
 impl Drawing {
     /// An empty page.
     pub fn new(width_mm: f64, height_mm: f64) -> Drawing {
-        Drawing { width_mm, height_mm, shapes: Vec::new() }
+        Drawing {
+            width_mm,
+            height_mm,
+            shapes: Vec::new(),
+        }
     }
 
     /// Adds a text line.
     pub fn text(&mut self, x: f64, y: f64, size_pt: f64, text: impl Into<String>, align: Align) {
-        self.shapes.push(Shape::Text { x, y, size_pt, text: text.into(), align });
+        self.shapes.push(Shape::Text {
+            x,
+            y,
+            size_pt,
+            text: text.into(),
+            align,
+        });
     }
 }

@@ -52,14 +52,22 @@ pub struct PrintedPage {
 }
 
 fn bad(model: &Model, reason: impl Into<String>) -> Error {
-    Error::Values { form: model.id.clone(), reason: reason.into() }
+    Error::Values {
+        form: model.id.clone(),
+        reason: reason.into(),
+    }
 }
 
 fn get_u64(model: &Model, values: &Map<String, Value>, name: &str) -> Result<u64> {
     match values.get(name) {
-        Some(Value::Number(n)) => n.as_u64().ok_or_else(|| bad(model, format!("{name} must be a whole number ≥ 0"))),
-        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() < 19 => {
-            s.parse().map_err(|_| bad(model, format!("{name} is not a number")))
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| bad(model, format!("{name} must be a whole number ≥ 0"))),
+        Some(Value::String(s))
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() < 19 =>
+        {
+            s.parse()
+                .map_err(|_| bad(model, format!("{name} is not a number")))
         }
         Some(_) => Err(bad(model, format!("{name} must be a whole number ≥ 0"))),
         None => Err(bad(model, format!("{name} is missing"))),
@@ -96,7 +104,9 @@ fn get_bool(model: &Model, values: &Map<String, Value>, name: &str) -> Result<bo
 ///
 /// Fails with `Error::Values` naming the first missing or malformed value.
 pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
-    let values = values.as_object().ok_or_else(|| bad(model, "values must be a JSON object"))?;
+    let values = values
+        .as_object()
+        .ok_or_else(|| bad(model, "values must be a JSON object"))?;
     // Read and check every value first: nothing is drawn from bad input.
     let mut fields = Map::new();
     let mut marks = Map::new();
@@ -129,7 +139,10 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
     for p in 0..pages {
         let grid = grid_pages.get(p);
         let mut page_fields = fields.clone();
-        if let (Some(g), Some(f)) = (grid, model.fields.iter().find(|f| f.kind == FieldKind::Grid)) {
+        if let (Some(g), Some(f)) = (
+            grid,
+            model.fields.iter().find(|f| f.kind == FieldKind::Grid),
+        ) {
             insert_grid_fields(f, g, &mut page_fields);
         }
         let mut payload = Payload::new(&model.id);
@@ -149,13 +162,22 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
             payload.push("page", format!("{}/{pages}", p + 1));
         }
         if !model.qr.digest.is_empty() {
-            let named: Vec<(&str, &Value)> =
-                model.qr.digest.iter().filter_map(|n| page_fields.get(n).map(|v| (n.as_str(), v))).collect();
+            let named: Vec<(&str, &Value)> = model
+                .qr
+                .digest
+                .iter()
+                .filter_map(|n| page_fields.get(n).map(|v| (n.as_str(), v)))
+                .collect();
             payload.push("d", payload::digest(named));
         }
         let payload = payload.encode();
         let drawing = draw_page(model, &page_fields, &marks, grid, &payload)?;
-        out.push(PrintedPage { drawing, payload, fields: page_fields, marks: marks.clone() });
+        out.push(PrintedPage {
+            drawing,
+            payload,
+            fields: page_fields,
+            marks: marks.clone(),
+        });
     }
     Ok(out)
 }
@@ -163,19 +185,31 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
 fn insert_grid_fields(f: &Field, g: &GridPage, out: &mut Map<String, Value>) {
     let Some(layout) = &f.grid else { return };
     for (k, name) in layout.label_names.iter().enumerate() {
-        out.insert(name.clone(), g.labels.iter().map(|row| row[k]).collect::<Vec<_>>().into());
+        out.insert(
+            name.clone(),
+            g.labels.iter().map(|row| row[k]).collect::<Vec<_>>().into(),
+        );
     }
-    out.insert(f.name.clone(), serde_json::to_value(&g.votes).unwrap_or_default());
+    out.insert(
+        f.name.clone(),
+        serde_json::to_value(&g.votes).unwrap_or_default(),
+    );
     out.insert(layout.totals_name.clone(), g.totals.clone().into());
 }
 
 /// Reads the grid values (`candidates`, `tables`) and splits them into pages.
 fn grid_values(model: &Model, f: &Field, values: &Map<String, Value>) -> Result<Vec<GridPage>> {
-    let Some(layout) = &f.grid else { return Err(bad(model, "grid field without layout")) };
+    let Some(layout) = &f.grid else {
+        return Err(bad(model, "grid field without layout"));
+    };
     let names: Vec<String> = match values.get("candidates") {
         Some(Value::Array(a)) if !a.is_empty() => a
             .iter()
-            .map(|v| v.as_str().map(normalize_text).ok_or_else(|| bad(model, "candidates must be a list of names")))
+            .map(|v| {
+                v.as_str()
+                    .map(normalize_text)
+                    .ok_or_else(|| bad(model, "candidates must be a list of names"))
+            })
             .collect::<Result<_>>()?,
         _ => return Err(bad(model, "candidates must be a non-empty list of names")),
     };
@@ -187,22 +221,47 @@ fn grid_values(model: &Model, f: &Field, values: &Map<String, Value>) -> Result<
         _ => return Err(bad(model, "tables must be a list of {table, ps_no, votes}")),
     };
     if tables.is_empty() || tables.len() > MAX_ROWS {
-        return Err(bad(model, format!("a round sheet prints 1 to {MAX_ROWS} tables, not {}", tables.len())));
+        return Err(bad(
+            model,
+            format!(
+                "a round sheet prints 1 to {MAX_ROWS} tables, not {}",
+                tables.len()
+            ),
+        ));
     }
     let mut labels = Vec::new();
     let mut votes = Vec::new();
     for (i, t) in tables.iter().enumerate() {
-        let t = t.as_object().ok_or_else(|| bad(model, format!("tables[{i}] must be an object")))?;
+        let t = t
+            .as_object()
+            .ok_or_else(|| bad(model, format!("tables[{i}] must be an object")))?;
         let mut row_labels = Vec::new();
         for name in &layout.label_names {
-            row_labels.push(get_u64(model, t, name).map_err(|_| bad(model, format!("tables[{i}].{name} must be a whole number")))?);
+            row_labels.push(
+                get_u64(model, t, name).map_err(|_| {
+                    bad(model, format!("tables[{i}].{name} must be a whole number"))
+                })?,
+            );
         }
         let v = match t.get(&f.name) {
             Some(Value::Array(a)) if a.len() == names.len() => a
                 .iter()
-                .map(|n| n.as_u64().filter(|n| *n < 10_000_000).ok_or_else(|| bad(model, format!("tables[{i}].{} holds a non-count", f.name))))
+                .map(|n| {
+                    n.as_u64().filter(|n| *n < 10_000_000).ok_or_else(|| {
+                        bad(model, format!("tables[{i}].{} holds a non-count", f.name))
+                    })
+                })
                 .collect::<Result<Vec<_>>>()?,
-            _ => return Err(bad(model, format!("tables[{i}].{} must hold one count per candidate ({})", f.name, names.len()))),
+            _ => {
+                return Err(bad(
+                    model,
+                    format!(
+                        "tables[{i}].{} must hold one count per candidate ({})",
+                        f.name,
+                        names.len()
+                    ),
+                ));
+            }
         };
         labels.push(row_labels);
         votes.push(v);
@@ -211,8 +270,16 @@ fn grid_values(model: &Model, f: &Field, values: &Map<String, Value>) -> Result<
     for first in (0..names.len()).step_by(MAX_COLS_PER_PAGE) {
         let end = (first + MAX_COLS_PER_PAGE).min(names.len());
         let v: Vec<Vec<u64>> = votes.iter().map(|row| row[first..end].to_vec()).collect();
-        let totals = (0..end - first).map(|c| v.iter().map(|row| row[c]).sum()).collect();
-        pages.push(GridPage { labels: labels.clone(), votes: v, totals, first_col: first, names: names[first..end].to_vec() });
+        let totals = (0..end - first)
+            .map(|c| v.iter().map(|row| row[c]).sum())
+            .collect();
+        pages.push(GridPage {
+            labels: labels.clone(),
+            votes: v,
+            totals,
+            first_col: first,
+            names: names[first..end].to_vec(),
+        });
     }
     Ok(pages)
 }
@@ -231,10 +298,23 @@ fn draw_page(
     let [w, h] = model.page;
     let mut d = Drawing::new(w, h);
     for m in &model.marks {
-        d.shapes.push(Shape::Rect { x: m[0], y: m[1], w: model.mark_size, h: model.mark_size, fill: true, stroke: 0.0 });
+        d.shapes.push(Shape::Rect {
+            x: m[0],
+            y: m[1],
+            w: model.mark_size,
+            h: model.mark_size,
+            fill: true,
+            stroke: 0.0,
+        });
     }
     for t in &model.text {
-        d.text(t.x, t.y, t.font_pt, t.text.clone(), if t.center { Align::Center } else { Align::Left });
+        d.text(
+            t.x,
+            t.y,
+            t.font_pt,
+            t.text.clone(),
+            if t.center { Align::Center } else { Align::Left },
+        );
     }
     d.shapes.push(qr_shape(model, payload)?);
     for f in &model.fields {
@@ -256,9 +336,19 @@ fn draw_page(
                 d.text(b.x + 2.0, baseline, f.font_pt, v, Align::Left);
             }
             FieldKind::Ink => {
-                d.shapes.push(Shape::Rect { x: b.x, y: b.y, w: b.w, h: b.h, fill: false, stroke: 0.3 });
+                d.shapes.push(Shape::Rect {
+                    x: b.x,
+                    y: b.y,
+                    w: b.w,
+                    h: b.h,
+                    fill: false,
+                    stroke: 0.3,
+                });
                 if marks[&f.name] == Value::Bool(true) {
-                    d.shapes.push(Shape::Path { points: scribble(b.inset(4.0), payload, &f.name), stroke: 0.5 });
+                    d.shapes.push(Shape::Path {
+                        points: scribble(b.inset(4.0), payload, &f.name),
+                        stroke: 0.5,
+                    });
                 }
             }
             FieldKind::Grid => {
@@ -280,14 +370,21 @@ fn qr_shape(model: &Model, payload: &str) -> Result<Shape> {
         let dark = colors[y as usize * n + x as usize] == qrcode::Color::Dark;
         image::Luma([if dark { 0 } else { 255 }])
     });
-    Ok(Shape::Image { x: model.qr.x, y: model.qr.y, w: model.qr.size, h: model.qr.size, image })
+    Ok(Shape::Image {
+        x: model.qr.x,
+        y: model.qr.y,
+        w: model.qr.size,
+        h: model.qr.size,
+        image,
+    })
 }
 
 /// A handwritten-looking stroke across the box, the same for the same page.
 fn scribble(b: crate::forms::BoxMm, seed_text: &str, name: &str) -> Vec<(f64, f64)> {
     use sha2::Digest;
     let hash = sha2::Sha256::digest(format!("{seed_text}/{name}").as_bytes());
-    let mut rng = fastrand::Rng::with_seed(u64::from_le_bytes(hash[..8].try_into().unwrap_or_default()));
+    let mut rng =
+        fastrand::Rng::with_seed(u64::from_le_bytes(hash[..8].try_into().unwrap_or_default()));
     let loops = 3 + rng.usize(0..4);
     let steps = loops * 16;
     let amp = b.h * (0.25 + 0.2 * rng.f64());
@@ -315,14 +412,29 @@ fn draw_grid(d: &mut Drawing, f: &Field, layout: &crate::forms::GridLayout, g: &
     let head_base = geo.area.y + geo.header_h - 1.5;
     for (k, name) in layout.label_names.iter().enumerate() {
         let c = geo.label_cell(0, k);
-        d.text(c.x + c.w - 1.0, head_base, head_size, header_word(name), Align::Right);
+        d.text(
+            c.x + c.w - 1.0,
+            head_base,
+            head_size,
+            header_word(name),
+            Align::Right,
+        );
     }
     for c in 0..geo.cols {
         let cell = geo.cell(0, c);
-        d.text(cell.x + cell.w - 1.0, head_base, head_size, format!("{}", g.first_col + c + 1), Align::Right);
+        d.text(
+            cell.x + cell.w - 1.0,
+            head_base,
+            head_size,
+            format!("{}", g.first_col + c + 1),
+            Align::Right,
+        );
     }
     let rule = |d: &mut Drawing, y: f64, stroke: f64| {
-        d.shapes.push(Shape::Path { points: vec![(geo.area.x, y), (geo.right(), y)], stroke });
+        d.shapes.push(Shape::Path {
+            points: vec![(geo.area.x, y), (geo.right(), y)],
+            stroke,
+        });
     };
     rule(d, geo.row_y(0), 0.35);
     for (r, row) in g.votes.iter().enumerate() {
@@ -343,7 +455,13 @@ fn draw_grid(d: &mut Drawing, f: &Field, layout: &crate::forms::GridLayout, g: &
     d.text(geo.area.x + 1.0, y, head_size, "Total", Align::Left);
     for (c, v) in g.totals.iter().enumerate() {
         let cell = geo.cell(tr, c);
-        d.text(cell.x + cell.w - 0.4, y, total_size, v.to_string(), Align::Right);
+        d.text(
+            cell.x + cell.w - 0.4,
+            y,
+            total_size,
+            v.to_string(),
+            Align::Right,
+        );
     }
     if let Some(legend) = layout.legend {
         draw_legend(d, legend, g);
@@ -371,7 +489,13 @@ fn draw_legend(d: &mut Drawing, b: crate::forms::BoxMm, g: &GridPage) {
         while text.chars().count() > 4 && font::text_width_mm(&text, size) > col_w - 2.0 {
             text.pop();
         }
-        d.text(b.x + col as f64 * col_w, b.y + (row + 1) as f64 * line, size, text, Align::Left);
+        d.text(
+            b.x + col as f64 * col_w,
+            b.y + (row + 1) as f64 * line,
+            size,
+            text,
+            Align::Left,
+        );
     }
 }
 
@@ -396,8 +520,16 @@ mod tests {
         assert_eq!(pages.len(), 2);
         assert_eq!(pages[0].fields["totals"], json!(vec![5; 40]));
         assert_eq!(pages[1].fields["votes"], json!([vec![2; 5], vec![3; 5]]));
-        assert!(pages[1].payload.contains("|col0=40|"), "{}", pages[1].payload);
-        assert!(pages[1].payload.contains("|page=2/2|"), "{}", pages[1].payload);
+        assert!(
+            pages[1].payload.contains("|col0=40|"),
+            "{}",
+            pages[1].payload
+        );
+        assert!(
+            pages[1].payload.contains("|page=2/2|"),
+            "{}",
+            pages[1].payload
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ fn add_font(doc: &mut Document) -> ObjectId {
     use ab_glyph::Font;
     let upm = f64::from(f.units_per_em().unwrap_or(2048.0));
     let scale = |v: f32| (f64::from(v) * 1000.0 / upm).round() as i64;
-    let file = Stream::new(dictionary! { "Length1" => font::FONT_BYTES.len() as i64, "Filter" => "FlateDecode" }, flate(font::FONT_BYTES));
+    let file = Stream::new(
+        dictionary! { "Length1" => font::FONT_BYTES.len() as i64, "Filter" => "FlateDecode" },
+        flate(font::FONT_BYTES),
+    );
     let file_id = doc.add_object(file);
     let descriptor = doc.add_object(dictionary! {
         "Type" => "FontDescriptor",
@@ -90,7 +93,9 @@ fn add_font(doc: &mut Document) -> ObjectId {
         "StemV" => 80,
         "FontFile2" => file_id,
     });
-    let widths: Vec<Object> = (32u8..=255).map(|b| Object::Integer(font::width_1000(b).round() as i64)).collect();
+    let widths: Vec<Object> = (32u8..=255)
+        .map(|b| Object::Integer(font::width_1000(b).round() as i64))
+        .collect();
     doc.add_object(dictionary! {
         "Type" => "Font",
         "Subtype" => "TrueType",
@@ -114,7 +119,13 @@ pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {
         let mut xobjects = Dictionary::new();
         for shape in &d.shapes {
             match shape {
-                Shape::Text { x, y, size_pt, text, align } => {
+                Shape::Text {
+                    x,
+                    y,
+                    size_pt,
+                    text,
+                    align,
+                } => {
                     let bytes: Vec<u8> = text.chars().map(font::win_ansi).collect();
                     let width = font::text_width_mm(text, *size_pt);
                     let x = match align {
@@ -124,16 +135,32 @@ pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {
                     };
                     ops.push(Operation::new("BT", vec![]));
                     ops.push(Operation::new("Tf", vec!["F1".into(), n(*size_pt)]));
-                    ops.push(Operation::new("Td", vec![n(x * PT_PER_MM), n(h_pt - y * PT_PER_MM)]));
-                    ops.push(Operation::new("Tj", vec![Object::String(bytes, StringFormat::Literal)]));
+                    ops.push(Operation::new(
+                        "Td",
+                        vec![n(x * PT_PER_MM), n(h_pt - y * PT_PER_MM)],
+                    ));
+                    ops.push(Operation::new(
+                        "Tj",
+                        vec![Object::String(bytes, StringFormat::Literal)],
+                    ));
                     ops.push(Operation::new("ET", vec![]));
                 }
-                Shape::Rect { x, y, w, h, fill, stroke } => {
+                Shape::Rect {
+                    x,
+                    y,
+                    w,
+                    h,
+                    fill,
+                    stroke,
+                } => {
                     if !fill {
                         ops.push(Operation::new("w", vec![n(stroke * PT_PER_MM)]));
                     }
                     let (px, py) = (x * PT_PER_MM, h_pt - (y + h) * PT_PER_MM);
-                    ops.push(Operation::new("re", vec![n(px), n(py), n(w * PT_PER_MM), n(h * PT_PER_MM)]));
+                    ops.push(Operation::new(
+                        "re",
+                        vec![n(px), n(py), n(w * PT_PER_MM), n(h * PT_PER_MM)],
+                    ));
                     ops.push(Operation::new(if *fill { "f" } else { "S" }, vec![]));
                 }
                 Shape::Path { points, stroke } => {
@@ -142,7 +169,10 @@ pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {
                     ops.push(Operation::new("j", vec![1.into()]));
                     for (i, (px, py)) in points.iter().enumerate() {
                         let op = if i == 0 { "m" } else { "l" };
-                        ops.push(Operation::new(op, vec![n(px * PT_PER_MM), n(h_pt - py * PT_PER_MM)]));
+                        ops.push(Operation::new(
+                            op,
+                            vec![n(px * PT_PER_MM), n(h_pt - py * PT_PER_MM)],
+                        ));
                     }
                     ops.push(Operation::new("S", vec![]));
                 }
@@ -160,15 +190,29 @@ pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {
                     let id = doc.add_object(stream);
                     xobjects.set(name.as_bytes(), id);
                     ops.push(Operation::new("q", vec![]));
-                    let cm = vec![n(w * PT_PER_MM), n(0.0), n(0.0), n(h * PT_PER_MM), n(x * PT_PER_MM), n(h_pt - (y + h) * PT_PER_MM)];
+                    let cm = vec![
+                        n(w * PT_PER_MM),
+                        n(0.0),
+                        n(0.0),
+                        n(h * PT_PER_MM),
+                        n(x * PT_PER_MM),
+                        n(h_pt - (y + h) * PT_PER_MM),
+                    ];
                     ops.push(Operation::new("cm", cm));
                     ops.push(Operation::new("Do", vec![Object::Name(name.into_bytes())]));
                     ops.push(Operation::new("Q", vec![]));
                 }
             }
         }
-        let content = Content { operations: ops }.encode().map_err(|e| Error::MalformedPdf { reason: e.to_string() })?;
-        let content_id = doc.add_object(Stream::new(dictionary! { "Filter" => "FlateDecode" }, flate(&content)));
+        let content = Content { operations: ops }
+            .encode()
+            .map_err(|e| Error::MalformedPdf {
+                reason: e.to_string(),
+            })?;
+        let content_id = doc.add_object(Stream::new(
+            dictionary! { "Filter" => "FlateDecode" },
+            flate(&content),
+        ));
         let page = doc.add_object(dictionary! {
             "Type" => "Page",
             "Parent" => pages_id,
@@ -217,7 +261,11 @@ pub fn scans_to_pdf(pages: &[ScanPage]) -> Result<Vec<u8>> {
             Operation::new("Do", vec![Object::Name(b"Im0".to_vec())]),
             Operation::new("Q", vec![]),
         ];
-        let content = Content { operations: ops }.encode().map_err(|e| Error::MalformedPdf { reason: e.to_string() })?;
+        let content = Content { operations: ops }
+            .encode()
+            .map_err(|e| Error::MalformedPdf {
+                reason: e.to_string(),
+            })?;
         let content_id = doc.add_object(Stream::new(dictionary! {}, content));
         let page = doc.add_object(dictionary! {
             "Type" => "Page",

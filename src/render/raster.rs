@@ -18,7 +18,13 @@ pub fn rasterize(d: &Drawing, dpi: f64) -> GrayImage {
     let mut img = GrayImage::from_pixel(w, h, Luma([255]));
     for shape in &d.shapes {
         match shape {
-            Shape::Text { x, y, size_pt, text, align } => {
+            Shape::Text {
+                x,
+                y,
+                size_pt,
+                text,
+                align,
+            } => {
                 let width = font::text_width_mm(text, *size_pt);
                 let x = match align {
                     Align::Left => *x,
@@ -27,8 +33,22 @@ pub fn rasterize(d: &Drawing, dpi: f64) -> GrayImage {
                 };
                 draw_text(&mut img, x * s, y * s, size_pt * dpi / 72.0, text);
             }
-            Shape::Rect { x, y, w, h, fill: true, .. } => fill_rect(&mut img, x * s, y * s, w * s, h * s),
-            Shape::Rect { x, y, w, h, fill: false, stroke } => {
+            Shape::Rect {
+                x,
+                y,
+                w,
+                h,
+                fill: true,
+                ..
+            } => fill_rect(&mut img, x * s, y * s, w * s, h * s),
+            Shape::Rect {
+                x,
+                y,
+                w,
+                h,
+                fill: false,
+                stroke,
+            } => {
                 let t = (stroke * s).max(1.0);
                 fill_rect(&mut img, x * s, y * s, w * s, t);
                 fill_rect(&mut img, x * s, (y + h) * s - t, w * s, t);
@@ -38,10 +58,17 @@ pub fn rasterize(d: &Drawing, dpi: f64) -> GrayImage {
             Shape::Path { points, stroke } => {
                 let r = (stroke * s / 2.0).max(0.6);
                 for seg in points.windows(2) {
-                    draw_segment(&mut img, (seg[0].0 * s, seg[0].1 * s), (seg[1].0 * s, seg[1].1 * s), r);
+                    draw_segment(
+                        &mut img,
+                        (seg[0].0 * s, seg[0].1 * s),
+                        (seg[1].0 * s, seg[1].1 * s),
+                        r,
+                    );
                 }
             }
-            Shape::Image { x, y, w, h, image } => draw_image(&mut img, x * s, y * s, w * s, h * s, image),
+            Shape::Image { x, y, w, h, image } => {
+                draw_image(&mut img, x * s, y * s, w * s, h * s, image)
+            }
         }
     }
     img
@@ -69,7 +96,14 @@ fn draw_text(img: &mut GrayImage, x: f64, baseline: f64, px_per_em: f64, text: &
         let glyph = id.with_scale_and_position(scale, point(caret, baseline as f32));
         if let Some(outline) = f.outline_glyph(glyph) {
             let b = outline.px_bounds();
-            outline.draw(|gx, gy, cov| darken(img, b.min.x as i64 + i64::from(gx), b.min.y as i64 + i64::from(gy), cov));
+            outline.draw(|gx, gy, cov| {
+                darken(
+                    img,
+                    b.min.x as i64 + i64::from(gx),
+                    b.min.y as i64 + i64::from(gy),
+                    cov,
+                )
+            });
         }
         caret += scaled.h_advance(id);
     }
@@ -77,7 +111,10 @@ fn draw_text(img: &mut GrayImage, x: f64, baseline: f64, px_per_em: f64, text: &
 
 fn fill_rect(img: &mut GrayImage, x: f64, y: f64, w: f64, h: f64) {
     let (x0, y0) = (x.round().max(0.0) as u32, y.round().max(0.0) as u32);
-    let (x1, y1) = (((x + w).round() as u32).min(img.width()), ((y + h).round() as u32).min(img.height()));
+    let (x1, y1) = (
+        ((x + w).round() as u32).min(img.width()),
+        ((y + h).round() as u32).min(img.height()),
+    );
     for yy in y0..y1 {
         for xx in x0..x1 {
             img.put_pixel(xx, yy, Luma([0]));
@@ -98,7 +135,8 @@ fn draw_segment(img: &mut GrayImage, a: (f64, f64), b: (f64, f64), r: f64) {
             let dist = (qx * qx + qy * qy).sqrt();
             let cov = (r + 0.5 - dist).clamp(0.0, 1.0) as f32;
             if cov > 0.0 {
-                let idx_ok = x >= 0 && y >= 0 && (x as u32) < img.width() && (y as u32) < img.height();
+                let idx_ok =
+                    x >= 0 && y >= 0 && (x as u32) < img.width() && (y as u32) < img.height();
                 if idx_ok {
                     // Overlapping segments must not darken twice past black.
                     let p = img.get_pixel_mut(x as u32, y as u32);
@@ -112,11 +150,16 @@ fn draw_segment(img: &mut GrayImage, a: (f64, f64), b: (f64, f64), r: f64) {
 
 fn draw_image(img: &mut GrayImage, x: f64, y: f64, w: f64, h: f64, src: &GrayImage) {
     let (x0, y0) = (x.round().max(0.0) as u32, y.round().max(0.0) as u32);
-    let (x1, y1) = (((x + w).round() as u32).min(img.width()), ((y + h).round() as u32).min(img.height()));
+    let (x1, y1) = (
+        ((x + w).round() as u32).min(img.width()),
+        ((y + h).round() as u32).min(img.height()),
+    );
     for yy in y0..y1 {
-        let sy = (((f64::from(yy) + 0.5 - y) / h * f64::from(src.height())) as u32).min(src.height() - 1);
+        let sy = (((f64::from(yy) + 0.5 - y) / h * f64::from(src.height())) as u32)
+            .min(src.height() - 1);
         for xx in x0..x1 {
-            let sx = (((f64::from(xx) + 0.5 - x) / w * f64::from(src.width())) as u32).min(src.width() - 1);
+            let sx = (((f64::from(xx) + 0.5 - x) / w * f64::from(src.width())) as u32)
+                .min(src.width() - 1);
             img.put_pixel(xx, yy, *src.get_pixel(sx, sy));
         }
     }

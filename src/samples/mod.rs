@@ -64,7 +64,15 @@ impl Degradation {
         let container = if bilevel {
             ["pdf-g4", "pdf-g4", "tiff", "png"][rng.usize(0..4)]
         } else {
-            ["pdf-jpeg", "pdf-jpeg", "pdf-jpeg", "pdf-flate", "jpeg", "png", "tiff"][rng.usize(0..7)]
+            [
+                "pdf-jpeg",
+                "pdf-jpeg",
+                "pdf-jpeg",
+                "pdf-flate",
+                "jpeg",
+                "png",
+                "tiff",
+            ][rng.usize(0..7)]
         };
         Degradation {
             dpi: [150.0, 200.0, 200.0, 300.0][rng.usize(0..4)],
@@ -73,7 +81,11 @@ impl Degradation {
             offset_mm: ((rng.f64() * 2.0 - 1.0) * 5.0, (rng.f64() * 2.0 - 1.0) * 5.0),
             scale: 0.97 + rng.f64() * 0.06,
             blur: rng.f64() < 0.3,
-            noise: if rng.f64() < 0.5 { rng.f64() * 12.0 } else { 0.0 },
+            noise: if rng.f64() < 0.5 {
+                rng.f64() * 12.0
+            } else {
+                0.0
+            },
             exposure: ["normal", "normal", "dark", "faint"][rng.usize(0..4)].into(),
             bilevel,
             jpeg_quality: 35 + rng.u8(0..56),
@@ -102,7 +114,11 @@ pub fn scan(page: &PrintedPage, d: &Degradation, rng: &mut fastrand::Rng) -> Gra
         let (x0, y0) = (x.floor(), y.floor());
         let (fx, fy) = (x - x0, y - y0);
         let at = |xx: f64, yy: f64| {
-            if xx < 0.0 || yy < 0.0 || xx >= w || yy >= h { 255.0 } else { f64::from(src[(yy as usize) * (w as usize) + xx as usize]) }
+            if xx < 0.0 || yy < 0.0 || xx >= w || yy >= h {
+                255.0
+            } else {
+                f64::from(src[(yy as usize) * (w as usize) + xx as usize])
+            }
         };
         let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1.0, y0) * fx;
         let bottom = at(x0, y0 + 1.0) * (1.0 - fx) + at(x0 + 1.0, y0 + 1.0) * fx;
@@ -111,8 +127,14 @@ pub fn scan(page: &PrintedPage, d: &Degradation, rng: &mut fastrand::Rng) -> Gra
     let mut out = GrayImage::new(ow as u32, oh as u32);
     for (x, y, p) in out.enumerate_pixels_mut() {
         // Output pixel → page point (inverse rotation about the centres, scale, offset).
-        let (dx, dy) = (f64::from(x) + 0.5 - ow / 2.0 - ox, f64::from(y) + 0.5 - oh / 2.0 - oy);
-        let (sx, sy) = ((cos * dx + sin * dy) / d.scale + w / 2.0 - 0.5, (-sin * dx + cos * dy) / d.scale + h / 2.0 - 0.5);
+        let (dx, dy) = (
+            f64::from(x) + 0.5 - ow / 2.0 - ox,
+            f64::from(y) + 0.5 - oh / 2.0 - oy,
+        );
+        let (sx, sy) = (
+            (cos * dx + sin * dy) / d.scale + w / 2.0 - 0.5,
+            (-sin * dx + cos * dy) / d.scale + h / 2.0 - 0.5,
+        );
         let v = sample(sx, sy) / 255.0;
         p.0[0] = (exp_ink + (exp_paper - exp_ink) * v).round() as u8;
     }
@@ -143,8 +165,15 @@ fn gaussian(rng: &mut fastrand::Rng) -> f64 {
 pub fn jpeg(img: &GrayImage, quality: u8) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
-        .map_err(|e| Error::MalformedImage { reason: e.to_string() })?;
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::L8,
+        )
+        .map_err(|e| Error::MalformedImage {
+            reason: e.to_string(),
+        })?;
     Ok(out)
 }
 
@@ -153,7 +182,13 @@ pub fn g4(img: &GrayImage) -> Vec<u8> {
     let width = img.width() as u16;
     let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
     for row in img.as_raw().chunks_exact(img.width() as usize) {
-        let pels = row.iter().map(|&p| if p < 128 { fax::Color::Black } else { fax::Color::White });
+        let pels = row.iter().map(|&p| {
+            if p < 128 {
+                fax::Color::Black
+            } else {
+                fax::Color::White
+            }
+        });
         let _ = enc.encode_line(pels, width);
     }
     enc.finish().map(fax::VecWriter::finish).unwrap_or_default()
@@ -170,34 +205,107 @@ pub fn write_scan(dir: &Path, stem: &str, img: &GrayImage, d: &Degradation) -> R
         encoding,
     };
     let (name, bytes) = match d.container.as_str() {
-        "pdf-jpeg" => (format!("{stem}.pdf"), scans_to_pdf(&[page(ScanEncoding::Jpeg(jpeg(img, d.jpeg_quality)?))])?),
-        "pdf-flate" => (format!("{stem}.pdf"), scans_to_pdf(&[page(ScanEncoding::Gray(img.as_raw().clone()))])?),
-        "pdf-g4" => (format!("{stem}.pdf"), scans_to_pdf(&[page(ScanEncoding::G4(g4(img)))])?),
+        "pdf-jpeg" => (
+            format!("{stem}.pdf"),
+            scans_to_pdf(&[page(ScanEncoding::Jpeg(jpeg(img, d.jpeg_quality)?))])?,
+        ),
+        "pdf-flate" => (
+            format!("{stem}.pdf"),
+            scans_to_pdf(&[page(ScanEncoding::Gray(img.as_raw().clone()))])?,
+        ),
+        "pdf-g4" => (
+            format!("{stem}.pdf"),
+            scans_to_pdf(&[page(ScanEncoding::G4(g4(img)))])?,
+        ),
         "jpeg" => (format!("{stem}.jpg"), jpeg(img, d.jpeg_quality)?),
-        "png" | "tiff" => {
+        "png" => {
             let mut buf = Cursor::new(Vec::new());
-            let format = if d.container == "png" { image::ImageFormat::Png } else { image::ImageFormat::Tiff };
-            img.write_to(&mut buf, format).map_err(|e| Error::MalformedImage { reason: e.to_string() })?;
-            let ext = if d.container == "png" { "png" } else { "tif" };
-            (format!("{stem}.{ext}"), buf.into_inner())
+            img.write_to(&mut buf, image::ImageFormat::Png)
+                .map_err(|e| Error::MalformedImage {
+                    reason: e.to_string(),
+                })?;
+            (format!("{stem}.png"), buf.into_inner())
         }
-        other => return Err(Error::Values { form: "samples".into(), reason: format!("unknown container {other}") }),
+        "tiff" => (
+            format!("{stem}.tif"),
+            tiff_bytes(std::slice::from_ref(img))?,
+        ),
+        other => {
+            return Err(Error::Values {
+                form: "samples".into(),
+                reason: format!("unknown container {other}"),
+            });
+        }
     };
     std::fs::write(dir.join(&name), bytes).map_err(|e| Error::io(dir.join(&name), e))?;
     Ok(name)
 }
 
+/// Writes grey pages as one Deflate-compressed TIFF, a page per image.
+pub fn tiff_bytes(pages: &[GrayImage]) -> Result<Vec<u8>> {
+    use tiff::encoder::{Compression, DeflateLevel, TiffEncoder, colortype::Gray8};
+    let bad = |e: tiff::TiffError| Error::MalformedImage {
+        reason: format!("TIFF: {e}"),
+    };
+    let mut buf = Cursor::new(Vec::new());
+    let mut enc = TiffEncoder::new(&mut buf)
+        .map_err(bad)?
+        .with_compression(Compression::Deflate(DeflateLevel::Balanced));
+    for img in pages {
+        enc.write_image::<Gray8>(img.width(), img.height(), img.as_raw())
+            .map_err(bad)?;
+    }
+    Ok(buf.into_inner())
+}
+
 const FIRST: &[&str] = &[
-    "Ramesh", "Sunita", "Abdul", "Priya", "Harpreet", "Lakshmi", "Joseph", "Anita", "Mohammed", "Kavita", "Suresh",
-    "Geeta", "Rajendra", "Fatima", "Vikram", "Meena", "Arjun", "Savitri", "Imran", "Deepa", "Gurdeep", "Thomas",
+    "Ramesh", "Sunita", "Abdul", "Priya", "Harpreet", "Lakshmi", "Joseph", "Anita", "Mohammed",
+    "Kavita", "Suresh", "Geeta", "Rajendra", "Fatima", "Vikram", "Meena", "Arjun", "Savitri",
+    "Imran", "Deepa", "Gurdeep", "Thomas",
 ];
 const LAST: &[&str] = &[
-    "Sharma", "Yadav", "Patel", "Singh", "Khan", "Verma", "Tiwari", "Mishra", "D'Souza", "Reddy", "Naidu", "Pillai",
-    "Chaudhary", "Bhim-Rao", "Gupta", "Pandey", "O'Brien", "Kushwaha", "Shukla", "Nair", "Dwivedi", "Patil",
+    "Sharma",
+    "Yadav",
+    "Patel",
+    "Singh",
+    "Khan",
+    "Verma",
+    "Tiwari",
+    "Mishra",
+    "D'Souza",
+    "Reddy",
+    "Naidu",
+    "Pillai",
+    "Chaudhary",
+    "Bhim-Rao",
+    "Gupta",
+    "Pandey",
+    "O'Brien",
+    "Kushwaha",
+    "Shukla",
+    "Nair",
+    "Dwivedi",
+    "Patil",
 ];
 const ACS: &[&str] = &[
-    "Rewa", "Sirmour", "Semariya", "Teonthar", "Mauganj", "Deotalab", "Mangawan", "Gurh", "Sidhi", "Chitrakoot",
-    "Raigaon", "Satna", "Nagod", "Maihar", "Amarpatan", "Rampur-Baghelan", "Churhat", "Dhauhani",
+    "Rewa",
+    "Sirmour",
+    "Semariya",
+    "Teonthar",
+    "Mauganj",
+    "Deotalab",
+    "Mangawan",
+    "Gurh",
+    "Sidhi",
+    "Chitrakoot",
+    "Raigaon",
+    "Satna",
+    "Nagod",
+    "Maihar",
+    "Amarpatan",
+    "Rampur-Baghelan",
+    "Churhat",
+    "Dhauhani",
 ];
 const PARTIES: &[&str] = &[
     "Bharatiya Janata Party",
@@ -215,7 +323,11 @@ fn person(rng: &mut fastrand::Rng) -> String {
     let last = LAST[rng.usize(0..LAST.len())];
     match rng.usize(0..4) {
         0 => format!("{}. {last}", &first[..1]),
-        1 => format!("{}. {}. {last}", &first[..1], &LAST[rng.usize(0..LAST.len())][..1]),
+        1 => format!(
+            "{}. {}. {last}",
+            &first[..1],
+            &LAST[rng.usize(0..LAST.len())][..1]
+        ),
         _ => format!("{first} {last}"),
     }
 }
@@ -245,12 +357,31 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             "ro_name": person(rng), "ro_signed": rng.f64() < 0.85,
         }),
         _ => {
-            let n = if rng.f64() < 0.8 { rng.usize(4..17) } else { rng.usize(17..41) };
-            let tables = if rng.f64() < 0.7 { 14 } else { rng.usize(6..25) };
-            let strength: Vec<f64> = (0..n).map(|i| if i < 3 { 0.5 + rng.f64() } else { rng.f64() * 0.1 }).collect();
+            let n = if rng.f64() < 0.8 {
+                rng.usize(4..17)
+            } else {
+                rng.usize(17..41)
+            };
+            let tables = if rng.f64() < 0.7 {
+                14
+            } else {
+                rng.usize(6..25)
+            };
+            let strength: Vec<f64> = (0..n)
+                .map(|i| {
+                    if i < 3 {
+                        0.5 + rng.f64()
+                    } else {
+                        rng.f64() * 0.1
+                    }
+                })
+                .collect();
             let rows: Vec<Value> = (0..tables)
                 .map(|t| {
-                    let votes: Vec<u32> = strength.iter().map(|s| (s * rng.f64() * 450.0) as u32).collect();
+                    let votes: Vec<u32> = strength
+                        .iter()
+                        .map(|s| (s * rng.f64() * 450.0) as u32)
+                        .collect();
                     json!({ "table": t + 1, "ps_no": rng.u32(1..320), "votes": votes })
                 })
                 .collect();
@@ -278,64 +409,185 @@ pub struct Truth {
 
 /// Which form the i-th generated page is: 13A and 13B most, as on counting day.
 pub fn form_for(i: usize) -> &'static str {
-    ["form-13a", "form-13b", "round-sheet", "form-13a", "form-13b", "certificate"][i % 6]
+    [
+        "form-13a",
+        "form-13b",
+        "round-sheet",
+        "form-13a",
+        "form-13b",
+        "certificate",
+    ][i % 6]
 }
 
-/// Writes `count` simulated scans into `dir` with `truth.json`; page `i`
-/// is form `form_for(i)` unless `only` names one. The first page of each
-/// form is a clean scan; the rest are randomly degraded. Pages are made on
-/// all cores; each has its own seed, so the set is the same however many.
-pub fn generate(dir: &Path, count: usize, seed: u64, only: Option<&str>) -> Result<Vec<Truth>> {
+/// What `generate` makes.
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    pub count: usize,
+    pub seed: u64,
+    /// Forms to cycle through; empty means the counting-day mix (`form_for`).
+    pub forms: Vec<String>,
+    /// Round sheets of exactly this many tables × candidates.
+    pub grid: Option<(usize, usize)>,
+    /// All pages as JPEG pages of one `batch.pdf`, as a sheet-fed scanner writes a batch.
+    pub batch: bool,
+}
+
+impl Spec {
+    /// `count` pages of the usual mix.
+    pub fn mix(count: usize, seed: u64) -> Spec {
+        Spec {
+            count,
+            seed,
+            ..Spec::default()
+        }
+    }
+}
+
+/// Writes simulated scans into `dir` with `truth.json`. The first page of
+/// each form in the mix is a clean scan; the rest are randomly degraded.
+/// Pages are made on all cores; each has its own seed, so the set is the
+/// same however many cores there are.
+pub fn generate(dir: &Path, spec: &Spec) -> Result<Vec<Truth>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let models = ModelSet::builtin();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let mut results: Vec<(usize, Result<Truth>)> = std::thread::scope(|s| {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let mut results: Vec<(usize, Result<Made>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= count {
+                        if i >= spec.count {
                             return out;
                         }
-                        out.push((i, make_one(dir, &models, i, seed, only)));
+                        out.push((i, make_one(dir, &models, i, spec)));
                     }
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     results.sort_by_key(|(i, _)| *i);
-    let truths = results.into_iter().map(|(_, t)| t).collect::<Result<Vec<_>>>()?;
-    let text = serde_json::to_string_pretty(&truths).map_err(|e| Error::Values { form: "samples".into(), reason: e.to_string() })?;
-    std::fs::write(dir.join("truth.json"), text).map_err(|e| Error::io(dir.join("truth.json"), e))?;
+    let made = results
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect::<Result<Vec<_>>>()?;
+    let pages: Vec<ScanPage> = made.iter().filter_map(|(_, p)| p.clone()).collect();
+    if !pages.is_empty() {
+        let path = dir.join("batch.pdf");
+        std::fs::write(&path, scans_to_pdf(&pages)?).map_err(|e| Error::io(&path, e))?;
+    }
+    let truths: Vec<Truth> = made.into_iter().map(|(t, _)| t).collect();
+    let text = serde_json::to_string_pretty(&truths).map_err(|e| Error::Values {
+        form: "samples".into(),
+        reason: e.to_string(),
+    })?;
+    std::fs::write(dir.join("truth.json"), text)
+        .map_err(|e| Error::io(dir.join("truth.json"), e))?;
     Ok(truths)
 }
 
-fn make_one(dir: &Path, models: &ModelSet, i: usize, seed: u64, only: Option<&str>) -> Result<Truth> {
-    let mut rng = fastrand::Rng::with_seed(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(i as u64));
-    let form = only.unwrap_or(form_for(i));
+/// One generated page: its truth, and its page image when it goes into a batch PDF.
+type Made = (Truth, Option<ScanPage>);
+
+fn make_one(dir: &Path, models: &ModelSet, i: usize, spec: &Spec) -> Result<Made> {
+    let mut rng = fastrand::Rng::with_seed(
+        spec.seed
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(i as u64),
+    );
+    let form = if spec.forms.is_empty() {
+        form_for(i)
+    } else {
+        spec.forms[i % spec.forms.len()].as_str()
+    };
     let model = models.get(form)?;
     let mut values = random_values(form, &mut rng);
     if form == "round-sheet" {
-        // Keep generated sheets to one page; wider ballots are tested on their own.
-        if let Some(c) = values.get_mut("candidates").and_then(Value::as_array_mut) {
-            c.truncate(40);
-            let n = c.len();
-            for t in values.get_mut("tables").and_then(Value::as_array_mut).into_iter().flatten() {
-                if let Some(v) = t.get_mut("votes").and_then(Value::as_array_mut) {
-                    v.truncate(n);
-                }
-            }
-        }
+        let (tables, cands) = spec.grid.unwrap_or_else(|| {
+            let t = values["tables"].as_array().map_or(14, Vec::len);
+            let c = values["candidates"].as_array().map_or(12, Vec::len);
+            // Keep generated sheets to one page; wider ballots are tested on their own.
+            (t, c.min(40))
+        });
+        values = sized_round_sheet(values, tables, cands, &mut rng);
     }
-    let page = layout(model, &values)?.into_iter().next().ok_or_else(|| Error::Values { form: form.into(), reason: "no page".into() })?;
-    let d = if i < 6 && only.is_none() { Degradation::clean() } else { Degradation::random(&mut rng) };
+    let page = layout(model, &values)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Values {
+            form: form.into(),
+            reason: "no page".into(),
+        })?;
+    let mut d = if i < 6 && spec.forms.is_empty() {
+        Degradation::clean()
+    } else {
+        Degradation::random(&mut rng)
+    };
     let img = scan(&page, &d, &mut rng);
+    let truth = |file: String, page_no: usize, d: Degradation| Truth {
+        file,
+        page: page_no,
+        form: form.into(),
+        qr: page.payload.clone(),
+        fields: page.fields.clone(),
+        marks: page.marks.clone(),
+        degradation: d,
+    };
+    if spec.batch {
+        d.container = "pdf-jpeg".into();
+        let ppm = d.dpi / 25.4;
+        let scan_page = ScanPage {
+            width_mm: f64::from(img.width()) / ppm,
+            height_mm: f64::from(img.height()) / ppm,
+            px_w: img.width(),
+            px_h: img.height(),
+            encoding: ScanEncoding::Jpeg(jpeg(&img, d.jpeg_quality)?),
+        };
+        return Ok((truth("batch.pdf".into(), i + 1, d), Some(scan_page)));
+    }
     let file = write_scan(dir, &format!("{i:04}-{form}"), &img, &d)?;
-    Ok(Truth { file, page: 1, form: form.into(), qr: page.payload, fields: page.fields, marks: page.marks, degradation: d })
+    Ok((truth(file, 1, d), None))
+}
+
+/// Round-sheet values with exactly `tables` rows and `cands` candidates (NOTA last).
+fn sized_round_sheet(
+    mut values: Value,
+    tables: usize,
+    cands: usize,
+    rng: &mut fastrand::Rng,
+) -> Value {
+    let cands = cands.max(2);
+    let strength: Vec<f64> = (0..cands)
+        .map(|i| {
+            if i < 3 {
+                0.5 + rng.f64()
+            } else {
+                rng.f64() * 0.1
+            }
+        })
+        .collect();
+    let rows: Vec<Value> = (0..tables)
+        .map(|t| {
+            let votes: Vec<u32> = strength
+                .iter()
+                .map(|s| (s * rng.f64() * 450.0) as u32)
+                .collect();
+            json!({ "table": t + 1, "ps_no": rng.u32(1..320), "votes": votes })
+        })
+        .collect();
+    let mut names: Vec<String> = (0..cands - 1).map(|_| person(rng)).collect();
+    names.push("NOTA".into());
+    values["candidates"] = json!(names);
+    values["tables"] = json!(rows);
+    values
 }
 
 /// Fills a page with a flat grey for tests of non-forms.
@@ -383,12 +635,17 @@ impl Score {
         if report["form"] == json!(truth.form) {
             self.forms_right += 1;
         } else {
-            self.miss(format!("{}: form {} read as {}", truth.file, truth.form, report["form"]));
+            self.miss(format!(
+                "{}: form {} read as {}",
+                truth.file, truth.form, report["form"]
+            ));
         }
         if report["qr"] == json!(truth.qr) {
             self.qr_right += 1;
         }
-        let Ok(model) = models.get(&truth.form) else { return };
+        let Ok(model) = models.get(&truth.form) else {
+            return;
+        };
         for (name, want) in &truth.fields {
             let threshold = model.field(name).map_or(0.8, |f| f.threshold);
             let got = &report["fields"][name];
@@ -402,7 +659,11 @@ impl Score {
                     if silent {
                         self.silent_errors += 1;
                     }
-                    self.miss(format!("{} {name}: want {w} got {g} conf {c:.3}{}", truth.file, if silent { " SILENT" } else { "" }));
+                    self.miss(format!(
+                        "{} {name}: want {w} got {g} conf {c:.3}{}",
+                        truth.file,
+                        if silent { " SILENT" } else { "" }
+                    ));
                 }
             }
         }
@@ -411,7 +672,10 @@ impl Score {
             if report["marks"][name]["value"] == *want {
                 self.marks_right += 1;
             } else {
-                self.miss(format!("{} mark {name}: want {want} got {}", truth.file, report["marks"][name]));
+                self.miss(format!(
+                    "{} mark {name}: want {want} got {}",
+                    truth.file, report["marks"][name]
+                ));
             }
         }
     }
@@ -423,7 +687,13 @@ fn flatten(want: &Value, got: &Value, conf: &Value) -> Vec<(Value, Value, f64)> 
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .flat_map(|(i, w)| flatten(w, got.get(i).unwrap_or(&Value::Null), conf.get(i).unwrap_or(&Value::Null)))
+            .flat_map(|(i, w)| {
+                flatten(
+                    w,
+                    got.get(i).unwrap_or(&Value::Null),
+                    conf.get(i).unwrap_or(&Value::Null),
+                )
+            })
             .collect(),
         w => vec![(w.clone(), got.clone(), conf.as_f64().unwrap_or(0.0))],
     }
