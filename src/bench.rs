@@ -22,16 +22,39 @@ pub fn peak_memory_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Resets the peak so the next reading measures only what follows (Linux ≥ 4.0).
-fn reset_peak_memory() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+/// Writes the batch in a child process, so this process's peak memory is
+/// that of reading alone.
+fn generate_in_child(dir: &std::path::Path, spec: &Spec) -> Result<()> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.arg("samples").arg("--out").arg(dir).arg("--batch");
+    cmd.args([
+        "--count",
+        &spec.count.to_string(),
+        "--seed",
+        &spec.seed.to_string(),
+    ]);
+    if !spec.forms.is_empty() {
+        cmd.args(["--form", &spec.forms.join(",")]);
+    }
+    if let Some((t, c)) = spec.grid {
+        cmd.args(["--grid", &format!("{t}x{c}")]);
+    }
+    let status = cmd.status().map_err(|e| Error::io(&exe, e))?;
+    if !status.success() {
+        return Err(Error::Values {
+            form: "bench".into(),
+            reason: format!("generating samples failed: {status}"),
+        });
+    }
+    Ok(())
 }
 
 /// Generates the pages `spec` describes as one batch PDF and times reading it.
@@ -41,12 +64,17 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
         batch: true,
         ..spec.clone()
     };
-    let truths = samples::generate(&dir, &spec)?;
+    generate_in_child(&dir, &spec)?;
+    let truth_path = dir.join("truth.json");
+    let text = std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
+    let truths: Vec<samples::Truth> = serde_json::from_str(&text).map_err(|e| Error::Values {
+        form: "truth.json".into(),
+        reason: e.to_string(),
+    })?;
     let models = ModelSet::builtin();
     let mut ms = Vec::with_capacity(truths.len());
     let mut score = Score::default();
     let mut failed = 0;
-    reset_peak_memory();
     let start = Instant::now();
     extract_files(&[dir.join("batch.pdf")], &models, workers, |o| {
         if o.result.is_err() {
@@ -67,19 +95,23 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
         });
     }
     ms.sort_by(|a, b| a.total_cmp(b));
-    let round1 = |v: f64| (v * 10.0).round() / 10.0;
+    let round = |v: f64, places: i32| {
+        let f = 10f64.powi(places);
+        (v * f).round() / f
+    };
     Ok(json!({
         "forms": if spec.forms.is_empty() { "mix".to_string() } else { spec.forms.join(",") },
         "grid": spec.grid.map(|(t, c)| format!("{t}x{c}")),
         "pages": ms.len(),
         "failed": failed,
         "workers": workers,
-        "seconds": round1(wall * 100.0) / 100.0,
-        "pages_per_second": round1(ms.len() as f64 / wall * 10.0) / 10.0,
-        "ms_p50": round1(percentile(&ms, 0.5)),
-        "ms_p95": round1(percentile(&ms, 0.95)),
+        "seconds": round(wall, 2),
+        "pages_per_second": round(ms.len() as f64 / wall, 2),
+        "ms_p50": round(percentile(&ms, 0.5), 1),
+        "ms_p95": round(percentile(&ms, 0.95), 1),
         "peak_memory_mb": peak.map(f64::round),
-        "values_right": round1(score.field_accuracy() * 1000.0) / 1000.0,
+        "values_right": round(score.field_accuracy(), 4),
+        "values": score.fields,
         "silent_errors": score.silent_errors,
     }))
 }

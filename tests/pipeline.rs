@@ -343,3 +343,19 @@ fn the_shipped_samples_are_read_as_their_truth_says() {
     assert_eq!(score.silent_errors, 0, "{:?}", score.misses);
     assert!(score.field_accuracy() >= 0.99, "{:?}", score.misses);
 }
+
+#[test]
+fn a_200_page_batch_pdf_is_read_as_a_stream_in_under_300_mb() {
+    // `bench` writes the batch in a child process and reads it in its own,
+    // so the peak it reports is that of reading the 200-page PDF alone.
+    let out = bin().args(["bench", "--pages", "200", "--form", "form-13a,form-13b", "--workers", "2", "--seed", "3"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("{r}");
+    assert_eq!(r["pages"], 200);
+    assert_eq!(r["failed"], 0);
+    assert_eq!(r["silent_errors"], 0);
+    assert!(r["values_right"].as_f64().unwrap() >= 0.995, "{r}");
+    let peak = r["peak_memory_mb"].as_f64().unwrap();
+    assert!(peak > 0.0 && peak < 300.0, "peak memory {peak} MB");
+}

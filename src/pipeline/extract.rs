@@ -44,25 +44,7 @@ const DOUBT: f64 = 0.3;
 /// Reads a page with whichever model its QR code names.
 pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
     let clean = clean::normalize(page);
-    let mut hits = qr::find(&clean);
-    if !hits.iter().any(|h| Payload::parse(&h.text).is_some())
-        && clean.width().max(clean.height()) > 2000
-    {
-        // Large noisy scans: a half-size copy often decodes where the full one does not.
-        let half = image::imageops::resize(
-            &clean,
-            clean.width() / 2,
-            clean.height() / 2,
-            image::imageops::FilterType::Triangle,
-        );
-        hits = qr::find(&half)
-            .into_iter()
-            .map(|mut h| {
-                h.corners = h.corners.map(|(x, y)| (x * 2.0, y * 2.0));
-                h
-            })
-            .collect();
-    }
+    let hits = qr::find_retrying(&clean, |text| Payload::parse(text).is_some());
     let ours = hits.iter().find_map(|h| {
         Payload::parse(&h.text).and_then(|p| models.get(&p.form).ok().map(|m| (h, p, m)))
     });

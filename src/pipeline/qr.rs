@@ -33,3 +33,43 @@ pub fn find(img: &GrayImage) -> Vec<QrHit> {
         })
         .collect()
 }
+
+/// Like [`find`], but when no code passes `wanted` on the page as it is,
+/// tries again on a smoothed copy (speckle and JPEG noise break the finder
+/// patterns of small modules), then on a half-size copy of a large scan or
+/// a double-size copy of a small one.
+pub fn find_retrying(img: &GrayImage, wanted: impl Fn(&str) -> bool) -> Vec<QrHit> {
+    let hits = find(img);
+    if hits.iter().any(|h| wanted(&h.text)) {
+        return hits;
+    }
+    let smooth = image::imageops::blur(img, 1.0);
+    let retry = find(&smooth);
+    if retry.iter().any(|h| wanted(&h.text)) {
+        return retry;
+    }
+    let (w, h) = img.dimensions();
+    let (factor, resized) = if w.max(h) > 2000 {
+        (
+            2.0,
+            image::imageops::resize(img, w / 2, h / 2, image::imageops::FilterType::Triangle),
+        )
+    } else {
+        // Small modules at 150 dpi: doubled, the finder patterns stand out.
+        (
+            0.5,
+            image::imageops::resize(img, w * 2, h * 2, image::imageops::FilterType::Triangle),
+        )
+    };
+    let retry: Vec<QrHit> = find(&resized)
+        .into_iter()
+        .map(|mut h| {
+            h.corners = h.corners.map(|(x, y)| (x * factor, y * factor));
+            h
+        })
+        .collect();
+    if retry.iter().any(|h| wanted(&h.text)) {
+        return retry;
+    }
+    hits
+}
