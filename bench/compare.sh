@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pages=${1:-40}
 cores=$(nproc)
-bash scripts/install-deps.sh ocrmypdf poppler-utils
+bash scripts/install-deps.sh ocrmypdf poppler-utils bc
 cargo build --release --locked -q
 bin=./target/release/scrutiny
 work=$(mktemp -d)
