@@ -61,7 +61,7 @@ fn generated_scans_of_all_forms_and_degradations_meet_the_quality_bars() {
         score.mark_accuracy()
     );
     assert!(
-        score.field_accuracy() >= 0.99,
+        score.field_accuracy() >= 0.995,
         "values right: {} {:?}",
         score.field_accuracy(),
         score.misses
@@ -348,8 +348,25 @@ fn the_shipped_samples_are_read_as_their_truth_says() {
 fn a_200_page_batch_pdf_is_read_as_a_stream_in_under_300_mb() {
     // `bench` writes the batch in a child process and reads it in its own,
     // so the peak it reports is that of reading the 200-page PDF alone.
-    let out = bin().args(["bench", "--pages", "200", "--form", "form-13a,form-13b", "--workers", "2", "--seed", "3"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args([
+            "bench",
+            "--pages",
+            "200",
+            "--form",
+            "form-13a,form-13b",
+            "--workers",
+            "2",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     eprintln!("{r}");
     assert_eq!(r["pages"], 200);

@@ -93,7 +93,7 @@ impl GridGeometry {
     /// Digits a table row is sized for (one EVM never holds more than 9,999 votes).
     pub const ROW_DIGITS: usize = 4;
     /// Digits the totals row is sized for.
-    pub const TOTAL_DIGITS: usize = 6;
+    pub const TOTAL_DIGITS: usize = 5;
 
     /// Right edge of the last column.
     pub fn right(&self) -> f64 {

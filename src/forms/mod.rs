@@ -313,6 +313,11 @@ impl ModelSet {
         })
     }
 
+    /// Every model.
+    pub fn iter(&self) -> impl Iterator<Item = &Model> {
+        self.models.values()
+    }
+
     /// Every model id.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.models.keys().map(String::as_str)

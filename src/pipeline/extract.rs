@@ -43,8 +43,16 @@ const DOUBT: f64 = 0.3;
 
 /// Reads a page with whichever model its QR code names.
 pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
+    let t0 = std::time::Instant::now();
     let clean = clean::normalize(page);
-    let hits = qr::find_retrying(&clean, |text| Payload::parse(text).is_some());
+    let t1 = t0.elapsed();
+    let likely = qr_regions(models, clean.width(), clean.height());
+    let hits = qr::find_likely_first(&clean, &likely, |text| Payload::parse(text).is_some());
+    tracing::debug!(
+        clean_ms = t1.as_secs_f64() * 1e3,
+        qr_ms = (t0.elapsed() - t1).as_secs_f64() * 1e3,
+        "stages"
+    );
     let ours = hits.iter().find_map(|h| {
         Payload::parse(&h.text).and_then(|p| models.get(&p.form).ok().map(|m| (h, p, m)))
     });
@@ -84,8 +92,14 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
         match f.kind {
             FieldKind::Digits | FieldKind::Text => {
                 let ppm = (target_cap_px() / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
-                let (v, c) =
-                    read_value(&clean, &transform, f.area, ppm, f.kind, &f.ocr, f.threshold)?;
+                // A value no digest covers must be read the same twice to be trusted.
+                let how = HowToRead {
+                    kind: f.kind,
+                    settings: &f.ocr,
+                    threshold: f.threshold,
+                    confirm: !model.qr.digest.contains(&f.name),
+                };
+                let (v, c) = read_value(&clean, &transform, f.area, ppm, &how)?;
                 values.insert(f.name.clone(), v);
                 confs.insert(f.name.clone(), json!(c));
             }
@@ -122,6 +136,47 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
     Ok(report)
 }
 
+/// Where each model's QR code would lie on a page of this size, upright
+/// first, then fed sideways or upside down, with room for offset, scale and
+/// skew. Pages whose proportions do not fit a model are not searched for it.
+fn qr_regions(models: &ModelSet, w: u32, h: u32) -> Vec<qr::Region> {
+    const MARGIN_MM: f64 = 14.0;
+    let mut out: Vec<qr::Region> = Vec::new();
+    for turn in 0..4 {
+        for model in models.iter() {
+            let [pw, ph] = model.page;
+            let (rw, rh) = if turn % 2 == 1 { (ph, pw) } else { (pw, ph) };
+            let (sx, sy) = (f64::from(w) / rw, f64::from(h) / rh);
+            if (sx / sy - 1.0).abs() > 0.08 {
+                continue;
+            }
+            let ppm = (sx + sy) / 2.0;
+            let q = &model.qr;
+            // The QR box's corners after `turn` quarter turns of the page.
+            let corners = [(q.x, q.y), (q.x + q.size, q.y + q.size)].map(|(u, v)| match turn {
+                0 => (u, v),
+                1 => (ph - v, u),
+                2 => (pw - u, ph - v),
+                _ => (v, pw - u),
+            });
+            let x0 = (corners[0].0.min(corners[1].0) - MARGIN_MM).max(0.0) * ppm;
+            let y0 = (corners[0].1.min(corners[1].1) - MARGIN_MM).max(0.0) * ppm;
+            let x1 = (corners[0].0.max(corners[1].0) + MARGIN_MM) * ppm;
+            let y1 = (corners[0].1.max(corners[1].1) + MARGIN_MM) * ppm;
+            let r = qr::Region {
+                x: x0 as u32,
+                y: y0 as u32,
+                w: (x1 - x0) as u32,
+                h: (y1 - y0) as u32,
+            };
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
 fn round3(c: f64) -> f64 {
     (c * 1000.0).round() / 1000.0
 }
@@ -154,20 +209,29 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
     }
 }
 
-/// Reads one box; when the first look is unsure, looks again at another
-/// scale (Tesseract's fast models are sensitive to it) and keeps the surer
-/// reading. Two looks that disagree are never surer than the second best.
+/// Reads one box, cut down to its ink. Tesseract's fast models are sensitive
+/// to scale, most of all for lone short figures ("1", "7"): while no look is
+/// sure, it looks again larger; a value to `confirm` is also looked at once
+/// more, smaller. The surest reading wins, and readings that disagree are
+/// never trusted.
 fn read_value(
     page: &GrayImage,
     t: &Affine,
     b: BoxMm,
     ppm: f64,
-    kind: FieldKind,
-    settings: &OcrSettings,
-    threshold: f64,
+    how: &HowToRead,
 ) -> Result<(Value, f64)> {
+    let HowToRead {
+        kind,
+        settings,
+        threshold,
+        confirm,
+    } = *how;
     let look = |ppm: f64, settings: &OcrSettings| -> Result<(Value, f64)> {
-        let img = pad(&crop(page, t, b, ppm), (ppm * 1.5) as u32);
+        let img = pad(
+            &trim_to_ink(&crop(page, t, b, ppm), (ppm * 2.0) as u32),
+            (ppm * 1.5) as u32,
+        );
         if let Ok(dir) = std::env::var("SCRUTINY_DUMP") {
             let _ = img.save(format!("{dir}/box-{:.0}-{:.0}-{:.0}.png", b.x, b.y, ppm));
         }
@@ -176,21 +240,67 @@ fn read_value(
         })?;
         Ok(value_of(kind, &words))
     };
-    let first = look(ppm, settings)?;
-    if first.1 >= threshold {
-        return Ok(first);
+    let mut looks: Vec<(Value, f64)> = Vec::with_capacity(3);
+    for factor in [1.0, 1.45, 2.1] {
+        let reading = look(ppm * factor, settings)?;
+        let sure = reading.1 >= threshold;
+        looks.push(reading);
+        if sure {
+            break;
+        }
     }
-    let second = look(ppm * 1.45, settings)?;
-    let (best, other) = if second.1 > first.1 {
-        (second, first)
+    if confirm && looks.len() == 1 {
+        looks.push(look(ppm * 0.8, settings)?);
+    }
+    let best = looks
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        .map_or(0, |(i, _)| i);
+    let (value, conf) = looks[best].clone();
+    let disputed = looks.iter().any(|(v, _)| !v.is_null() && *v != value);
+    let agreeing = looks
+        .iter()
+        .filter(|(v, _)| *v == value)
+        .map(|(_, c)| *c)
+        .fold(conf, f64::max);
+    if disputed {
+        Ok((value, conf.min(threshold - 0.01).max(0.0)))
     } else {
-        (first, second)
+        Ok((value, agreeing))
+    }
+}
+
+/// What a box holds and how sure a reading of it must be.
+#[derive(Clone, Copy)]
+struct HowToRead<'a> {
+    kind: FieldKind,
+    settings: &'a OcrSettings,
+    threshold: f64,
+    /// Take a second look even when the first is sure, and trust only agreement.
+    confirm: bool,
+}
+
+/// The image cut to the columns that hold ink, keeping `margin` pixels each
+/// side; a box with no ink comes back whole.
+fn trim_to_ink(img: &GrayImage, margin: u32) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let raw = img.as_raw();
+    // A column holds ink when at least two of its pixels are dark: lone
+    // speckles of a noisy scan do not count.
+    let inked = |x: u32| {
+        (0..h)
+            .filter(|&y| raw[(y * w + x) as usize] < 100)
+            .nth(1)
+            .is_some()
     };
-    if best.0 == other.0 {
-        Ok((best.0, best.1.max(other.1)))
-    } else {
-        Ok((best.0, best.1.min(threshold - 0.01).max(0.0)))
-    }
+    let Some(first) = (0..w).find(|&x| inked(x)) else {
+        return img.clone();
+    };
+    let last = (0..w).rev().find(|&x| inked(x)).unwrap_or(first);
+    let x0 = first.saturating_sub(margin);
+    let x1 = (last + margin + 1).min(w);
+    image::imageops::crop_imm(img, x0, 0, x1 - x0, h).to_image()
 }
 
 /// The image with a white margin: Tesseract reads glyphs that touch the edge badly.
@@ -327,15 +437,13 @@ fn read_grid(
                 w: right(i) - edges[i],
                 h: span.h,
             };
-            let (v, c) = read_value(
-                page,
-                t,
-                b.inset(0.2),
-                ppm,
-                FieldKind::Digits,
-                &f.ocr,
-                f.threshold,
-            )?;
+            let how = HowToRead {
+                kind: FieldKind::Digits,
+                settings: &f.ocr,
+                threshold: f.threshold,
+                confirm: false,
+            };
+            let (v, c) = read_value(page, t, b.inset(0.2), ppm, &how)?;
             row.push((v.as_u64(), c));
         }
         if is_totals {

@@ -63,7 +63,9 @@ struct Job {
 /// become errors, so one hostile page cannot end a batch.
 pub fn process(models: &ModelSet, source: &pages::PageSource) -> Result<PageReport> {
     let run = std::panic::AssertUnwindSafe(|| {
+        let t = std::time::Instant::now();
         let img = pages::decode(source)?;
+        tracing::debug!(decode_ms = t.elapsed().as_secs_f64() * 1e3, "decoded");
         read_page(models, &img)
     });
     std::panic::catch_unwind(run).unwrap_or_else(|p| {
