@@ -59,6 +59,8 @@ impl Ocr {
             ("load_system_dawg", "0"),
             ("load_freq_dawg", "0"),
             ("debug_file", "/dev/null"),
+            // Printed forms are dark on light: never retry a line inverted.
+            ("tessedit_do_invert", "0"),
         ] {
             let _ = ocr.api.set_variable(&cstring(k)?, &cstring(v)?);
         }
