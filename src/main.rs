@@ -50,6 +50,9 @@ enum Command {
         /// Extra folder of model files.
         #[arg(long)]
         models: Option<PathBuf>,
+        /// Write a picture per page showing what each stage found.
+        #[arg(long)]
+        debug: Option<PathBuf>,
     },
     /// Write simulated scans with ground truth (truth.json).
     Samples {
@@ -147,12 +150,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json: _,
             workers,
             models,
+            debug,
         } => {
             let models = models_with(models.as_ref())?;
+            if let Some(dir) = &debug {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            let options = pipeline::Options {
+                workers: workers.unwrap_or_else(cores),
+                debug_dir: debug,
+            };
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             let mut failed = false;
-            pipeline::extract_files(&files, &models, workers.unwrap_or_else(cores), |o| {
+            pipeline::extract_files_with(&files, &models, &options, |o| {
                 if let Err(e) = &o.result {
                     failed = true;
                     eprintln!(

@@ -376,3 +376,33 @@ fn a_200_page_batch_pdf_is_read_as_a_stream_in_under_300_mb() {
     let peak = r["peak_memory_mb"].as_f64().unwrap();
     assert!(peak > 0.0 && peak < 300.0, "peak memory {peak} MB");
 }
+
+#[test]
+fn extract_debug_draws_each_box_where_it_was_found() {
+    let dir = temp_dir("debug");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/0000-form-13a.pdf");
+    let out = bin()
+        .arg("extract")
+        .arg(&sample)
+        .arg("--json")
+        .arg("--debug")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pictures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(pictures.len(), 1, "{pictures:?}");
+    let img = image::open(&pictures[0]).unwrap().to_rgb8();
+    let green = img.pixels().filter(|p| p.0 == [20, 170, 60]).count();
+    let blue = img.pixels().filter(|p| p.0 == [30, 90, 230]).count();
+    assert!(green > 1000, "read boxes are outlined: {green}");
+    assert!(blue > 200, "the QR code is outlined: {blue}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -26,6 +26,8 @@ pub struct PageReport {
     pub fields: Map<String, Value>,
     /// Ink box name → `{value: bool, confidence}`.
     pub marks: Map<String, Value>,
+    /// Where the model landed on the page (not printed; for debug pictures).
+    pub transform: Option<Affine>,
 }
 
 /// Cap height of printed text as a fraction of its size, and mm per point.
@@ -75,6 +77,7 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
         return Ok(report);
     };
     tracing::debug!(form = %model.id, marks_found, ?transform, corners = ?hit.corners, "located");
+    report.transform = Some(transform);
     let mut values = Map::new();
     let mut confs = Map::new();
     for f in &model.fields {

@@ -7,6 +7,7 @@
 //! here touches a database or the network.
 
 pub mod clean;
+pub mod debug;
 pub mod extract;
 pub mod ink;
 pub mod locate;
@@ -60,13 +61,26 @@ struct Job {
 }
 
 /// Reads one page end to end: decode, then the reading stages. Panics inside
-/// become errors, so one hostile page cannot end a batch.
-pub fn process(models: &ModelSet, source: &pages::PageSource) -> Result<PageReport> {
+/// become errors, so one hostile page cannot end a batch. With `debug`, the
+/// page's debug picture is written to that path too.
+pub fn process(
+    models: &ModelSet,
+    source: &pages::PageSource,
+    debug: Option<&std::path::Path>,
+) -> Result<PageReport> {
     let run = std::panic::AssertUnwindSafe(|| {
         let t = std::time::Instant::now();
         let img = pages::decode(source)?;
         tracing::debug!(decode_ms = t.elapsed().as_secs_f64() * 1e3, "decoded");
-        read_page(models, &img)
+        let report = read_page(models, &img)?;
+        if let Some(path) = debug {
+            debug::picture(&img, models, &report)
+                .save(path)
+                .map_err(|e| Error::MalformedImage {
+                    reason: format!("debug picture {}: {e}", path.display()),
+                })?;
+        }
+        Ok(report)
     });
     std::panic::catch_unwind(run).unwrap_or_else(|p| {
         let reason = p
@@ -85,9 +99,37 @@ pub fn extract_files(
     files: &[PathBuf],
     models: &ModelSet,
     workers: usize,
+    emit: impl FnMut(PageOutcome),
+) {
+    extract_files_with(
+        files,
+        models,
+        &Options {
+            workers,
+            debug_dir: None,
+        },
+        emit,
+    )
+}
+
+/// How `extract_files_with` runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Worker threads, each with its own Tesseract.
+    pub workers: usize,
+    /// Where to write a debug picture per page (`<file>-p<page>.png`).
+    pub debug_dir: Option<PathBuf>,
+}
+
+/// [`extract_files`] with every option.
+pub fn extract_files_with(
+    files: &[PathBuf],
+    models: &ModelSet,
+    options: &Options,
     mut emit: impl FnMut(PageOutcome),
 ) {
-    let workers = workers.max(1);
+    let workers = options.workers.max(1);
+    let debug_dir = options.debug_dir.as_deref();
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (out_tx, out_rx) = mpsc::channel::<(usize, PageOutcome)>();
@@ -134,7 +176,23 @@ pub fn extract_files(
                     };
                     let Ok(job) = job else { return };
                     let start = Instant::now();
-                    let result = job.source.and_then(|src| process(models, &src));
+                    let picture = debug_dir.map(|d| {
+                        let stem: String = job
+                            .file
+                            .chars()
+                            .map(|c| {
+                                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                                    c
+                                } else {
+                                    '_'
+                                }
+                            })
+                            .collect();
+                        d.join(format!("{stem}-p{}.png", job.page.unwrap_or(0)))
+                    });
+                    let result = job
+                        .source
+                        .and_then(|src| process(models, &src, picture.as_deref()));
                     let ms = start.elapsed().as_secs_f64() * 1000.0;
                     if tx
                         .send((
