@@ -357,7 +357,7 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             "ro_name": person(rng), "ro_signed": rng.f64() < 0.85,
         }),
         _ => {
-            let n = if rng.f64() < 0.8 {
+            let cands = if rng.f64() < 0.8 {
                 rng.usize(4..17)
             } else {
                 rng.usize(17..41)
@@ -367,30 +367,11 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             } else {
                 rng.usize(6..25)
             };
-            let strength: Vec<f64> = (0..n)
-                .map(|i| {
-                    if i < 3 {
-                        0.5 + rng.f64()
-                    } else {
-                        rng.f64() * 0.1
-                    }
-                })
-                .collect();
-            let rows: Vec<Value> = (0..tables)
-                .map(|t| {
-                    let votes: Vec<u32> = strength
-                        .iter()
-                        .map(|s| (s * rng.f64() * 450.0) as u32)
-                        .collect();
-                    json!({ "table": t + 1, "ps_no": rng.u32(1..320), "votes": votes })
-                })
-                .collect();
-            let mut names: Vec<String> = (0..n - 1).map(|_| person(rng)).collect();
-            names.push("NOTA".into());
-            json!({
+            let base = json!({
                 "ac_no": ac_no, "ac_name": ac_name, "round": rng.u32(1..26), "revision": rng.u32(1..4),
-                "candidates": names, "tables": rows, "ro_signed": rng.f64() < 0.85,
-            })
+                "ro_signed": rng.f64() < 0.85,
+            });
+            sized_round_sheet(base, tables, cands, rng)
         }
     }
 }
@@ -510,13 +491,7 @@ fn make_one(dir: &Path, models: &ModelSet, i: usize, spec: &Spec) -> Result<Made
     };
     let model = models.get(form)?;
     let mut values = random_values(form, &mut rng);
-    if form == "round-sheet" {
-        let (tables, cands) = spec.grid.unwrap_or_else(|| {
-            let t = values["tables"].as_array().map_or(14, Vec::len);
-            let c = values["candidates"].as_array().map_or(12, Vec::len);
-            // Keep generated sheets to one page; wider ballots are tested on their own.
-            (t, c.min(40))
-        });
+    if let (true, Some((tables, cands))) = (form == "round-sheet", spec.grid) {
         values = sized_round_sheet(values, tables, cands, &mut rng);
     }
     let page = layout(model, &values)?
