@@ -77,7 +77,11 @@ pub fn sniff(bytes: &[u8]) -> Result<FileType> {
 #[derive(Debug, Clone)]
 pub enum PdfFilter {
     Dct,
-    Flate,
+    /// Flate, with PNG row predictors when `png_predictor` (as img2pdf and
+    /// many scanners write).
+    Flate {
+        png_predictor: bool,
+    },
     None,
     /// CCITT fax; `k < 0` is Group 4.
     Ccitt {
@@ -193,6 +197,18 @@ fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
             }
             let dict = img.origin_dict;
             let filters = img.filters.clone().unwrap_or_default();
+            let parms = dict.get(b"DecodeParms").ok().and_then(|p| match p {
+                Object::Dictionary(d) => Some(d.clone()),
+                Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
+                Object::Reference(r) => doc.get_dictionary(*r).ok().cloned(),
+                _ => None,
+            });
+            let parm = |key: &[u8]| {
+                parms
+                    .as_ref()
+                    .and_then(|p| p.get(key).ok())
+                    .and_then(|v| v.as_i64().ok())
+            };
             let filter = match filters
                 .iter()
                 .map(String::as_str)
@@ -201,19 +217,17 @@ fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
             {
                 [] => PdfFilter::None,
                 ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
-                ["FlateDecode"] | ["Fl"] => PdfFilter::Flate,
+                ["FlateDecode"] | ["Fl"] => match parm(b"Predictor").unwrap_or(1) {
+                    1 => PdfFilter::Flate {
+                        png_predictor: false,
+                    },
+                    10..=15 => PdfFilter::Flate {
+                        png_predictor: true,
+                    },
+                    p => return Err(bad(format!("Flate predictor {p} is not supported"))),
+                },
                 ["CCITTFaxDecode"] | ["CCF"] => {
-                    let parms = dict.get(b"DecodeParms").ok().and_then(|p| match p {
-                        Object::Dictionary(d) => Some(d.clone()),
-                        Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
-                        Object::Reference(r) => doc.get_dictionary(*r).ok().cloned(),
-                        _ => None,
-                    });
-                    let k = parms
-                        .as_ref()
-                        .and_then(|p| p.get(b"K").ok())
-                        .and_then(|k| k.as_i64().ok())
-                        .unwrap_or(0);
+                    let k = parm(b"K").unwrap_or(0);
                     let black_is_1 = parms
                         .as_ref()
                         .and_then(|p| p.get(b"BlackIs1").ok())
@@ -451,17 +465,28 @@ fn decode_pdf_image(
                 reason: "fax size".into(),
             });
         }
-        PdfFilter::Flate => {
+        PdfFilter::Flate { png_predictor } => {
             use std::io::Read;
-            let mut out = Vec::with_capacity(raw_len);
+            let row_bytes = raw_len / hu.max(1);
+            let want = if *png_predictor {
+                raw_len + hu
+            } else {
+                raw_len
+            };
+            let mut out = Vec::with_capacity(want);
             // Never inflate more than the declared image needs: a bomb stops here.
             flate2::read::ZlibDecoder::new(data)
-                .take(raw_len as u64 + 1)
+                .take(want as u64 + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| Error::MalformedImage {
                     reason: format!("Flate data: {e}"),
                 })?;
-            out
+            if *png_predictor {
+                let bpp = (usize::from(comps) * usize::from(bpc)).div_ceil(8).max(1);
+                unpredict_png(&out, row_bytes, bpp)?
+            } else {
+                out
+            }
         }
         PdfFilter::None => data.to_vec(),
     };
@@ -489,6 +514,53 @@ fn decode_pdf_image(
     })
 }
 
+/// Undoes PNG row filters (each row starts with its filter type byte).
+fn unpredict_png(data: &[u8], row_bytes: usize, bpp: usize) -> Result<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(data.len());
+    let mut prev = vec![0u8; row_bytes];
+    for row in data.chunks(row_bytes + 1) {
+        if row.len() < row_bytes + 1 {
+            break;
+        }
+        let (kind, src) = (row[0], &row[1..]);
+        let mut cur = vec![0u8; row_bytes];
+        for i in 0..row_bytes {
+            let a = if i >= bpp { cur[i - bpp] } else { 0 };
+            let b = prev[i];
+            let c = if i >= bpp { prev[i - bpp] } else { 0 };
+            cur[i] = src[i].wrapping_add(match kind {
+                0 => 0,
+                1 => a,
+                2 => b,
+                3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
+                4 => {
+                    let p = i16::from(a) + i16::from(b) - i16::from(c);
+                    let (pa, pb, pc) = (
+                        (p - i16::from(a)).abs(),
+                        (p - i16::from(b)).abs(),
+                        (p - i16::from(c)).abs(),
+                    );
+                    if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    }
+                }
+                other => {
+                    return Err(Error::MalformedImage {
+                        reason: format!("PNG row filter {other} in a Flate image"),
+                    });
+                }
+            });
+        }
+        out.extend_from_slice(&cur);
+        prev = cur;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,6 +574,17 @@ mod tests {
         let err = sniff(b"GIF89a....").unwrap_err();
         assert_eq!(err.code(), "unsupported-type");
         assert_eq!(sniff(b"").unwrap_err().code(), "unsupported-type");
+    }
+
+    #[test]
+    fn png_row_filters_are_undone() {
+        // Two rows of three grey pixels: row 1 with Sub, row 2 with Up.
+        let data = [1, 10, 5, 5, 2, 1, 1, 1];
+        assert_eq!(
+            unpredict_png(&data, 3, 1).unwrap(),
+            [10, 15, 20, 11, 16, 21]
+        );
+        assert!(unpredict_png(&[9, 1, 2, 3], 3, 1).is_err());
     }
 
     #[test]
