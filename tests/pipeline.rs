@@ -17,6 +17,17 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs the command, asserts it succeeded and returns its standard output.
+fn run_ok(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_scrutiny"));
     c.env("OMP_THREAD_LIMIT", "1");
@@ -139,20 +150,15 @@ fn a_form_known_only_from_a_model_file_is_printed_and_read() {
     let img = samples::scan(&page, &d, &mut fastrand::Rng::with_seed(1));
     let png = dir.join(samples::write_scan(&dir, "slip-scan", &img, &d).unwrap());
     for file in [pdf_path, png] {
-        let out = bin()
-            .arg("extract")
-            .arg(&file)
-            .arg("--json")
-            .arg("--models")
-            .arg(&fixtures)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let stdout = run_ok(
+            bin()
+                .arg("extract")
+                .arg(&file)
+                .arg("--json")
+                .arg("--models")
+                .arg(&fixtures),
         );
-        let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let line: Value = serde_json::from_slice(&stdout).unwrap();
         assert_eq!(line["form"], "test-slip", "{line}");
         assert_eq!(line["fields"]["slip_id"]["value"], "S-14");
         assert_eq!(line["fields"]["table"]["value"], 14, "{line}");
@@ -348,26 +354,18 @@ fn the_shipped_samples_are_read_as_their_truth_says() {
 fn a_200_page_batch_pdf_is_read_as_a_stream_in_under_300_mb() {
     // `bench` writes the batch in a child process and reads it in its own,
     // so the peak it reports is that of reading the 200-page PDF alone.
-    let out = bin()
-        .args([
-            "bench",
-            "--pages",
-            "200",
-            "--form",
-            "form-13a,form-13b",
-            "--workers",
-            "2",
-            "--seed",
-            "3",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = run_ok(bin().args([
+        "bench",
+        "--pages",
+        "200",
+        "--form",
+        "form-13a,form-13b",
+        "--workers",
+        "2",
+        "--seed",
+        "3",
+    ]));
+    let r: Value = serde_json::from_slice(&stdout).unwrap();
     eprintln!("{r}");
     assert_eq!(r["pages"], 200);
     assert_eq!(r["failed"], 0);
@@ -381,19 +379,16 @@ fn a_200_page_batch_pdf_is_read_as_a_stream_in_under_300_mb() {
 fn extract_debug_draws_each_box_where_it_was_found() {
     let dir = temp_dir("debug");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/0000-form-13a.pdf");
-    let out = bin()
-        .arg("extract")
-        .arg(&sample)
-        .arg("--json")
-        .arg("--debug")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_ok(
+        bin()
+            .arg("extract")
+            .arg(&sample)
+            .arg("--json")
+            .arg("--debug")
+            .arg(&dir),
     );
+    let line: Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(line["form"], "form-13a");
     let pictures: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
