@@ -102,6 +102,16 @@ pub fn digest<'a>(values: impl IntoIterator<Item = (&'a str, &'a Value)>) -> Str
     out.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// The digest of the fields `names` (a model's `[qr] digest` list) taken
+/// from `values`; `None` when one of them is missing.
+pub fn digest_of(names: &[String], values: &serde_json::Map<String, Value>) -> Option<String> {
+    let named = names
+        .iter()
+        .map(|n| values.get(n).map(|v| (n.as_str(), v)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(digest(named))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -479,13 +479,7 @@ fn read_grid(
 }
 
 fn digest_matches(model: &Model, d: &str, values: &Map<String, Value>) -> bool {
-    let named: Vec<(&str, &Value)> = model
-        .qr
-        .digest
-        .iter()
-        .filter_map(|n| values.get(n).map(|v| (n.as_str(), v)))
-        .collect();
-    named.len() == model.qr.digest.len() && payload::digest(named) == d
+    payload::digest_of(&model.qr.digest, values).is_some_and(|mine| mine == d)
 }
 
 /// Confirms or puts in doubt what was read. A matching QR digest proves every

@@ -161,14 +161,10 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
         if pages > 1 {
             payload.push("page", format!("{}/{pages}", p + 1));
         }
-        if !model.qr.digest.is_empty() {
-            let named: Vec<(&str, &Value)> = model
-                .qr
-                .digest
-                .iter()
-                .filter_map(|n| page_fields.get(n).map(|v| (n.as_str(), v)))
-                .collect();
-            payload.push("d", payload::digest(named));
+        if !model.qr.digest.is_empty()
+            && let Some(d) = payload::digest_of(&model.qr.digest, &page_fields)
+        {
+            payload.push("d", d);
         }
         let payload = payload.encode();
         let drawing = draw_page(model, &page_fields, &marks, grid, &payload)?;
