@@ -37,6 +37,30 @@ pub enum Error {
     Ocr { reason: String },
     #[error("a worker thread panicked: {reason}")]
     Panic { reason: String },
+    /// The request itself is malformed (bad JSON, wrong number of counts,
+    /// a negative figure, a bad CSV row).
+    #[error("{reason}")]
+    BadInput { reason: String },
+    /// An election, AC, round, table or record that does not exist.
+    #[error("{what} does not exist")]
+    NotFound { what: String },
+    /// No credentials, wrong credentials, or an expired session.
+    #[error("{reason}")]
+    Unauthorized { reason: String },
+    /// Signed in, but the role or the AC binding does not allow this.
+    #[error("{reason}")]
+    Forbidden { reason: String },
+    /// A counting-day rule refuses this now (round order, postal first,
+    /// result declared...); `code` names the rule.
+    #[error("{reason}")]
+    Rule { code: &'static str, reason: String },
+    /// The request body's type is not one this route takes.
+    #[error("{reason}")]
+    UnsupportedMedia { reason: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database schema migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 impl Error {
@@ -45,6 +69,33 @@ impl Error {
         Error::Io {
             path: path.as_ref().to_path_buf(),
             source,
+        }
+    }
+
+    /// A malformed request, said in a sentence.
+    pub fn bad_input(reason: impl Into<String>) -> Error {
+        Error::BadInput {
+            reason: reason.into(),
+        }
+    }
+
+    /// Something that does not exist, named for a person ("AC 99").
+    pub fn not_found(what: impl Into<String>) -> Error {
+        Error::NotFound { what: what.into() }
+    }
+
+    /// A role or AC binding refusal.
+    pub fn forbidden(reason: impl Into<String>) -> Error {
+        Error::Forbidden {
+            reason: reason.into(),
+        }
+    }
+
+    /// A counting-day rule refusal, with the rule's machine code.
+    pub fn rule(code: &'static str, reason: impl Into<String>) -> Error {
+        Error::Rule {
+            code,
+            reason: reason.into(),
         }
     }
 
@@ -61,6 +112,13 @@ impl Error {
             Error::TooLarge { .. } => "too-large",
             Error::Ocr { .. } => "ocr",
             Error::Panic { .. } => "internal",
+            Error::BadInput { .. } => "bad-input",
+            Error::NotFound { .. } => "not-found",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::Forbidden { .. } => "forbidden",
+            Error::Rule { code, .. } => code,
+            Error::UnsupportedMedia { .. } => "unsupported-media-type",
+            Error::Database(_) | Error::Migrate(_) => "database",
         }
     }
 

@@ -8,10 +8,24 @@
 //! - [`pipeline`]: reading scans: pages → clean → locate → read (pure, synchronous).
 //! - [`samples`]: realistic simulated scans with ground truth, for tests and benches.
 //! - [`bench`]: the `scrutiny bench` measurements.
+//! - [`clock`]: timestamps and dates (UTC).
+//! - [`config`]: the server's settings.
+//! - [`accounts`]: roles, AC bindings, passwords and session tokens.
+//! - [`counting`]: entered counts and the counting-day rules; `actions` applies them.
+//! - [`db`]: the database and every query.
+//! - [`demo`]: the demo election of `serve --demo`.
+//! - [`http`]: the HTTP server and the JSON API.
 
+pub mod accounts;
 pub mod bench;
+pub mod clock;
+pub mod config;
+pub mod counting;
+pub mod db;
+pub mod demo;
 pub mod error;
 pub mod forms;
+pub mod http;
 pub mod pipeline;
 pub mod render;
 pub mod samples;

@@ -6,8 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use scrutiny::accounts::{self, Role};
+use scrutiny::counting::actions;
+use scrutiny::counting::setup::ElectionSetup;
+use scrutiny::db::{self, Db};
 use scrutiny::forms::ModelSet;
-use scrutiny::{Error, Result, bench, pipeline, render, samples};
+use scrutiny::{Error, Result, bench, clock, http, pipeline, render, samples};
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +82,24 @@ enum Command {
         #[arg(long, env = "SCRUTINY_WORKERS")]
         workers: Option<usize>,
     },
+    /// Run the server: the JSON API (and pages) over HTTP.
+    Serve(scrutiny::config::ServeConfig),
+    /// Manage user accounts (passwords are read from standard input).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        /// Data folder, as for `serve`.
+        #[arg(long, env = "SCRUTINY_DATA", default_value = "./data", global = true)]
+        data: PathBuf,
+    },
+    /// Load the election definition (ACs, candidates, tables, rounds).
+    Election {
+        #[command(subcommand)]
+        command: ElectionCommand,
+        /// Data folder, as for `serve`.
+        #[arg(long, env = "SCRUTINY_DATA", default_value = "./data", global = true)]
+        data: PathBuf,
+    },
     /// Time the pipeline on generated scans with all cores.
     Bench {
         #[arg(long, default_value_t = 60)]
@@ -92,6 +114,170 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is the first line of standard input.
+    Add {
+        username: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// AC the user is bound to (RO and operator; repeat for several).
+        #[arg(long = "ac")]
+        acs: Vec<u32>,
+    },
+    /// List users with their roles and ACs.
+    List,
+    /// Set a user's password (from standard input) and end their sessions.
+    Passwd { username: String },
+    /// Remove a user and end their sessions.
+    Remove { username: String },
+}
+
+#[derive(Subcommand)]
+enum ElectionCommand {
+    /// Load an election definition from a JSON file (see README).
+    Load { file: PathBuf },
+}
+
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::io("standard input", e))?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_string();
+    if pw.is_empty() {
+        return Err(Error::bad_input(
+            "give the password on standard input, e.g. `printf '%s\\n' \"$PW\" | scrutiny user add ...`",
+        ));
+    }
+    Ok(pw)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("the async runtime", e))
+}
+
+fn serve(config: scrutiny::config::ServeConfig) -> Result<ExitCode> {
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&config.bind)
+            .await
+            .map_err(|e| Error::io(format!("address {}", config.bind), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("the listening socket", e))?;
+        let demo = config.demo;
+        let data = config.data.clone();
+        let state = http::state(config).await?;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Scrutiny: data in {}", data.display());
+        if demo {
+            let _ = writeln!(
+                out,
+                "Demo election loaded. Accounts (user / password / role):"
+            );
+            for (user, pw, role, acs) in scrutiny::demo::ACCOUNTS {
+                let acs: Vec<String> = acs.iter().map(|a| format!("AC {a}")).collect();
+                let _ = writeln!(
+                    out,
+                    "  {user:<9} {pw:<14} {} {}",
+                    role.as_str(),
+                    acs.join(", ")
+                );
+            }
+        }
+        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = out.flush();
+        drop(out);
+        http::serve(listener, state).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
+    runtime()?.block_on(async move {
+        let db = Db::open(&data).await?;
+        match command {
+            UserCommand::Add {
+                username,
+                role,
+                acs,
+            } => {
+                if role.is_bound() && acs.is_empty() {
+                    return Err(Error::bad_input(format!(
+                        "a user of role {} is bound to ACs: give --ac N",
+                        role.as_str()
+                    )));
+                }
+                if !role.is_bound() && !acs.is_empty() {
+                    return Err(Error::bad_input(format!(
+                        "a user of role {} sees every AC: leave out --ac",
+                        role.as_str()
+                    )));
+                }
+                let hash = accounts::hash_password(&read_password()?)?;
+                let mut tx = db.write().await?;
+                db::insert_user(&mut tx, &username, &hash, role, &acs, &clock::now_rfc3339())
+                    .await?;
+                tx.commit().await?;
+                println!("added {username} ({})", role.as_str());
+            }
+            UserCommand::List => {
+                for u in db::users(&mut *db.read().await?).await? {
+                    let acs: Vec<String> = u.acs.iter().map(|a| a.to_string()).collect();
+                    println!("{}\t{}\t{}", u.username, u.role.as_str(), acs.join(","));
+                }
+            }
+            UserCommand::Passwd { username } => {
+                let hash = accounts::hash_password(&read_password()?)?;
+                let mut tx = db.write().await?;
+                let (user, _) = db::user_by_name(&mut tx, &username)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("user {username}")))?;
+                db::set_password(&mut tx, user.id, &hash).await?;
+                tx.commit().await?;
+                println!("password of {username} changed; their sessions are ended");
+            }
+            UserCommand::Remove { username } => {
+                let mut tx = db.write().await?;
+                let (user, _) = db::user_by_name(&mut tx, &username)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("user {username}")))?;
+                db::delete_user(&mut tx, user.id).await?;
+                tx.commit().await?;
+                println!("removed {username}");
+            }
+        }
+        db.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn election(data: PathBuf, command: ElectionCommand) -> Result<ExitCode> {
+    let ElectionCommand::Load { file } = command;
+    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+    let setup: ElectionSetup = serde_json::from_str(&text)
+        .map_err(|e| Error::bad_input(format!("{}: {e}", file.display())))?;
+    runtime()?.block_on(async move {
+        let db = Db::open(&data).await?;
+        let acs = actions::load_election(&db, &setup, "cli").await?;
+        for ac in &acs {
+            println!(
+                "AC {} {}: {} candidates (NOTA last), {} tables, {} rounds",
+                ac.ac_no,
+                ac.name,
+                ac.candidates.len(),
+                ac.tables,
+                ac.rounds
+            );
+        }
+        db.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn parse_grid(s: &str) -> std::result::Result<(usize, usize), String> {
@@ -226,6 +412,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(config) => serve(config),
+        Command::User { command, data } => users(data, command),
+        Command::Election { command, data } => election(data, command),
         Command::Bench {
             pages,
             form,
@@ -288,7 +477,10 @@ fn ensure_single_threaded_openmp() {
 fn main() -> ExitCode {
     ensure_single_threaded_openmp();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("scrutiny=info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse()) {

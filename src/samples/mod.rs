@@ -307,7 +307,7 @@ const ACS: &[&str] = &[
     "Churhat",
     "Dhauhani",
 ];
-const PARTIES: &[&str] = &[
+pub(crate) const PARTIES: &[&str] = &[
     "Bharatiya Janata Party",
     "Indian National Congress",
     "Bahujan Samaj Party",
@@ -318,7 +318,7 @@ const PARTIES: &[&str] = &[
     "Gondvana Gantantra Party",
 ];
 
-fn person(rng: &mut fastrand::Rng) -> String {
+pub(crate) fn person(rng: &mut fastrand::Rng) -> String {
     let first = FIRST[rng.usize(0..FIRST.len())];
     let last = LAST[rng.usize(0..LAST.len())];
     match rng.usize(0..4) {

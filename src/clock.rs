@@ -1,0 +1,78 @@
+//! Wall-clock time as the database and the printed forms want it: Unix
+//! seconds, RFC 3339 UTC text, and the DD-MM-YYYY date of a certificate.
+//! No time zone database: everything stored is UTC.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch, now.
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Now as RFC 3339 UTC text, e.g. `2026-11-29T05:01:02Z`.
+pub fn now_rfc3339() -> String {
+    rfc3339(now_unix())
+}
+
+/// Unix seconds as RFC 3339 UTC text.
+pub fn rfc3339(unix: i64) -> String {
+    let (y, m, d) = civil(unix.div_euclid(86_400));
+    let s = unix.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+/// The date of `unix` as printed on Indian forms: `DD-MM-YYYY`.
+pub fn date_dmy(unix: i64) -> String {
+    let (y, m, d) = civil(unix.div_euclid(86_400));
+    format!("{d:02}-{m:02}-{y:04}")
+}
+
+/// `DD-MM-YYYY` from an RFC 3339 timestamp (its first ten characters).
+pub fn dmy_from_rfc3339(ts: &str) -> Option<String> {
+    let (y, rest) = ts.split_once('-')?;
+    let (m, rest) = rest.split_once('-')?;
+    let d = rest.get(..2)?;
+    Some(format!("{d}-{m}-{y}"))
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        // 2026-11-29 05:01:02 UTC
+        assert_eq!(rfc3339(1_795_928_462), "2026-11-29T05:01:02Z");
+        assert_eq!(date_dmy(1_795_928_462), "29-11-2026");
+        // Leap day.
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            dmy_from_rfc3339("2026-11-29T05:01:02Z").as_deref(),
+            Some("29-11-2026")
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! The server's settings: one struct, filled from flags and the environment
+//! (`scrutiny serve --help` lists both).
+
+use std::path::PathBuf;
+
+/// Settings of `scrutiny serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeConfig {
+    /// Data folder: the SQLite database and stored files.
+    #[arg(long, env = "SCRUTINY_DATA", default_value = "./data")]
+    pub data: PathBuf,
+    /// Address to listen on (port 0 picks a free port, printed on start).
+    #[arg(long, env = "SCRUTINY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Load the demo election and demo accounts (into an empty data folder).
+    #[arg(long)]
+    pub demo: bool,
+    /// Hours a sign-in stays valid.
+    #[arg(long, env = "SCRUTINY_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+}
+
+impl ServeConfig {
+    /// Settings for a data folder, everything else by default.
+    pub fn new(data: impl Into<PathBuf>) -> ServeConfig {
+        ServeConfig {
+            data: data.into(),
+            bind: "127.0.0.1:8080".into(),
+            demo: false,
+            session_hours: 12,
+        }
+    }
+}

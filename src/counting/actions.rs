@@ -1,0 +1,546 @@
+//! What users do with the counting data, each as one transaction: check who
+//! is asking (`accounts::User`), load the state, ask the rules in
+//! `counting` what may happen, store it, and write the audit log entry in
+//! the same transaction. The HTTP handlers, the CLI and the demo all come
+//! through here, so a rule cannot be skipped by taking another door.
+
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::setup::{self, ElectionSetup};
+use super::{
+    Ac, CountResult, Postal, PostalInput, RegisterBallot, RoundState, RoundStatus, RoundTotals,
+    TableEntry, TableInput,
+};
+use crate::accounts::User;
+use crate::clock;
+use crate::db::{self, CertificateRecord, Conn, Db};
+use crate::error::{Error, Result};
+use crate::forms::ModelSet;
+use crate::forms::payload::Payload;
+use crate::render;
+
+/// A round as the API shows it: state, counted tables in table order, totals.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoundView {
+    pub ac_no: u32,
+    pub round: u32,
+    pub status: RoundStatus,
+    pub revision: u32,
+    pub tables: Vec<TableEntry>,
+    /// Per candidate in ballot order, over the counted tables.
+    pub totals: Vec<u64>,
+}
+
+/// Loads an election definition: the election and every AC, or nothing.
+pub async fn load_election(db: &Db, setup: &ElectionSetup, by: &str) -> Result<Vec<Ac>> {
+    let acs = setup::validate(setup)?;
+    let mut tx = db.write().await?;
+    let id = db::insert_election(&mut tx, &setup.name, &setup.state).await?;
+    let at = clock::now_rfc3339();
+    for ac in &acs {
+        db::insert_ac(&mut tx, id, ac).await?;
+        db::audit(
+            &mut tx,
+            &at,
+            by,
+            "ac.create",
+            Some(ac.ac_no),
+            &format!("AC {} {}", ac.ac_no, ac.name),
+            None,
+            Some(&json!(ac)),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(acs)
+}
+
+async fn view(c: &mut Conn, ac: &Ac, round: u32) -> Result<RoundView> {
+    super::check_round(ac, round)?;
+    let states = db::round_states(&mut *c, ac.ac_no).await?;
+    let state = states
+        .iter()
+        .find(|s| s.round == round)
+        .ok_or_else(|| Error::not_found(format!("round {round} of AC {}", ac.ac_no)))?;
+    let tables = db::round_entries(&mut *c, ac.ac_no, round).await?;
+    let totals = super::totals(
+        ac.candidates.len(),
+        tables.iter().map(|t| t.votes.as_slice()),
+    );
+    Ok(RoundView {
+        ac_no: ac.ac_no,
+        round,
+        status: state.status,
+        revision: state.revision,
+        tables,
+        totals,
+    })
+}
+
+/// The AC, if `user` may see it.
+pub async fn ac(db: &Db, user: &User, ac_no: u32) -> Result<Ac> {
+    user.require_read(ac_no)?;
+    db::ac(&mut *db.read().await?, ac_no).await
+}
+
+/// The ACs `user` may see.
+pub async fn ac_list(db: &Db, user: &User) -> Result<Vec<db::AcListing>> {
+    let all = db::ac_list(&mut *db.read().await?).await?;
+    Ok(all.into_iter().filter(|a| user.can_read(a.ac_no)).collect())
+}
+
+/// One round with its tables and totals.
+pub async fn round(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<RoundView> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    let ac = db::ac(&mut c, ac_no).await?;
+    view(&mut c, &ac, round).await
+}
+
+/// Every round's state, in order.
+pub async fn rounds(db: &Db, user: &User, ac_no: u32) -> Result<Vec<RoundState>> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    db::ac(&mut c, ac_no).await?;
+    db::round_states(&mut c, ac_no).await
+}
+
+/// Reopens `round` and the later rounds when it was approved or published
+/// (new revisions, back to draft), with the audit entry. Returns whether it did.
+async fn apply_edit_rule(c: &mut Conn, ac: &Ac, round: u32, by: &str, at: &str) -> Result<bool> {
+    let states = db::round_states(&mut *c, ac.ac_no).await?;
+    let Some(from) = super::edit_effect(ac, &states, round)? else {
+        return Ok(false);
+    };
+    let reopened = super::reopened(&states, from);
+    db::reset_rounds(&mut *c, ac.ac_no, &reopened).await?;
+    let before: Vec<_> = states.iter().filter(|s| s.round >= from).collect();
+    db::audit(
+        &mut *c,
+        at,
+        by,
+        "round.reopen",
+        Some(ac.ac_no),
+        &format!("rounds {from} to {} back to draft", ac.rounds),
+        Some(&json!(before)),
+        Some(&json!(reopened)),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Enters (or corrects) one table of a round. Changing an approved or
+/// published round sends it and every later round back to draft with a new
+/// revision. The same figures again change nothing.
+pub async fn put_table(
+    db: &Db,
+    user: &User,
+    ac_no: u32,
+    round: u32,
+    table: u32,
+    input: &TableInput,
+) -> Result<RoundView> {
+    user.require_enter(ac_no)?;
+    let mut tx = db.write().await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    let entry = super::validate_entry(&ac, round, table, input)?;
+    super::check_not_declared(&ac)?;
+    let before = db::round_entries(&mut tx, ac_no, round)
+        .await?
+        .into_iter()
+        .find(|e| e.table == table);
+    if before.as_ref() == Some(&entry) {
+        return view(&mut tx, &ac, round).await;
+    }
+    if let Some((r, t)) = db::ps_entered_at(&mut tx, ac_no, entry.ps_no).await?
+        && (r, t) != (round, table)
+    {
+        return Err(Error::rule(
+            "ps-counted",
+            format!(
+                "polling station {} is already entered at round {r}, table {t}; an EVM is counted once",
+                entry.ps_no
+            ),
+        ));
+    }
+    let at = clock::now_rfc3339();
+    apply_edit_rule(&mut tx, &ac, round, &user.username, &at).await?;
+    db::upsert_entry(&mut tx, ac_no, round, &entry, &user.username, &at).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "table.put",
+        Some(ac_no),
+        &format!("round {round} table {table}"),
+        before.as_ref().map(|b| json!(b)).as_ref(),
+        Some(&json!(entry)),
+    )
+    .await?;
+    let v = view(&mut tx, &ac, round).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Removes a table's entry: its EVM is not counted this round. Removing
+/// nothing changes nothing.
+pub async fn delete_table(
+    db: &Db,
+    user: &User,
+    ac_no: u32,
+    round: u32,
+    table: u32,
+) -> Result<RoundView> {
+    user.require_enter(ac_no)?;
+    let mut tx = db.write().await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    super::check_round(&ac, round)?;
+    super::check_table(&ac, table)?;
+    super::check_not_declared(&ac)?;
+    let before = db::round_entries(&mut tx, ac_no, round)
+        .await?
+        .into_iter()
+        .find(|e| e.table == table);
+    let Some(before) = before else {
+        return view(&mut tx, &ac, round).await;
+    };
+    let at = clock::now_rfc3339();
+    apply_edit_rule(&mut tx, &ac, round, &user.username, &at).await?;
+    db::delete_entry(&mut tx, ac_no, round, table).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "table.delete",
+        Some(ac_no),
+        &format!("round {round} table {table}"),
+        Some(&json!(before)),
+        None,
+    )
+    .await?;
+    let v = view(&mut tx, &ac, round).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// The RO approves a draft round (from the second-last round on, only once
+/// the postal tally is entered).
+pub async fn approve(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<RoundView> {
+    user.require_ro(ac_no)?;
+    let mut tx = db.write().await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    let states = db::round_states(&mut tx, ac_no).await?;
+    let tables = db::round_entries(&mut tx, ac_no, round).await?;
+    let postal = db::postal(&mut tx, ac_no).await?;
+    super::check_approve(&ac, &states, round, tables.len(), postal.is_some())?;
+    set_status(&mut tx, &ac, round, RoundStatus::Approved, &user.username)
+        .await
+        .map(|_| ())?;
+    let v = view(&mut tx, &ac, round).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// The RO publishes an approved round; rounds are published in order.
+pub async fn publish(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<RoundView> {
+    user.require_ro(ac_no)?;
+    let mut tx = db.write().await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    let states = db::round_states(&mut tx, ac_no).await?;
+    super::check_publish(&ac, &states, round)?;
+    set_status(&mut tx, &ac, round, RoundStatus::Published, &user.username).await?;
+    let v = view(&mut tx, &ac, round).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+async fn set_status(
+    c: &mut Conn,
+    ac: &Ac,
+    round: u32,
+    status: RoundStatus,
+    by: &str,
+) -> Result<()> {
+    let at = clock::now_rfc3339();
+    let states = db::round_states(&mut *c, ac.ac_no).await?;
+    let before = states.iter().find(|s| s.round == round).copied();
+    db::set_round_status(&mut *c, ac.ac_no, round, status, by, &at).await?;
+    let action = match status {
+        RoundStatus::Approved => "round.approve",
+        _ => "round.publish",
+    };
+    db::audit(
+        &mut *c,
+        &at,
+        by,
+        action,
+        Some(ac.ac_no),
+        &format!("round {round}"),
+        before.map(|b| json!(b)).as_ref(),
+        Some(&json!({ "round": round, "status": status, "revision": before.map(|b| b.revision) })),
+    )
+    .await
+}
+
+/// The postal tally, if entered.
+pub async fn postal(db: &Db, user: &User, ac_no: u32) -> Result<Option<Postal>> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    db::ac(&mut c, ac_no).await?;
+    db::postal(&mut c, ac_no).await
+}
+
+/// Enters or corrects the postal tally: allowed until the result is
+/// declared, and it reopens no round.
+pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -> Result<Postal> {
+    user.require_enter(ac_no)?;
+    let mut tx = db.write().await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    let p = super::validate_postal(&ac, input)?;
+    super::check_not_declared(&ac)?;
+    let before = db::postal(&mut tx, ac_no).await?;
+    if before.as_ref() == Some(&p) {
+        return Ok(p);
+    }
+    let at = clock::now_rfc3339();
+    db::upsert_postal(&mut tx, ac_no, &p, &user.username, &at).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "postal.put",
+        Some(ac_no),
+        "postal tally",
+        before.map(|b| json!(b)).as_ref(),
+        Some(&json!(p)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// Replaces the AC's ETPBS register with the ballots of a CSV; returns how
+/// many it holds now.
+pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result<usize> {
+    if !matches!(
+        user.role,
+        crate::accounts::Role::Admin | crate::accounts::Role::Ro
+    ) {
+        return Err(Error::forbidden(
+            "the ETPBS register is loaded by the RO or an admin",
+        ));
+    }
+    user.require_enter(ac_no)?;
+    let ballots = super::parse_register(csv)?;
+    let mut tx = db.write().await?;
+    db::ac(&mut tx, ac_no).await?;
+    let before = db::register_count(&mut tx, ac_no).await?;
+    db::replace_register(&mut tx, ac_no, &ballots).await?;
+    db::audit(
+        &mut tx,
+        &clock::now_rfc3339(),
+        &user.username,
+        "register.replace",
+        Some(ac_no),
+        "ETPBS register",
+        Some(&json!({ "ballots": before })),
+        Some(&json!({ "ballots": ballots.len() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ballots.len())
+}
+
+/// The AC's ETPBS register.
+pub async fn register(db: &Db, user: &User, ac_no: u32) -> Result<Vec<RegisterBallot>> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    db::ac(&mut c, ac_no).await?;
+    db::register(&mut c, ac_no).await
+}
+
+async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
+    let states = db::round_states(&mut *c, ac.ac_no).await?;
+    let n = ac.candidates.len();
+    let published = db::published_entries(&mut *c, ac.ac_no)
+        .await?
+        .into_iter()
+        .map(|(round, revision, entries)| RoundTotals {
+            round,
+            revision,
+            totals: super::totals(n, entries.iter().map(|e| e.votes.as_slice())),
+        })
+        .collect();
+    let postal = db::postal(&mut *c, ac.ac_no).await?;
+    Ok(super::result(ac, &states, published, postal.as_ref()))
+}
+
+/// The result over published rounds and the postal tally. Public: it shows
+/// nothing that is not published.
+pub async fn result(db: &Db, ac_no: u32) -> Result<CountResult> {
+    let mut c = db.read().await?;
+    let ac = db::ac(&mut c, ac_no).await?;
+    count_result(&mut c, &ac).await
+}
+
+/// The RO declares the result: every round published, no tie. After this
+/// no count of the AC changes.
+pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
+    user.require_ro(ac_no)?;
+    let mut tx = db.write().await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    let res = count_result(&mut tx, &ac).await?;
+    let winner = super::check_declare(&ac, &res)?;
+    let at = clock::now_rfc3339();
+    db::set_declared(&mut tx, ac_no, &at, &user.username).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "result.declare",
+        Some(ac_no),
+        "result",
+        None,
+        Some(&json!({ "winner": winner, "margin": res.margin, "totals": res.totals })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CountResult {
+        declared_at: Some(at),
+        ..res
+    })
+}
+
+/// The AC's audit log, newest first.
+pub async fn audit(db: &Db, user: &User, ac_no: u32, limit: u32) -> Result<Vec<db::AuditEntry>> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    db::ac(&mut c, ac_no).await?;
+    db::audit_of_ac(&mut c, ac_no, limit.clamp(1, 1000)).await
+}
+
+fn print(models: &ModelSet, form: &str, values: &serde_json::Value) -> Result<(Vec<u8>, String)> {
+    let model = models.get(form)?;
+    let pages = render::layout(model, values)?;
+    let payload = pages.first().map(|p| p.payload.clone()).unwrap_or_default();
+    let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
+    Ok((render::pdf::drawings_to_pdf(&drawings)?, payload))
+}
+
+/// The round sheet of a round as it stands (its QR carries AC, round,
+/// revision and the digest of the figures), ready to print and sign.
+/// Rendering runs on a blocking thread.
+pub async fn round_sheet_pdf(
+    db: &Db,
+    models: std::sync::Arc<ModelSet>,
+    user: &User,
+    ac_no: u32,
+    round: u32,
+) -> Result<Vec<u8>> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    let ac = db::ac(&mut c, ac_no).await?;
+    let v = view(&mut c, &ac, round).await?;
+    drop(c);
+    if v.tables.is_empty() {
+        return Err(Error::rule(
+            "round-empty",
+            format!("round {round} has no table entered; there is nothing to print"),
+        ));
+    }
+    let values = json!({
+        "ac_no": ac.ac_no, "ac_name": ac.name, "round": round, "revision": v.revision,
+        "candidates": ac.candidates.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "tables": v.tables,
+    });
+    blocking(move || print(&models, "round-sheet", &values).map(|(pdf, _)| pdf)).await
+}
+
+/// Form 22 for the winner, once every round is published. The same figures
+/// print the same certificate id again; changed figures get a new id.
+pub async fn certificate_pdf(
+    db: &Db,
+    models: std::sync::Arc<ModelSet>,
+    user: &User,
+    ac_no: u32,
+) -> Result<Vec<u8>> {
+    user.require_read(ac_no)?;
+    let mut tx = db.write().await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    let res = count_result(&mut tx, &ac).await?;
+    let winner = super::check_final(&res)?;
+    let date = ac
+        .declared_at
+        .as_deref()
+        .and_then(clock::dmy_from_rfc3339)
+        .unwrap_or_else(|| clock::date_dmy(clock::now_unix()));
+    let latest = db::latest_certificate(&mut tx, ac_no).await?;
+    let same = latest.as_ref().filter(|l| {
+        l.winner_serial == winner.serial
+            && l.votes == winner.votes
+            && l.date == date
+            && l.ro_name == ac.ro
+            && l.winner == winner.name
+            && l.party == winner.party
+    });
+    let seq = match (&same, &latest) {
+        (Some(l), _) => l.seq,
+        (None, Some(l)) => l.seq + 1,
+        (None, None) => 1,
+    };
+    let year = date.get(6..).unwrap_or("0000");
+    let id = format!("C{ac_no:03}-{year}-{seq:04}");
+    let values = json!({
+        "certificate_id": id, "ac_no": ac_no, "ac_name": ac.name,
+        "winner": winner.name, "party": winner.party, "votes": winner.votes,
+        "date": date, "ro_name": ac.ro,
+    });
+    let models2 = models.clone();
+    let values2 = values.clone();
+    let (pdf, payload) = blocking(move || print(&models2, "certificate", &values2)).await?;
+    if same.is_none() {
+        let digest = Payload::parse(&payload)
+            .and_then(|p| p.get("digest").map(str::to_string))
+            .unwrap_or_default();
+        let record = CertificateRecord {
+            id: id.clone(),
+            ac_no,
+            seq,
+            winner_serial: winner.serial,
+            winner: winner.name.clone(),
+            party: winner.party.clone(),
+            votes: winner.votes,
+            date,
+            ro_name: ac.ro.clone(),
+            digest,
+        };
+        let at = clock::now_rfc3339();
+        db::insert_certificate(&mut tx, &record, &user.username, &at).await?;
+        db::audit(
+            &mut tx,
+            &at,
+            &user.username,
+            "certificate.issue",
+            Some(ac_no),
+            &format!("certificate {id}"),
+            latest.map(|l| json!(l)).as_ref(),
+            Some(&json!(record)),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(pdf)
+}
+
+/// Runs CPU work on tokio's blocking pool; a panic there becomes an error.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Panic {
+            reason: e.to_string(),
+        })?
+}

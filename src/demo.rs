@@ -1,0 +1,165 @@
+//! The demo election of `scrutiny serve --demo`: five ACs of Rewa and Sidhi
+//! districts with plausible figures, the first rounds entered and published,
+//! postal tallies, ETPBS registers and the demo accounts of API.md.
+//!
+//! Everything goes through `counting::actions`, under the RO's rules, so the
+//! demo's audit log reads like a real morning. Deterministic (fixed seed).
+//! A real deployment never calls this.
+
+use crate::accounts::{self, Role, User};
+use crate::clock;
+use crate::counting::actions;
+use crate::counting::setup::{AcSetup, CandidateSetup, ElectionSetup};
+use crate::counting::{PostalInput, TableInput};
+use crate::db::{self, Db};
+use crate::error::Result;
+use crate::samples::{PARTIES, person};
+
+/// The demo accounts: (username, password, role, ACs).
+pub const ACCOUNTS: &[(&str, &str, Role, &[u32])] = &[
+    ("admin", "demo-admin", Role::Admin, &[]),
+    ("ro71", "demo-ro71", Role::Ro, &[71]),
+    ("ro72", "demo-ro72", Role::Ro, &[72]),
+    ("op71", "demo-op71", Role::Operator, &[71]),
+    ("observer", "demo-observer", Role::Observer, &[]),
+];
+
+/// (AC no, name, district, candidates besides NOTA, rounds, rounds published, register size)
+const ACS: &[(u32, &str, &str, usize, u32, u32, u32)] = &[
+    (70, "Teonthar", "Rewa", 9, 16, 6, 240),
+    (71, "Rewa", "Rewa", 10, 18, 4, 320),
+    (72, "Gurh", "Rewa", 8, 17, 3, 280),
+    (73, "Mangawan", "Rewa", 12, 19, 5, 410),
+    (80, "Sidhi", "Sidhi", 11, 20, 2, 360),
+];
+
+/// The demo's deterministic seed.
+const SEED: u64 = 71;
+
+/// The meta key marking a loaded demo.
+const LOADED: &str = "demo_loaded";
+
+/// The election definition of the demo.
+pub fn election(rng: &mut fastrand::Rng) -> ElectionSetup {
+    ElectionSetup {
+        name: "General Election to the Legislative Assembly 2026".into(),
+        state: "Madhya Pradesh".into(),
+        acs: ACS
+            .iter()
+            .map(|&(ac_no, name, district, cands, rounds, _, _)| AcSetup {
+                ac_no,
+                name: name.into(),
+                district: district.into(),
+                ro: person(rng),
+                tables: 14,
+                rounds,
+                candidates: (0..cands)
+                    .map(|i| CandidateSetup {
+                        name: person(rng),
+                        party: if i < 5 { PARTIES[i] } else { "Independent" }.into(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Loads the demo into an empty database; does nothing (and returns false)
+/// when it is already there. Fails if the database holds another election.
+pub async fn load(db: &Db) -> Result<bool> {
+    {
+        let mut c = db.read().await?;
+        if db::meta_get(&mut c, LOADED).await?.is_some() {
+            return Ok(false);
+        }
+        if db::election(&mut c).await?.is_some() {
+            return Err(crate::Error::rule(
+                "not-empty",
+                "this data folder already holds an election that is not the demo; use another --data folder for the demo",
+            ));
+        }
+    }
+    let mut rng = fastrand::Rng::with_seed(SEED);
+    let acs = actions::load_election(db, &election(&mut rng), "demo").await?;
+    let at = clock::now_rfc3339();
+    {
+        let mut tx = db.write().await?;
+        for &(name, password, role, bound) in ACCOUNTS {
+            let hash = accounts::hash_password(password)?;
+            db::insert_user(&mut tx, name, &hash, role, bound, &at).await?;
+        }
+        tx.commit().await?;
+    }
+    for (ac, &(_, _, _, _, _, published, register)) in acs.iter().zip(ACS) {
+        let ro = User {
+            id: 0,
+            username: "demo".into(),
+            role: Role::Ro,
+            acs: vec![ac.ac_no],
+        };
+        let n = ac.candidates.len();
+        // Strength of each candidate: two front-runners, a third, the rest small; NOTA ~1 %.
+        let strength: Vec<f64> = (0..n)
+            .map(|i| match i {
+                _ if i + 1 == n => 0.012,
+                0 | 1 => 0.33 + rng.f64() * 0.06,
+                2 => 0.12 + rng.f64() * 0.05,
+                _ => 0.005 + rng.f64() * 0.03,
+            })
+            .collect();
+        let share = |votes: u64, rng: &mut fastrand::Rng| -> Vec<i64> {
+            strength
+                .iter()
+                .map(|s| (votes as f64 * s * (0.85 + rng.f64() * 0.3)).round() as i64)
+                .collect()
+        };
+        let csv: String = (1..=register)
+            .map(|s| {
+                format!(
+                    "PB{:03}-{:06},{s},{},{}\n",
+                    ac.ac_no,
+                    rng.u32(0..1_000_000),
+                    rng.u32(1..300),
+                    rng.u32(1..1400)
+                )
+            })
+            .collect();
+        actions::put_register(db, &ro, ac.ac_no, &csv).await?;
+        let rejected_covers = u64::from(register / 40);
+        let rejected_papers = u64::from(register / 25);
+        let mut votes = share(
+            u64::from(register) - rejected_covers - rejected_papers,
+            &mut rng,
+        );
+        // The valid votes add up exactly to the accepted covers less the rejected papers.
+        let want = i64::from(register) - (rejected_covers + rejected_papers) as i64;
+        let diff = want - votes.iter().sum::<i64>();
+        votes[0] = (votes[0] + diff).max(0);
+        actions::put_postal(
+            db,
+            &ro,
+            ac.ac_no,
+            &PostalInput {
+                votes,
+                rejected_papers: rejected_papers as i64,
+                rejected_covers: rejected_covers as i64,
+            },
+        )
+        .await?;
+        for round in 1..=published {
+            for table in 1..=ac.tables {
+                let input = TableInput {
+                    ps_no: i64::from((round - 1) * ac.tables + table),
+                    votes: share(rng.u64(480..760), &mut rng),
+                };
+                actions::put_table(db, &ro, ac.ac_no, round, table, &input).await?;
+            }
+            actions::approve(db, &ro, ac.ac_no, round).await?;
+            actions::publish(db, &ro, ac.ac_no, round).await?;
+        }
+    }
+    let mut tx = db.write().await?;
+    db::meta_set(&mut tx, LOADED, &at).await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,341 @@
+//! The election and its entered counts: ACs, rounds and table entries,
+//! approval and publication, postal tallies, ETPBS registers, results,
+//! round sheets and certificates. Each handler parses, calls
+//! `counting::actions`, and returns.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::counting::actions::{self, RoundView};
+use crate::counting::{
+    Candidate, CountResult, Postal, PostalInput, RegisterBallot, RoundState, TableInput,
+};
+use crate::db::{AcListing, AuditEntry};
+use crate::error::{Error, Result};
+use crate::http::AppState;
+use crate::http::auth::Auth;
+use crate::http::error::{ApiJson, ApiPath, ErrorBody};
+
+/// Largest ETPBS register CSV accepted.
+pub const MAX_REGISTER_BYTES: usize = 16 * 1024 * 1024;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_acs))
+        .routes(routes!(get_ac))
+        .routes(routes!(list_rounds))
+        .routes(routes!(get_round))
+        .routes(routes!(put_table, delete_table))
+        .routes(routes!(approve))
+        .routes(routes!(publish))
+        .routes(routes!(round_sheet))
+        .routes(routes!(get_postal, put_postal))
+        .routes(routes!(get_register, put_register))
+        .routes(routes!(result))
+        .routes(routes!(declare))
+        .routes(routes!(certificate))
+        .routes(routes!(audit))
+}
+
+/// An AC with its candidates in ballot order (NOTA last).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcDetail {
+    pub ac_no: u32,
+    pub name: String,
+    pub district: String,
+    pub ro: String,
+    pub tables: u32,
+    pub rounds: u32,
+    pub candidates: Vec<Candidate>,
+    pub declared_at: Option<String>,
+}
+
+/// The ACs the caller may see.
+#[utoipa::path(get, path = "/api/v1/acs", tag = "counting", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AcListing>), (status = 401, body = ErrorBody)))]
+pub async fn list_acs(State(s): State<AppState>, Auth(user): Auth) -> Result<Json<Vec<AcListing>>> {
+    Ok(Json(actions::ac_list(&s.db, &user).await?))
+}
+
+/// One AC: tables, rounds, candidates.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = AcDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_ac(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<AcDetail>> {
+    let a = actions::ac(&s.db, &user, ac).await?;
+    Ok(Json(AcDetail {
+        ac_no: a.ac_no,
+        name: a.name,
+        district: a.district,
+        ro: a.ro,
+        tables: a.tables,
+        rounds: a.rounds,
+        candidates: a.candidates,
+        declared_at: a.declared_at,
+    }))
+}
+
+/// Every round's status and revision.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/rounds", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Vec<RoundState>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_rounds(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Vec<RoundState>>> {
+    Ok(Json(actions::rounds(&s.db, &user, ac).await?))
+}
+
+/// A round: status, revision, counted tables, totals.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/rounds/{round}", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("round" = u32, Path, description = "Round number")),
+    responses((status = 200, body = RoundView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_round(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, round)): ApiPath<(u32, u32)>,
+) -> Result<Json<RoundView>> {
+    Ok(Json(actions::round(&s.db, &user, ac, round).await?))
+}
+
+/// Enters or corrects a table of a round. Changing an approved or published
+/// round sends it and every later round back to draft with a new revision.
+#[utoipa::path(put, path = "/api/v1/acs/{ac}/rounds/{round}/tables/{table}", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("round" = u32, Path, description = "Round number"), ("table" = u32, Path, description = "Counting table number")),
+    request_body = TableInput,
+    responses((status = 200, description = "the round after the change", body = RoundView),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn put_table(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, round, table)): ApiPath<(u32, u32, u32)>,
+    ApiJson(input): ApiJson<TableInput>,
+) -> Result<Json<RoundView>> {
+    Ok(Json(
+        actions::put_table(&s.db, &user, ac, round, table, &input).await?,
+    ))
+}
+
+/// The table's EVM is not counted this round: removes its entry.
+#[utoipa::path(delete, path = "/api/v1/acs/{ac}/rounds/{round}/tables/{table}", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("round" = u32, Path, description = "Round number"), ("table" = u32, Path, description = "Counting table number")),
+    responses((status = 200, description = "the round after the change", body = RoundView),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_table(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, round, table)): ApiPath<(u32, u32, u32)>,
+) -> Result<Json<RoundView>> {
+    Ok(Json(
+        actions::delete_table(&s.db, &user, ac, round, table).await?,
+    ))
+}
+
+/// The RO approves a draft round.
+#[utoipa::path(post, path = "/api/v1/acs/{ac}/rounds/{round}/approve", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("round" = u32, Path, description = "Round number")),
+    responses((status = 200, body = RoundView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, round)): ApiPath<(u32, u32)>,
+) -> Result<Json<RoundView>> {
+    Ok(Json(actions::approve(&s.db, &user, ac, round).await?))
+}
+
+/// The RO publishes an approved round; rounds are published in order.
+#[utoipa::path(post, path = "/api/v1/acs/{ac}/rounds/{round}/publish", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("round" = u32, Path, description = "Round number")),
+    responses((status = 200, body = RoundView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn publish(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, round)): ApiPath<(u32, u32)>,
+) -> Result<Json<RoundView>> {
+    Ok(Json(actions::publish(&s.db, &user, ac, round).await?))
+}
+
+fn pdf(bytes: Vec<u8>, name: String) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/pdf".to_string()),
+            (CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The round sheet (PDF) to print and sign; its QR carries AC, round,
+/// revision and the digest of the figures.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/rounds/{round}/sheet.pdf", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("round" = u32, Path, description = "Round number")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn round_sheet(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, round)): ApiPath<(u32, u32)>,
+) -> Result<Response> {
+    let bytes = actions::round_sheet_pdf(&s.db, s.models.clone(), &user, ac, round).await?;
+    Ok(pdf(bytes, format!("ac{ac}-round{round}.pdf")))
+}
+
+/// The postal tally (404 while not entered).
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/postal", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Postal), (status = 404, body = ErrorBody)))]
+pub async fn get_postal(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Postal>> {
+    actions::postal(&s.db, &user, ac)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found(format!("the postal tally of AC {ac}")))
+}
+
+/// Enters or corrects the postal tally (until the result is declared; it
+/// reopens no round).
+#[utoipa::path(put, path = "/api/v1/acs/{ac}/postal", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    request_body = PostalInput,
+    responses((status = 200, body = Postal), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn put_postal(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+    ApiJson(input): ApiJson<PostalInput>,
+) -> Result<Json<Postal>> {
+    Ok(Json(actions::put_postal(&s.db, &user, ac, &input).await?))
+}
+
+/// The AC's ETPBS register.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/etpbs-register", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Vec<RegisterBallot>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_register(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Vec<RegisterBallot>>> {
+    Ok(Json(actions::register(&s.db, &user, ac).await?))
+}
+
+/// How many ballots a register holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterCount {
+    pub ballots: usize,
+}
+
+/// Replaces the AC's ETPBS register with a CSV (`text/csv`): rows of
+/// `ballot_id,postal_ballot_serial_no,part_no,elector_serial_no`, an
+/// optional header row.
+#[utoipa::path(put, path = "/api/v1/acs/{ac}/etpbs-register", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = RegisterCount), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn put_register(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<RegisterCount>> {
+    let ct = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !(ct.starts_with("text/csv") || ct.starts_with("text/plain")) {
+        return Err(Error::UnsupportedMedia {
+            reason: format!(
+                "send the register as text/csv (got {:?})",
+                if ct.is_empty() { "no content type" } else { ct }
+            ),
+        });
+    }
+    let bytes = axum::body::to_bytes(body, MAX_REGISTER_BYTES)
+        .await
+        .map_err(|_| Error::TooLarge {
+            reason: format!("a register CSV is at most {MAX_REGISTER_BYTES} bytes"),
+        })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Error::bad_input("the register is not UTF-8 text"))?;
+    let ballots = actions::put_register(&s.db, &user, ac, text).await?;
+    Ok(Json(RegisterCount { ballots }))
+}
+
+/// The result over published rounds and postal votes: totals, leader,
+/// margin, round by round. Public: no sign-in needed.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/result", tag = "counting",
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = CountResult), (status = 404, body = ErrorBody)))]
+pub async fn result(
+    State(s): State<AppState>,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<CountResult>> {
+    Ok(Json(actions::result(&s.db, ac).await?))
+}
+
+/// The RO declares the result (every round published, no tie); no count of
+/// the AC changes after.
+#[utoipa::path(post, path = "/api/v1/acs/{ac}/declare", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = CountResult), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn declare(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<CountResult>> {
+    Ok(Json(actions::declare(&s.db, &user, ac).await?))
+}
+
+/// Form 22, the certificate of election for the winner (409 while rounds
+/// are unpublished or on a tie).
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/certificate.pdf", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn certificate(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Response> {
+    let bytes = actions::certificate_pdf(&s.db, s.models.clone(), &user, ac).await?;
+    Ok(pdf(bytes, format!("ac{ac}-form22.pdf")))
+}
+
+/// How much of the audit log to return.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Most entries, newest first (default 200, at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// Every change to the AC's counts, newest first: who, when, before, after.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/audit", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), AuditQuery),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
+pub async fn audit(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<AuditEntry>>> {
+    let Query(q) = q.map_err(|e| Error::bad_input(e.body_text()))?;
+    Ok(Json(
+        actions::audit(&s.db, &user, ac, q.limit.unwrap_or(200)).await?,
+    ))
+}

@@ -1,0 +1,135 @@
+//! The HTTP server: the JSON API under `/api/v1` (documented at
+//! `/api/v1/openapi.json`, generated from the handlers), shared state, and
+//! `serve`. Handlers are thin: parse, call the library, return.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::ServeConfig;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::forms::ModelSet;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub models: Arc<ModelSet>,
+    pub config: Arc<ServeConfig>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Scrutiny", description = "Counting-day document desk: entered counts, scans, checks, review, archive. Errors are {\"error\": code, \"message\": sentence}."),
+    modifiers(&BearerAuth),
+    tags((name = "accounts", description = "Signing in"), (name = "counting", description = "The election and its entered counts"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI description, built from the same code.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::accounts::router())
+        .merge(api::counting::router())
+        .split_for_parts()
+}
+
+async fn no_route(method: Method, uri: Uri) -> Error {
+    Error::not_found(format!("a route {method} {}", uri.path()))
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> impl IntoResponse {
+    let body = error::ErrorBody {
+        error: "method-not-allowed".into(),
+        message: format!("{} does not take {method}", uri.path()),
+    };
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body))
+}
+
+/// The whole application with its state.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api();
+    let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
+    api.route(
+        "/api/v1/openapi.json",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    doc.as_str().to_owned(),
+                )
+            }
+        }),
+    )
+    .fallback(no_route)
+    .method_not_allowed_fallback(wrong_method)
+    .layer(DefaultBodyLimit::max(api::counting::MAX_REGISTER_BYTES))
+    .with_state(state)
+}
+
+/// Opens the data folder (and loads the demo when asked), ready to serve.
+pub async fn state(config: ServeConfig) -> Result<AppState> {
+    let db = Db::open(&config.data).await?;
+    if config.demo {
+        crate::demo::load(&db).await?;
+    }
+    Ok(AppState {
+        db,
+        models: Arc::new(ModelSet::builtin()),
+        config: Arc::new(config),
+    })
+}
+
+/// Serves `state` on `listener` until Ctrl-C or SIGTERM, then closes the
+/// database cleanly.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<()> {
+    let db = state.db.clone();
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| Error::io("the listening socket", e))?;
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}

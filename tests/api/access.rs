@@ -1,0 +1,271 @@
+//! Roles, AC bindings and sessions, against the demo accounts.
+
+use serde_json::json;
+
+use crate::helpers::{Server, TempDir, assert_error};
+
+#[test]
+fn demo_prints_its_accounts_and_has_ac_71_as_promised() {
+    let tmp = TempDir::new("demo");
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    for (user, pw) in [
+        ("admin", "demo-admin"),
+        ("ro71", "demo-ro71"),
+        ("ro72", "demo-ro72"),
+        ("op71", "demo-op71"),
+        ("observer", "demo-observer"),
+    ] {
+        assert!(
+            s.banner.contains(user) && s.banner.contains(pw),
+            "{}",
+            s.banner
+        );
+    }
+    let ro = s.login("ro71", "demo-ro71");
+    let ac = s.get("/api/v1/acs/71", &ro);
+    assert_eq!(
+        (ac["name"].as_str(), ac["tables"].as_u64()),
+        (Some("Rewa"), Some(14))
+    );
+    let cands = ac["candidates"].as_array().unwrap();
+    assert!((9..=13).contains(&cands.len()));
+    assert_eq!(cands.last().unwrap()["name"], "NOTA");
+    let rounds = s.get("/api/v1/acs/71/rounds", &ro);
+    let rounds = rounds.as_array().unwrap();
+    assert!((15..=20).contains(&rounds.len()));
+    let k = rounds
+        .iter()
+        .take_while(|r| r["status"] == "published")
+        .count();
+    assert!(k >= 3, "{rounds:?}");
+    for r in 1..=rounds.len() {
+        let round = s.get(&format!("/api/v1/acs/71/rounds/{r}"), &ro);
+        let tables = round["tables"].as_array().unwrap().len();
+        assert_eq!(tables, if r <= k { 14 } else { 0 }, "round {r}");
+    }
+    assert!(s.get("/api/v1/acs/71/postal", &ro)["votes"].is_array());
+    assert!(
+        s.get("/api/v1/acs/71/etpbs-register", &ro)
+            .as_array()
+            .unwrap()
+            .len()
+            >= 200
+    );
+    let acs = s.get("/api/v1/acs", &s.login("admin", "demo-admin"));
+    assert!(acs.as_array().unwrap().iter().any(|a| a["ac_no"] == 72));
+    // A restart with --demo keeps the data (and does not load it twice).
+    let data = s.data.clone();
+    s.kill();
+    let s = Server::start(&data, &["--demo"]);
+    let ro = s.login("ro71", "demo-ro71");
+    assert_eq!(
+        s.get("/api/v1/acs/71/rounds", &ro)
+            .as_array()
+            .unwrap()
+            .len(),
+        rounds.len()
+    );
+}
+
+#[test]
+fn roles_and_ac_bindings_are_enforced() {
+    let tmp = TempDir::new("roles");
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let ro71 = s.login("ro71", "demo-ro71");
+    let ro72 = s.login("ro72", "demo-ro72");
+    let op71 = s.login("op71", "demo-op71");
+    let obs = s.login("observer", "demo-observer");
+    let admin = s.login("admin", "demo-admin");
+
+    // Each RO sees only their ACs; observers and admins see all.
+    let list = |t: &str| -> Vec<u64> {
+        s.get("/api/v1/acs", t)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["ac_no"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(list(&ro72), vec![72]);
+    assert_eq!(list(&op71), vec![71]);
+    assert!(list(&obs).len() >= 2 && list(&admin) == list(&obs));
+
+    let nrounds = s
+        .get("/api/v1/acs/71/rounds", &ro71)
+        .as_array()
+        .unwrap()
+        .len();
+    let open = s
+        .get("/api/v1/acs/71/rounds", &ro71)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "draft")
+        .unwrap()["round"]
+        .as_u64()
+        .unwrap();
+    let ncands = s.get("/api/v1/acs/71", &ro71)["candidates"]
+        .as_array()
+        .unwrap()
+        .len();
+    let entry = json!({"ps_no": 900, "votes": vec![1; ncands]});
+    let table = format!("/api/v1/acs/71/rounds/{open}/tables/1");
+
+    // Another AC's RO: 403 on reads and writes.
+    assert_error(
+        s.call("GET", "/api/v1/acs/71", Some(&ro72), None),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.call("GET", "/api/v1/acs/71/rounds/1", Some(&ro72), None),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.call("PUT", &table, Some(&ro72), Some(entry.clone())),
+        403,
+        "forbidden",
+    );
+    // The observer reads everything, changes nothing.
+    s.get("/api/v1/acs/71/rounds/1", &obs);
+    assert_error(
+        s.call("PUT", &table, Some(&obs), Some(entry.clone())),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.send(
+            "PUT",
+            "/api/v1/acs/71/etpbs-register",
+            Some(&obs),
+            "text/csv",
+            b"PB1,1,1,1\n",
+        ),
+        403,
+        "forbidden",
+    );
+    // The operator enters but cannot approve, publish or load the register.
+    s.ok("PUT", &table, &op71, entry.clone());
+    assert_error(
+        s.call(
+            "POST",
+            &format!("/api/v1/acs/71/rounds/{open}/approve"),
+            Some(&op71),
+            None,
+        ),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.call("POST", "/api/v1/acs/71/rounds/1/publish", Some(&op71), None),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.send(
+            "PUT",
+            "/api/v1/acs/71/etpbs-register",
+            Some(&op71),
+            "text/csv",
+            b"PB1,1,1,1\n",
+        ),
+        403,
+        "forbidden",
+    );
+    // Approval is the RO's alone, not even the admin's.
+    assert_error(
+        s.call(
+            "POST",
+            &format!("/api/v1/acs/71/rounds/{open}/approve"),
+            Some(&admin),
+            None,
+        ),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.call(
+            "POST",
+            &format!("/api/v1/acs/72/rounds/{open}/approve"),
+            Some(&ro71),
+            None,
+        ),
+        403,
+        "forbidden",
+    );
+    let (st, b) = s.call(
+        "POST",
+        &format!("/api/v1/acs/71/rounds/{open}/approve"),
+        Some(&ro71),
+        None,
+    );
+    assert_eq!((st, b["status"].as_str()), (200, Some("approved")), "{b}");
+    assert!(open as usize <= nrounds);
+
+    // No token, a made-up token, a wrong password: 401.
+    assert_error(
+        s.call("GET", "/api/v1/acs", None, None),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        s.call("GET", "/api/v1/acs", Some("deadbeef"), None),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        s.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "ro71", "password": "wrong-one"})),
+        ),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        s.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "nobody", "password": "demo-ro71"})),
+        ),
+        401,
+        "unauthorized",
+    );
+    // Public without sign-in: published results and the API description.
+    assert_eq!(s.call("GET", "/api/v1/acs/71/result", None, None).0, 200);
+    let (st, doc) = s.call("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(st, 200);
+    for path in [
+        "/api/v1/login",
+        "/api/v1/acs/{ac}/rounds/{round}/tables/{table}",
+        "/api/v1/acs/{ac}/etpbs-register",
+        "/api/v1/acs/{ac}/certificate.pdf",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from openapi.json"
+        );
+    }
+    // Signing out ends the token.
+    assert_eq!(s.call("POST", "/api/v1/logout", Some(&ro72), None).0, 204);
+    assert_error(
+        s.call("GET", "/api/v1/acs", Some(&ro72), None),
+        401,
+        "unauthorized",
+    );
+}
+
+#[test]
+fn sessions_expire() {
+    let tmp = TempDir::new("expiry");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--session-hours", "0"]);
+    let t = s.login("ro71", "demo-ro71");
+    assert_error(
+        s.call("GET", "/api/v1/me", Some(&t), None),
+        401,
+        "unauthorized",
+    );
+}

@@ -1,0 +1,309 @@
+//! The whole counting day of one AC over HTTP, and what survives a crash.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Server, TempDir, assert_error, cli, extract};
+
+/// A small election: AC 5, 3 tables, 4 rounds, 3 candidates and NOTA, with
+/// its RO and operator added by the CLI.
+fn small_election(tmp: &TempDir) -> std::path::PathBuf {
+    let data = tmp.0.join("data");
+    let def = tmp.0.join("election.json");
+    std::fs::write(
+        &def,
+        json!({
+            "name": "Test election", "state": "Madhya Pradesh",
+            "acs": [{"ac_no": 5, "name": "Testpur", "district": "Rewa", "ro": "Asha Verma",
+                     "tables": 3, "rounds": 4,
+                     "candidates": [{"name": "Ravi Kumar", "party": "Alpha Party"},
+                                    {"name": "Meena Devi", "party": "Beta Party"},
+                                    {"name": "Gopal Das", "party": "Independent"}]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let d = data.to_str().unwrap();
+    let out = cli(
+        &["election", "load", def.to_str().unwrap(), "--data", d],
+        "",
+    );
+    assert!(out.contains("AC 5 Testpur: 4 candidates"), "{out}");
+    cli(
+        &[
+            "user", "add", "ro5", "--role", "ro", "--ac", "5", "--data", d,
+        ],
+        "secret-ro5\n",
+    );
+    cli(
+        &[
+            "user", "add", "op5", "--role", "operator", "--ac", "5", "--data", d,
+        ],
+        "secret-op5\n",
+    );
+    let list = cli(&["user", "list", "--data", d], "");
+    assert!(
+        list.contains("ro5\tro\t5") && list.contains("op5\toperator\t5"),
+        "{list}"
+    );
+    data
+}
+
+/// Votes for round r, table t: distinct figures so that a wrong sum shows.
+fn votes(r: u64, t: u64) -> Vec<u64> {
+    vec![100 + 10 * r + t, 90 + 7 * r + 2 * t, 20 + r + t, 3 + t]
+}
+
+fn enter_round(s: &Server, op: &str, round: u64) {
+    for t in 1..=3u64 {
+        let body = s.ok(
+            "PUT",
+            &format!("/api/v1/acs/5/rounds/{round}/tables/{t}"),
+            op,
+            json!({"ps_no": (round - 1) * 3 + t, "votes": votes(round, t)}),
+        );
+        assert_eq!(body["tables"].as_array().unwrap().len() as u64, t);
+    }
+}
+
+fn status(s: &Server, tok: &str, round: u64) -> (String, u64) {
+    let r = s.get(&format!("/api/v1/acs/5/rounds/{round}"), tok);
+    (
+        r["status"].as_str().unwrap().to_string(),
+        r["revision"].as_u64().unwrap(),
+    )
+}
+
+fn post(s: &Server, tok: &str, path: &str) -> (u16, Value) {
+    s.call("POST", path, Some(tok), None)
+}
+
+#[test]
+fn whole_counting_day_of_one_ac() {
+    let tmp = TempDir::new("day");
+    let data = small_election(&tmp);
+    let s = Server::start(&data, &[]);
+    let ro = s.login("ro5", "secret-ro5");
+    let op = s.login("op5", "secret-op5");
+
+    // ETPBS register import.
+    let (st, b) = s.send(
+        "PUT",
+        "/api/v1/acs/5/etpbs-register",
+        Some(&ro),
+        "text/csv",
+        b"ballot_id,postal_ballot_serial_no,part_no,elector_serial_no\nPB005-000001,1,12,301\nPB005-000002,2,12,302\nPB005-000003,3,40,77\n",
+    );
+    assert_eq!((st, b["ballots"].as_u64()), (200, Some(3)), "{b}");
+    assert_eq!(
+        s.get("/api/v1/acs/5/etpbs-register", &op)
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // Rounds 1 and 2: entered by the operator, approved and published by the RO.
+    for round in 1..=2 {
+        enter_round(&s, &op, round);
+        assert_eq!(status(&s, &op, round), ("draft".into(), 1));
+        assert_eq!(
+            post(&s, &ro, &format!("/api/v1/acs/5/rounds/{round}/approve")).0,
+            200
+        );
+        let (st, b) = post(&s, &ro, &format!("/api/v1/acs/5/rounds/{round}/publish"));
+        assert_eq!((st, b["status"].as_str()), (200, Some("published")), "{b}");
+    }
+    let r1 = s.get("/api/v1/acs/5/rounds/1", &op);
+    let want: Vec<u64> = (0..4)
+        .map(|c| (1..=3).map(|t| votes(1, t)[c]).sum())
+        .collect();
+    assert_eq!(r1["totals"], json!(want));
+
+    // Round 3 is the second-last: not approved before the postal entry.
+    enter_round(&s, &op, 3);
+    assert_error(
+        post(&s, &ro, "/api/v1/acs/5/rounds/3/approve"),
+        409,
+        "postal-first",
+    );
+    let postal = json!({"votes": [5, 4, 1, 0], "rejected_papers": 2, "rejected_covers": 1});
+    assert_eq!(
+        s.ok("PUT", "/api/v1/acs/5/postal", &op, postal.clone())["votes"],
+        postal["votes"]
+    );
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/3/approve").0, 200);
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/3/publish").0, 200);
+    enter_round(&s, &op, 4);
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/4/approve").0, 200);
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/4/publish").0, 200);
+    assert_eq!(s.get("/api/v1/acs/5/result", &op)["is_final"], true);
+
+    // The sheet of round 3 printed now carries revision 1.
+    let (st, ct, old_sheet) = s.bytes("/api/v1/acs/5/rounds/3/sheet.pdf", &ro);
+    assert_eq!((st, ct.as_str()), (200, "application/pdf"));
+    let page = extract(&old_sheet, &tmp.0, "r3-rev1.pdf");
+    assert_eq!(page["form"], "round-sheet");
+    assert_eq!(page["fields"]["revision"]["value"], 1);
+    assert_eq!(page["fields"]["votes"]["value"][1], json!(votes(3, 2)));
+
+    // An edit to round 3 sends rounds 3 and 4 back to draft with raised
+    // revisions; rounds 1 and 2 stay published.
+    let mut edited = votes(3, 2);
+    edited[1] += 9;
+    let b = s.ok(
+        "PUT",
+        "/api/v1/acs/5/rounds/3/tables/2",
+        &op,
+        json!({"ps_no": 8, "votes": edited}),
+    );
+    assert_eq!(
+        (b["status"].as_str(), b["revision"].as_u64()),
+        (Some("draft"), Some(2))
+    );
+    assert_eq!(status(&s, &op, 4), ("draft".into(), 2));
+    assert_eq!(status(&s, &op, 2), ("published".into(), 1));
+    assert_eq!(status(&s, &op, 1), ("published".into(), 1));
+    let res = s.get("/api/v1/acs/5/result", &op);
+    assert_eq!(
+        (res["rounds_published"].as_u64(), res["is_final"].as_bool()),
+        (Some(2), Some(false))
+    );
+    assert_error(
+        s.call("GET", "/api/v1/acs/5/certificate.pdf", Some(&ro), None),
+        409,
+        "rounds-unpublished",
+    );
+    // The same figures again change nothing (no new revision).
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/rounds/3/tables/2",
+        &op,
+        json!({"ps_no": 8, "votes": edited}),
+    );
+    assert_eq!(status(&s, &op, 3), ("draft".into(), 2));
+    // Publishing round 4 before round 3 is out of order.
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/4/approve").0, 200);
+    assert_error(
+        post(&s, &ro, "/api/v1/acs/5/rounds/4/publish"),
+        409,
+        "round-order",
+    );
+
+    // A sheet printed now carries revision 2 and the new figure.
+    let (_, _, new_sheet) = s.bytes("/api/v1/acs/5/rounds/3/sheet.pdf", &ro);
+    let page = extract(&new_sheet, &tmp.0, "r3-rev2.pdf");
+    assert_eq!(page["fields"]["revision"]["value"], 2);
+    assert_eq!(page["fields"]["votes"]["value"][1], json!(edited));
+    assert_ne!(old_sheet, new_sheet);
+
+    // Re-approval and publication in order.
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/3/approve").0, 200);
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/3/publish").0, 200);
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/4/publish").0, 200);
+
+    // The final result: EVM totals over the four rounds plus postal votes.
+    let mut totals = vec![0u64; 4];
+    for r in 1..=4 {
+        for t in 1..=3 {
+            let v = if (r, t) == (3, 2) {
+                edited.clone()
+            } else {
+                votes(r, t)
+            };
+            for c in 0..4 {
+                totals[c] += v[c];
+            }
+        }
+    }
+    for (c, p) in [5u64, 4, 1, 0].iter().enumerate() {
+        totals[c] += p;
+    }
+    let res = s.get("/api/v1/acs/5/result", &op);
+    assert_eq!(res["totals"], json!(totals));
+    assert_eq!(res["is_final"], true);
+    assert_eq!(res["leader"]["name"], "Ravi Kumar");
+    assert_eq!(res["margin"].as_u64(), Some(totals[0] - totals[1]));
+    assert_eq!(res["by_round"].as_array().unwrap().len(), 4);
+
+    // Form 22 for the winner; the same figures print the same certificate.
+    let (st, ct, cert) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
+    assert_eq!((st, ct.as_str()), (200, "application/pdf"));
+    let page = extract(&cert, &tmp.0, "form22.pdf");
+    assert_eq!(page["form"], "certificate");
+    assert_eq!(page["fields"]["winner"]["value"], "Ravi Kumar");
+    assert_eq!(page["fields"]["votes"]["value"], totals[0]);
+    assert_eq!(page["fields"]["ac_no"]["value"], 5);
+    let id = page["fields"]["certificate_id"]["value"].clone();
+    assert!(id.as_str().unwrap().starts_with("C005-"), "{id}");
+    let (_, _, again) = s.bytes("/api/v1/acs/5/certificate.pdf", &op);
+    assert_eq!(
+        extract(&again, &tmp.0, "form22b.pdf")["fields"]["certificate_id"]["value"],
+        id
+    );
+
+    // Declaring locks the counts: the postal entry can no longer change.
+    assert_error(post(&s, &op, "/api/v1/acs/5/declare"), 403, "forbidden");
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
+    assert_eq!(st, 200, "{b}");
+    assert!(b["declared_at"].is_string());
+    assert_error(
+        s.call("PUT", "/api/v1/acs/5/postal", Some(&op), Some(postal)),
+        409,
+        "result-declared",
+    );
+    assert_error(
+        s.call(
+            "PUT",
+            "/api/v1/acs/5/rounds/1/tables/1",
+            Some(&op),
+            Some(json!({"ps_no": 1, "votes": [1, 1, 1, 1]})),
+        ),
+        409,
+        "result-declared",
+    );
+
+    // The audit log kept who, what, before and after of the edit.
+    let log = s.get("/api/v1/acs/5/audit?limit=1000", &ro);
+    let edit = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["action"] == "table.put"
+                && e["subject"] == "round 3 table 2"
+                && e["before"].is_object()
+        })
+        .expect("the edit is in the audit log");
+    assert_eq!(edit["username"], "op5");
+    assert_eq!(edit["before"]["votes"], json!(votes(3, 2)));
+    assert_eq!(edit["after"]["votes"], json!(edited));
+    let reopen = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "round.reopen")
+        .expect("reopen logged");
+    assert_eq!(reopen["after"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn acknowledged_writes_survive_a_killed_server() {
+    let tmp = TempDir::new("crash");
+    let data = small_election(&tmp);
+    let s = Server::start(&data, &[]);
+    let op = s.login("op5", "secret-op5");
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/rounds/1/tables/2",
+        &op,
+        json!({"ps_no": 2, "votes": [7, 8, 9, 1]}),
+    );
+    s.kill();
+    let s = Server::start(&data, &[]);
+    let op = s.login("op5", "secret-op5");
+    let r = s.get("/api/v1/acs/5/rounds/1", &op);
+    assert_eq!(
+        r["tables"],
+        json!([{"table": 2, "ps_no": 2, "votes": [7, 8, 9, 1]}])
+    );
+}

@@ -1,0 +1,7 @@
+//! HTTP tests against the real `scrutiny serve` binary on a random port,
+//! each with its own data folder. One binary for all of them (see STYLE.md).
+
+mod access;
+mod bad_input;
+mod day;
+mod helpers;
