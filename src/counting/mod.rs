@@ -25,7 +25,8 @@ pub struct Candidate {
     pub party: String,
 }
 
-/// An assembly constituency as counting sees it.
+/// An assembly constituency as counting sees it (and `GET /acs/{ac}` shows it):
+/// candidates in ballot order, NOTA last.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Ac {
     pub ac_no: u32,

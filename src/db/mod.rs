@@ -874,7 +874,7 @@ mod tests {
         db.close().await;
         // Reopening runs no migration twice and keeps what was committed.
         let db = Db::open(&dir).await.unwrap();
-        let v = meta_get(&mut *db.read().await.unwrap(), "k").await.unwrap();
+        let v = meta_get(&mut db.read().await.unwrap(), "k").await.unwrap();
         assert_eq!(v.as_deref(), Some("v"));
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);

@@ -19,106 +19,299 @@ fn snapshot(s: &Server, t: &str) -> Value {
     })
 }
 
+/// A refused request: method, path, content type, body; expected status,
+/// code, and a phrase the message must hold.
+struct Case {
+    method: &'static str,
+    path: String,
+    content_type: &'static str,
+    body: Vec<u8>,
+    status: u16,
+    code: &'static str,
+    says: &'static str,
+}
+
+fn case(
+    method: &'static str,
+    path: impl Into<String>,
+    body: Value,
+    status: u16,
+    code: &'static str,
+) -> Case {
+    Case {
+        method,
+        path: path.into(),
+        content_type: "application/json",
+        body: if body.is_null() {
+            vec![]
+        } else {
+            body.to_string().into_bytes()
+        },
+        status,
+        code,
+        says: "",
+    }
+}
+
+fn raw(
+    method: &'static str,
+    path: impl Into<String>,
+    content_type: &'static str,
+    body: &[u8],
+    status: u16,
+    code: &'static str,
+) -> Case {
+    Case {
+        method,
+        path: path.into(),
+        content_type,
+        body: body.to_vec(),
+        status,
+        code,
+        says: "",
+    }
+}
+
+impl Case {
+    fn says(self, says: &'static str) -> Case {
+        Case { says, ..self }
+    }
+}
+
 #[test]
 fn bad_input_is_refused_clearly_and_changes_nothing() {
     let tmp = TempDir::new("bad");
     let s = Server::start(&tmp.0.join("data"), &["--demo"]);
     let ro = s.login("ro71", "demo-ro71");
-    let n = s.get("/api/v1/acs/71", &ro)["candidates"]
-        .as_array()
-        .unwrap()
-        .len();
-    let open = s
-        .get("/api/v1/acs/71/rounds", &ro)
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["status"] == "draft")
-        .unwrap()["round"]
-        .as_u64()
-        .unwrap();
+    let admin = s.login("admin", "demo-admin");
+    let n = s.candidates(71, &ro);
+    let open = s.first_draft_round(71, &ro);
     let before = snapshot(&s, &ro);
     let table = format!("/api/v1/acs/71/rounds/{open}/tables/3");
-    let raw = |body: &[u8]| s.send("PUT", &table, Some(&ro), "application/json", body);
+    let ok = json!({"ps_no": 5000, "votes": vec![1; n]});
+    let short: Vec<i64> = vec![1; n - 1];
+    let mut negative = short.clone();
+    negative.push(-4);
+    let json_ct = "application/json";
+    let register = "/api/v1/acs/71/etpbs-register";
+    let round = |r: u64, what: &str| format!("/api/v1/acs/71/rounds/{r}/{what}");
 
-    // Malformed JSON, wrong shapes.
-    assert_error(raw(b"{\"ps_no\": 5, \"votes\": [1, 2"), 400, "bad-input");
-    assert_error(raw(b"not json at all"), 400, "bad-input");
-    assert_error(raw(b"{\"ps_no\": 5}"), 400, "bad-input");
-    assert_error(
-        raw(b"{\"ps_no\": \"five\", \"votes\": []}"),
-        400,
-        "bad-input",
-    );
-    assert_error(
-        s.send("PUT", &table, Some(&ro), "text/plain", b"{}"),
-        415,
-        "unsupported-media-type",
-    );
-    // Wrong number of counts, negative numbers, a PS number of 0.
-    let mut short = vec![1; n - 1];
-    let (st, b) = s.call(
-        "PUT",
-        &table,
-        Some(&ro),
-        Some(json!({"ps_no": 5000, "votes": short})),
-    );
-    assert_error((st, b.clone()), 400, "bad-input");
-    assert!(
-        b["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("{} counts", n - 1)),
-        "{b}"
-    );
-    short.push(-4);
-    let (st, b) = s.call(
-        "PUT",
-        &table,
-        Some(&ro),
-        Some(json!({"ps_no": 5000, "votes": short})),
-    );
-    assert_error((st, b.clone()), 400, "bad-input");
-    assert!(b["message"].as_str().unwrap().contains("negative"), "{b}");
-    assert_error(
-        s.call(
+    let cases = vec![
+        // Malformed JSON and wrong shapes.
+        raw(
             "PUT",
             &table,
-            Some(&ro),
-            Some(json!({"ps_no": 0, "votes": vec![1; n]})),
+            json_ct,
+            b"{\"ps_no\": 5, \"votes\": [1, 2",
+            400,
+            "bad-input",
+        )
+        .says("JSON"),
+        raw("PUT", &table, json_ct, b"not json at all", 400, "bad-input"),
+        raw("PUT", &table, json_ct, b"{\"ps_no\": 5}", 400, "bad-input").says("votes"),
+        raw(
+            "PUT",
+            &table,
+            json_ct,
+            b"{\"ps_no\": \"five\", \"votes\": []}",
+            400,
+            "bad-input",
         ),
-        400,
-        "bad-input",
-    );
-    assert_error(
-        s.call(
+        raw(
+            "PUT",
+            &table,
+            "text/plain",
+            b"{}",
+            415,
+            "unsupported-media-type",
+        ),
+        // Wrong number of counts, negative numbers, PS number 0.
+        case(
+            "PUT",
+            &table,
+            json!({"ps_no": 5000, "votes": short}),
+            400,
+            "bad-input",
+        )
+        .says("counts but AC 71 has"),
+        case(
+            "PUT",
+            &table,
+            json!({"ps_no": 5000, "votes": negative}),
+            400,
+            "bad-input",
+        )
+        .says("negative"),
+        case(
+            "PUT",
+            &table,
+            json!({"ps_no": 0, "votes": vec![1; n]}),
+            400,
+            "bad-input",
+        )
+        .says("ps_no"),
+        case(
             "PUT",
             "/api/v1/acs/71/postal",
-            Some(&ro),
-            Some(json!({"votes": vec![1; n], "rejected_papers": -1, "rejected_covers": 0})),
+            json!({"votes": vec![1; n], "rejected_papers": -1, "rejected_covers": 0}),
+            400,
+            "bad-input",
+        )
+        .says("negative"),
+        case(
+            "PUT",
+            "/api/v1/acs/71/postal",
+            json!({"votes": short, "rejected_papers": 1, "rejected_covers": 0}),
+            400,
+            "bad-input",
         ),
-        400,
-        "bad-input",
-    );
-    // A PS already counted in an earlier round.
-    assert_error(
-        s.call(
+        // A polling station already counted in an earlier round.
+        case(
             "PUT",
             &table,
-            Some(&ro),
-            Some(json!({"ps_no": 1, "votes": vec![1; n]})),
+            json!({"ps_no": 1, "votes": vec![1; n]}),
+            409,
+            "ps-counted",
+        )
+        .says("round 1"),
+        // Unknown AC, round, table; paths that are not numbers; no such route or method.
+        case("GET", "/api/v1/acs/999", Value::Null, 403, "forbidden"),
+        case("PUT", round(99, "tables/1"), ok.clone(), 404, "not-found").says("round 99"),
+        case("PUT", round(0, "tables/1"), ok.clone(), 404, "not-found"),
+        case(
+            "PUT",
+            round(open, "tables/15"),
+            ok.clone(),
+            404,
+            "not-found",
+        )
+        .says("table 15"),
+        case(
+            "GET",
+            "/api/v1/acs/71/rounds/x",
+            Value::Null,
+            400,
+            "bad-input",
         ),
-        409,
-        "ps-counted",
-    );
-    // Unknown AC, round, table; a path that is not a number.
-    let ok = json!({"ps_no": 5000, "votes": vec![1; n]});
-    assert_error(
-        s.call("GET", "/api/v1/acs/999", Some(&ro), None),
-        403,
-        "forbidden",
-    );
-    let admin = s.login("admin", "demo-admin");
+        case(
+            "GET",
+            "/api/v1/acs/71/rounds/-1",
+            Value::Null,
+            400,
+            "bad-input",
+        ),
+        case(
+            "GET",
+            "/api/v1/no-such-thing",
+            Value::Null,
+            404,
+            "not-found",
+        ),
+        case(
+            "PATCH",
+            "/api/v1/acs/71",
+            Value::Null,
+            405,
+            "method-not-allowed",
+        ),
+        // Out of order: approving an empty round, publishing a draft, twice.
+        case(
+            "POST",
+            round(open, "approve"),
+            Value::Null,
+            409,
+            "round-empty",
+        ),
+        case(
+            "POST",
+            round(open, "publish"),
+            Value::Null,
+            409,
+            "round-not-approved",
+        ),
+        case(
+            "POST",
+            round(1, "approve"),
+            Value::Null,
+            409,
+            "round-not-draft",
+        ),
+        case(
+            "POST",
+            round(1, "publish"),
+            Value::Null,
+            409,
+            "round-published",
+        ),
+        case(
+            "GET",
+            round(open, "sheet.pdf"),
+            Value::Null,
+            409,
+            "round-empty",
+        ),
+        case(
+            "POST",
+            "/api/v1/acs/71/declare",
+            Value::Null,
+            409,
+            "rounds-unpublished",
+        ),
+        case(
+            "GET",
+            "/api/v1/acs/71/certificate.pdf",
+            Value::Null,
+            409,
+            "rounds-unpublished",
+        ),
+        // Bad registers: wrong columns, a duplicate, not CSV, not UTF-8.
+        raw("PUT", register, "text/csv", b"PB1,1,1\n", 400, "bad-input").says("line 1"),
+        raw(
+            "PUT",
+            register,
+            "text/csv",
+            b"PB1,1,1,1\nPB2,2,1,2\nPB1,3,1,3\n",
+            400,
+            "bad-input",
+        )
+        .says("line 3"),
+        raw(
+            "PUT",
+            register,
+            json_ct,
+            b"[]",
+            415,
+            "unsupported-media-type",
+        ),
+        raw(
+            "PUT",
+            register,
+            "text/csv",
+            b"PB1,1,1,\xff\n",
+            400,
+            "bad-input",
+        ),
+        // A malformed sign-in.
+        raw(
+            "POST",
+            "/api/v1/login",
+            json_ct,
+            b"{\"username\": 1}",
+            400,
+            "bad-input",
+        ),
+    ];
+    for c in &cases {
+        let token = (c.path != "/api/v1/login").then_some(ro.as_str());
+        let (status, body) = s.send(c.method, &c.path, token, c.content_type, &c.body);
+        let what = format!("{} {}", c.method, c.path);
+        assert_error((status, body.clone()), c.status, c.code);
+        assert!(
+            body["message"].as_str().unwrap().contains(c.says),
+            "{what}: {body}"
+        );
+    }
+    // An admin sees every AC, so an unknown one is a 404 for them.
     assert_error(
         s.call("GET", "/api/v1/acs/999", Some(&admin), None),
         404,
@@ -129,132 +322,10 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
             "PUT",
             "/api/v1/acs/999/rounds/1/tables/1",
             Some(&admin),
-            Some(ok.clone()),
+            Some(ok),
         ),
         404,
         "not-found",
-    );
-    assert_error(
-        s.call(
-            "PUT",
-            "/api/v1/acs/71/rounds/99/tables/1",
-            Some(&ro),
-            Some(ok.clone()),
-        ),
-        404,
-        "not-found",
-    );
-    assert_error(
-        s.call(
-            "PUT",
-            "/api/v1/acs/71/rounds/0/tables/1",
-            Some(&ro),
-            Some(ok.clone()),
-        ),
-        404,
-        "not-found",
-    );
-    assert_error(
-        s.call(
-            "PUT",
-            &format!("/api/v1/acs/71/rounds/{open}/tables/15"),
-            Some(&ro),
-            Some(ok.clone()),
-        ),
-        404,
-        "not-found",
-    );
-    assert_error(
-        s.call("GET", "/api/v1/acs/71/rounds/x", Some(&ro), None),
-        400,
-        "bad-input",
-    );
-    assert_error(
-        s.call("GET", "/api/v1/acs/71/rounds/-1", Some(&ro), None),
-        400,
-        "bad-input",
-    );
-    assert_error(
-        s.call("GET", "/api/v1/no-such-thing", Some(&ro), None),
-        404,
-        "not-found",
-    );
-    assert_error(
-        s.call("PATCH", "/api/v1/acs/71", Some(&ro), None),
-        405,
-        "method-not-allowed",
-    );
-    // Rounds out of order: approving an empty round, publishing a draft,
-    // publishing past an unpublished round, approving twice.
-    assert_error(
-        s.call(
-            "POST",
-            &format!("/api/v1/acs/71/rounds/{open}/approve"),
-            Some(&ro),
-            None,
-        ),
-        409,
-        "round-empty",
-    );
-    assert_error(
-        s.call(
-            "POST",
-            &format!("/api/v1/acs/71/rounds/{open}/publish"),
-            Some(&ro),
-            None,
-        ),
-        409,
-        "round-not-approved",
-    );
-    assert_error(
-        s.call("POST", "/api/v1/acs/71/rounds/1/approve", Some(&ro), None),
-        409,
-        "round-not-draft",
-    );
-    assert_error(
-        s.call("POST", "/api/v1/acs/71/rounds/1/publish", Some(&ro), None),
-        409,
-        "round-published",
-    );
-    assert_error(
-        s.call(
-            "GET",
-            &format!("/api/v1/acs/71/rounds/{open}/sheet.pdf"),
-            Some(&ro),
-            None,
-        ),
-        409,
-        "round-empty",
-    );
-    assert_error(
-        s.call("POST", "/api/v1/acs/71/declare", Some(&ro), None),
-        409,
-        "rounds-unpublished",
-    );
-    // Bad registers: wrong columns, a duplicate, not CSV, not UTF-8.
-    let reg =
-        |ct: &str, body: &[u8]| s.send("PUT", "/api/v1/acs/71/etpbs-register", Some(&ro), ct, body);
-    assert_error(reg("text/csv", b"PB1,1,1\n"), 400, "bad-input");
-    let (st, b) = reg("text/csv", b"PB1,1,1,1\nPB2,2,1,2\nPB1,3,1,3\n");
-    assert_error((st, b.clone()), 400, "bad-input");
-    assert!(b["message"].as_str().unwrap().contains("line 3"), "{b}");
-    assert_error(
-        reg("application/json", b"[]"),
-        415,
-        "unsupported-media-type",
-    );
-    assert_error(reg("text/csv", b"PB1,1,1,\xff\n"), 400, "bad-input");
-    // Bad logins.
-    assert_error(
-        s.send(
-            "POST",
-            "/api/v1/login",
-            None,
-            "application/json",
-            b"{\"username\": 1}",
-        ),
-        400,
-        "bad-input",
     );
 
     assert_eq!(
@@ -263,36 +334,26 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
         "a refused request changed stored data"
     );
 
-    // A round published out of order is refused and leaves the rounds as they were.
+    // A round published out of order is refused and stays approved.
+    let next = open + 1;
     let b = s.ok(
         "PUT",
-        &format!("/api/v1/acs/71/rounds/{}/tables/1", open + 1),
+        &round(next, "tables/1"),
         &ro,
         json!({"ps_no": 5001, "votes": vec![2; n]}),
     );
     assert_eq!(b["status"], "draft");
     assert_eq!(
-        s.call(
-            "POST",
-            &format!("/api/v1/acs/71/rounds/{}/approve", open + 1),
-            Some(&ro),
-            None
-        )
-        .0,
+        s.call("POST", &round(next, "approve"), Some(&ro), None).0,
         200
     );
     assert_error(
-        s.call(
-            "POST",
-            &format!("/api/v1/acs/71/rounds/{}/publish", open + 1),
-            Some(&ro),
-            None,
-        ),
+        s.call("POST", &round(next, "publish"), Some(&ro), None),
         409,
         "round-order",
     );
     assert_eq!(
-        s.get(&format!("/api/v1/acs/71/rounds/{}", open + 1), &ro)["status"],
+        s.get(&format!("/api/v1/acs/71/rounds/{next}"), &ro)["status"],
         "approved"
     );
 }

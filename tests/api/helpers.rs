@@ -177,6 +177,25 @@ impl Server {
         b
     }
 
+    /// How many candidates (NOTA included) the AC has.
+    pub fn candidates(&self, ac: u32, token: &str) -> usize {
+        self.get(&format!("/api/v1/acs/{ac}"), token)["candidates"]
+            .as_array()
+            .expect("candidates")
+            .len()
+    }
+
+    /// The AC's first round still in draft.
+    pub fn first_draft_round(&self, ac: u32, token: &str) -> u64 {
+        self.get(&format!("/api/v1/acs/{ac}/rounds"), token)
+            .as_array()
+            .expect("rounds")
+            .iter()
+            .find(|r| r["status"] == "draft")
+            .and_then(|r| r["round"].as_u64())
+            .expect("a draft round")
+    }
+
     /// Signs in; returns the token.
     pub fn login(&self, user: &str, password: &str) -> String {
         let (status, body) = self.call(

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use crate::counting::actions::{self, RoundView};
 use crate::counting::{
-    Candidate, CountResult, Postal, PostalInput, RegisterBallot, RoundState, TableInput,
+    Ac, CountResult, Postal, PostalInput, RegisterBallot, RoundState, TableInput,
 };
 use crate::db::{AcListing, AuditEntry};
 use crate::error::{Error, Result};
@@ -45,19 +45,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit))
 }
 
-/// An AC with its candidates in ballot order (NOTA last).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AcDetail {
-    pub ac_no: u32,
-    pub name: String,
-    pub district: String,
-    pub ro: String,
-    pub tables: u32,
-    pub rounds: u32,
-    pub candidates: Vec<Candidate>,
-    pub declared_at: Option<String>,
-}
-
 /// The ACs the caller may see.
 #[utoipa::path(get, path = "/api/v1/acs", tag = "counting", security(("bearer" = [])),
     responses((status = 200, body = Vec<AcListing>), (status = 401, body = ErrorBody)))]
@@ -68,23 +55,13 @@ pub async fn list_acs(State(s): State<AppState>, Auth(user): Auth) -> Result<Jso
 /// One AC: tables, rounds, candidates.
 #[utoipa::path(get, path = "/api/v1/acs/{ac}", tag = "counting", security(("bearer" = [])),
     params(("ac" = u32, Path, description = "AC number")),
-    responses((status = 200, body = AcDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Ac), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_ac(
     State(s): State<AppState>,
     Auth(user): Auth,
     ApiPath(ac): ApiPath<u32>,
-) -> Result<Json<AcDetail>> {
-    let a = actions::ac(&s.db, &user, ac).await?;
-    Ok(Json(AcDetail {
-        ac_no: a.ac_no,
-        name: a.name,
-        district: a.district,
-        ro: a.ro,
-        tables: a.tables,
-        rounds: a.rounds,
-        candidates: a.candidates,
-        declared_at: a.declared_at,
-    }))
+) -> Result<Json<Ac>> {
+    Ok(Json(actions::ac(&s.db, &user, ac).await?))
 }
 
 /// Every round's status and revision.
