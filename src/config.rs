@@ -18,6 +18,12 @@ pub struct ServeConfig {
     /// Hours a sign-in stays valid.
     #[arg(long, env = "SCRUTINY_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u64,
+    /// Largest upload accepted, in MB.
+    #[arg(long, env = "SCRUTINY_MAX_UPLOAD_MB", default_value_t = 50)]
+    pub max_upload_mb: u64,
+    /// Worker threads reading pages, each with its own Tesseract (default: cores).
+    #[arg(long, env = "SCRUTINY_WORKERS")]
+    pub workers: Option<usize>,
 }
 
 impl ServeConfig {
@@ -28,6 +34,8 @@ impl ServeConfig {
             bind: "127.0.0.1:8080".into(),
             demo: false,
             session_hours: 12,
+            max_upload_mb: 50,
+            workers: None,
         }
     }
 }

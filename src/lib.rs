@@ -12,17 +12,21 @@
 //! - [`config`]: the server's settings.
 //! - [`accounts`]: roles, AC bindings, passwords and session tokens.
 //! - [`counting`]: entered counts and the counting-day rules; `actions` applies them.
+//! - [`checks`]: scans against entries: findings and ballot outcomes (pure).
 //! - [`db`]: the database and every query.
+//! - [`documents`]: uploads, blob store, worker pool, rechecks, review, crops.
 //! - [`demo`]: the demo election of `serve --demo`.
 //! - [`http`]: the HTTP server and the JSON API.
 
 pub mod accounts;
 pub mod bench;
+pub mod checks;
 pub mod clock;
 pub mod config;
 pub mod counting;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod forms;
 pub mod http;

@@ -39,6 +39,13 @@ enum Command {
         /// Extra folder of model files.
         #[arg(long)]
         models: Option<PathBuf>,
+        /// Write a simulated scan of the printed form instead (JPEG pages in
+        /// a PDF): clean at 200 dpi, or degraded at random with --seed.
+        #[arg(long)]
+        scan: bool,
+        /// With --scan: the seed of a random scanner degradation.
+        #[arg(long, requires = "scan")]
+        seed: Option<u64>,
     },
     /// Read scans (PDF, JPEG, PNG, TIFF): one JSON line per page.
     Extract {
@@ -317,6 +324,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             values,
             out,
             models,
+            scan,
+            seed,
         } => {
             let models = models_with(models.as_ref())?;
             let model = models.get(&form)?;
@@ -325,9 +334,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 form: form.clone(),
                 reason: format!("{}: {e}", values.display()),
             })?;
-            let pages = render::layout(model, &v)?;
-            let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
-            let pdf = render::pdf::drawings_to_pdf(&drawings)?;
+            let pdf = if scan {
+                samples::scanned_pdf(model, &v, seed)?
+            } else {
+                let pages = render::layout(model, &v)?;
+                let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
+                render::pdf::drawings_to_pdf(&drawings)?
+            };
             std::fs::write(&out, pdf).map_err(|e| Error::io(&out, e))?;
             Ok(ExitCode::SUCCESS)
         }

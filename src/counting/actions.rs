@@ -181,6 +181,7 @@ pub async fn put_table(
     .await?;
     let v = view(&mut tx, &ac, round).await?;
     tx.commit().await?;
+    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -222,6 +223,7 @@ pub async fn delete_table(
     .await?;
     let v = view(&mut tx, &ac, round).await?;
     tx.commit().await?;
+    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -240,6 +242,7 @@ pub async fn approve(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<Rou
         .map(|_| ())?;
     let v = view(&mut tx, &ac, round).await?;
     tx.commit().await?;
+    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -253,6 +256,7 @@ pub async fn publish(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<Rou
     set_status(&mut tx, &ac, round, RoundStatus::Published, &user.username).await?;
     let v = view(&mut tx, &ac, round).await?;
     tx.commit().await?;
+    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -318,6 +322,7 @@ pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -
     )
     .await?;
     tx.commit().await?;
+    recheck(db, ac_no).await?;
     Ok(p)
 }
 
@@ -350,6 +355,7 @@ pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result
     )
     .await?;
     tx.commit().await?;
+    recheck(db, ac_no).await?;
     Ok(ballots.len())
 }
 
@@ -361,7 +367,8 @@ pub async fn register(db: &Db, user: &User, ac_no: u32) -> Result<Vec<RegisterBa
     db::register(&mut c, ac_no).await
 }
 
-async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
+/// The result of an AC as it stands (published rounds and postal tally).
+pub(crate) async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
     let states = db::round_states(&mut *c, ac.ac_no).await?;
     let n = ac.candidates.len();
     let published = db::published_entries(&mut *c, ac.ac_no)
@@ -407,6 +414,7 @@ pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
     )
     .await?;
     tx.commit().await?;
+    recheck(db, ac_no).await?;
     Ok(CountResult {
         declared_at: Some(at),
         ..res
@@ -530,8 +538,14 @@ pub async fn certificate_pdf(
         )
         .await?;
         tx.commit().await?;
+        recheck(db, ac_no).await?;
     }
     Ok(pdf)
+}
+
+/// Checks every scan of the AC again: entered counts changed.
+async fn recheck(db: &Db, ac_no: u32) -> Result<()> {
+    crate::documents::recheck::run(db, ac_no).await
 }
 
 /// Runs CPU work on tokio's blocking pool; a panic there becomes an error.

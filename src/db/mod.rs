@@ -7,6 +7,10 @@
 //! SQLite has one writer anyway, and queueing in the pool is fairer than
 //! `SQLITE_BUSY`. Reads use their own pool and never wait for writers.
 
+pub mod documents;
+
+pub use documents::*;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -77,7 +81,7 @@ impl Db {
     }
 }
 
-fn u32_of(v: i64) -> u32 {
+pub(crate) fn u32_of(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(0)
 }
 
@@ -550,22 +554,35 @@ pub async fn latest_certificate(c: &mut Conn, ac_no: u32) -> Result<Option<Certi
     .bind(ac_no)
     .fetch_optional(c)
     .await?;
-    Ok(row.map(
-        |(id, ac_no, seq, winner_serial, winner, party, votes, date, ro_name, digest)| {
-            CertificateRecord {
-                id,
-                ac_no: u32_of(ac_no),
-                seq: u32_of(seq),
-                winner_serial: u32_of(winner_serial),
-                winner,
-                party,
-                votes: votes as u64,
-                date,
-                ro_name,
-                digest,
-            }
-        },
-    ))
+    Ok(row.map(cert))
+}
+
+/// Every certificate printed for the AC, oldest first.
+pub async fn certificates_of_ac(c: &mut Conn, ac_no: u32) -> Result<Vec<CertificateRecord>> {
+    let rows: Vec<CertRow> = sqlx::query_as(
+        "SELECT id, ac_no, seq, winner_serial, winner, party, votes, date, ro_name, digest
+         FROM certificates WHERE ac_no = $1 ORDER BY seq",
+    )
+    .bind(ac_no)
+    .fetch_all(c)
+    .await?;
+    Ok(rows.into_iter().map(cert).collect())
+}
+
+fn cert(row: CertRow) -> CertificateRecord {
+    let (id, ac_no, seq, winner_serial, winner, party, votes, date, ro_name, digest) = row;
+    CertificateRecord {
+        id,
+        ac_no: u32_of(ac_no),
+        seq: u32_of(seq),
+        winner_serial: u32_of(winner_serial),
+        winner,
+        party,
+        votes: votes as u64,
+        date,
+        ro_name,
+        digest,
+    }
 }
 
 /// Stores a newly printed certificate.

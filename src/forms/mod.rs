@@ -168,6 +168,10 @@ pub struct QrSpec {
     /// Fields whose printed values are covered by the payload's digest `d`.
     #[serde(default)]
     pub digest: Vec<String>,
+    /// Payload key → printed field whose value the payload carries as well
+    /// (so that a checker knows AC, round and revision from the QR alone).
+    #[serde(default)]
+    pub carry: std::collections::BTreeMap<String, String>,
 }
 
 /// A line of fixed text printed on every copy of the form.
@@ -251,6 +255,17 @@ impl Model {
                 return bad(format!("digest names unknown field {name}"));
             }
         }
+        for (key, name) in &self.qr.carry {
+            if !self
+                .fields
+                .iter()
+                .any(|f| &f.name == name && matches!(f.kind, FieldKind::Digits | FieldKind::Text))
+            {
+                return bad(format!(
+                    "[qr] carry {key} names {name}, which is not a digits or text field"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -275,6 +290,13 @@ const BUILTIN: [&str; 4] = [
 ];
 
 impl ModelSet {
+    /// The shipped models, parsed once for the whole process (the server
+    /// and its checks use these).
+    pub fn shared() -> &'static ModelSet {
+        static SHARED: std::sync::OnceLock<ModelSet> = std::sync::OnceLock::new();
+        SHARED.get_or_init(ModelSet::builtin)
+    }
+
     /// The four shipped models.
     pub fn builtin() -> ModelSet {
         let mut set = ModelSet::default();

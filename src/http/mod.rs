@@ -18,6 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::ServeConfig;
 use crate::db::Db;
+use crate::documents::store::BlobStore;
+use crate::documents::workers::Workers;
 use crate::error::{Error, Result};
 use crate::forms::ModelSet;
 
@@ -27,13 +29,16 @@ pub struct AppState {
     pub db: Db,
     pub models: Arc<ModelSet>,
     pub config: Arc<ServeConfig>,
+    pub store: BlobStore,
+    pub workers: Workers,
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Scrutiny", description = "Counting-day document desk: entered counts, scans, checks, review, archive. Errors are {\"error\": code, \"message\": sentence}."),
     modifiers(&BearerAuth),
-    tags((name = "accounts", description = "Signing in"), (name = "counting", description = "The election and its entered counts"))
+    tags((name = "accounts", description = "Signing in"), (name = "counting", description = "The election and its entered counts"),
+        (name = "documents", description = "Uploads, checks, findings and review"))
 )]
 struct ApiDoc;
 
@@ -50,10 +55,17 @@ impl Modify for BearerAuth {
 }
 
 /// The API routes and their OpenAPI description, built from the same code.
-pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// Uploads may be `upload_limit` bytes; every other body at most 16 MB.
+pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let uploads = api::documents::upload_router()
+        // Room for the multipart headers around the file.
+        .layer(DefaultBodyLimit::max(upload_limit + 64 * 1024));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::accounts::router())
         .merge(api::counting::router())
+        .merge(api::documents::router())
+        .layer(DefaultBodyLimit::max(api::counting::MAX_REGISTER_BYTES))
+        .merge(uploads)
         .split_for_parts()
 }
 
@@ -71,7 +83,7 @@ async fn wrong_method(method: Method, uri: Uri) -> impl IntoResponse {
 
 /// The whole application with its state.
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = api();
+    let (api, doc) = api((state.config.max_upload_mb * 1_000_000) as usize);
     let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
     api.route(
         "/api/v1/openapi.json",
@@ -87,20 +99,34 @@ pub fn app(state: AppState) -> Router {
     )
     .fallback(no_route)
     .method_not_allowed_fallback(wrong_method)
-    .layer(DefaultBodyLimit::max(api::counting::MAX_REGISTER_BYTES))
     .with_state(state)
 }
 
-/// Opens the data folder (and loads the demo when asked), ready to serve.
+/// Opens the data folder (and loads the demo when asked) and starts the
+/// worker pool, which takes up any document left unfinished; ready to serve.
 pub async fn state(config: ServeConfig) -> Result<AppState> {
     let db = Db::open(&config.data).await?;
     if config.demo {
         crate::demo::load(&db).await?;
     }
+    let store = BlobStore::open(&config.data)?;
+    let n = config.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let workers = Workers::start(
+        db.clone(),
+        store.clone(),
+        n,
+        tokio::runtime::Handle::current(),
+    );
     Ok(AppState {
         db,
         models: Arc::new(ModelSet::builtin()),
         config: Arc::new(config),
+        store,
+        workers,
     })
 }
 

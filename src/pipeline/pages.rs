@@ -593,3 +593,77 @@ mod tests {
         assert_eq!(err.code(), "malformed-pdf", "{err}");
     }
 }
+
+/// What an upload holds, found without decoding a pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inspection {
+    pub file_type: FileType,
+    pub pages: usize,
+}
+
+/// Checks a whole file before it is accepted: its type from the bytes, that
+/// it splits into pages (not truncated, not too many), and that every
+/// page's declared size is within the limits, so a decompression bomb is
+/// refused before anything is decoded. Fails on the first bad page, naming it.
+pub fn inspect(bytes: Arc<Vec<u8>>) -> Result<Inspection> {
+    let file_type = sniff(&bytes)?;
+    let pages = split(bytes)?;
+    if pages.is_empty() {
+        return Err(Error::MalformedPdf {
+            reason: "the document has no pages".into(),
+        });
+    }
+    let count = pages.len();
+    for (i, page) in pages.into_iter().enumerate() {
+        let on_page = |e: Error| match e {
+            Error::TooLarge { reason } => Error::TooLarge {
+                reason: format!("page {}: {reason}", i + 1),
+            },
+            Error::MalformedImage { reason } => Error::MalformedImage {
+                reason: format!("page {}: {reason}", i + 1),
+            },
+            Error::MalformedPdf { reason } => Error::MalformedPdf {
+                reason: format!("page {}: {reason}", i + 1),
+            },
+            other => other,
+        };
+        match page {
+            Err(e) => return Err(on_page(e)),
+            Ok(src) => dimensions(&src).map_err(on_page).map(|_| ())?,
+        }
+    }
+    Ok(Inspection {
+        file_type,
+        pages: count,
+    })
+}
+
+/// A page's pixel size as declared by its headers, checked against the
+/// limits; nothing is decoded.
+pub fn dimensions(src: &PageSource) -> Result<(u32, u32)> {
+    let (w, h) = match src {
+        PageSource::Image(bytes) => image::ImageReader::new(Cursor::new(bytes.as_slice()))
+            .with_guessed_format()
+            .map_err(|e| Error::io("<upload>", e))?
+            .into_dimensions()
+            .map_err(|e| Error::MalformedImage {
+                reason: e.to_string(),
+            })?,
+        PageSource::Tiff { bytes, index } => {
+            let bad = |e: tiff::TiffError| Error::MalformedImage {
+                reason: format!("TIFF page {}: {e}", index + 1),
+            };
+            let mut dec =
+                tiff::decoder::Decoder::new(Cursor::new(bytes.as_slice())).map_err(bad)?;
+            dec.seek_to_image(*index).map_err(bad)?;
+            dec.dimensions().map_err(bad)?
+        }
+        PageSource::PdfImage { width, height, .. } => (*width, *height),
+        PageSource::Drawing(d) => {
+            let px = |mm: f64| (mm / 25.4 * BORN_DIGITAL_DPI).round() as u32;
+            (px(d.width_mm), px(d.height_mm))
+        }
+    };
+    check_dims(w, h)?;
+    Ok((w, h))
+}

@@ -146,6 +146,13 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
             insert_grid_fields(f, g, &mut page_fields);
         }
         let mut payload = Payload::new(&model.id);
+        for (key, name) in &model.qr.carry {
+            match page_fields.get(name) {
+                Some(Value::String(v)) => payload.push(key, v),
+                Some(v) if !v.is_null() => payload.push(key, v),
+                _ => return Err(bad(model, format!("{name} is missing (the QR carries it)"))),
+            }
+        }
         for f in &model.fields {
             if let Some(key) = &f.qr_key {
                 payload.push(key, page_fields[&f.name].as_str().unwrap_or_default());

@@ -1,0 +1,128 @@
+//! The cut-out shown beside a finding: the field's box (with a margin of
+//! context) cut upright from the cleaned page through the transform that
+//! reading found, as a PNG. A finding about a whole page shows the page.
+//! Decoding runs on a blocking thread; nothing is cached.
+
+use std::sync::Arc;
+
+use crate::accounts::User;
+use crate::counting::actions::blocking;
+use crate::db::{self, Db};
+use crate::documents::store::BlobStore;
+use crate::error::{Error, Result};
+use crate::forms::grid::GridGeometry;
+use crate::forms::payload::Payload;
+use crate::forms::{BoxMm, ModelSet};
+use crate::pipeline::locate::Affine;
+use crate::pipeline::{clean, extract, pages};
+
+/// Pixels per millimetre of a cut-out (about 250 dpi).
+const PPM: f64 = 10.0;
+/// Context around a box (mm).
+const MARGIN: f64 = 3.0;
+/// Widest whole-page picture (px).
+const PAGE_PX: u32 = 1200;
+
+/// The PNG of a finding's box.
+pub async fn finding_png(db: &Db, store: &BlobStore, user: &User, id: i64) -> Result<Vec<u8>> {
+    let mut c = db.read().await?;
+    let f = db::finding_by_id(&mut c, id).await?;
+    user.require_read(f.ac_no)?;
+    let (Some(doc_id), Some(page_no)) = (f.document, f.page) else {
+        return Err(Error::not_found(format!(
+            "a scan for finding {id} (it concerns the whole AC)"
+        )));
+    };
+    let doc = db::document(&mut c, doc_id).await?;
+    let pages = db::pages_of_document(&mut c, doc_id).await?;
+    drop(c);
+    let (_, page, transform) = pages
+        .into_iter()
+        .find(|(_, p, _)| p.page_no == page_no)
+        .ok_or_else(|| Error::not_found(format!("page {page_no} of document {doc_id}")))?;
+    let transform = transform
+        .and_then(|t| serde_json::from_value::<[f64; 6]>(t).ok())
+        .map(|m| Affine { m });
+    let area = match (&f.field, &page.form, transform) {
+        (Some(field), Some(form), Some(_)) => field_box(form, field, page.qr.as_deref()),
+        _ => None,
+    };
+    let store = store.clone();
+    blocking(move || {
+        let bytes = store.read(&doc.sha256)?;
+        let source = pages::split(Arc::new(bytes))?
+            .into_iter()
+            .nth(page_no as usize - 1)
+            .ok_or_else(|| Error::not_found(format!("page {page_no} in the stored file")))??;
+        let img = clean::normalize(&pages::decode(&source)?);
+        let cut = match (area, transform) {
+            (Some(b), Some(t)) => extract::crop(&img, &t, b, PPM),
+            _ => {
+                let scale = f64::from(PAGE_PX) / f64::from(img.width().max(1));
+                if scale < 1.0 {
+                    image::imageops::resize(
+                        &img,
+                        PAGE_PX,
+                        (f64::from(img.height()) * scale).round().max(1.0) as u32,
+                        image::imageops::FilterType::Triangle,
+                    )
+                } else {
+                    img
+                }
+            }
+        };
+        let mut png = std::io::Cursor::new(Vec::new());
+        cut.write_to(&mut png, image::ImageFormat::Png)
+            .map_err(|e| Error::MalformedImage {
+                reason: format!("cannot encode the cut-out: {e}"),
+            })?;
+        Ok(png.into_inner())
+    })
+    .await
+}
+
+/// The box (mm, with context) of a finding's field: a model field, or a
+/// grid cell such as `votes[2][5]`, `table[2]`, `ps_no[2]`, `totals[5]`.
+pub fn field_box(form: &str, field: &str, qr: Option<&str>) -> Option<BoxMm> {
+    let model = ModelSet::shared().get(form).ok()?;
+    let widen = |b: BoxMm| BoxMm {
+        x: b.x - MARGIN,
+        y: b.y - MARGIN,
+        w: b.w + 2.0 * MARGIN,
+        h: b.h + 2.0 * MARGIN,
+    };
+    if let Some(f) = model.field(field) {
+        return Some(widen(f.area));
+    }
+    let (name, idx) = field.split_once('[')?;
+    let idx: Vec<usize> = idx
+        .split('[')
+        .map(|p| p.trim_end_matches(']').parse().ok())
+        .collect::<Option<_>>()?;
+    let grid_field = model.fields.iter().find(|f| f.grid.is_some())?;
+    let layout = grid_field.grid.as_ref()?;
+    let payload = qr.and_then(Payload::parse)?;
+    let rows = payload.get_usize(&layout.rows_key)?;
+    let cols = payload.get_usize(&layout.cols_key)?;
+    let col0 = layout
+        .first_col_key
+        .as_ref()
+        .and_then(|k| payload.get_usize(k))
+        .unwrap_or(0);
+    let g = GridGeometry::new(grid_field.area, layout, rows, cols);
+    let b = match (name, idx.as_slice()) {
+        (n, [r, c]) if n == grid_field.name => g.cell(*r, c.checked_sub(col0)?),
+        (n, [c]) if n == layout.totals_name => g.cell(rows, c.checked_sub(col0)?),
+        (n, [r]) => {
+            let k = layout.label_names.iter().position(|l| l == n)?;
+            g.label_cell(*r, k)
+        }
+        _ => return None,
+    };
+    Some(BoxMm {
+        x: b.x - 1.0,
+        y: b.y - 1.0,
+        w: b.w + 2.0,
+        h: b.h + 2.0,
+    })
+}

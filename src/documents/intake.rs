@@ -1,0 +1,130 @@
+//! Accepting an upload: who may, what it is (sniffed from the bytes), that
+//! it splits into pages within the limits, then the blob store and one job
+//! per page in the database, all before the upload is acknowledged. The
+//! same bytes again are the same document.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::store::{BlobStore, Received};
+use crate::accounts::User;
+use crate::clock;
+use crate::db::{self, Db, DocumentRow, NewDocument};
+use crate::error::{Error, Result};
+use crate::pipeline::pages;
+
+/// Fails unless `user` may upload to `ac` (and the AC exists). Called
+/// before the body is read.
+pub async fn authorize(db: &Db, user: &User, ac_no: u32) -> Result<()> {
+    user.require_enter(ac_no)?;
+    db::ac(&mut *db.read().await?, ac_no).await.map(|_| ())
+}
+
+/// Refuses early what the first bytes already show is not a PDF, JPEG, PNG
+/// or TIFF.
+pub fn sniff_head(head: &[u8]) -> Result<pages::FileType> {
+    pages::sniff(head)
+}
+
+/// Keeps a received upload: checks it, stores it, queues its pages.
+/// Returns the document and whether it is new (false: the same bytes were
+/// uploaded before, to the same AC).
+pub async fn accept(
+    db: &Db,
+    store: &BlobStore,
+    user: &User,
+    ac_no: u32,
+    received: Received,
+    filename: &str,
+) -> Result<(DocumentRow, bool)> {
+    let discard = |r: &Received| {
+        let _ = std::fs::remove_file(&r.path);
+    };
+    if received.size == 0 {
+        discard(&received);
+        return Err(Error::bad_input("the file is empty"));
+    }
+    let file_type = match pages::sniff(&received.head) {
+        Ok(t) => t,
+        Err(e) => {
+            discard(&received);
+            return Err(e);
+        }
+    };
+    if let Some(doc) = existing(db, &received.sha256, ac_no).await? {
+        discard(&received);
+        return Ok((doc, false));
+    }
+    let path = received.path.clone();
+    let inspected = crate::counting::actions::blocking(move || {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        pages::inspect(Arc::new(bytes))
+    })
+    .await;
+    let inspection = match inspected {
+        Ok(i) => i,
+        Err(e) => {
+            discard(&received);
+            return Err(e);
+        }
+    };
+    debug_assert_eq!(inspection.file_type, file_type);
+    store.commit(&received)?;
+    let at = clock::now_rfc3339();
+    let name: String = filename
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let mut tx = db.write().await?;
+    if let Some(doc) = same_bytes(&mut tx, &received.sha256, ac_no).await? {
+        return Ok((doc, false));
+    }
+    let id = db::insert_document(
+        &mut tx,
+        &NewDocument {
+            ac_no,
+            sha256: &received.sha256,
+            media_type: file_type.mime(),
+            size: received.size,
+            filename: &name,
+            page_count: inspection.pages as u32,
+            uploaded_by: &user.username,
+            uploaded_at: &at,
+        },
+    )
+    .await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "document.upload",
+        Some(ac_no),
+        &format!("document {id}"),
+        None,
+        Some(&json!({"sha256": received.sha256, "pages": inspection.pages, "filename": name, "size": received.size})),
+    )
+    .await?;
+    let doc = db::document(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((doc, true))
+}
+
+async fn existing(db: &Db, sha256: &str, ac_no: u32) -> Result<Option<DocumentRow>> {
+    same_bytes(&mut *db.read().await?, sha256, ac_no).await
+}
+
+/// The document with these bytes; a 409 when it belongs to another AC.
+async fn same_bytes(c: &mut db::Conn, sha256: &str, ac_no: u32) -> Result<Option<DocumentRow>> {
+    match db::document_by_sha(c, sha256).await? {
+        Some(d) if d.ac_no != ac_no => Err(Error::rule(
+            "uploaded-elsewhere",
+            format!(
+                "this file was already uploaded to AC {} (document {})",
+                d.ac_no, d.id
+            ),
+        )),
+        other => Ok(other),
+    }
+}

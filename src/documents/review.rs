@@ -1,0 +1,81 @@
+//! The operator's review: open findings to look at, decisions recorded with
+//! who and when (and in the audit log), the RO's edit list of entries the
+//! scans showed wrong. A decision re-runs the AC's checks, since it can
+//! change a ballot's outcome.
+
+use serde_json::json;
+
+use super::recheck;
+use crate::accounts::User;
+use crate::checks::{Decision, Kind};
+use crate::clock;
+use crate::db::{self, Db, FindingRow};
+use crate::error::{Error, Result};
+
+/// Open findings the user may see, optionally of one AC, oldest first.
+pub async fn open(db: &Db, user: &User, ac: Option<u32>) -> Result<Vec<FindingRow>> {
+    if let Some(ac) = ac {
+        user.require_read(ac)?;
+    }
+    let mut c = db.read().await?;
+    let all = db::open_findings(&mut c, ac.map(|a| vec![a]).as_deref()).await?;
+    Ok(all.into_iter().filter(|f| user.can_read(f.ac_no)).collect())
+}
+
+/// Records a decision on an open finding; returns it closed.
+pub async fn decide(
+    db: &Db,
+    user: &User,
+    id: i64,
+    decision: Decision,
+    note: Option<&str>,
+) -> Result<FindingRow> {
+    let mut tx = db.write().await?;
+    let f = db::finding_by_id(&mut tx, id).await?;
+    user.require_enter(f.ac_no)?;
+    if f.status != "open" {
+        return Err(Error::rule(
+            "finding-not-open",
+            format!(
+                "finding {id} is {}{}",
+                f.status,
+                f.decided_by
+                    .as_ref()
+                    .map(|b| format!(" (decided by {b})"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    let note = note.map(|n| n.chars().take(2000).collect::<String>());
+    let at = clock::now_rfc3339();
+    db::decide_finding(&mut tx, id, decision, note.as_deref(), &user.username, &at).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "finding.decide",
+        Some(f.ac_no),
+        &format!("finding {id} ({})", f.kind.as_str()),
+        Some(&json!({"status": f.status})),
+        Some(&json!({"status": "closed", "decision": decision, "note": note})),
+    )
+    .await?;
+    tx.commit().await?;
+    recheck::run(db, f.ac_no).await?;
+    db::finding_by_id(&mut *db.read().await?, id).await
+}
+
+/// Mismatches an operator judged the scan right on: entries the RO must edit.
+pub async fn edit_list(db: &Db, user: &User, ac: u32) -> Result<Vec<FindingRow>> {
+    user.require_read(ac)?;
+    let mut c = db.read().await?;
+    Ok(db::findings_of_ac(&mut c, ac)
+        .await?
+        .into_iter()
+        .filter(|f| {
+            f.status == "closed"
+                && f.kind == Kind::Mismatch
+                && f.decision == Some(Decision::ScanCorrect)
+        })
+        .collect())
+}

@@ -1,0 +1,353 @@
+//! Uploads, documents, ballots, findings and the review queue. Each handler
+//! parses, calls `documents::*`, and returns.
+
+use axum::Json;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::checks::{Ballot, Decision};
+use crate::db::{self, DocumentRow, FindingRow};
+use crate::documents::store::digest_header;
+use crate::documents::{crop, intake, review};
+use crate::error::{Error, Result};
+use crate::http::AppState;
+use crate::http::auth::Auth;
+use crate::http::error::{ApiJson, ApiPath, ErrorBody};
+
+/// The upload route, apart: it has its own body limit.
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_documents))
+        .routes(routes!(get_document))
+        .routes(routes!(document_file))
+        .routes(routes!(ballots))
+        .routes(routes!(findings))
+        .routes(routes!(edits))
+        .routes(routes!(review_queue))
+        .routes(routes!(decide))
+        .routes(routes!(crop_png))
+}
+
+/// An accepted upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Uploaded {
+    pub id: i64,
+    pub sha256: String,
+    /// `queued`, `processing`, `done` or `failed`.
+    pub status: String,
+    pub pages: u32,
+    /// False when the same bytes had been uploaded before (status 200).
+    pub created: bool,
+}
+
+fn multipart_error(e: MultipartError) -> Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::TooLarge {
+            reason: "the upload is larger than the limit".into(),
+        }
+    } else {
+        Error::bad_input(format!(
+            "the upload broke off or is malformed: {}",
+            e.body_text()
+        ))
+    }
+}
+
+/// Uploads a scan (PDF, JPEG, PNG or TIFF) as multipart field `file`:
+/// streamed to disk, sniffed, checked page by page, stored by SHA-256, then
+/// read by the workers. The same bytes again: 200 and the same document.
+#[utoipa::path(post, path = "/api/v1/acs/{ac}/documents", tag = "documents", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the scan"),
+    responses((status = 201, body = Uploaded), (status = 200, description = "the same bytes were uploaded before", body = Uploaded),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<Uploaded>)> {
+    intake::authorize(&s.db, &user, ac).await?;
+    let mut multipart = multipart.map_err(|e| Error::UnsupportedMedia {
+        reason: format!(
+            "send the scan as multipart/form-data with a field named file ({})",
+            e.body_text()
+        ),
+    })?;
+    let limit = s.config.max_upload_mb * 1_000_000;
+    let mut received = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field.file_name().unwrap_or("upload").to_string();
+        let mut rx = s.store.receive(limit).await?;
+        let mut sniffed = false;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            rx.push(&chunk).await?;
+            if !sniffed && rx.head().len() >= 1024 {
+                sniffed = true;
+                if let Err(e) = intake::sniff_head(rx.head()) {
+                    rx.abort().await;
+                    return Err(e);
+                }
+            }
+        }
+        received = Some((rx.finish().await?, filename));
+        break;
+    }
+    let (received, filename) =
+        received.ok_or_else(|| Error::bad_input("the form has no field named file"))?;
+    let (doc, created) = intake::accept(&s.db, &s.store, &user, ac, received, &filename).await?;
+    if created {
+        s.workers.wake();
+    }
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(Uploaded {
+            id: doc.id,
+            sha256: doc.sha256,
+            status: doc.status,
+            pages: doc.page_count,
+            created,
+        }),
+    ))
+}
+
+/// The AC's uploads, newest first.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/documents", tag = "documents", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Vec<DocumentRow>), (status = 403, body = ErrorBody)))]
+pub async fn list_documents(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Vec<DocumentRow>>> {
+    user.require_read(ac)?;
+    let mut c = s.db.read().await?;
+    db::ac(&mut c, ac).await?;
+    Ok(Json(db::documents_of_ac(&mut c, ac).await?))
+}
+
+/// One page of a document as read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageView {
+    pub page: u32,
+    /// `queued`, `done` or `failed`.
+    pub status: String,
+    pub form: Option<String>,
+    pub qr: Option<String>,
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+    #[schema(value_type = Object)]
+    pub marks: Map<String, Value>,
+    pub error: Option<String>,
+}
+
+/// A document with its pages, ballots and findings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    #[serde(flatten)]
+    pub document: DocumentRow,
+    pub pages: Vec<PageView>,
+    pub ballots: Vec<Ballot>,
+    pub findings: Vec<FindingRow>,
+}
+
+/// A document: status (`done` once every page is read and every check has
+/// run), what each page held, its ballots and findings.
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Document id")),
+    responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_document(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<DocumentView>> {
+    let mut c = s.db.read().await?;
+    let document = db::document(&mut c, id).await?;
+    user.require_read(document.ac_no)?;
+    let pages = db::pages_of_document(&mut c, id).await?;
+    let ids: std::collections::HashSet<String> = pages
+        .iter()
+        .filter_map(|(_, p, _)| {
+            matches!(p.form.as_deref(), Some("form-13a" | "form-13b"))
+                .then(|| p.payload().and_then(|q| q.get("id").map(str::to_string)))
+                .flatten()
+        })
+        .collect();
+    let ballots = db::ballots_of_ac(&mut c, document.ac_no)
+        .await?
+        .into_iter()
+        .filter(|b| ids.contains(&b.ballot_id))
+        .collect();
+    let findings = db::findings_of_document(&mut c, id).await?;
+    Ok(Json(DocumentView {
+        pages: pages
+            .into_iter()
+            .map(|(status, p, _)| PageView {
+                page: p.page_no,
+                status,
+                form: p.form,
+                qr: p.qr,
+                fields: p.fields,
+                marks: p.marks,
+                error: p.error,
+            })
+            .collect(),
+        ballots,
+        findings,
+        document,
+    }))
+}
+
+/// The bytes exactly as uploaded, with their SHA-256 in a `Digest` header.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/file", tag = "documents", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Document id")),
+    responses((status = 200, description = "the uploaded bytes", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+pub async fn document_file(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response> {
+    let doc = db::document(&mut *s.db.read().await?, id).await?;
+    user.require_read(doc.ac_no)?;
+    let store = s.store.clone();
+    let sha = doc.sha256.clone();
+    let bytes = crate::counting::actions::blocking(move || store.read(&sha)).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, doc.media_type.clone()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", doc.filename.replace('"', "")),
+            ),
+            (
+                axum::http::HeaderName::from_static("digest"),
+                digest_header(&doc.sha256),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Every postal ballot of the AC seen in a scan, with its outcome.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/ballots", tag = "documents", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Vec<Ballot>), (status = 403, body = ErrorBody)))]
+pub async fn ballots(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Vec<Ballot>>> {
+    user.require_read(ac)?;
+    let mut c = s.db.read().await?;
+    db::ac(&mut c, ac).await?;
+    Ok(Json(db::ballots_of_ac(&mut c, ac).await?))
+}
+
+/// Every finding of the AC, whatever its status.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/findings", tag = "documents", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Vec<FindingRow>), (status = 403, body = ErrorBody)))]
+pub async fn findings(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Vec<FindingRow>>> {
+    user.require_read(ac)?;
+    let mut c = s.db.read().await?;
+    db::ac(&mut c, ac).await?;
+    Ok(Json(db::findings_of_ac(&mut c, ac).await?))
+}
+
+/// The RO's edit list: mismatches an operator judged the scan right on.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/edits", tag = "documents", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Vec<FindingRow>), (status = 403, body = ErrorBody)))]
+pub async fn edits(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Vec<FindingRow>>> {
+    Ok(Json(review::edit_list(&s.db, &user, ac).await?))
+}
+
+/// Which ACs' findings to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReviewQuery {
+    /// One AC (default: every AC the caller sees).
+    pub ac: Option<u32>,
+}
+
+/// Open findings to review, oldest first, each with a `crop_url`.
+#[utoipa::path(get, path = "/api/v1/review", tag = "documents", security(("bearer" = [])),
+    params(ReviewQuery),
+    responses((status = 200, body = Vec<FindingRow>), (status = 403, body = ErrorBody)))]
+pub async fn review_queue(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    q: std::result::Result<Query<ReviewQuery>, QueryRejection>,
+) -> Result<Json<Vec<FindingRow>>> {
+    let Query(q) = q.map_err(|e| Error::bad_input(e.body_text()))?;
+    Ok(Json(review::open(&s.db, &user, q.ac).await?))
+}
+
+/// An operator's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionInput {
+    pub decision: Decision,
+    pub note: Option<String>,
+}
+
+/// Records a decision on an open finding: `scan_correct` (the entry goes to
+/// the RO's edit list), `entry_correct` (an OCR misread) or `rescan`.
+#[utoipa::path(post, path = "/api/v1/review/{id}", tag = "documents", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Finding id")),
+    request_body = DecisionInput,
+    responses((status = 200, description = "the finding, closed", body = FindingRow), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> Result<Json<FindingRow>> {
+    Ok(Json(
+        review::decide(&s.db, &user, id, input.decision, input.note.as_deref()).await?,
+    ))
+}
+
+/// The field's box cut from the cleaned page (the whole page for a
+/// page-level finding), as a PNG.
+#[utoipa::path(get, path = "/api/v1/findings/{id}/crop.png", tag = "documents", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Finding id")),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+pub async fn crop_png(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response> {
+    let png = crop::finding_png(&s.db, &s.store, &user, id).await?;
+    Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
+}
