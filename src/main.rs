@@ -335,7 +335,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 reason: format!("{}: {e}", values.display()),
             })?;
             let pdf = if scan {
-                samples::scanned_pdf(model, &v, seed)?
+                samples::scan_forms(&models, &[(model.id.as_str(), &v)], seed)?
             } else {
                 let pages = render::layout(model, &v)?;
                 let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();

@@ -674,33 +674,34 @@ fn flatten(want: &Value, got: &Value, conf: &Value) -> Vec<(Value, Value, f64)> 
     }
 }
 
-/// Prints a filled form and simulates scanning it: a clean 200-dpi scan, or
-/// with `seed`, a random scanner degradation (skew, turns, noise...). Every
-/// page goes into one PDF of JPEG page images, as a sheet-fed scanner
-/// writes it.
-pub fn scanned_pdf(
-    model: &crate::forms::Model,
-    values: &Value,
+/// Prints filled forms (model id, values) and simulates scanning them: a
+/// clean 200-dpi scan, or with `seed`, a random scanner degradation (skew,
+/// quarter turns, noise...) for every page. Every page goes into one PDF of
+/// JPEG page images, as a sheet-fed scanner writes a batch.
+pub fn scan_forms(
+    models: &ModelSet,
+    forms: &[(&str, &Value)],
     seed: Option<u64>,
 ) -> Result<Vec<u8>> {
-    let pages = layout(model, values)?;
     let mut rng = fastrand::Rng::with_seed(seed.unwrap_or(0));
     let mut out = vec![];
-    for page in &pages {
-        let mut d = match seed {
-            Some(_) => Degradation::random(&mut rng),
-            None => Degradation::clean(),
-        };
-        d.bilevel = false;
-        let img = scan(page, &d, &mut rng);
-        let ppm = d.dpi / 25.4;
-        out.push(ScanPage {
-            width_mm: f64::from(img.width()) / ppm,
-            height_mm: f64::from(img.height()) / ppm,
-            px_w: img.width(),
-            px_h: img.height(),
-            encoding: ScanEncoding::Jpeg(jpeg(&img, d.jpeg_quality.max(70))?),
-        });
+    for (form, values) in forms {
+        for page in &layout(models.get(form)?, values)? {
+            let mut d = match seed {
+                Some(_) => Degradation::random(&mut rng),
+                None => Degradation::clean(),
+            };
+            d.bilevel = false;
+            let img = scan(page, &d, &mut rng);
+            let ppm = d.dpi / 25.4;
+            out.push(ScanPage {
+                width_mm: f64::from(img.width()) / ppm,
+                height_mm: f64::from(img.height()) / ppm,
+                px_w: img.width(),
+                px_h: img.height(),
+                encoding: ScanEncoding::Jpeg(jpeg(&img, d.jpeg_quality.max(75))?),
+            });
+        }
     }
     scans_to_pdf(&out)
 }

@@ -6,7 +6,7 @@ use crate::helpers::{Server, TempDir, assert_error, cli, extract};
 
 /// A small election: AC 5, 3 tables, 4 rounds, 3 candidates and NOTA, with
 /// its RO and operator added by the CLI.
-fn small_election(tmp: &TempDir) -> std::path::PathBuf {
+pub(crate) fn small_election(tmp: &TempDir) -> std::path::PathBuf {
     let data = tmp.0.join("data");
     let def = tmp.0.join("election.json");
     std::fs::write(
@@ -49,11 +49,11 @@ fn small_election(tmp: &TempDir) -> std::path::PathBuf {
 }
 
 /// Votes for round r, table t: distinct figures so that a wrong sum shows.
-fn votes(r: u64, t: u64) -> Vec<u64> {
+pub(crate) fn votes(r: u64, t: u64) -> Vec<u64> {
     vec![100 + 10 * r + t, 90 + 7 * r + 2 * t, 20 + r + t, 3 + t]
 }
 
-fn enter_round(s: &Server, op: &str, round: u64) {
+pub(crate) fn enter_round(s: &Server, op: &str, round: u64) {
     for t in 1..=3u64 {
         let body = s.ok(
             "PUT",

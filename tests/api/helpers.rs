@@ -245,3 +245,61 @@ pub fn extract(pdf: &[u8], dir: &Path, name: &str) -> Value {
     let out = cli(&["extract", "--json", path.to_str().expect("path")], "");
     serde_json::from_str(out.lines().next().expect("a page")).expect("json line")
 }
+
+/// Multipart body with one field `file`.
+pub fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "scrutiny-test-boundary-7d93a1";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Server {
+    /// Uploads bytes as a scan of AC `ac`.
+    pub fn upload(&self, ac: u32, token: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+        let (ct, body) = multipart(name, bytes);
+        self.send(
+            "POST",
+            &format!("/api/v1/acs/{ac}/documents"),
+            Some(token),
+            &ct,
+            &body,
+        )
+    }
+
+    /// Waits until a document is `done` or `failed` (every page read and
+    /// every check run); returns it.
+    pub fn wait_done(&self, id: i64, token: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        loop {
+            let d = self.get(&format!("/api/v1/documents/{id}"), token);
+            if d["status"] == "done" || d["status"] == "failed" {
+                return d;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "document {id} not read in time: {d}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Uploads and waits; returns the document.
+    pub fn upload_read(&self, ac: u32, token: &str, name: &str, bytes: &[u8]) -> Value {
+        let (status, body) = self.upload(ac, token, name, bytes);
+        assert_eq!(status, 201, "upload {name}: {body}");
+        self.wait_done(body["id"].as_i64().expect("id"), token)
+    }
+}
+
+/// Prints forms (model id, values) and scans them into one PDF of JPEG
+/// pages; `seed` picks a random scanner degradation, None a clean scan.
+pub fn scan_batch(forms: &[(&str, Value)], seed: Option<u64>) -> Vec<u8> {
+    let models = scrutiny::forms::ModelSet::builtin();
+    let forms: Vec<(&str, &Value)> = forms.iter().map(|(f, v)| (*f, v)).collect();
+    scrutiny::samples::scan_forms(&models, &forms, seed).expect("scan")
+}

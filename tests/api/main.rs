@@ -4,4 +4,5 @@
 mod access;
 mod bad_input;
 mod day;
+mod documents;
 mod helpers;

@@ -1,0 +1,807 @@
+//! Uploads read by the worker pool and checked against the entered counts,
+//! end to end over HTTP: generated scans of the demo's own figures.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Server, TempDir, assert_error, scan_batch};
+
+/// The values of a round sheet as Scrutiny prints it now, signed or not.
+fn sheet(s: &Server, tok: &str, ac: u32, round: u64, signed: bool) -> Value {
+    let a = s.get(&format!("/api/v1/acs/{ac}"), tok);
+    let r = s.get(&format!("/api/v1/acs/{ac}/rounds/{round}"), tok);
+    json!({
+        "ac_no": ac, "ac_name": a["name"], "round": round, "revision": r["revision"],
+        "candidates": a["candidates"].as_array().unwrap().iter().map(|c| c["name"].clone()).collect::<Vec<_>>(),
+        "tables": r["tables"], "ro_signed": signed,
+    })
+}
+
+/// Form 13A of a register ballot.
+fn form_13a(ac: &Value, b: &Value, signed: bool, attested: bool) -> Value {
+    json!({
+        "ballot_id": b["ballot_id"], "ac_no": ac["ac_no"], "ac_name": ac["name"],
+        "part_no": b["part_no"], "elector_serial_no": b["elector_serial_no"],
+        "elector_name": "Kamla Devi", "postal_ballot_serial_no": b["postal_ballot_serial_no"],
+        "elector_signed": signed, "attested": attested,
+    })
+}
+
+/// Form 13B (Cover A) of a register ballot.
+fn form_13b(ac: &Value, b: &Value) -> Value {
+    json!({
+        "ballot_id": b["ballot_id"], "ac_no": ac["ac_no"], "ac_name": ac["name"],
+        "postal_ballot_serial_no": b["postal_ballot_serial_no"],
+    })
+}
+
+fn open_findings(doc: &Value) -> Vec<Value> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "open")
+        .cloned()
+        .collect()
+}
+
+fn ballot<'a>(list: &'a Value, id: &Value) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|b| &b["ballot_id"] == id)
+        .unwrap_or_else(|| panic!("ballot {id} not listed: {list}"))
+}
+
+#[test]
+fn clean_scans_verify_and_an_edit_makes_the_sheet_stale() {
+    let tmp = TempDir::new("docs-clean");
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let op = s.login("op71", "demo-op71");
+    let ac = s.get("/api/v1/acs/71", &ro);
+    let register = s.get("/api/v1/acs/71/etpbs-register", &ro);
+    let (b1, b2) = (&register[0], &register[1]);
+
+    // One batch: a signed round sheet and two ballots' 13A and 13B, in any order.
+    let batch = scan_batch(
+        &[
+            ("form-13b", form_13b(&ac, b2)),
+            ("round-sheet", sheet(&s, &ro, 71, 2, true)),
+            ("form-13a", form_13a(&ac, b1, true, true)),
+            ("form-13b", form_13b(&ac, b1)),
+            ("form-13a", form_13a(&ac, b2, true, true)),
+        ],
+        None,
+    );
+    let doc = s.upload_read(71, &op, "batch.pdf", &batch);
+    assert_eq!(doc["status"], "done", "{doc}");
+    let forms: Vec<&str> = doc["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["form"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        forms,
+        [
+            "form-13b",
+            "round-sheet",
+            "form-13a",
+            "form-13b",
+            "form-13a"
+        ]
+    );
+    assert_eq!(
+        open_findings(&doc),
+        Vec::<Value>::new(),
+        "clean scans must verify"
+    );
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    for b in [b1, b2] {
+        let got = ballot(&ballots, &b["ballot_id"]);
+        assert_eq!(
+            (
+                got["outcome"].as_str(),
+                got["reasons"].as_array().map(Vec::len)
+            ),
+            (Some("accepted"), Some(0)),
+            "{got}"
+        );
+    }
+    assert_eq!(doc["ballots"].as_array().unwrap().len(), 2);
+
+    // The uploaded bytes come back exactly, with their digest.
+    let (st, ct, bytes) = s.bytes(&format!("/api/v1/documents/{}/file", doc["id"]), &ro);
+    assert_eq!(
+        (st, ct.as_str(), bytes == batch),
+        (200, "application/pdf", true)
+    );
+
+    // An edit to round 2 makes the signed sheet stale, at once.
+    let r2 = s.get("/api/v1/acs/71/rounds/2", &ro);
+    let mut t = r2["tables"][0].clone();
+    t["votes"][0] = json!(t["votes"][0].as_u64().unwrap() + 3);
+    s.ok(
+        "PUT",
+        "/api/v1/acs/71/rounds/2/tables/1",
+        &op,
+        json!({"ps_no": t["ps_no"], "votes": t["votes"]}),
+    );
+    let doc = s.get(&format!("/api/v1/documents/{}", doc["id"]), &ro);
+    let open = open_findings(&doc);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        (open[0]["kind"].as_str(), open[0]["page"].as_u64()),
+        (Some("stale"), Some(2))
+    );
+    assert_eq!(
+        (
+            open[0]["scan_value"].as_u64(),
+            open[0]["entered_value"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    // Undoing the figure does not undo the revision: the old sheet stays
+    // stale, and the sheet printed now (revision 2) verifies.
+    s.ok(
+        "PUT",
+        "/api/v1/acs/71/rounds/2/tables/1",
+        &op,
+        json!({"ps_no": r2["tables"][0]["ps_no"], "votes": r2["tables"][0]["votes"]}),
+    );
+    let doc = s.get(&format!("/api/v1/documents/{}", doc["id"]), &ro);
+    assert_eq!(open_findings(&doc).len(), 1);
+    let new = s.upload_read(
+        71,
+        &op,
+        "round2-rev2.pdf",
+        &scan_batch(&[("round-sheet", sheet(&s, &ro, 71, 2, true))], None),
+    );
+    assert_eq!(
+        new["pages"][0]["qr"].as_str().map(|q| q.contains("rev=2")),
+        Some(true)
+    );
+    assert_eq!(open_findings(&new), Vec::<Value>::new());
+}
+
+#[test]
+fn a_changed_figure_is_one_mismatch_with_both_values_and_is_reviewed() {
+    let tmp = TempDir::new("docs-mismatch");
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let op = s.login("op71", "demo-op71");
+    let mut v = sheet(&s, &ro, 71, 3, true);
+    let entered = v["tables"][4]["votes"][1].as_u64().unwrap();
+    v["tables"][4]["votes"][1] = json!(entered + 7);
+    let doc = s.upload_read(
+        71,
+        &op,
+        "round3.pdf",
+        &scan_batch(&[("round-sheet", v)], None),
+    );
+    let open = open_findings(&doc);
+    let cell: Vec<&Value> = open
+        .iter()
+        .filter(|f| f["field"] == "votes[4][1]")
+        .collect();
+    assert_eq!(cell.len(), 1, "{open:?}");
+    assert_eq!(cell[0]["kind"], "mismatch");
+    assert_eq!(
+        (
+            cell[0]["scan_value"].as_u64(),
+            cell[0]["entered_value"].as_u64()
+        ),
+        (Some(entered + 7), Some(entered))
+    );
+    // The column total printed from the same figures disagrees too; nothing else does.
+    let others: Vec<&Value> = open
+        .iter()
+        .filter(|f| f["field"] != "votes[4][1]")
+        .collect();
+    assert_eq!(others.len(), 1, "{others:?}");
+    assert_eq!(
+        (others[0]["kind"].as_str(), others[0]["field"].as_str()),
+        (Some("mismatch"), Some("totals[1]"))
+    );
+
+    // The review queue shows them with a cut-out of the scan.
+    let queue = s.get("/api/v1/review?ac=71", &op);
+    let item = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == cell[0]["id"])
+        .expect("in the queue");
+    assert_eq!(item["document"], doc["id"]);
+    let (st, ct, png) = s.bytes(item["crop_url"].as_str().unwrap(), &op);
+    assert_eq!((st, ct.as_str()), (200, "image/png"));
+    assert!(png.starts_with(b"\x89PNG"));
+    let img = image::load_from_memory(&png).unwrap();
+    assert!(
+        img.width() > img.height() && img.height() > 40,
+        "a cell with context: {}x{}",
+        img.width(),
+        img.height()
+    );
+
+    // Decisions: the scan is right (the entry goes to the RO's edit list);
+    // the total was an arithmetic echo (entry correct); then closed for good.
+    let (st, f) = s.call(
+        "POST",
+        &format!("/api/v1/review/{}", cell[0]["id"]),
+        Some(&op),
+        Some(json!({"decision": "scan_correct", "note": "17C says so"})),
+    );
+    assert_eq!(st, 200, "{f}");
+    assert_eq!(
+        (f["status"].as_str(), f["decided_by"].as_str()),
+        (Some("closed"), Some("op71"))
+    );
+    assert!(f["decided_at"].is_string());
+    let edits = s.get("/api/v1/acs/71/edits", &ro);
+    assert_eq!(edits.as_array().unwrap().len(), 1);
+    assert_eq!(edits[0]["field"], "votes[4][1]");
+    assert_error(
+        s.call(
+            "POST",
+            &format!("/api/v1/review/{}", cell[0]["id"]),
+            Some(&op),
+            Some(json!({"decision": "rescan"})),
+        ),
+        409,
+        "finding-not-open",
+    );
+    assert_error(
+        s.call(
+            "POST",
+            &format!("/api/v1/review/{}", others[0]["id"]),
+            Some(&op),
+            Some(json!({"decision": "maybe"})),
+        ),
+        400,
+        "bad-input",
+    );
+    let obs = s.login("observer", "demo-observer");
+    assert_error(
+        s.call(
+            "POST",
+            &format!("/api/v1/review/{}", others[0]["id"]),
+            Some(&obs),
+            Some(json!({"decision": "entry_correct"})),
+        ),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.call(
+            "GET",
+            "/api/v1/review?ac=71",
+            Some(&s.login("ro72", "demo-ro72")),
+            None,
+        ),
+        403,
+        "forbidden",
+    );
+    let (st, _) = s.call(
+        "POST",
+        &format!("/api/v1/review/{}", others[0]["id"]),
+        Some(&op),
+        Some(json!({"decision": "entry_correct"})),
+    );
+    assert_eq!(st, 200);
+    let queue = s.get("/api/v1/review?ac=71", &op);
+    assert!(
+        queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["document"] != doc["id"]),
+        "{queue}"
+    );
+    // Who decided is in the audit log.
+    let log = s.get("/api/v1/acs/71/audit", &ro);
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "finding.decide" && e["username"] == "op71")
+    );
+
+    // The RO edits the entry to what the scan says: it leaves the edit list.
+    let r3 = s.get("/api/v1/acs/71/rounds/3", &ro);
+    let mut t = r3["tables"][4].clone();
+    t["votes"][1] = json!(entered + 7);
+    s.ok(
+        "PUT",
+        &format!("/api/v1/acs/71/rounds/3/tables/{}", t["table"]),
+        &ro,
+        json!({"ps_no": t["ps_no"], "votes": t["votes"]}),
+    );
+    assert_eq!(s.get("/api/v1/acs/71/edits", &ro), json!([]));
+}
+
+#[test]
+fn rule_54a_duplicates_and_missing_pairs() {
+    let tmp = TempDir::new("docs-ballots");
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let ac = s.get("/api/v1/acs/71", &ro);
+    let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
+    let (unsigned, dup, lonely, crossed) = (&reg[10], &reg[11], &reg[12], &reg[13]);
+    let mut wrong_serial = form_13b(&ac, crossed);
+    wrong_serial["postal_ballot_serial_no"] =
+        json!(crossed["postal_ballot_serial_no"].as_u64().unwrap() + 1000);
+    let foreign = json!({"ballot_id": "PB071-999999", "postal_ballot_serial_no": 99999, "part_no": 1, "elector_serial_no": 1});
+    let first = s.upload_read(
+        71,
+        &ro,
+        "a.pdf",
+        &scan_batch(
+            &[
+                ("form-13a", form_13a(&ac, unsigned, false, true)),
+                ("form-13b", form_13b(&ac, unsigned)),
+                ("form-13a", form_13a(&ac, dup, true, true)),
+                ("form-13b", form_13b(&ac, dup)),
+                ("form-13a", form_13a(&ac, lonely, true, true)),
+                ("form-13a", form_13a(&ac, crossed, true, true)),
+                ("form-13b", wrong_serial),
+                ("form-13b", form_13b(&ac, &foreign)),
+            ],
+            None,
+        ),
+    );
+    assert_eq!(first["status"], "done");
+    // The same ballot's 13A again, in another upload (another scan of it).
+    let second = s.upload_read(
+        71,
+        &ro,
+        "b.pdf",
+        &scan_batch(&[("form-13a", form_13a(&ac, dup, true, true))], Some(6)),
+    );
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    let b = ballot(&ballots, &unsigned["ballot_id"]);
+    assert_eq!(
+        (b["outcome"].as_str(), &b["reasons"]),
+        (Some("rejected"), &json!(["unsigned"])),
+        "{b}"
+    );
+    let b = ballot(&ballots, &crossed["ballot_id"]);
+    assert_eq!(
+        (b["outcome"].as_str(), &b["reasons"]),
+        (Some("rejected"), &json!(["serial_mismatch"])),
+        "{b}"
+    );
+    assert_eq!(
+        ballot(&ballots, &lonely["ballot_id"])["outcome"],
+        "needs_review"
+    );
+    assert_eq!(
+        ballot(&ballots, &dup["ballot_id"])["outcome"],
+        "needs_review"
+    );
+    assert_eq!(
+        ballot(&ballots, &foreign["ballot_id"])["outcome"],
+        "needs_review"
+    );
+
+    let kinds = |doc: &Value| -> Vec<(String, String)> {
+        open_findings(doc)
+            .iter()
+            .map(|f| {
+                (
+                    f["kind"].as_str().unwrap().to_string(),
+                    f["ballot_id"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let first = s.get(&format!("/api/v1/documents/{}", first["id"]), &ro);
+    let k = kinds(&first);
+    let id = |b: &Value| b["ballot_id"].as_str().unwrap().to_string();
+    assert!(k.contains(&("unsigned".into(), id(unsigned))), "{k:?}");
+    assert!(
+        k.contains(&("serial_mismatch".into(), id(crossed))),
+        "{k:?}"
+    );
+    assert!(k.contains(&("missing_pair".into(), id(lonely))), "{k:?}");
+    assert!(
+        k.contains(&("not_in_register".into(), id(&foreign))),
+        "{k:?}"
+    );
+    let dupes = kinds(&s.get(&format!("/api/v1/documents/{}", second["id"]), &ro));
+    assert_eq!(dupes, vec![("duplicate".to_string(), id(dup))]);
+
+    // The operator confirms the duplicate was a rescan of the same paper:
+    // the ballot is accepted. The lonely 13A's 13B arrives: its finding closes.
+    let dup_finding =
+        open_findings(&s.get(&format!("/api/v1/documents/{}", second["id"]), &ro))[0]["id"].clone();
+    assert_eq!(
+        s.call(
+            "POST",
+            &format!("/api/v1/review/{dup_finding}"),
+            Some(&ro),
+            Some(json!({"decision": "entry_correct"}))
+        )
+        .0,
+        200
+    );
+    s.upload_read(
+        71,
+        &ro,
+        "c.pdf",
+        &scan_batch(&[("form-13b", form_13b(&ac, lonely))], None),
+    );
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    let all = s.get("/api/v1/acs/71/findings", &ro);
+    assert_eq!(
+        ballot(&ballots, &dup["ballot_id"])["outcome"],
+        "accepted",
+        "{all}"
+    );
+    assert_eq!(
+        ballot(&ballots, &lonely["ballot_id"])["outcome"],
+        "accepted",
+        "{all}"
+    );
+    let first = s.get(&format!("/api/v1/documents/{}", first["id"]), &ro);
+    assert!(!kinds(&first).contains(&("missing_pair".into(), id(lonely))));
+}
+
+#[test]
+fn the_same_file_twice_is_one_document() {
+    let tmp = TempDir::new("docs-same");
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let pdf = scan_batch(&[("round-sheet", sheet(&s, &ro, 71, 1, true))], None);
+    let (st1, a) = s.upload(71, &ro, "r1.pdf", &pdf);
+    let (st2, b) = s.upload(71, &ro, "r1-again.pdf", &pdf);
+    assert_eq!((st1, st2), (201, 200), "{a} {b}");
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(a["sha256"], b["sha256"]);
+    assert_eq!(b["created"], false);
+    assert_eq!(
+        s.get("/api/v1/acs/71/documents", &ro)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // The same bytes for another AC are refused, not filed twice.
+    let admin = s.login("admin", "demo-admin");
+    assert_error(
+        s.upload(72, &admin, "r1.pdf", &pdf),
+        409,
+        "uploaded-elsewhere",
+    );
+    let doc = s.wait_done(a["id"].as_i64().unwrap(), &ro);
+    assert_eq!(open_findings(&doc), Vec::<Value>::new());
+}
+
+#[test]
+fn bad_uploads_are_refused_clearly_and_the_server_keeps_serving() {
+    use scrutiny::render::pdf::{ScanEncoding, ScanPage, scans_to_pdf};
+    let tmp = TempDir::new("docs-bad");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--max-upload-mb", "5"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let good = scan_batch(&[("round-sheet", sheet(&s, &ro, 71, 1, true))], None);
+    let page = |w: u32, h: u32| ScanPage {
+        width_mm: 210.0,
+        height_mm: 297.0,
+        px_w: w,
+        px_h: h,
+        encoding: ScanEncoding::Gray(vec![255; 64]),
+    };
+    // A page image that declares 60,000 × 60,000 pixels in a few bytes.
+    let huge_image = scans_to_pdf(&[page(60_000, 60_000)]).unwrap();
+    // More pages than any scan batch has.
+    let many_pages = scans_to_pdf(&(0..10_001).map(|_| page(1, 1)).collect::<Vec<_>>()).unwrap();
+    // A real 10,000 × 10,000 PNG: 100 MB of pixels in ~100 kB.
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::GrayImage::from_pixel(10_000, 10_000, image::Luma([255]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let png = png.into_inner();
+    assert!(png.len() < 5_000_000);
+    let mut too_big = b"%PDF-1.7\n".to_vec();
+    too_big.resize(6_000_000, b'0');
+
+    for (name, bytes, status, code) in [
+        ("empty.pdf", vec![], 400, "bad-input"),
+        (
+            "notes.txt",
+            b"counting notes, not a scan".to_vec(),
+            415,
+            "unsupported-type",
+        ),
+        (
+            "disguised.pdf",
+            b"GIF89a this is a gif".repeat(100),
+            415,
+            "unsupported-type",
+        ),
+        (
+            "truncated.pdf",
+            good[..good.len() / 2].to_vec(),
+            422,
+            "malformed-pdf",
+        ),
+        ("bomb.pdf", huge_image, 413, "too-large"),
+        ("pages.pdf", many_pages, 413, "too-large"),
+        ("huge.png", png, 413, "too-large"),
+        ("big.pdf", too_big, 413, "too-large"),
+    ] {
+        let got = s.upload(71, &ro, name, &bytes);
+        assert_eq!(
+            (got.0, got.1["error"].as_str()),
+            (status, Some(code)),
+            "{name}: {}",
+            got.1
+        );
+        assert!(got.1["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // Not a multipart form; a form without the field `file`.
+    assert_error(
+        s.send(
+            "POST",
+            "/api/v1/acs/71/documents",
+            Some(&ro),
+            "application/json",
+            b"{}",
+        ),
+        415,
+        "unsupported-media-type",
+    );
+    let body = b"--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--b--\r\n";
+    assert_error(
+        s.send(
+            "POST",
+            "/api/v1/acs/71/documents",
+            Some(&ro),
+            "multipart/form-data; boundary=b",
+            body,
+        ),
+        400,
+        "bad-input",
+    );
+    // Who may upload where.
+    assert_error(
+        s.upload(71, &s.login("observer", "demo-observer"), "x.pdf", &good),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.upload(71, &s.login("ro72", "demo-ro72"), "x.pdf", &good),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.upload(999, &s.login("admin", "demo-admin"), "x.pdf", &good),
+        404,
+        "not-found",
+    );
+
+    // Nothing was stored, nothing was left behind, and the server still serves.
+    assert_eq!(s.get("/api/v1/acs/71/documents", &ro), json!([]));
+    let blobs: Vec<_> = walk(&s.data.join("blobs"));
+    assert!(blobs.is_empty(), "{blobs:?}");
+    assert!(walk(&s.data.join("tmp")).is_empty());
+    assert_eq!(s.upload(71, &ro, "good.pdf", &good).0, 201);
+    assert_eq!(s.get("/api/v1/me", &ro)["username"], "ro71");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn killed_mid_batch_restarts_and_loses_nothing() {
+    let tmp = TempDir::new("docs-kill");
+    let data = tmp.0.join("data");
+    let s = Server::start(&data, &["--demo", "--workers", "1"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let ac = s.get("/api/v1/acs/71", &ro);
+    let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
+    let forms: Vec<(&str, Value)> = (20..40)
+        .flat_map(|i| {
+            [
+                ("form-13a", form_13a(&ac, &reg[i], true, true)),
+                ("form-13b", form_13b(&ac, &reg[i])),
+            ]
+        })
+        .collect();
+    let (st, up) = s.upload(71, &ro, "batch.pdf", &scan_batch(&forms, None));
+    assert_eq!(st, 201, "{up}");
+    let id = up["id"].as_i64().unwrap();
+    // Kill -9 once a few pages are stored and most are not.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let read_before = loop {
+        let d = s.get(&format!("/api/v1/documents/{id}"), &ro);
+        let read = d["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["status"] == "done")
+            .count();
+        if read >= 2 {
+            break read;
+        }
+        assert!(std::time::Instant::now() < deadline, "no page read in time");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        read_before < 40,
+        "the batch finished before the kill; make it longer"
+    );
+    s.kill();
+    // Restarted, the pool takes the document up again and finishes it.
+    let s = Server::start(&data, &["--demo", "--workers", "2"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let doc = s.wait_done(id, &ro);
+    assert_eq!(doc["status"], "done");
+    let pages = doc["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 40);
+    assert!(
+        pages
+            .iter()
+            .all(|p| p["status"] == "done" && p["form"].is_string()),
+        "{doc}"
+    );
+    assert_eq!(
+        s.get("/api/v1/acs/71/documents", &ro)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    let accepted = ballots
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["outcome"] == "accepted")
+        .count();
+    assert_eq!(accepted, 20, "{ballots}");
+    // No finding twice for the same thing.
+    let findings = s.get("/api/v1/acs/71/findings", &ro);
+    let mut keys: Vec<String> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}{}{}{}", f["page"], f["kind"], f["field"], f["ballot_id"]))
+        .collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "{findings}");
+}
+
+#[test]
+fn signed_certificate_verifies_and_postal_covers_reconcile() {
+    use crate::day::{enter_round, small_election};
+    let tmp = TempDir::new("docs-cert");
+    let data = small_election(&tmp);
+    let s = Server::start(&data, &[]);
+    let ro = s.login("ro5", "secret-ro5");
+    let op = s.login("op5", "secret-op5");
+    let (st, _) = s.send(
+        "PUT",
+        "/api/v1/acs/5/etpbs-register",
+        Some(&ro),
+        "text/csv",
+        b"PB005-000001,1,12,301\nPB005-000002,2,12,302\nPB005-000003,3,40,77\n",
+    );
+    assert_eq!(st, 200);
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": [1, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
+    );
+    for round in 1..=4 {
+        enter_round(&s, &op, round);
+        assert_eq!(
+            s.call(
+                "POST",
+                &format!("/api/v1/acs/5/rounds/{round}/approve"),
+                Some(&ro),
+                None
+            )
+            .0,
+            200
+        );
+        assert_eq!(
+            s.call(
+                "POST",
+                &format!("/api/v1/acs/5/rounds/{round}/publish"),
+                Some(&ro),
+                None
+            )
+            .0,
+            200
+        );
+    }
+    // Form 22 as printed, then signed and scanned.
+    let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
+    let printed = crate::helpers::extract(&pdf, &tmp.0, "form22.pdf");
+    let mut values: serde_json::Map<String, Value> = printed["fields"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v["value"].clone()))
+        .collect();
+    values.insert("ro_signed".into(), json!(true));
+    let signed = s.upload_read(
+        5,
+        &ro,
+        "form22-signed.pdf",
+        &scan_batch(&[("certificate", Value::Object(values.clone()))], None),
+    );
+    assert_eq!(open_findings(&signed), Vec::<Value>::new(), "{signed}");
+    values.insert("ro_signed".into(), json!(false));
+    let unsigned = s.upload_read(
+        5,
+        &ro,
+        "form22-unsigned.pdf",
+        &scan_batch(&[("certificate", Value::Object(values))], None),
+    );
+    let kinds: Vec<String> = open_findings(&unsigned)
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["unsigned"]);
+
+    // Three covers accepted from the scans, but votes + rejected papers say 2.
+    let ac = s.get("/api/v1/acs/5", &ro);
+    let reg = s.get("/api/v1/acs/5/etpbs-register", &ro);
+    let forms: Vec<(&str, Value)> = (0..3)
+        .flat_map(|i| {
+            [
+                ("form-13a", form_13a(&ac, &reg[i], true, true)),
+                ("form-13b", form_13b(&ac, &reg[i])),
+            ]
+        })
+        .collect();
+    s.upload_read(5, &op, "covers.pdf", &scan_batch(&forms, None));
+    let recon = |s: &Server| -> Vec<Value> {
+        s.get("/api/v1/acs/5/findings", &ro)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "reconciliation")
+            .cloned()
+            .collect()
+    };
+    let r = recon(&s);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(
+        (
+            r[0]["status"].as_str(),
+            r[0]["scan_value"].as_u64(),
+            r[0]["entered_value"].as_u64()
+        ),
+        (Some("open"), Some(3), Some(2))
+    );
+    assert_eq!(r[0]["field"], "accepted_covers");
+    // The postal entry corrected: the finding no longer holds and is closed as such.
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": [2, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
+    );
+    let r = recon(&s);
+    assert_eq!(
+        (r.len(), r[0]["status"].as_str()),
+        (1, Some("resolved")),
+        "{r:?}"
+    );
+    assert!(r[0]["resolved_at"].is_string());
+}
