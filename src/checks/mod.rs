@@ -496,3 +496,6 @@ fn margin(state: &AcState, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests;

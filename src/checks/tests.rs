@@ -1,0 +1,474 @@
+//! The rules of every document type on hand-made readings (no OCR): each
+//! finding kind is raised where it should be and nowhere else.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::*;
+use crate::counting::{
+    self, Candidate, Postal, RegisterBallot, RoundState, RoundStatus, TableEntry,
+};
+use crate::db::CertificateRecord;
+
+fn ac() -> Ac {
+    Ac {
+        ac_no: 71,
+        name: "Rewa".into(),
+        district: "Rewa".into(),
+        ro: "Asha Verma".into(),
+        tables: 2,
+        rounds: 2,
+        candidates: ["Ravi Kumar", "Meena Devi", "NOTA"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Candidate {
+                serial: i as u32 + 1,
+                name: n.to_string(),
+                party: "P".into(),
+            })
+            .collect(),
+        declared_at: None,
+    }
+}
+
+fn entries() -> Vec<TableEntry> {
+    vec![
+        TableEntry {
+            table: 1,
+            ps_no: 1,
+            votes: vec![300, 200, 5],
+        },
+        TableEntry {
+            table: 2,
+            ps_no: 2,
+            votes: vec![250, 260, 4],
+        },
+    ]
+}
+
+fn state(revision: u32, postal: Option<Postal>) -> AcState {
+    let ac = ac();
+    let rounds = vec![
+        RoundState {
+            round: 1,
+            status: RoundStatus::Published,
+            revision,
+        },
+        RoundState {
+            round: 2,
+            status: RoundStatus::Published,
+            revision: 1,
+        },
+    ];
+    let mut by_round = BTreeMap::new();
+    by_round.insert(1, entries());
+    by_round.insert(2, entries());
+    let published = [1, 2]
+        .iter()
+        .map(|&r| counting::RoundTotals {
+            round: r,
+            revision: 1,
+            totals: counting::totals(3, entries().iter().map(|e| e.votes.as_slice())),
+        })
+        .collect();
+    let result = counting::result(&ac, &rounds, published, postal.as_ref());
+    AcState {
+        rounds,
+        entries: by_round,
+        register: vec![
+            RegisterBallot {
+                ballot_id: "PB1".into(),
+                postal_ballot_serial_no: 1,
+                part_no: 10,
+                elector_serial_no: 100,
+            },
+            RegisterBallot {
+                ballot_id: "PB2".into(),
+                postal_ballot_serial_no: 2,
+                part_no: 10,
+                elector_serial_no: 101,
+            },
+        ],
+        certificates: vec![CertificateRecord {
+            id: "C071-2026-0001".into(),
+            ac_no: 71,
+            seq: 1,
+            winner_serial: 1,
+            winner: "Ravi Kumar".into(),
+            party: "P".into(),
+            votes: result.totals[0],
+            date: "29-11-2026".into(),
+            ro_name: "Asha Verma".into(),
+            digest: String::new(),
+        }],
+        postal,
+        result,
+        ac,
+    }
+}
+
+fn sure(v: Value) -> Value {
+    json!({"value": v, "confidence": 0.99})
+}
+
+fn fields(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), sure(v.clone())))
+        .collect()
+}
+
+fn page(
+    doc: i64,
+    form: &str,
+    qr: &str,
+    f: Map<String, Value>,
+    marks: Map<String, Value>,
+) -> PageRead {
+    PageRead {
+        document_id: doc,
+        page_no: 1,
+        form: Some(form.into()),
+        qr: Some(qr.into()),
+        fields: f,
+        marks,
+        error: None,
+    }
+}
+
+fn a13(doc: i64, id: &str, serial: u64, signed: bool, attested: bool) -> PageRead {
+    page(
+        doc,
+        "form-13a",
+        &format!("SCR1|form-13a|id={id}"),
+        fields(&[
+            ("ac_no", json!(71)),
+            ("ac_name", json!("REWA")),
+            ("postal_ballot_serial_no", json!(serial)),
+            ("part_no", json!(10)),
+            (
+                "elector_serial_no",
+                json!(if id == "PB1" { 100 } else { 101 }),
+            ),
+        ]),
+        fields(&[
+            ("elector_signed", json!(signed)),
+            ("attested", json!(attested)),
+        ]),
+    )
+}
+
+fn b13(doc: i64, id: &str, serial: u64) -> PageRead {
+    page(
+        doc,
+        "form-13b",
+        &format!("SCR1|form-13b|id={id}"),
+        fields(&[
+            ("ac_no", json!(71)),
+            ("ac_name", json!("Rewa")),
+            ("postal_ballot_serial_no", json!(serial)),
+        ]),
+        Map::new(),
+    )
+}
+
+fn run(state: &AcState, pages: &[PageRead]) -> Checked {
+    check_ac(state, pages, ModelSet::shared(), &Decisions::new())
+}
+
+fn kinds(c: &Checked) -> Vec<(Kind, Option<String>)> {
+    c.findings
+        .iter()
+        .map(|f| (f.kind, f.field.clone()))
+        .collect()
+}
+
+#[test]
+fn a_good_pair_is_accepted_with_no_finding() {
+    let c = run(
+        &state(1, None),
+        &[a13(1, "PB1", 1, true, true), b13(1, "PB1", 1)],
+    );
+    assert_eq!(kinds(&c), vec![]);
+    assert_eq!(c.ballots[0].outcome, Outcome::Accepted);
+}
+
+#[test]
+fn rule_54a_grounds_reject_the_ballot() {
+    let c = run(
+        &state(1, None),
+        &[a13(1, "PB1", 1, false, false), b13(1, "PB1", 1)],
+    );
+    assert_eq!(c.ballots[0].outcome, Outcome::Rejected);
+    assert_eq!(c.ballots[0].reasons, vec![Kind::Unsigned, Kind::Unattested]);
+    // Serial numbers differ between 13A and 13B (and 13B disagrees with the register).
+    let c = run(
+        &state(1, None),
+        &[a13(1, "PB2", 2, true, true), b13(1, "PB2", 7)],
+    );
+    assert_eq!(c.ballots[0].reasons, vec![Kind::SerialMismatch]);
+    assert!(kinds(&c).contains(&(Kind::Mismatch, Some("postal_ballot_serial_no".into()))));
+}
+
+#[test]
+fn register_duplicates_and_missing_pairs() {
+    // Not in the register.
+    let c = run(
+        &state(1, None),
+        &[a13(1, "PB9", 9, true, true), b13(1, "PB9", 9)],
+    );
+    assert!(kinds(&c).contains(&(Kind::NotInRegister, Some("ballot_id".into()))));
+    assert_eq!(c.ballots[0].outcome, Outcome::NeedsReview);
+    // A printed field that differs from the register.
+    let mut a = a13(1, "PB1", 1, true, true);
+    a.fields.insert("part_no".into(), sure(json!(11)));
+    let c = run(&state(1, None), &[a, b13(1, "PB1", 1)]);
+    let m = c
+        .findings
+        .iter()
+        .find(|f| f.field.as_deref() == Some("part_no"))
+        .unwrap();
+    assert_eq!(
+        (m.kind, m.scan_value.clone(), m.entered_value.clone()),
+        (Kind::Mismatch, Some(json!(11)), Some(json!(10)))
+    );
+    // The same 13A in a second upload; a 13B alone.
+    let c = run(
+        &state(1, None),
+        &[
+            a13(1, "PB1", 1, true, true),
+            b13(1, "PB1", 1),
+            a13(2, "PB1", 1, true, true),
+            b13(1, "PB2", 2),
+        ],
+    );
+    let dup = c
+        .findings
+        .iter()
+        .find(|f| f.kind == Kind::Duplicate)
+        .unwrap();
+    assert_eq!(dup.document_id, Some(2));
+    assert!(
+        c.findings
+            .iter()
+            .any(|f| f.kind == Kind::MissingPair && f.ballot_id.as_deref() == Some("PB2"))
+    );
+    assert!(c.ballots.iter().all(|b| b.outcome == Outcome::NeedsReview));
+    // An operator saying the duplicate is a rescan of the same paper settles it.
+    let mut decided = Decisions::new();
+    decided.insert(dup.key(), Decision::EntryCorrect);
+    let c2 = check_ac(
+        &state(1, None),
+        &[
+            a13(1, "PB1", 1, true, true),
+            b13(1, "PB1", 1),
+            a13(2, "PB1", 1, true, true),
+        ],
+        ModelSet::shared(),
+        &decided,
+    );
+    assert_eq!(c2.ballots[0].outcome, Outcome::Accepted);
+}
+
+#[test]
+fn unsure_readings_are_unreadable_never_verified() {
+    let mut a = a13(1, "PB1", 1, true, true);
+    a.fields.insert(
+        "postal_ballot_serial_no".into(),
+        json!({"value": 1, "confidence": 0.4}),
+    );
+    a.marks.insert(
+        "elector_signed".into(),
+        json!({"value": true, "confidence": 0.6}),
+    );
+    let c = run(&state(1, None), &[a, b13(1, "PB1", 1)]);
+    let unreadable: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.kind == Kind::Unreadable)
+        .map(|f| f.field.clone().unwrap())
+        .collect();
+    assert_eq!(
+        unreadable,
+        vec!["postal_ballot_serial_no", "elector_signed"]
+    );
+    assert_eq!(c.ballots[0].outcome, Outcome::NeedsReview);
+}
+
+fn sheet(rev: u32, figures: Vec<Vec<u64>>, signed: bool) -> PageRead {
+    let totals = counting::totals(3, figures.iter().map(Vec::as_slice));
+    let conf = |rows: usize| json!(vec![vec![0.99; 3]; rows]);
+    let mut f = fields(&[
+        ("ac_no", json!(71)),
+        ("round", json!(1)),
+        ("revision", json!(rev)),
+    ]);
+    f.insert(
+        "votes".into(),
+        json!({"value": figures, "confidence": conf(figures.len())}),
+    );
+    f.insert(
+        "totals".into(),
+        json!({"value": totals, "confidence": vec![0.99; 3]}),
+    );
+    f.insert(
+        "table".into(),
+        json!({"value": [1, 2], "confidence": [1.0, 1.0]}),
+    );
+    f.insert(
+        "ps_no".into(),
+        json!({"value": [1, 2], "confidence": [1.0, 1.0]}),
+    );
+    page(
+        3,
+        "round-sheet",
+        &format!("SCR1|round-sheet|ac=71|rev={rev}|round=1|rows=2|cols=3|col0=0|d=x"),
+        f,
+        fields(&[("ro_signed", json!(signed))]),
+    )
+}
+
+#[test]
+fn round_sheets_figure_by_figure() {
+    let good: Vec<Vec<u64>> = entries().into_iter().map(|e| e.votes).collect();
+    assert_eq!(
+        kinds(&run(&state(1, None), &[sheet(1, good.clone(), true)])),
+        vec![]
+    );
+    // One changed figure: that cell and its column total, with both integers.
+    let mut bad = good.clone();
+    bad[1][0] += 4;
+    let c = run(&state(1, None), &[sheet(1, bad, true)]);
+    assert_eq!(
+        kinds(&c),
+        vec![
+            (Kind::Mismatch, Some("votes[1][0]".into())),
+            (Kind::Mismatch, Some("totals[0]".into()))
+        ]
+    );
+    assert_eq!(
+        (
+            c.findings[0].scan_value.clone(),
+            c.findings[0].entered_value.clone()
+        ),
+        (Some(json!(254)), Some(json!(250)))
+    );
+    // An older revision is stale and nothing else; an unsigned sheet is unsigned.
+    assert_eq!(
+        kinds(&run(&state(2, None), &[sheet(1, good.clone(), true)])),
+        vec![(Kind::Stale, Some("revision".into()))]
+    );
+    assert_eq!(
+        kinds(&run(&state(1, None), &[sheet(1, good, false)])),
+        vec![(Kind::Unsigned, Some("ro_signed".into()))]
+    );
+}
+
+#[test]
+fn certificates_unknown_stale_and_signed() {
+    let s = state(1, None);
+    let cert = |id: &str, votes: u64, signed: bool| {
+        page(
+            4,
+            "certificate",
+            &format!("SCR1|certificate|id={id}|d=x"),
+            fields(&[
+                ("ac_no", json!(71)),
+                ("ac_name", json!("Rewa")),
+                ("winner", json!("Ravi Kumar")),
+                ("party", json!("P")),
+                ("votes", json!(votes)),
+                ("date", json!("29-11-2026")),
+                ("ro_name", json!("Asha Verma")),
+            ]),
+            fields(&[("ro_signed", json!(signed))]),
+        )
+    };
+    let votes = s.result.totals[0];
+    assert_eq!(
+        kinds(&run(&s, &[cert("C071-2026-0001", votes, true)])),
+        vec![]
+    );
+    assert_eq!(
+        kinds(&run(&s, &[cert("C071-2026-0001", votes, false)])),
+        vec![(Kind::Unsigned, Some("ro_signed".into()))]
+    );
+    assert_eq!(
+        kinds(&run(&s, &[cert("C071-2026-0009", votes, true)])),
+        vec![(Kind::Mismatch, Some("certificate_id".into()))]
+    );
+    assert_eq!(
+        kinds(&run(&s, &[cert("C071-2026-0001", votes + 1, true)])),
+        vec![(Kind::Mismatch, Some("votes".into()))]
+    );
+    // The counts changed after printing: the certificate is stale.
+    let mut changed = state(1, None);
+    changed.certificates[0].votes += 5;
+    assert!(
+        kinds(&run(&changed, &[cert("C071-2026-0001", votes + 5, true)]))
+            .contains(&(Kind::Stale, Some("certificate_id".into())))
+    );
+}
+
+#[test]
+fn postal_reconciliation_and_a_narrow_margin() {
+    let postal = Postal {
+        votes: vec![1, 0, 0],
+        rejected_papers: 0,
+        rejected_covers: 0,
+    };
+    let pages = [
+        a13(1, "PB1", 1, true, true),
+        b13(1, "PB1", 1),
+        a13(1, "PB2", 2, true, true),
+        b13(1, "PB2", 2),
+    ];
+    let c = run(&state(1, Some(postal.clone())), &pages);
+    let r: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.kind == Kind::Reconciliation)
+        .collect();
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        (r[0].scan_value.clone(), r[0].entered_value.clone()),
+        (Some(json!(2)), Some(json!(1)))
+    );
+    let ok = Postal {
+        votes: vec![1, 1, 0],
+        ..postal
+    };
+    assert!(run(&state(1, Some(ok)), &pages).findings.is_empty());
+    // Not every register ballot settled yet: no reconciliation finding.
+    assert!(
+        run(
+            &state(
+                1,
+                Some(Postal {
+                    votes: vec![0, 0, 0],
+                    rejected_papers: 0,
+                    rejected_covers: 0
+                })
+            ),
+            &pages[..2]
+        )
+        .findings
+        .iter()
+        .all(|f| f.kind != Kind::Reconciliation)
+    );
+    // EVM totals 1,100 and 920; 170 postal votes bring the runner-up within
+    // 10, under the 20 rejected postal papers.
+    let narrow = Postal {
+        votes: vec![0, 170, 0],
+        rejected_papers: 20,
+        rejected_covers: 0,
+    };
+    let s = state(1, Some(narrow));
+    assert_eq!(s.result.margin, 10);
+    let c = run(&s, &[]);
+    assert_eq!(
+        kinds(&c),
+        vec![(Kind::MarginBelowRejected, Some("margin".into()))]
+    );
+}
