@@ -12,9 +12,12 @@ pub struct ServeConfig {
     /// Address to listen on (port 0 picks a free port, printed on start).
     #[arg(long, env = "SCRUTINY_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// Load the demo election and demo accounts (into an empty data folder).
+    /// Load the demo election, demo accounts and sample scans (into an empty data folder).
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: leave out the sample scans (an empty upload desk).
+    #[arg(long, requires = "demo")]
+    pub no_demo_scans: bool,
     /// Hours a sign-in stays valid.
     #[arg(long, env = "SCRUTINY_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u64,
@@ -33,6 +36,7 @@ impl ServeConfig {
             data: data.into(),
             bind: "127.0.0.1:8080".into(),
             demo: false,
+            no_demo_scans: false,
             session_hours: 12,
             max_upload_mb: 50,
             workers: None,

@@ -163,3 +163,76 @@ pub async fn load(db: &Db) -> Result<bool> {
     tx.commit().await?;
     Ok(true)
 }
+
+/// Sample scans for AC 71, as an RO would have uploaded them by mid-morning:
+/// a postal batch (one 13A unsigned, one 13B not there yet), the signed
+/// sheet of round 1, and a sheet of round 2 on which one figure differs
+/// from the entry. The worker pool reads them once the server starts, so
+/// the review queue has something to show.
+pub async fn load_scans(db: &Db, store: &crate::documents::store::BlobStore) -> Result<()> {
+    use serde_json::json;
+    let ro = User {
+        id: 0,
+        username: "ro71".into(),
+        role: Role::Ro,
+        acs: vec![71],
+    };
+    let ac = actions::ac(db, &ro, 71).await?;
+    let register = actions::register(db, &ro, 71).await?;
+    let names: Vec<&str> = ac.candidates.iter().map(|c| c.name.as_str()).collect();
+    let mut rng = fastrand::Rng::with_seed(SEED);
+    let mut postal = vec![];
+    for (i, b) in register.iter().take(8).enumerate() {
+        let a = json!({
+            "ballot_id": b.ballot_id, "ac_no": 71, "ac_name": ac.name,
+            "part_no": b.part_no, "elector_serial_no": b.elector_serial_no,
+            "elector_name": person(&mut rng), "postal_ballot_serial_no": b.postal_ballot_serial_no,
+            "elector_signed": i != 2, "attested": true,
+        });
+        let cover = json!({
+            "ballot_id": b.ballot_id, "ac_no": 71, "ac_name": ac.name,
+            "postal_ballot_serial_no": b.postal_ballot_serial_no,
+        });
+        postal.push(("form-13a", a));
+        if i != 4 {
+            postal.push(("form-13b", cover));
+        }
+    }
+    let mut sheets = vec![];
+    for round in 1..=2 {
+        let r = actions::round(db, &ro, 71, round).await?;
+        let mut tables = serde_json::to_value(&r.tables).unwrap_or_default();
+        if round == 2 {
+            let v = tables[5]["votes"][1].as_u64().unwrap_or(0);
+            tables[5]["votes"][1] = json!(v + 10);
+        }
+        sheets.push(json!({
+            "ac_no": 71, "ac_name": ac.name, "round": round, "revision": r.revision,
+            "candidates": names, "tables": tables, "ro_signed": true,
+        }));
+    }
+    let models = crate::forms::ModelSet::shared();
+    let batches = vec![
+        ("postal-batch-1.pdf", postal, Some(3)),
+        (
+            "round-1-signed.pdf",
+            vec![("round-sheet", sheets[0].clone())],
+            None,
+        ),
+        (
+            "round-2-signed.pdf",
+            vec![("round-sheet", sheets[1].clone())],
+            Some(4),
+        ),
+    ];
+    for (name, forms, seed) in batches {
+        let pdf = actions::blocking(move || {
+            let refs: Vec<(&str, &serde_json::Value)> =
+                forms.iter().map(|(f, v)| (*f, v)).collect();
+            crate::samples::scan_forms(models, &refs, seed)
+        })
+        .await?;
+        crate::documents::intake::accept_bytes(db, store, &ro, 71, &pdf, name).await?;
+    }
+    Ok(())
+}

@@ -111,6 +111,23 @@ pub async fn accept(
     Ok((doc, true))
 }
 
+/// Keeps bytes already in memory (the demo's scans, tools), exactly as if
+/// they had been uploaded by `user`.
+pub async fn accept_bytes(
+    db: &Db,
+    store: &BlobStore,
+    user: &User,
+    ac_no: u32,
+    bytes: &[u8],
+    filename: &str,
+) -> Result<(DocumentRow, bool)> {
+    authorize(db, user, ac_no).await?;
+    let mut rx = store.receive(u64::MAX).await?;
+    rx.push(bytes).await?;
+    let received = rx.finish().await?;
+    accept(db, store, user, ac_no, received, filename).await
+}
+
 async fn existing(db: &Db, sha256: &str, ac_no: u32) -> Result<Option<DocumentRow>> {
     same_bytes(&mut *db.read().await?, sha256, ac_no).await
 }

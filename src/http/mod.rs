@@ -106,10 +106,10 @@ pub fn app(state: AppState) -> Router {
 /// worker pool, which takes up any document left unfinished; ready to serve.
 pub async fn state(config: ServeConfig) -> Result<AppState> {
     let db = Db::open(&config.data).await?;
-    if config.demo {
-        crate::demo::load(&db).await?;
-    }
     let store = BlobStore::open(&config.data)?;
+    if config.demo && crate::demo::load(&db).await? && !config.no_demo_scans {
+        crate::demo::load_scans(&db, &store).await?;
+    }
     let n = config.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

@@ -7,7 +7,7 @@ use crate::helpers::{Server, TempDir, assert_error};
 #[test]
 fn demo_prints_its_accounts_and_has_ac_71_as_promised() {
     let tmp = TempDir::new("demo");
-    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     for (user, pw) in [
         ("admin", "demo-admin"),
         ("ro71", "demo-ro71"),
@@ -56,7 +56,7 @@ fn demo_prints_its_accounts_and_has_ac_71_as_promised() {
     // A restart with --demo keeps the data (and does not load it twice).
     let data = s.data.clone();
     s.kill();
-    let s = Server::start(&data, &["--demo"]);
+    let s = Server::start(&data, &["--demo", "--no-demo-scans"]);
     let ro = s.login("ro71", "demo-ro71");
     assert_eq!(
         s.get("/api/v1/acs/71/rounds", &ro)
@@ -70,7 +70,7 @@ fn demo_prints_its_accounts_and_has_ac_71_as_promised() {
 #[test]
 fn roles_and_ac_bindings_are_enforced() {
     let tmp = TempDir::new("roles");
-    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     let ro71 = s.login("ro71", "demo-ro71");
     let ro72 = s.login("ro72", "demo-ro72");
     let op71 = s.login("op71", "demo-op71");
@@ -244,7 +244,10 @@ fn roles_and_ac_bindings_are_enforced() {
 #[test]
 fn sessions_expire() {
     let tmp = TempDir::new("expiry");
-    let s = Server::start(&tmp.0.join("data"), &["--demo", "--session-hours", "0"]);
+    let s = Server::start(
+        &tmp.0.join("data"),
+        &["--demo", "--no-demo-scans", "--session-hours", "0"],
+    );
     let t = s.login("ro71", "demo-ro71");
     assert_error(
         s.call("GET", "/api/v1/me", Some(&t), None),

@@ -81,7 +81,7 @@ impl Case {
 #[test]
 fn bad_input_is_refused_clearly_and_changes_nothing() {
     let tmp = TempDir::new("bad");
-    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     let ro = s.login("ro71", "demo-ro71");
     let admin = s.login("admin", "demo-admin");
     let n = s.candidates(71, &ro);

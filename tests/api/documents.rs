@@ -55,7 +55,7 @@ fn ballot<'a>(list: &'a Value, id: &Value) -> &'a Value {
 #[test]
 fn clean_scans_verify_and_an_edit_makes_the_sheet_stale() {
     let tmp = TempDir::new("docs-clean");
-    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     let ro = s.login("ro71", "demo-ro71");
     let op = s.login("op71", "demo-op71");
     let ac = s.get("/api/v1/acs/71", &ro);
@@ -167,7 +167,7 @@ fn clean_scans_verify_and_an_edit_makes_the_sheet_stale() {
 #[test]
 fn a_changed_figure_is_one_mismatch_with_both_values_and_is_reviewed() {
     let tmp = TempDir::new("docs-mismatch");
-    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     let ro = s.login("ro71", "demo-ro71");
     let op = s.login("op71", "demo-op71");
     let mut v = sheet(&s, &ro, 71, 3, true);
@@ -323,7 +323,7 @@ fn a_changed_figure_is_one_mismatch_with_both_values_and_is_reviewed() {
 #[test]
 fn rule_54a_duplicates_and_missing_pairs() {
     let tmp = TempDir::new("docs-ballots");
-    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     let ro = s.login("ro71", "demo-ro71");
     let ac = s.get("/api/v1/acs/71", &ro);
     let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
@@ -450,7 +450,7 @@ fn rule_54a_duplicates_and_missing_pairs() {
 #[test]
 fn the_same_file_twice_is_one_document() {
     let tmp = TempDir::new("docs-same");
-    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     let ro = s.login("ro71", "demo-ro71");
     let pdf = scan_batch(&[("round-sheet", sheet(&s, &ro, 71, 1, true))], None);
     let (st1, a) = s.upload(71, &ro, "r1.pdf", &pdf);
@@ -481,7 +481,10 @@ fn the_same_file_twice_is_one_document() {
 fn bad_uploads_are_refused_clearly_and_the_server_keeps_serving() {
     use scrutiny::render::pdf::{ScanEncoding, ScanPage, scans_to_pdf};
     let tmp = TempDir::new("docs-bad");
-    let s = Server::start(&tmp.0.join("data"), &["--demo", "--max-upload-mb", "5"]);
+    let s = Server::start(
+        &tmp.0.join("data"),
+        &["--demo", "--no-demo-scans", "--max-upload-mb", "5"],
+    );
     let ro = s.login("ro71", "demo-ro71");
     let good = scan_batch(&[("round-sheet", sheet(&s, &ro, 71, 1, true))], None);
     let page = |w: u32, h: u32| ScanPage {
@@ -605,7 +608,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn killed_mid_batch_restarts_and_loses_nothing() {
     let tmp = TempDir::new("docs-kill");
     let data = tmp.0.join("data");
-    let s = Server::start(&data, &["--demo", "--workers", "1"]);
+    let s = Server::start(&data, &["--demo", "--no-demo-scans", "--workers", "1"]);
     let ro = s.login("ro71", "demo-ro71");
     let ac = s.get("/api/v1/acs/71", &ro);
     let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
@@ -642,7 +645,7 @@ fn killed_mid_batch_restarts_and_loses_nothing() {
     );
     s.kill();
     // Restarted, the pool takes the document up again and finishes it.
-    let s = Server::start(&data, &["--demo", "--workers", "2"]);
+    let s = Server::start(&data, &["--demo", "--no-demo-scans", "--workers", "2"]);
     let ro = s.login("ro71", "demo-ro71");
     let doc = s.wait_done(id, &ro);
     assert_eq!(doc["status"], "done");
@@ -804,4 +807,35 @@ fn signed_certificate_verifies_and_postal_covers_reconcile() {
         "{r:?}"
     );
     assert!(r[0]["resolved_at"].is_string());
+}
+
+#[test]
+fn demo_scans_are_read_and_fill_the_review_queue() {
+    let tmp = TempDir::new("docs-demo");
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let docs = s.get("/api/v1/acs/71/documents", &ro);
+    assert_eq!(docs.as_array().unwrap().len(), 3, "{docs}");
+    for d in docs.as_array().unwrap() {
+        assert_eq!(
+            s.wait_done(d["id"].as_i64().unwrap(), &ro)["status"],
+            "done"
+        );
+    }
+    let queue = s.get("/api/v1/review?ac=71", &ro);
+    let q = queue.as_array().unwrap();
+    assert!(
+        q.iter()
+            .any(|f| f["kind"] == "mismatch" && f["field"] == "votes[5][1]"),
+        "{queue}"
+    );
+    assert!(q.iter().any(|f| f["kind"] == "missing_pair"), "{queue}");
+    let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    let b = ballot(&ballots, &reg[2]["ballot_id"]);
+    assert_eq!(
+        (b["outcome"].as_str(), &b["reasons"]),
+        (Some("rejected"), &json!(["unsigned"])),
+        "{ballots}"
+    );
 }
