@@ -88,7 +88,43 @@ pub fn find_likely_first(
             return hits;
         }
     }
-    find_retrying(img, wanted)
+    let hits = find_retrying(img, &wanted);
+    if hits.iter().any(|h| wanted(&h.text)) {
+        return hits;
+    }
+    // Last: each likely region alone, smoothed and enlarged 3× (bilevel
+    // scans with skew have staircase edges that break rqrr's finder
+    // patterns at the page's own scale). Cheap: a region is a few percent
+    // of the page.
+    for r in likely {
+        let found = find_enlarged(img, *r, 3);
+        if found.iter().any(|h| wanted(&h.text)) {
+            return found;
+        }
+    }
+    hits
+}
+
+/// Codes inside `r` of a smoothed copy enlarged `k` times; corners in page pixels.
+fn find_enlarged(img: &GrayImage, r: Region, k: u32) -> Vec<QrHit> {
+    let w = r.w.min(img.width().saturating_sub(r.x));
+    let h = r.h.min(img.height().saturating_sub(r.y));
+    if w < 21 || h < 21 {
+        return Vec::new();
+    }
+    let cut = image::imageops::crop_imm(img, r.x, r.y, w, h).to_image();
+    let big = image::imageops::resize(&cut, w * k, h * k, image::imageops::FilterType::Triangle);
+    let big = image::imageops::blur(&big, k as f32 * 0.7);
+    let f = f64::from(k);
+    find(&big)
+        .into_iter()
+        .map(|mut hit| {
+            hit.corners = hit
+                .corners
+                .map(|(x, y)| (x / f + f64::from(r.x), y / f + f64::from(r.y)));
+            hit
+        })
+        .collect()
 }
 
 /// Like [`find`], but when no code passes `wanted` on the page as it is,
