@@ -115,3 +115,178 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
         "silent_errors": score.silent_errors,
     }))
 }
+
+/// `scrutiny bench --progress`: the completion dashboard's query on a
+/// state-sized election, generated into a temporary data folder: `acs` ACs
+/// with `ballots` ETPBS ballots each, about half of them uploaded, 20 rounds
+/// of which some are published, their completion computed by the same
+/// function the checks use. Then `GET /api/v1/progress` (per AC, by
+/// district, CSV) is asked `requests` times over a real socket; reports
+/// p50/p95 in ms, and what computing one AC's completion costs.
+pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> {
+    use crate::accounts::{self, Role};
+    use crate::checks::{Ballot, Outcome};
+    use crate::counting::RegisterBallot;
+    use crate::counting::setup::{AcSetup, CandidateSetup, ElectionSetup};
+    use crate::db;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = std::env::temp_dir().join(format!("scrutiny-bench-progress-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = crate::config::ServeConfig::new(&dir);
+    let db = db::Db::open(&dir).await?;
+    let setup = ElectionSetup {
+        name: "Benchmark election".into(),
+        state: "Benchmark state".into(),
+        acs: (1..=acs)
+            .map(|a| AcSetup {
+                ac_no: a,
+                name: format!("Constituency {a}"),
+                district: format!("District {}", (a - 1) / 8 + 1),
+                ro: "R O".into(),
+                tables: 14,
+                rounds: 20,
+                candidates: (0..10)
+                    .map(|i| CandidateSetup {
+                        name: format!("Candidate {i}"),
+                        party: "Party".into(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let t = Instant::now();
+    crate::counting::actions::load_election(&db, &setup, "bench").await?;
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut compute_ms = vec![];
+    let at = crate::clock::now_rfc3339();
+    for a in 1..=acs {
+        let register: Vec<RegisterBallot> = (1..=ballots)
+            .map(|s| RegisterBallot {
+                ballot_id: format!("PB{a:03}-{s:06}"),
+                postal_ballot_serial_no: s,
+                part_no: rng.u32(1..300),
+                elector_serial_no: rng.u32(1..1400),
+            })
+            .collect();
+        let mut seen: Vec<Ballot> = vec![];
+        for r in &register {
+            if rng.f64() < 0.5 {
+                seen.push(Ballot {
+                    ballot_id: r.ballot_id.clone(),
+                    outcome: [
+                        Outcome::Accepted,
+                        Outcome::Accepted,
+                        Outcome::Rejected,
+                        Outcome::NeedsReview,
+                    ][rng.usize(0..4)],
+                    reasons: vec![],
+                    has_13a: true,
+                    has_13b: rng.f64() < 0.9,
+                });
+            }
+        }
+        let mut tx = db.write().await?;
+        db::replace_register(&mut tx, a, &register).await?;
+        db::replace_ballots(&mut tx, a, &seen, &at).await?;
+        let ac = db::ac(&mut tx, a).await?;
+        let published = rng.u32(0..21);
+        let mut rounds = db::round_states(&mut tx, a).await?;
+        for r in rounds.iter_mut().take(published as usize) {
+            r.status = crate::counting::RoundStatus::Published;
+        }
+        let result = crate::counting::result(&ac, &rounds, vec![], None);
+        let state = crate::checks::AcState {
+            ac,
+            rounds,
+            entries: Default::default(),
+            postal: None,
+            register,
+            certificates: vec![],
+            result,
+        };
+        let c0 = Instant::now();
+        let p = crate::progress::compute(&state, &[], &[], &Default::default(), &seen);
+        compute_ms.push(c0.elapsed().as_secs_f64() * 1e3);
+        db::set_progress(&mut tx, a, &p, &at).await?;
+        tx.commit().await?;
+    }
+    let load_s = t.elapsed().as_secs_f64();
+    {
+        let mut tx = db.write().await?;
+        let hash = accounts::hash_password("bench-password")?;
+        db::insert_user(&mut tx, "bench", &hash, Role::Observer, &[], &at).await?;
+        tx.commit().await?;
+    }
+    db.close().await;
+    let state = crate::http::state(config).await?;
+    let (token, token_hash) = accounts::new_token()?;
+    {
+        let mut tx = state.db.write().await?;
+        let (user, _) = db::user_by_name(&mut tx, "bench")
+            .await?
+            .ok_or_else(|| Error::not_found("the bench user"))?;
+        db::insert_session(
+            &mut tx,
+            &token_hash,
+            user.id,
+            crate::clock::now_unix() + 3600,
+            &at,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Error::io("a local port", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("a local port", e))?;
+    let app = crate::http::app(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut out = json!({ "acs": acs, "ballots_per_ac": ballots, "load_seconds": (load_s * 10.0).round() / 10.0 });
+    for (name, path) in [
+        ("per_ac", "/api/v1/progress"),
+        ("by_district", "/api/v1/progress?by=district"),
+        ("csv", "/api/v1/progress?format=csv"),
+    ] {
+        let mut ms = vec![];
+        let mut bytes = 0;
+        for _ in 0..requests {
+            let t = Instant::now();
+            let mut s = tokio::net::TcpStream::connect(addr)
+                .await
+                .map_err(|e| Error::io("the bench server", e))?;
+            let req = format!(
+                "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            );
+            s.write_all(req.as_bytes())
+                .await
+                .map_err(|e| Error::io("the bench server", e))?;
+            let mut buf = Vec::new();
+            s.read_to_end(&mut buf)
+                .await
+                .map_err(|e| Error::io("the bench server", e))?;
+            if !buf.starts_with(b"HTTP/1.1 200") {
+                return Err(Error::bad_input(format!(
+                    "GET {path} failed: {}",
+                    String::from_utf8_lossy(&buf[..buf.len().min(300)])
+                )));
+            }
+            bytes = buf.len();
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        ms.sort_by(f64::total_cmp);
+        out[name] = json!({
+            "p50_ms": (percentile(&ms, 0.5) * 100.0).round() / 100.0,
+            "p95_ms": (percentile(&ms, 0.95) * 100.0).round() / 100.0,
+            "bytes": bytes,
+        });
+    }
+    compute_ms.sort_by(f64::total_cmp);
+    out["compute_one_ac_p50_ms"] = json!((percentile(&compute_ms, 0.5) * 100.0).round() / 100.0);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
+}

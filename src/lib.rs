@@ -6,7 +6,9 @@
 //! - [`forms`]: form models (the data in `models/`), QR payloads, grid geometry.
 //! - [`render`]: printing forms as PDFs and as pixels.
 //! - [`pipeline`]: reading scans: pages → clean → locate → read (pure, synchronous).
+//! - [`progress`]: which document each AC owes, uploaded and verified (pure).
 //! - [`samples`]: realistic simulated scans with ground truth, for tests and benches.
+//! - [`archive`]: signed certificates, their hash-chained log, verify and export.
 //! - [`bench`]: the `scrutiny bench` measurements.
 //! - [`clock`]: timestamps and dates (UTC).
 //! - [`config`]: the server's settings.
@@ -19,6 +21,7 @@
 //! - [`http`]: the HTTP server and the JSON API.
 
 pub mod accounts;
+pub mod archive;
 pub mod bench;
 pub mod checks;
 pub mod clock;
@@ -31,6 +34,7 @@ pub mod error;
 pub mod forms;
 pub mod http;
 pub mod pipeline;
+pub mod progress;
 pub mod render;
 pub mod samples;
 

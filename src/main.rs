@@ -107,6 +107,14 @@ enum Command {
         #[arg(long, env = "SCRUTINY_DATA", default_value = "./data", global = true)]
         data: PathBuf,
     },
+    /// The archive of signed certificates: check it, or export it.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+        /// Data folder, as for `serve`.
+        #[arg(long, env = "SCRUTINY_DATA", default_value = "./data", global = true)]
+        data: PathBuf,
+    },
     /// Time the pipeline on generated scans with all cores.
     Bench {
         #[arg(long, default_value_t = 60)]
@@ -120,6 +128,10 @@ enum Command {
         workers: Option<usize>,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Time the completion dashboard (GET /api/v1/progress) instead, on
+        /// 250 generated ACs of 3,000 ETPBS ballots each.
+        #[arg(long)]
+        progress: bool,
     },
 }
 
@@ -140,6 +152,18 @@ enum UserCommand {
     Passwd { username: String },
     /// Remove a user and end their sessions.
     Remove { username: String },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Re-read every archived file and the log; exit 1 naming anything altered.
+    Verify,
+    /// Copy the certificates to DIR with manifest.json, manifest.csv and
+    /// SHA256SUMS (check with `cd DIR && sha256sum -c SHA256SUMS`).
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -287,6 +311,48 @@ fn election(data: PathBuf, command: ElectionCommand) -> Result<ExitCode> {
     })
 }
 
+fn archive(data: PathBuf, command: ArchiveCommand) -> Result<ExitCode> {
+    if !data.join(db::FILE_NAME).exists() {
+        return Err(Error::not_found(format!(
+            "a Scrutiny database in {}",
+            data.display()
+        )));
+    }
+    runtime()?.block_on(async move {
+        let db = Db::open(&data).await?;
+        let store = scrutiny::documents::store::BlobStore::open(&data)?;
+        let code = match command {
+            ArchiveCommand::Verify => {
+                let report = scrutiny::archive::verify(&db, &store).await?;
+                for sha in &report.bad_files {
+                    println!("ALTERED FILE {sha}");
+                }
+                for line in report.broken_log.iter().chain(&report.bad_records) {
+                    println!("BROKEN LOG {line}");
+                }
+                println!(
+                    "{} records, {} log entries: {}",
+                    report.records,
+                    report.log_entries,
+                    if report.ok() { "intact" } else { "NOT INTACT" }
+                );
+                if report.ok() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            ArchiveCommand::Export { out } => {
+                let n = scrutiny::archive::export(&db, &store, &out).await?;
+                println!("exported {n} certificates to {}", out.display());
+                ExitCode::SUCCESS
+            }
+        };
+        db.close().await;
+        Ok(code)
+    })
+}
+
 fn parse_grid(s: &str) -> std::result::Result<(usize, usize), String> {
     let (t, c) = s
         .split_once('x')
@@ -428,12 +494,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(config) => serve(config),
         Command::User { command, data } => users(data, command),
         Command::Election { command, data } => election(data, command),
+        Command::Archive { command, data } => archive(data, command),
+        Command::Bench { progress: true, .. } => {
+            let r = runtime()?.block_on(bench::progress(250, 3000, 200))?;
+            println!("{r}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             pages,
             form,
             grid,
             workers,
             seed,
+            progress: false,
         } => {
             let workers = workers.unwrap_or_else(cores);
             let specs = if form.is_empty() {

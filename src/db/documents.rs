@@ -575,3 +575,247 @@ pub async fn ballots_of_ac(c: &mut Conn, ac_no: u32) -> Result<Vec<Ballot>> {
         })
         .collect())
 }
+
+// ---- progress ---------------------------------------------------------------------
+
+/// Stores an AC's completion figures.
+pub async fn set_progress(
+    c: &mut Conn,
+    ac_no: u32,
+    p: &crate::progress::AcProgress,
+    at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO progress (ac_no, expected, uploaded, verified, open_findings, missing, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (ac_no) DO UPDATE SET expected = excluded.expected, uploaded = excluded.uploaded,
+           verified = excluded.verified, open_findings = excluded.open_findings,
+           missing = excluded.missing, updated_at = excluded.updated_at",
+    )
+    .bind(ac_no)
+    .bind(p.expected as i64)
+    .bind(p.uploaded as i64)
+    .bind(p.verified as i64)
+    .bind(p.open_findings as i64)
+    .bind(serde_json::to_string(&p.missing).unwrap_or_else(|_| "[]".into()))
+    .bind(at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// One AC's line of the completion table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProgressRow {
+    pub ac_no: u32,
+    pub ac_name: String,
+    pub district: String,
+    pub ro: String,
+    pub expected: u64,
+    pub uploaded: u64,
+    pub verified: u64,
+    pub open_findings: u64,
+}
+
+/// Every AC's completion figures (zeros for an AC never checked), by AC number.
+pub async fn progress_rows(c: &mut Conn) -> Result<Vec<ProgressRow>> {
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> =
+        sqlx::query_as(
+            "SELECT a.ac_no, a.name, a.district, a.ro_name, p.expected, p.uploaded, p.verified, p.open_findings
+             FROM acs a LEFT JOIN progress p ON p.ac_no = a.ac_no ORDER BY a.ac_no",
+        )
+        .fetch_all(c)
+        .await?;
+    let n = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
+    Ok(rows
+        .into_iter()
+        .map(|(ac_no, ac_name, district, ro, e, u, v, o)| ProgressRow {
+            ac_no: u32_of(ac_no),
+            ac_name,
+            district,
+            ro,
+            expected: n(e),
+            uploaded: n(u),
+            verified: n(v),
+            open_findings: n(o),
+        })
+        .collect())
+}
+
+/// What an AC is missing, by name (empty for an AC never checked).
+pub async fn progress_missing(c: &mut Conn, ac_no: u32) -> Result<Vec<crate::progress::Missing>> {
+    let text: Option<String> = sqlx::query_scalar("SELECT missing FROM progress WHERE ac_no = $1")
+        .bind(ac_no)
+        .fetch_optional(c)
+        .await?;
+    Ok(text
+        .and_then(|t| {
+            serde_json::from_str::<Vec<serde_json::Value>>(&t)
+                .ok()
+                .map(|v| {
+                    v.into_iter()
+                        .filter_map(|m| {
+                            Some(crate::progress::Missing {
+                                form: m["form"].as_str()?.into(),
+                                ballot_id: m["ballot_id"].as_str().map(str::to_string),
+                                round: m["round"].as_u64().map(|r| r as u32),
+                                revision: m["revision"].as_u64().map(|r| r as u32),
+                                state: m["state"].as_str()?.into(),
+                                what: m["what"].as_str()?.into(),
+                            })
+                        })
+                        .collect()
+                })
+        })
+        .unwrap_or_default())
+}
+
+// ---- archive ----------------------------------------------------------------------
+
+/// A certificate record to store.
+pub struct NewArchiveRecord<'a> {
+    pub ac_no: u32,
+    pub certificate_id: &'a str,
+    pub document_id: i64,
+    pub page_no: u32,
+    pub sha256: &'a str,
+    pub ac_name: &'a str,
+    pub winner: &'a str,
+    pub party: &'a str,
+    pub election: &'a str,
+    pub uploaded_by: &'a str,
+    pub uploaded_at: &'a str,
+    pub supersedes: Option<i64>,
+    pub search: &'a str,
+    pub archived_at: &'a str,
+}
+
+/// A stored certificate record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ArchiveRecord {
+    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub ac_no: u32,
+    pub certificate_id: String,
+    pub document_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub page_no: u32,
+    pub sha256: String,
+    pub ac_name: String,
+    pub winner: String,
+    pub party: String,
+    pub election: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+    pub supersedes: Option<i64>,
+    pub search: String,
+}
+
+/// Stores a record (never updated afterwards); returns its id.
+pub async fn insert_archive_record(c: &mut Conn, r: &NewArchiveRecord<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO archive_records (ac_no, certificate_id, document_id, page_no, sha256, ac_name, winner, party,
+           election, uploaded_by, uploaded_at, verified, failed, supersedes, search, archived_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, '[]', $12, $13, $14) RETURNING id",
+    )
+    .bind(r.ac_no)
+    .bind(r.certificate_id)
+    .bind(r.document_id)
+    .bind(r.page_no)
+    .bind(r.sha256)
+    .bind(r.ac_name)
+    .bind(r.winner)
+    .bind(r.party)
+    .bind(r.election)
+    .bind(r.uploaded_by)
+    .bind(r.uploaded_at)
+    .bind(r.supersedes)
+    .bind(r.search)
+    .bind(r.archived_at)
+    .fetch_one(c)
+    .await?)
+}
+
+/// The record of an uploaded page, if it is archived.
+pub async fn archive_record_at(
+    c: &mut Conn,
+    document_id: i64,
+    page_no: u32,
+) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT id FROM archive_records WHERE document_id = $1 AND page_no = $2",
+        )
+        .bind(document_id)
+        .bind(page_no)
+        .fetch_optional(c)
+        .await?,
+    )
+}
+
+/// The AC's newest record.
+pub async fn latest_archive_record(c: &mut Conn, ac_no: u32) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM archive_records WHERE ac_no = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ac_no)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// Every record, oldest first.
+pub async fn archive_records(c: &mut Conn) -> Result<Vec<ArchiveRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT id, ac_no, certificate_id, document_id, page_no, sha256, ac_name, winner, party, election,
+                uploaded_by, uploaded_at, supersedes, search
+         FROM archive_records ORDER BY id",
+    )
+    .fetch_all(c)
+    .await?)
+}
+
+/// The hash of the newest log entry.
+pub async fn last_log_hash(c: &mut Conn) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT hash FROM archive_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(c)
+            .await?,
+    )
+}
+
+/// Appends a log entry.
+pub async fn insert_log_entry(
+    c: &mut Conn,
+    at: &str,
+    event: &str,
+    prev: &str,
+    hash: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO archive_log (at, event, prev_hash, hash) VALUES ($1, $2, $3, $4)")
+        .bind(at)
+        .bind(event)
+        .bind(prev)
+        .bind(hash)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// The whole log: (seq, event, prev_hash, hash), in order.
+pub async fn archive_log(c: &mut Conn) -> Result<Vec<(i64, String, String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT seq, event, prev_hash, hash FROM archive_log ORDER BY seq")
+            .fetch_all(c)
+            .await?,
+    )
+}

@@ -70,6 +70,15 @@ pub async fn run(db: &Db, ac_no: u32) -> Result<()> {
         }
     }
     db::replace_ballots(&mut tx, ac_no, &checked.ballots, &at).await?;
+    let progress = crate::progress::compute(
+        &state,
+        &pages,
+        &checked.findings,
+        &decisions,
+        &checked.ballots,
+    );
+    db::set_progress(&mut tx, ac_no, &progress, &at).await?;
+    crate::archive::record_certificates(&mut tx, &state, &pages, &at).await?;
     for (id, failed, pages) in db::documents_read_unfinished(&mut tx, ac_no).await? {
         if failed == pages {
             db::set_document_status(

@@ -38,7 +38,9 @@ pub struct AppState {
     info(title = "Scrutiny", description = "Counting-day document desk: entered counts, scans, checks, review, archive. Errors are {\"error\": code, \"message\": sentence}."),
     modifiers(&BearerAuth),
     tags((name = "accounts", description = "Signing in"), (name = "counting", description = "The election and its entered counts"),
-        (name = "documents", description = "Uploads, checks, findings and review"))
+        (name = "documents", description = "Uploads, checks, findings and review"),
+        (name = "progress", description = "Which RO still owes which document"),
+        (name = "archive", description = "Signed certificates, searchable and provably unaltered"))
 )]
 struct ApiDoc;
 
@@ -64,6 +66,8 @@ pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(api::accounts::router())
         .merge(api::counting::router())
         .merge(api::documents::router())
+        .merge(api::progress::router())
+        .merge(api::archive::router())
         .layer(DefaultBodyLimit::max(api::counting::MAX_REGISTER_BYTES))
         .merge(uploads)
         .split_for_parts()

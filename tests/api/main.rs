@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod completion;
 mod day;
 mod documents;
 mod helpers;

@@ -1,0 +1,422 @@
+//! The archive of signed certificates: every uploaded page whose QR code
+//! names a certificate Scrutiny printed becomes a record (never updated or
+//! deleted; a re-signed certificate is a new record superseding the one
+//! before), every record is an entry of an append-only log in which each
+//! entry carries the SHA-256 of the one before, and `verify` re-reads every
+//! stored file and the whole chain. Search folds case and accents.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+use utoipa::ToSchema;
+
+use crate::accounts::User;
+use crate::checks::{AcState, Decision, PageRead};
+use crate::db::{self, Conn, Db};
+use crate::documents::store::BlobStore;
+use crate::error::{Error, Result};
+
+/// The hash before the first log entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Lower case, accents and punctuation dropped, spaces collapsed: what
+/// search compares ("Zoë  D'Souza" → "zoe dsouza").
+pub fn fold(s: &str) -> String {
+    let kept: String = s
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The SHA-256 (hex) of a log entry: the previous hash, a newline, the event.
+pub fn chain_hash(prev: &str, event: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(event.as_bytes());
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records every certificate page of the AC not archived yet (inside the
+/// checks' transaction), each with its log entry.
+pub async fn record_certificates(
+    c: &mut Conn,
+    state: &AcState,
+    pages: &[PageRead],
+    at: &str,
+) -> Result<()> {
+    let printed: HashMap<&str, &db::CertificateRecord> = state
+        .certificates
+        .iter()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    for page in pages
+        .iter()
+        .filter(|p| p.form.as_deref() == Some("certificate"))
+    {
+        let Some(id) = crate::checks::certificate::certificate_id(page) else {
+            continue;
+        };
+        let Some(cert) = printed.get(id.as_str()) else {
+            continue;
+        };
+        if db::archive_record_at(&mut *c, page.document_id, page.page_no)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let doc = db::document(&mut *c, page.document_id).await?;
+        let election = db::election(&mut *c)
+            .await?
+            .map(|(name, _)| name)
+            .unwrap_or_default();
+        let supersedes = db::latest_archive_record(&mut *c, state.ac.ac_no).await?;
+        let search = fold(&format!(
+            "{} {} {} {} {} {}",
+            state.ac.ac_no, state.ac.name, cert.winner, cert.party, election, cert.id
+        ));
+        let record = db::NewArchiveRecord {
+            ac_no: state.ac.ac_no,
+            certificate_id: &cert.id,
+            document_id: doc.id,
+            page_no: page.page_no,
+            sha256: &doc.sha256,
+            ac_name: &state.ac.name,
+            winner: &cert.winner,
+            party: &cert.party,
+            election: &election,
+            uploaded_by: &doc.uploaded_by,
+            uploaded_at: &doc.uploaded_at,
+            supersedes,
+            search: &search,
+            archived_at: at,
+        };
+        let rid = db::insert_archive_record(&mut *c, &record).await?;
+        let event = json!({
+            "event": "certificate.archived", "record": rid, "ac_no": state.ac.ac_no,
+            "certificate_id": cert.id, "sha256": doc.sha256, "document": doc.id, "page": page.page_no,
+            "uploaded_by": doc.uploaded_by, "uploaded_at": doc.uploaded_at, "supersedes": supersedes,
+        })
+        .to_string();
+        append_log(&mut *c, &event, at).await?;
+    }
+    Ok(())
+}
+
+async fn append_log(c: &mut Conn, event: &str, at: &str) -> Result<()> {
+    let prev = db::last_log_hash(&mut *c)
+        .await?
+        .unwrap_or_else(|| GENESIS.into());
+    let hash = chain_hash(&prev, event);
+    db::insert_log_entry(c, at, event, &prev, &hash).await
+}
+
+/// A certificate in the archive, as search shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArchivedCertificate {
+    pub id: i64,
+    pub ac_no: u32,
+    pub ac_name: String,
+    pub winner: String,
+    pub party: String,
+    pub election: String,
+    pub certificate_id: String,
+    /// SHA-256 of the uploaded file, exactly as received.
+    pub sha256: String,
+    pub document: i64,
+    pub page: u32,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+    /// Every check held: RO signature present, AC, winner and figures equal
+    /// to the final result (no finding stands on the page).
+    pub verified: bool,
+    /// What failed, when not verified.
+    pub failed: Vec<String>,
+    /// The record this one replaces (an earlier signed copy).
+    pub supersedes: Option<i64>,
+    /// The record that replaced this one, if any.
+    pub superseded_by: Option<i64>,
+}
+
+async fn with_status(
+    c: &mut Conn,
+    rows: Vec<db::ArchiveRecord>,
+) -> Result<Vec<ArchivedCertificate>> {
+    let superseded: HashMap<i64, i64> = rows
+        .iter()
+        .filter_map(|r| r.supersedes.map(|s| (s, r.id)))
+        .collect();
+    let mut out = vec![];
+    let mut by_doc: HashMap<i64, Vec<db::FindingRow>> = HashMap::new();
+    for r in rows {
+        if let std::collections::hash_map::Entry::Vacant(e) = by_doc.entry(r.document_id) {
+            e.insert(db::findings_of_document(&mut *c, r.document_id).await?);
+        }
+        let failed: Vec<String> = by_doc[&r.document_id]
+            .iter()
+            .filter(|f| f.page == Some(r.page_no))
+            .filter(|f| {
+                f.status == "open"
+                    || (f.status == "closed" && f.decision != Some(Decision::EntryCorrect))
+            })
+            .map(|f| f.message.clone())
+            .collect();
+        out.push(ArchivedCertificate {
+            superseded_by: superseded.get(&r.id).copied(),
+            verified: failed.is_empty(),
+            failed,
+            id: r.id,
+            ac_no: r.ac_no,
+            ac_name: r.ac_name,
+            winner: r.winner,
+            party: r.party,
+            election: r.election,
+            certificate_id: r.certificate_id,
+            sha256: r.sha256,
+            document: r.document_id,
+            page: r.page_no,
+            uploaded_by: r.uploaded_by,
+            uploaded_at: r.uploaded_at,
+            supersedes: r.supersedes,
+        });
+    }
+    Ok(out)
+}
+
+/// Searches the archive: `q` matches AC number or name, winner, party,
+/// election or certificate id (partial, case- and accent-insensitive);
+/// `ac` keeps one AC. Newest first.
+pub async fn search(
+    db: &Db,
+    user: &User,
+    q: Option<&str>,
+    ac: Option<u32>,
+) -> Result<Vec<ArchivedCertificate>> {
+    if let Some(ac) = ac {
+        user.require_read(ac)?;
+    }
+    let mut c = db.read().await?;
+    let words: Vec<String> = q
+        .map(fold)
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let all = db::archive_records(&mut c).await?;
+    // Superseding is worked out over every record, then the matches kept.
+    let matching: std::collections::HashSet<i64> = all
+        .iter()
+        .filter(|r| user.can_read(r.ac_no) && ac.is_none_or(|a| a == r.ac_no))
+        .filter(|r| words.iter().all(|w| r.search.contains(w.as_str())))
+        .map(|r| r.id)
+        .collect();
+    let mut out = with_status(&mut c, all).await?;
+    out.retain(|r| matching.contains(&r.id));
+    out.reverse();
+    Ok(out)
+}
+
+/// One archive record with its file's bytes.
+pub async fn file(
+    db: &Db,
+    store: &BlobStore,
+    user: &User,
+    id: i64,
+) -> Result<(ArchivedCertificate, Vec<u8>)> {
+    let mut c = db.read().await?;
+    let records = db::archive_records(&mut c).await?;
+    let all = with_status(&mut c, records).await?;
+    let rec = all
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| Error::not_found(format!("archived certificate {id}")))?;
+    user.require_read(rec.ac_no)?;
+    let doc = db::document(&mut c, rec.document).await?;
+    let store = store.clone();
+    let sha = doc.sha256.clone();
+    let bytes = crate::counting::actions::blocking(move || store.read(&sha)).await?;
+    Ok((rec, bytes))
+}
+
+/// What `archive verify` found wrong.
+#[derive(Debug, Default, Serialize)]
+pub struct VerifyReport {
+    pub records: usize,
+    pub log_entries: usize,
+    /// Stored files whose bytes no longer have their SHA-256 (or are gone).
+    pub bad_files: Vec<String>,
+    /// Log entries that do not chain (sequence number and why).
+    pub broken_log: Vec<String>,
+    /// Records whose data disagree with their log entry.
+    pub bad_records: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Nothing wrong.
+    pub fn ok(&self) -> bool {
+        self.bad_files.is_empty() && self.broken_log.is_empty() && self.bad_records.is_empty()
+    }
+}
+
+/// Re-reads every archived file and the whole log.
+pub async fn verify(db: &Db, store: &BlobStore) -> Result<VerifyReport> {
+    let mut c = db.read().await?;
+    let records = db::archive_records(&mut c).await?;
+    let log = db::archive_log(&mut c).await?;
+    let mut report = VerifyReport {
+        records: records.len(),
+        log_entries: log.len(),
+        ..VerifyReport::default()
+    };
+    let mut prev = GENESIS.to_string();
+    let mut events: HashMap<i64, serde_json::Value> = HashMap::new();
+    for (i, (seq, event, prev_hash, hash)) in log.iter().enumerate() {
+        if *seq != i as i64 + 1 {
+            report.broken_log.push(format!(
+                "entry {seq}: expected entry {} here (an entry was removed)",
+                i + 1
+            ));
+        }
+        if prev_hash != &prev {
+            report.broken_log.push(format!(
+                "entry {seq}: does not carry the hash of the entry before"
+            ));
+        }
+        if &chain_hash(prev_hash, event) != hash {
+            report.broken_log.push(format!(
+                "entry {seq}: its content does not match its hash (rewritten)"
+            ));
+        }
+        prev = hash.clone();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(event)
+            && let Some(r) = v["record"].as_i64()
+        {
+            events.insert(r, v);
+        }
+    }
+    let mut checked: HashMap<String, bool> = HashMap::new();
+    for r in &records {
+        match events.get(&r.id) {
+            None => report
+                .bad_records
+                .push(format!("record {}: no log entry", r.id)),
+            Some(e) if e["sha256"] != r.sha256 || e["certificate_id"] != r.certificate_id => report
+                .bad_records
+                .push(format!("record {}: differs from its log entry", r.id)),
+            Some(_) => {}
+        }
+        if !checked.contains_key(&r.sha256) {
+            let path = store.path(&r.sha256);
+            let ok = std::fs::read(&path)
+                .map(|b| hex(&Sha256::digest(&b)) == r.sha256)
+                .unwrap_or(false);
+            checked.insert(r.sha256.clone(), ok);
+            if !ok {
+                report.bad_files.push(r.sha256.clone());
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Writes every archived certificate file to `out/files/`, with
+/// `manifest.json`, `manifest.csv` and `SHA256SUMS` (for `sha256sum -c`).
+pub async fn export(db: &Db, store: &BlobStore, out: &Path) -> Result<usize> {
+    let admin = User {
+        id: 0,
+        username: "export".into(),
+        role: crate::accounts::Role::Observer,
+        acs: vec![],
+    };
+    let mut records = search(db, &admin, None, None).await?;
+    records.reverse();
+    let files = out.join("files");
+    std::fs::create_dir_all(&files).map_err(|e| Error::io(&files, e))?;
+    let mut sums = String::new();
+    let mut csv = String::from(
+        "id,ac_no,ac_name,winner,party,election,certificate_id,sha256,file,uploaded_by,uploaded_at,verified,supersedes\n",
+    );
+    let mut manifest = vec![];
+    for r in &records {
+        let doc = db::document(&mut *db.read().await?, r.document).await?;
+        let ext = match doc.media_type.as_str() {
+            "application/pdf" => "pdf",
+            "image/jpeg" => "jpg",
+            "image/png" => "png",
+            _ => "tif",
+        };
+        let name = format!("{}-record{}.{ext}", r.certificate_id, r.id);
+        let bytes = store.read(&r.sha256)?;
+        let path: PathBuf = files.join(&name);
+        std::fs::write(&path, &bytes).map_err(|e| Error::io(&path, e))?;
+        sums.push_str(&format!("{}  files/{name}\n", r.sha256));
+        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.id,
+            r.ac_no,
+            q(&r.ac_name),
+            q(&r.winner),
+            q(&r.party),
+            q(&r.election),
+            r.certificate_id,
+            r.sha256,
+            q(&format!("files/{name}")),
+            q(&r.uploaded_by),
+            r.uploaded_at,
+            r.verified,
+            r.supersedes.map(|s| s.to_string()).unwrap_or_default()
+        ));
+        let mut entry = serde_json::to_value(r).unwrap_or_default();
+        entry["file"] = json!(format!("files/{name}"));
+        manifest.push(entry);
+    }
+    let write = |name: &str, text: String| -> Result<()> {
+        let p = out.join(name);
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
+    };
+    write("SHA256SUMS", sums)?;
+    write("manifest.csv", csv)?;
+    write(
+        "manifest.json",
+        serde_json::to_string_pretty(&manifest).unwrap_or_default(),
+    )?;
+    Ok(records.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_ignores_case_accents_and_punctuation() {
+        assert_eq!(fold("Zoë  D'Souza"), "zoe dsouza");
+        assert_eq!(fold("RÉWA"), "rewa");
+        assert!(fold("Bharatiya Janata Party").contains(&fold("janata")));
+    }
+
+    #[test]
+    fn the_chain_breaks_when_an_entry_changes() {
+        let h1 = chain_hash(GENESIS, "{\"a\":1}");
+        let h2 = chain_hash(&h1, "{\"b\":2}");
+        assert_ne!(chain_hash(GENESIS, "{\"a\":2}"), h1);
+        assert_eq!(
+            h2,
+            chain_hash(&chain_hash(GENESIS, "{\"a\":1}"), "{\"b\":2}")
+        );
+        assert_eq!(h1.len(), 64);
+    }
+}

@@ -1,0 +1,197 @@
+//! Completion: which documents each AC owes, derived from the data (never
+//! typed in), how many are uploaded and verified, and what is missing by
+//! name. [`compute`] is pure; the checks run it for an AC whenever anything
+//! changes and store the result, so that reading the state-wide dashboard
+//! is one small query.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::checks::{AcState, Ballot, Decision, Decisions, Finding, Outcome, PageRead};
+use crate::counting::RoundStatus;
+
+/// A document an AC still owes (or has, but not verified yet).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Missing {
+    /// `form-13a`, `form-13b`, `round-sheet` or `certificate`.
+    pub form: String,
+    pub ballot_id: Option<String>,
+    pub round: Option<u32>,
+    pub revision: Option<u32>,
+    /// `not_uploaded` or `not_verified`.
+    pub state: String,
+    /// For a person: "Form 13B of ballot PB071-000123".
+    pub what: String,
+}
+
+/// The completion figures of one AC.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct AcProgress {
+    pub expected: u64,
+    pub uploaded: u64,
+    pub verified: u64,
+    pub open_findings: u64,
+    pub missing: Vec<Missing>,
+}
+
+/// Verified share in percent (100 when nothing is expected), one decimal.
+pub fn percent(verified: u64, expected: u64) -> f64 {
+    if expected == 0 {
+        100.0
+    } else {
+        (verified as f64 * 1000.0 / expected as f64).round() / 10.0
+    }
+}
+
+fn missing(form: &str, what: String, state: &str) -> Missing {
+    Missing {
+        form: form.into(),
+        ballot_id: None,
+        round: None,
+        revision: None,
+        state: state.into(),
+        what,
+    }
+}
+
+/// What the AC owes and has: a 13A and a 13B for every ballot of the ETPBS
+/// register, a signed sheet of every published round at its current
+/// revision, and the signed certificate once the result is final.
+pub fn compute(
+    state: &AcState,
+    pages: &[PageRead],
+    findings: &[Finding],
+    decisions: &Decisions,
+    ballots: &[Ballot],
+) -> AcProgress {
+    // A finding an operator judged an OCR misread no longer counts; any
+    // other (undecided, scan right, rescan asked) keeps its page unverified.
+    let troubled: HashSet<(i64, u32)> = findings
+        .iter()
+        .filter(|f| decisions.get(&f.key()) != Some(&Decision::EntryCorrect))
+        .filter_map(|f| Some((f.document_id?, f.page_no?)))
+        .collect();
+    let mut p = AcProgress {
+        open_findings: findings
+            .iter()
+            .filter(|f| !decisions.contains_key(&f.key()))
+            .count() as u64,
+        ..AcProgress::default()
+    };
+    // Postal ballots of the register.
+    let seen: HashMap<&str, &Ballot> = ballots.iter().map(|b| (b.ballot_id.as_str(), b)).collect();
+    for r in &state.register {
+        p.expected += 2;
+        let b = seen.get(r.ballot_id.as_str());
+        let settled = b.is_some_and(|b| matches!(b.outcome, Outcome::Accepted | Outcome::Rejected));
+        for (form, has, name) in [
+            ("form-13a", b.is_some_and(|b| b.has_13a), "Form 13A"),
+            ("form-13b", b.is_some_and(|b| b.has_13b), "Form 13B"),
+        ] {
+            let state = if !has {
+                "not_uploaded"
+            } else if settled {
+                p.uploaded += 1;
+                p.verified += 1;
+                continue;
+            } else {
+                p.uploaded += 1;
+                "not_verified"
+            };
+            p.missing.push(Missing {
+                ballot_id: Some(r.ballot_id.clone()),
+                ..missing(form, format!("{name} of ballot {}", r.ballot_id), state)
+            });
+        }
+    }
+    // Signed round sheets of published rounds, at their current revision.
+    let sheet_pages: Vec<(u64, u64, (i64, u32))> = pages
+        .iter()
+        .filter(|pg| pg.form.as_deref() == Some("round-sheet"))
+        .filter_map(|pg| {
+            let q = pg.payload()?;
+            Some((
+                q.get_usize("round")? as u64,
+                q.get_usize("rev")? as u64,
+                (pg.document_id, pg.page_no),
+            ))
+        })
+        .collect();
+    for r in state
+        .rounds
+        .iter()
+        .filter(|r| r.status == RoundStatus::Published)
+    {
+        p.expected += 1;
+        let current: Vec<(i64, u32)> = sheet_pages
+            .iter()
+            .filter(|(round, rev, _)| *round == u64::from(r.round) && *rev == u64::from(r.revision))
+            .map(|(_, _, at)| *at)
+            .collect();
+        let what = format!(
+            "signed round sheet of round {} (revision {})",
+            r.round, r.revision
+        );
+        let state_word = if current.is_empty() {
+            "not_uploaded"
+        } else if current.iter().any(|at| !troubled.contains(at)) {
+            p.uploaded += 1;
+            p.verified += 1;
+            continue;
+        } else {
+            p.uploaded += 1;
+            "not_verified"
+        };
+        p.missing.push(Missing {
+            round: Some(r.round),
+            revision: Some(r.revision),
+            ..missing("round-sheet", what, state_word)
+        });
+    }
+    // The signed certificate of the final result.
+    if state.result.is_final {
+        p.expected += 1;
+        let current_ids: HashSet<&str> = state
+            .certificates
+            .iter()
+            .filter(|c| {
+                state
+                    .result
+                    .leader
+                    .as_ref()
+                    .is_some_and(|l| l.serial == c.winner_serial && l.votes == c.votes)
+            })
+            .map(|c| c.id.as_str())
+            .collect();
+        let cert_pages: Vec<(i64, u32)> = pages
+            .iter()
+            .filter(|pg| pg.form.as_deref() == Some("certificate"))
+            .filter(|pg| {
+                pg.payload()
+                    .and_then(|q| q.get("id").map(|id| current_ids.contains(id)))
+                    .unwrap_or(false)
+            })
+            .map(|pg| (pg.document_id, pg.page_no))
+            .collect();
+        let state_word = if cert_pages.is_empty() {
+            Some("not_uploaded")
+        } else if cert_pages.iter().any(|at| !troubled.contains(at)) {
+            p.uploaded += 1;
+            p.verified += 1;
+            None
+        } else {
+            p.uploaded += 1;
+            Some("not_verified")
+        };
+        if let Some(s) = state_word {
+            p.missing.push(missing(
+                "certificate",
+                "signed certificate of election (Form 22)".into(),
+                s,
+            ));
+        }
+    }
+    p
+}

@@ -1,0 +1,446 @@
+//! Completion per AC (what each RO still owes) and the certificate archive.
+
+use serde_json::{Value, json};
+
+use crate::day::{enter_round, small_election};
+use crate::helpers::{Server, TempDir, assert_error, cli, scan_batch};
+
+fn form_13a(b: &Value) -> Value {
+    json!({
+        "ballot_id": b["ballot_id"], "ac_no": 5, "ac_name": "Testpur", "part_no": b["part_no"],
+        "elector_serial_no": b["elector_serial_no"], "elector_name": "Kamla Devi",
+        "postal_ballot_serial_no": b["postal_ballot_serial_no"], "elector_signed": true, "attested": true,
+    })
+}
+
+fn form_13b(b: &Value) -> Value {
+    json!({"ballot_id": b["ballot_id"], "ac_no": 5, "ac_name": "Testpur", "postal_ballot_serial_no": b["postal_ballot_serial_no"]})
+}
+
+fn sheet(s: &Server, tok: &str, round: u64) -> Value {
+    let a = s.get("/api/v1/acs/5", tok);
+    let r = s.get(&format!("/api/v1/acs/5/rounds/{round}"), tok);
+    json!({
+        "ac_no": 5, "ac_name": "Testpur", "round": round, "revision": r["revision"],
+        "candidates": a["candidates"].as_array().unwrap().iter().map(|c| c["name"].clone()).collect::<Vec<_>>(),
+        "tables": r["tables"], "ro_signed": true,
+    })
+}
+
+/// (expected, uploaded, verified, open_findings) of AC 5.
+fn figures(s: &Server, tok: &str) -> (u64, u64, u64, u64) {
+    let p = s.get("/api/v1/progress", tok);
+    let l = p
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ac_no"] == 5)
+        .expect("AC 5 listed")
+        .clone();
+    let n = |k: &str| l[k].as_u64().unwrap();
+    (
+        n("expected"),
+        n("uploaded"),
+        n("verified"),
+        n("open_findings"),
+    )
+}
+
+fn publish(s: &Server, ro: &str, round: u64) {
+    for step in ["approve", "publish"] {
+        let (st, b) = s.call(
+            "POST",
+            &format!("/api/v1/acs/5/rounds/{round}/{step}"),
+            Some(ro),
+            None,
+        );
+        assert_eq!(st, 200, "{step} {round}: {b}");
+    }
+}
+
+fn setup(tmp: &TempDir) -> (Server, String, String) {
+    let data = small_election(tmp);
+    let s = Server::start(&data, &[]);
+    let ro = s.login("ro5", "secret-ro5");
+    let op = s.login("op5", "secret-op5");
+    let (st, _) = s.send(
+        "PUT",
+        "/api/v1/acs/5/etpbs-register",
+        Some(&ro),
+        "text/csv",
+        b"PB005-000001,1,12,301\nPB005-000002,2,12,302\nPB005-000003,3,40,77\n",
+    );
+    assert_eq!(st, 200);
+    (s, ro, op)
+}
+
+#[test]
+fn completion_follows_uploads_verification_edits_and_reviews() {
+    let tmp = TempDir::new("progress");
+    let (s, ro, op) = setup(&tmp);
+    enter_round(&s, &op, 1);
+    enter_round(&s, &op, 2);
+    publish(&s, &ro, 1);
+    publish(&s, &ro, 2);
+    // 3 ballots × (13A + 13B) + 2 published rounds, nothing uploaded yet.
+    assert_eq!(figures(&s, &ro), (8, 0, 0, 0));
+    let missing = s.get("/api/v1/progress/5", &ro);
+    let names: Vec<&str> = missing["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["what"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Form 13B of ballot PB005-000002"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"signed round sheet of round 1 (revision 1)"),
+        "{names:?}"
+    );
+    assert_eq!(missing["percent"], 0.0);
+
+    let reg = s.get("/api/v1/acs/5/etpbs-register", &ro);
+    let mut batch: Vec<(&str, Value)> = (0..2)
+        .flat_map(|i| {
+            [
+                ("form-13a", form_13a(&reg[i])),
+                ("form-13b", form_13b(&reg[i])),
+            ]
+        })
+        .collect();
+    batch.push(("round-sheet", sheet(&s, &ro, 1)));
+    s.upload_read(5, &op, "morning.pdf", &scan_batch(&batch, None));
+    assert_eq!(figures(&s, &ro), (8, 5, 5, 0));
+    // A 13A whose 13B is not here yet: uploaded, not verified; named as such.
+    s.upload_read(
+        5,
+        &op,
+        "lonely.pdf",
+        &scan_batch(&[("form-13a", form_13a(&reg[2]))], None),
+    );
+    assert_eq!(figures(&s, &ro), (8, 6, 5, 1));
+    let missing = s.get("/api/v1/progress/5", &ro)["missing"].clone();
+    let b3: Vec<(&str, &str)> = missing
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["ballot_id"] == "PB005-000003")
+        .map(|m| (m["form"].as_str().unwrap(), m["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        b3,
+        [("form-13a", "not_verified"), ("form-13b", "not_uploaded")]
+    );
+
+    // An edit to round 1: both rounds back to draft, so no sheet is owed...
+    let r1 = s.get("/api/v1/acs/5/rounds/1", &ro);
+    let mut votes = r1["tables"][0]["votes"].clone();
+    votes[0] = json!(votes[0].as_u64().unwrap() + 1);
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/rounds/1/tables/1",
+        &op,
+        json!({"ps_no": r1["tables"][0]["ps_no"], "votes": votes}),
+    );
+    assert_eq!(figures(&s, &ro).0, 6);
+    // ...and once round 1 is published again, its old sheet no longer counts.
+    publish(&s, &ro, 1);
+    let (expected, uploaded, verified, _) = figures(&s, &ro);
+    assert_eq!((expected, uploaded, verified), (7, 5, 4));
+    let names: Vec<String> = s.get("/api/v1/progress/5", &ro)["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["what"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"signed round sheet of round 1 (revision 2)".to_string()),
+        "{names:?}"
+    );
+
+    // The new sheet with one figure misprinted: uploaded, not verified,
+    // until the operator settles the finding as an OCR misread.
+    let mut v = sheet(&s, &ro, 1);
+    v["tables"][1]["votes"][2] = json!(v["tables"][1]["votes"][2].as_u64().unwrap() + 2);
+    let doc = s.upload_read(
+        5,
+        &op,
+        "round1-rev2.pdf",
+        &scan_batch(&[("round-sheet", v)], None),
+    );
+    let (_, uploaded, verified, open) = figures(&s, &ro);
+    assert_eq!((uploaded, verified), (6, 4));
+    assert_eq!(
+        open, 4,
+        "the lonely 13A, the stale sheet, the figure and its total"
+    );
+    for f in doc["findings"].as_array().unwrap() {
+        let (st, b) = s.call(
+            "POST",
+            &format!("/api/v1/review/{}", f["id"]),
+            Some(&op),
+            Some(json!({"decision": "entry_correct"})),
+        );
+        assert_eq!(st, 200, "{b}");
+    }
+    assert_eq!(figures(&s, &ro), (7, 6, 5, 2));
+
+    // Roll-ups, filters and CSV of the same figures.
+    let by_state = s.get("/api/v1/progress?by=state", &ro);
+    assert_eq!(
+        (
+            by_state[0]["state"].as_str(),
+            by_state[0]["acs"].as_u64(),
+            by_state[0]["verified"].as_u64()
+        ),
+        (Some("Madhya Pradesh"), Some(1), Some(5))
+    );
+    let by_district = s.get("/api/v1/progress?by=district", &ro);
+    assert_eq!(
+        (
+            by_district[0]["district"].as_str(),
+            by_district[0]["expected"].as_u64()
+        ),
+        (Some("Rewa"), Some(7))
+    );
+    assert_eq!(s.get("/api/v1/progress?behind=50", &ro), json!([]));
+    assert_eq!(
+        s.get("/api/v1/progress?behind=90", &ro)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(s.get("/api/v1/progress?district=Sidhi", &ro), json!([]));
+    let (st, ct, csv) = s.bytes("/api/v1/progress?format=csv", &ro);
+    let csv = String::from_utf8(csv).unwrap();
+    assert_eq!((st, ct.starts_with("text/csv")), (200, true));
+    assert!(csv.starts_with(
+        "ac_no,ac_name,ro,district,state,acs,expected,uploaded,verified,open_findings,percent\n"
+    ));
+    assert!(
+        csv.contains("5,\"Testpur\",\"Asha Verma\",\"Rewa\",,,7,6,5,2,71.4"),
+        "{csv}"
+    );
+    assert_error(
+        s.call("GET", "/api/v1/progress?by=moon", Some(&ro), None),
+        400,
+        "bad-input",
+    );
+    assert_error(
+        s.call("GET", "/api/v1/progress", None, None),
+        401,
+        "unauthorized",
+    );
+}
+
+#[test]
+fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
+    let tmp = TempDir::new("archive");
+    let (s, ro, op) = setup(&tmp);
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": [2, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
+    );
+    for round in 1..=4 {
+        enter_round(&s, &op, round);
+        publish(&s, &ro, round);
+    }
+    let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
+    let printed = crate::helpers::extract(&pdf, &tmp.0, "form22.pdf");
+    let mut values: serde_json::Map<String, Value> = printed["fields"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v["value"].clone()))
+        .collect();
+    values.insert("ro_signed".into(), json!(false));
+    let unsigned = scan_batch(&[("certificate", Value::Object(values.clone()))], None);
+    values.insert("ro_signed".into(), json!(true));
+    let signed = scan_batch(&[("certificate", Value::Object(values))], Some(8));
+    s.upload_read(5, &ro, "form22-first.pdf", &unsigned);
+    s.upload_read(5, &ro, "form22-signed.pdf", &signed);
+
+    // Two versions: the signed one supersedes the unsigned one; both stay.
+    let all = s.get("/api/v1/archive/certificates?ac=5", &ro);
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    let (new, old) = (&all[0], &all[1]);
+    assert_eq!(
+        (new["verified"].as_bool(), old["verified"].as_bool()),
+        (Some(true), Some(false)),
+        "{all:?}"
+    );
+    assert!(
+        old["failed"][0].as_str().unwrap().contains("not signed"),
+        "{old}"
+    );
+    assert_eq!(new["supersedes"], old["id"]);
+    assert_eq!(old["superseded_by"], new["id"]);
+    assert_eq!(
+        (
+            new["ac_no"].as_u64(),
+            new["ac_name"].as_str(),
+            new["winner"].as_str(),
+            new["uploaded_by"].as_str()
+        ),
+        (Some(5), Some("Testpur"), Some("Ravi Kumar"), Some("ro5"))
+    );
+    assert_eq!(new["election"], "Test election");
+
+    // Search: partial, case- and accent-insensitive, by any of the fields.
+    for q in [
+        "ravi",
+        "RÄVI kum",
+        "testpur",
+        "alpha party",
+        "test election",
+        &new["certificate_id"].as_str().unwrap().to_lowercase(),
+    ] {
+        let hits = s.get(
+            &format!(
+                "/api/v1/archive/certificates?q={}",
+                q.replace(' ', "%20").replace('Ä', "%C3%84")
+            ),
+            &ro,
+        );
+        assert_eq!(hits.as_array().unwrap().len(), 2, "q={q}: {hits}");
+    }
+    assert_eq!(
+        s.get("/api/v1/archive/certificates?q=meena", &ro),
+        json!([])
+    );
+    let obs = s.login("op5", "secret-op5");
+    assert_eq!(
+        s.get("/api/v1/archive/certificates", &obs)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The exact bytes, with their digest.
+    let (st, _, bytes) = s.bytes(
+        &format!("/api/v1/archive/certificates/{}/file", new["id"]),
+        &ro,
+    );
+    assert_eq!((st, bytes == signed), (200, true));
+    let res = ureq::get(&format!(
+        "{}/api/v1/archive/certificates/{}/file",
+        s.base, new["id"]
+    ))
+    .set("Authorization", &format!("Bearer {ro}"))
+    .call()
+    .unwrap();
+    let digest = res.header("Digest").unwrap().to_string();
+    assert!(digest.starts_with("sha-256="), "{digest}");
+    assert_error(
+        s.call(
+            "GET",
+            "/api/v1/archive/certificates/999/file",
+            Some(&ro),
+            None,
+        ),
+        404,
+        "not-found",
+    );
+    // Records cannot be changed or removed through the API.
+    assert_eq!(
+        s.call(
+            "DELETE",
+            &format!("/api/v1/archive/certificates/{}", new["id"]),
+            Some(&ro),
+            None
+        )
+        .0,
+        405
+    );
+
+    // Verify: intact; export checks with sha256sum.
+    let data = s.data.clone();
+    let d = data.to_str().unwrap();
+    let out = cli(&["archive", "verify", "--data", d], "");
+    assert!(out.contains("2 records, 2 log entries: intact"), "{out}");
+    let export = tmp.0.join("export");
+    cli(
+        &[
+            "archive",
+            "export",
+            "--data",
+            d,
+            "--out",
+            export.to_str().unwrap(),
+        ],
+        "",
+    );
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&export)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(export.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest.as_array().unwrap().len(), 2);
+    assert!(
+        std::fs::read_to_string(export.join("manifest.csv"))
+            .unwrap()
+            .lines()
+            .count()
+            == 3
+    );
+    s.kill();
+
+    // Tamper with a stored file: verify names it by SHA-256 and fails.
+    let sha = new["sha256"].as_str().unwrap();
+    let blob = data.join("blobs").join(&sha[..2]).join(sha);
+    let original = std::fs::read(&blob).unwrap();
+    let mut changed = original.clone();
+    let mid = changed.len() / 2;
+    changed[mid] ^= 0x20;
+    std::fs::write(&blob, &changed).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(crate::helpers::bin())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["archive", "verify", "--data", d]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("ALTERED FILE {sha}")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(&blob, &original).unwrap();
+    assert!(run(&["archive", "verify", "--data", d]).status.success());
+
+    // Tamper with a log row: the chain breaks at that entry.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = scrutiny::db::Db::open(&data).await.unwrap();
+        let mut tx = db.write().await.unwrap();
+        sqlx::query("UPDATE archive_log SET event = replace(event, 'ro5', 'ro9') WHERE seq = 1")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        db.close().await;
+    });
+    let out = run(&["archive", "verify", "--data", d]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("entry 1: its content does not match its hash"),
+        "{text}"
+    );
+}
