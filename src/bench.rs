@@ -242,6 +242,7 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("a local port", e))?;
+    let workers = state.workers.clone();
     let app = crate::http::app(state);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -285,6 +286,7 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
             "bytes": bytes,
         });
     }
+    workers.stop();
     compute_ms.sort_by(f64::total_cmp);
     out["compute_one_ac_p50_ms"] = json!((percentile(&compute_ms, 0.5) * 100.0).round() / 100.0);
     let _ = std::fs::remove_dir_all(&dir);

@@ -27,6 +27,7 @@ use crate::pipeline::{self, pages};
 #[derive(Clone)]
 pub struct Workers {
     wake: mpsc::Sender<()>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 struct Job {
@@ -45,6 +46,7 @@ impl Workers {
         let (job_tx, job_rx) = mpsc::sync_channel::<Job>(n * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let in_flight = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         for i in 0..n {
             let (db, handle, rx, in_flight) = (
                 db.clone(),
@@ -59,13 +61,21 @@ impl Workers {
                 tracing::error!(error = %e, "cannot start a worker thread");
             }
         }
+        let stopping = stop.clone();
         let spawned = std::thread::Builder::new()
             .name("scrutiny-dispatcher".into())
-            .spawn(move || dispatch(db, store, handle, job_tx, wake_rx, in_flight));
+            .spawn(move || dispatch(db, store, handle, job_tx, wake_rx, in_flight, stopping));
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start the dispatcher thread");
         }
-        Workers { wake }
+        Workers { wake, stop }
+    }
+
+    /// Stops handing out pages (before the runtime shuts down). Pages being
+    /// read are finished or, if they cannot be stored, read again next start.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.wake.send(());
     }
 
     /// Tells the dispatcher that a document was queued.
@@ -81,12 +91,16 @@ fn dispatch(
     jobs: mpsc::SyncSender<Job>,
     wake: mpsc::Receiver<()>,
     in_flight: Arc<AtomicUsize>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
 ) {
     // Documents are dispatched once each, in id order; `after` is the last
     // one handed out. When idle with nothing in flight, sweep from the start
     // again so that a document left half-done by an error is not forgotten.
     let mut after = 0i64;
     loop {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
         let claimed = handle.block_on(async {
             let mut tx = db.write().await?;
             let doc = db::claim_document(&mut tx, after).await?;

@@ -138,10 +138,12 @@ pub async fn state(config: ServeConfig) -> Result<AppState> {
 /// database cleanly.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<()> {
     let db = state.db.clone();
+    let workers = state.workers.clone();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| Error::io("the listening socket", e))?;
+    workers.stop();
     db.close().await;
     Ok(())
 }
