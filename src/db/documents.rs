@@ -526,17 +526,34 @@ pub async fn decide_finding(
 
 // ---- ballots ---------------------------------------------------------------------
 
-/// Replaces the AC's ballot outcomes.
+/// Replaces the AC's ballot outcomes, writing only what changed (a recheck
+/// after a count change usually changes no ballot).
 pub async fn replace_ballots(c: &mut Conn, ac_no: u32, ballots: &[Ballot], at: &str) -> Result<()> {
-    sqlx::query("DELETE FROM ballots WHERE ac_no = $1")
-        .bind(ac_no)
-        .execute(&mut *c)
-        .await?;
-    for b in ballots {
+    let stored: std::collections::HashMap<String, Ballot> = ballots_of_ac(&mut *c, ac_no)
+        .await?
+        .into_iter()
+        .map(|b| (b.ballot_id.clone(), b))
+        .collect();
+    let now: std::collections::HashSet<&str> =
+        ballots.iter().map(|b| b.ballot_id.as_str()).collect();
+    for id in stored.keys().filter(|id| !now.contains(id.as_str())) {
+        sqlx::query("DELETE FROM ballots WHERE ac_no = $1 AND ballot_id = $2")
+            .bind(ac_no)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+    }
+    for b in ballots
+        .iter()
+        .filter(|b| stored.get(&b.ballot_id) != Some(*b))
+    {
         let reasons: Vec<&str> = b.reasons.iter().map(|k| k.as_str()).collect();
         sqlx::query(
             "INSERT INTO ballots (ac_no, ballot_id, outcome, reasons, has_13a, has_13b, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (ac_no, ballot_id) DO UPDATE SET outcome = excluded.outcome,
+               reasons = excluded.reasons, has_13a = excluded.has_13a, has_13b = excluded.has_13b,
+               updated_at = excluded.updated_at",
         )
         .bind(ac_no)
         .bind(&b.ballot_id)

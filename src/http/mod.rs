@@ -60,8 +60,9 @@ impl Modify for BearerAuth {
 /// Uploads may be `upload_limit` bytes; every other body at most 16 MB.
 pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let uploads = api::documents::upload_router()
-        // Room for the multipart headers around the file.
-        .layer(DefaultBodyLimit::max(upload_limit + 64 * 1024));
+        // Room for the multipart headers around the file, and for reading
+        // the rest of a refused upload so that its sender sees the answer.
+        .layer(DefaultBodyLimit::max(3 * upload_limit + 64 * 1024));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::accounts::router())
         .merge(api::counting::router())

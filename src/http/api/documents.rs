@@ -66,6 +66,19 @@ fn multipart_error(e: MultipartError) -> Error {
     }
 }
 
+/// Reads and discards the rest of a refused upload (up to twice the limit
+/// more), so that the client, still sending, gets the error rather than a
+/// connection reset; beyond that the connection is simply closed.
+async fn drain(field: &mut axum::extract::multipart::Field<'_>, limit: u64) {
+    let mut left = limit.saturating_mul(2);
+    while let Ok(Some(chunk)) = field.chunk().await {
+        left = left.saturating_sub(chunk.len() as u64);
+        if left == 0 {
+            break;
+        }
+    }
+}
+
 /// Uploads a scan (PDF, JPEG, PNG or TIFF) as multipart field `file`:
 /// streamed to disk, sniffed, checked page by page, stored by SHA-256, then
 /// read by the workers. The same bytes again: 200 and the same document.
@@ -81,14 +94,21 @@ pub async fn upload(
     ApiPath(ac): ApiPath<u32>,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Uploaded>)> {
-    intake::authorize(&s.db, &user, ac).await?;
+    let limit = s.config.max_upload_mb * 1_000_000;
     let mut multipart = multipart.map_err(|e| Error::UnsupportedMedia {
         reason: format!(
             "send the scan as multipart/form-data with a field named file ({})",
             e.body_text()
         ),
     })?;
-    let limit = s.config.max_upload_mb * 1_000_000;
+    if let Err(e) = intake::authorize(&s.db, &user, ac).await {
+        // Refused before reading: read what is being sent anyway (bounded),
+        // so the sender gets this answer rather than a broken connection.
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            drain(&mut field, limit).await;
+        }
+        return Err(e);
+    }
     let mut received = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
@@ -98,13 +118,15 @@ pub async fn upload(
         let mut rx = s.store.receive(limit).await?;
         let mut sniffed = false;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            rx.push(&chunk).await?;
-            if !sniffed && rx.head().len() >= 1024 {
+            let mut refused = rx.push(&chunk).await.err();
+            if refused.is_none() && !sniffed && rx.head().len() >= 1024 {
                 sniffed = true;
-                if let Err(e) = intake::sniff_head(rx.head()) {
-                    rx.abort().await;
-                    return Err(e);
-                }
+                refused = intake::sniff_head(rx.head()).err();
+            }
+            if let Some(e) = refused {
+                rx.abort().await;
+                drain(&mut field, limit).await;
+                return Err(e);
             }
         }
         received = Some((rx.finish().await?, filename));
