@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{
     Ballot, Decision, Decisions, Finding, Kind, Outcome, PageChecker, PageRead, read, same_number,
-    same_text, threshold,
+    threshold,
 };
 use crate::checks::AcState;
 use crate::forms::ModelSet;
@@ -173,20 +173,7 @@ fn check_page(
         ballot_id: Some(id.to_string()),
         out,
     };
-    c.compare(
-        "ac_no",
-        read(&page.fields, "ac_no"),
-        json!(state.ac.ac_no),
-        th("ac_no"),
-        same_number,
-    );
-    c.compare(
-        "ac_name",
-        read(&page.fields, "ac_name"),
-        json!(state.ac.name),
-        th("ac_name"),
-        same_text,
-    );
+    c.ac(&state.ac, models, form);
     let serial = read(&page.fields, "postal_ballot_serial_no");
     let sure_serial = serial
         .as_ref()
@@ -205,28 +192,15 @@ fn check_page(
             ),
         ),
         Some(r) => {
-            c.compare(
-                "postal_ballot_serial_no",
-                serial.clone(),
-                json!(r.postal_ballot_serial_no),
-                th("postal_ballot_serial_no"),
-                same_number,
-            );
+            let mut fields = vec![("postal_ballot_serial_no", r.postal_ballot_serial_no)];
             if form == "form-13a" {
-                c.compare(
-                    "part_no",
-                    read(&page.fields, "part_no"),
-                    json!(r.part_no),
-                    th("part_no"),
-                    same_number,
-                );
-                c.compare(
-                    "elector_serial_no",
-                    read(&page.fields, "elector_serial_no"),
-                    json!(r.elector_serial_no),
-                    th("elector_serial_no"),
-                    same_number,
-                );
+                fields.extend([
+                    ("part_no", r.part_no),
+                    ("elector_serial_no", r.elector_serial_no),
+                ]);
+            }
+            for (name, entered) in fields {
+                c.field(name, json!(entered), th(name), same_number);
             }
         }
     }

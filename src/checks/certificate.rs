@@ -4,9 +4,7 @@
 
 use serde_json::json;
 
-use super::{
-    AcState, Finding, Kind, PageChecker, PageRead, read, same_number, same_text, threshold,
-};
+use super::{AcState, Finding, Kind, PageChecker, PageRead, same_number, same_text, threshold};
 use crate::forms::ModelSet;
 
 const FORM: &str = "certificate";
@@ -62,54 +60,16 @@ pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<
             ),
         );
     }
-    c.compare(
-        "ac_no",
-        read(&page.fields, "ac_no"),
-        json!(state.ac.ac_no),
-        th("ac_no"),
-        same_number,
-    );
-    c.compare(
-        "ac_name",
-        read(&page.fields, "ac_name"),
-        json!(state.ac.name),
-        th("ac_name"),
-        same_text,
-    );
-    c.compare(
-        "winner",
-        read(&page.fields, "winner"),
-        json!(record.winner),
-        th("winner"),
-        same_text,
-    );
-    c.compare(
-        "party",
-        read(&page.fields, "party"),
-        json!(record.party),
-        th("party"),
-        same_text,
-    );
-    c.compare(
-        "votes",
-        read(&page.fields, "votes"),
-        json!(record.votes),
-        th("votes"),
-        same_number,
-    );
-    c.compare(
-        "date",
-        read(&page.fields, "date"),
-        json!(record.date),
-        th("date"),
-        same_text,
-    );
-    c.compare(
-        "ro_name",
-        read(&page.fields, "ro_name"),
-        json!(record.ro_name),
-        th("ro_name"),
-        same_text,
-    );
+    c.ac(&state.ac, models, FORM);
+    for (name, entered, numeric) in [
+        ("winner", json!(record.winner), false),
+        ("party", json!(record.party), false),
+        ("votes", json!(record.votes), true),
+        ("date", json!(record.date), false),
+        ("ro_name", json!(record.ro_name), false),
+    ] {
+        let equal = if numeric { same_number } else { same_text };
+        c.field(name, entered, th(name), equal);
+    }
     super::round_sheet::signed(&mut c, page, th("ro_signed"), "certificate");
 }

@@ -326,6 +326,37 @@ impl PageChecker<'_> {
     }
 }
 
+impl PageChecker<'_> {
+    /// Compares the page's own field `name` with the entered value.
+    pub fn field(
+        &mut self,
+        name: &str,
+        entered: Value,
+        threshold: f64,
+        equal: impl Fn(&Value, &Value) -> bool,
+    ) -> bool {
+        let got = read(&self.page.fields, name);
+        self.compare(name, got, entered, threshold, equal)
+    }
+
+    /// The AC number and name printed on the page against the AC it was
+    /// uploaded to.
+    pub fn ac(&mut self, ac: &Ac, models: &ModelSet, form: &str) {
+        self.field(
+            "ac_no",
+            json!(ac.ac_no),
+            threshold(models, form, "ac_no"),
+            same_number,
+        );
+        self.field(
+            "ac_name",
+            json!(ac.name),
+            threshold(models, form, "ac_name"),
+            same_text,
+        );
+    }
+}
+
 /// Numbers equal as integers (a JSON 71 and "71" agree).
 pub fn same_number(a: &Value, b: &Value) -> bool {
     let n = |v: &Value| match v {

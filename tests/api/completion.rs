@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::day::{enter_round, small_election};
+use crate::day::{enter_round, small_election_served};
 use crate::helpers::{Server, TempDir, assert_error, cli, scan_batch};
 
 fn form_13a(b: &Value) -> Value {
@@ -58,26 +58,10 @@ fn publish(s: &Server, ro: &str, round: u64) {
     }
 }
 
-fn setup(tmp: &TempDir) -> (Server, String, String) {
-    let data = small_election(tmp);
-    let s = Server::start(&data, &[]);
-    let ro = s.login("ro5", "secret-ro5");
-    let op = s.login("op5", "secret-op5");
-    let (st, _) = s.send(
-        "PUT",
-        "/api/v1/acs/5/etpbs-register",
-        Some(&ro),
-        "text/csv",
-        b"PB005-000001,1,12,301\nPB005-000002,2,12,302\nPB005-000003,3,40,77\n",
-    );
-    assert_eq!(st, 200);
-    (s, ro, op)
-}
-
 #[test]
 fn completion_follows_uploads_verification_edits_and_reviews() {
     let tmp = TempDir::new("progress");
-    let (s, ro, op) = setup(&tmp);
+    let (s, ro, op) = small_election_served(&tmp);
     enter_round(&s, &op, 1);
     enter_round(&s, &op, 2);
     publish(&s, &ro, 1);
@@ -239,7 +223,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
 #[test]
 fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
     let tmp = TempDir::new("archive");
-    let (s, ro, op) = setup(&tmp);
+    let (s, ro, op) = small_election_served(&tmp);
     s.ok(
         "PUT",
         "/api/v1/acs/5/postal",

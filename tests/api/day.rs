@@ -6,7 +6,7 @@ use crate::helpers::{Server, TempDir, assert_error, cli, extract};
 
 /// A small election: AC 5, 3 tables, 4 rounds, 3 candidates and NOTA, with
 /// its RO and operator added by the CLI.
-pub(crate) fn small_election(tmp: &TempDir) -> std::path::PathBuf {
+fn small_election(tmp: &TempDir) -> std::path::PathBuf {
     let data = tmp.0.join("data");
     let def = tmp.0.join("election.json");
     std::fs::write(
@@ -46,6 +46,23 @@ pub(crate) fn small_election(tmp: &TempDir) -> std::path::PathBuf {
         "{list}"
     );
     data
+}
+
+/// The small election served, with a register of three ballots; returns
+/// the server and the RO's and operator's tokens.
+pub(crate) fn small_election_served(tmp: &TempDir) -> (Server, String, String) {
+    let s = Server::start(&small_election(tmp), &[]);
+    let ro = s.login("ro5", "secret-ro5");
+    let op = s.login("op5", "secret-op5");
+    let (st, b) = s.send(
+        "PUT",
+        "/api/v1/acs/5/etpbs-register",
+        Some(&ro),
+        "text/csv",
+        b"PB005-000001,1,12,301\nPB005-000002,2,12,302\nPB005-000003,3,40,77\n",
+    );
+    assert_eq!(st, 200, "{b}");
+    (s, ro, op)
 }
 
 /// Votes for round r, table t: distinct figures so that a wrong sum shows.

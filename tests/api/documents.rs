@@ -688,20 +688,9 @@ fn killed_mid_batch_restarts_and_loses_nothing() {
 
 #[test]
 fn signed_certificate_verifies_and_postal_covers_reconcile() {
-    use crate::day::{enter_round, small_election};
+    use crate::day::{enter_round, small_election_served};
     let tmp = TempDir::new("docs-cert");
-    let data = small_election(&tmp);
-    let s = Server::start(&data, &[]);
-    let ro = s.login("ro5", "secret-ro5");
-    let op = s.login("op5", "secret-op5");
-    let (st, _) = s.send(
-        "PUT",
-        "/api/v1/acs/5/etpbs-register",
-        Some(&ro),
-        "text/csv",
-        b"PB005-000001,1,12,301\nPB005-000002,2,12,302\nPB005-000003,3,40,77\n",
-    );
-    assert_eq!(st, 200);
+    let (s, ro, op) = small_election_served(&tmp);
     s.ok(
         "PUT",
         "/api/v1/acs/5/postal",
