@@ -36,6 +36,24 @@ pub struct AcProgress {
     pub missing: Vec<Missing>,
 }
 
+impl AcProgress {
+    /// Counts one document the AC owes; returns why it is listed as missing
+    /// (`not_uploaded`, `not_verified`), or None when it is verified.
+    fn owe(&mut self, uploaded: bool, verified: bool) -> Option<&'static str> {
+        self.expected += 1;
+        if !uploaded {
+            return Some("not_uploaded");
+        }
+        self.uploaded += 1;
+        if verified {
+            self.verified += 1;
+            None
+        } else {
+            Some("not_verified")
+        }
+    }
+}
+
 /// Verified share in percent (100 when nothing is expected), one decimal.
 pub fn percent(verified: u64, expected: u64) -> f64 {
     if expected == 0 {
@@ -83,27 +101,18 @@ pub fn compute(
     // Postal ballots of the register.
     let seen: HashMap<&str, &Ballot> = ballots.iter().map(|b| (b.ballot_id.as_str(), b)).collect();
     for r in &state.register {
-        p.expected += 2;
         let b = seen.get(r.ballot_id.as_str());
         let settled = b.is_some_and(|b| matches!(b.outcome, Outcome::Accepted | Outcome::Rejected));
         for (form, has, name) in [
             ("form-13a", b.is_some_and(|b| b.has_13a), "Form 13A"),
             ("form-13b", b.is_some_and(|b| b.has_13b), "Form 13B"),
         ] {
-            let state = if !has {
-                "not_uploaded"
-            } else if settled {
-                p.uploaded += 1;
-                p.verified += 1;
-                continue;
-            } else {
-                p.uploaded += 1;
-                "not_verified"
-            };
-            p.missing.push(Missing {
-                ballot_id: Some(r.ballot_id.clone()),
-                ..missing(form, format!("{name} of ballot {}", r.ballot_id), state)
-            });
+            if let Some(state) = p.owe(has, settled) {
+                p.missing.push(Missing {
+                    ballot_id: Some(r.ballot_id.clone()),
+                    ..missing(form, format!("{name} of ballot {}", r.ballot_id), state)
+                });
+            }
         }
     }
     // Signed round sheets of published rounds, at their current revision.
@@ -124,7 +133,6 @@ pub fn compute(
         .iter()
         .filter(|r| r.status == RoundStatus::Published)
     {
-        p.expected += 1;
         let current: Vec<(i64, u32)> = sheet_pages
             .iter()
             .filter(|(round, rev, _)| *round == u64::from(r.round) && *rev == u64::from(r.revision))
@@ -134,25 +142,17 @@ pub fn compute(
             "signed round sheet of round {} (revision {})",
             r.round, r.revision
         );
-        let state_word = if current.is_empty() {
-            "not_uploaded"
-        } else if current.iter().any(|at| !troubled.contains(at)) {
-            p.uploaded += 1;
-            p.verified += 1;
-            continue;
-        } else {
-            p.uploaded += 1;
-            "not_verified"
-        };
-        p.missing.push(Missing {
-            round: Some(r.round),
-            revision: Some(r.revision),
-            ..missing("round-sheet", what, state_word)
-        });
+        let verified = current.iter().any(|at| !troubled.contains(at));
+        if let Some(state) = p.owe(!current.is_empty(), verified) {
+            p.missing.push(Missing {
+                round: Some(r.round),
+                revision: Some(r.revision),
+                ..missing("round-sheet", what, state)
+            });
+        }
     }
     // The signed certificate of the final result.
     if state.result.is_final {
-        p.expected += 1;
         let current_ids: HashSet<&str> = state
             .certificates
             .iter()
@@ -175,17 +175,8 @@ pub fn compute(
             })
             .map(|pg| (pg.document_id, pg.page_no))
             .collect();
-        let state_word = if cert_pages.is_empty() {
-            Some("not_uploaded")
-        } else if cert_pages.iter().any(|at| !troubled.contains(at)) {
-            p.uploaded += 1;
-            p.verified += 1;
-            None
-        } else {
-            p.uploaded += 1;
-            Some("not_verified")
-        };
-        if let Some(s) = state_word {
+        let verified = cert_pages.iter().any(|at| !troubled.contains(at));
+        if let Some(s) = p.owe(!cert_pages.is_empty(), verified) {
             p.missing.push(missing(
                 "certificate",
                 "signed certificate of election (Form 22)".into(),

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::day::{enter_round, small_election_served};
+use crate::day::{enter_round, publish, small_election_served};
 use crate::helpers::{Server, TempDir, assert_error, cli, scan_batch};
 
 fn form_13a(b: &Value) -> Value {
@@ -44,18 +44,6 @@ fn figures(s: &Server, tok: &str) -> (u64, u64, u64, u64) {
         n("verified"),
         n("open_findings"),
     )
-}
-
-fn publish(s: &Server, ro: &str, round: u64) {
-    for step in ["approve", "publish"] {
-        let (st, b) = s.call(
-            "POST",
-            &format!("/api/v1/acs/5/rounds/{round}/{step}"),
-            Some(ro),
-            None,
-        );
-        assert_eq!(st, 200, "{step} {round}: {b}");
-    }
 }
 
 #[test]

@@ -65,6 +65,19 @@ pub(crate) fn small_election_served(tmp: &TempDir) -> (Server, String, String) {
     (s, ro, op)
 }
 
+/// The RO approves and publishes a round of AC 5.
+pub(crate) fn publish(s: &Server, ro: &str, round: u64) {
+    for step in ["approve", "publish"] {
+        let (st, b) = s.call(
+            "POST",
+            &format!("/api/v1/acs/5/rounds/{round}/{step}"),
+            Some(ro),
+            None,
+        );
+        assert_eq!(st, 200, "{step} {round}: {b}");
+    }
+}
+
 /// Votes for round r, table t: distinct figures so that a wrong sum shows.
 pub(crate) fn votes(r: u64, t: u64) -> Vec<u64> {
     vec![100 + 10 * r + t, 90 + 7 * r + 2 * t, 20 + r + t, 3 + t]

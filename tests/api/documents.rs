@@ -688,7 +688,7 @@ fn killed_mid_batch_restarts_and_loses_nothing() {
 
 #[test]
 fn signed_certificate_verifies_and_postal_covers_reconcile() {
-    use crate::day::{enter_round, small_election_served};
+    use crate::day::{enter_round, publish, small_election_served};
     let tmp = TempDir::new("docs-cert");
     let (s, ro, op) = small_election_served(&tmp);
     s.ok(
@@ -699,26 +699,7 @@ fn signed_certificate_verifies_and_postal_covers_reconcile() {
     );
     for round in 1..=4 {
         enter_round(&s, &op, round);
-        assert_eq!(
-            s.call(
-                "POST",
-                &format!("/api/v1/acs/5/rounds/{round}/approve"),
-                Some(&ro),
-                None
-            )
-            .0,
-            200
-        );
-        assert_eq!(
-            s.call(
-                "POST",
-                &format!("/api/v1/acs/5/rounds/{round}/publish"),
-                Some(&ro),
-                None
-            )
-            .0,
-            200
-        );
+        publish(&s, &ro, round);
     }
     // Form 22 as printed, then signed and scanned.
     let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
