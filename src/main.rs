@@ -229,6 +229,24 @@ fn serve(config: scrutiny::config::ServeConfig) -> Result<ExitCode> {
     })
 }
 
+/// Writes a change to an account into the audit log (never the password):
+/// once for each AC the user is bound to, so each AC's log shows who may
+/// act on it, else once with no AC.
+async fn audit_user(tx: &mut db::Tx, action: &str, user: &scrutiny::accounts::User) -> Result<()> {
+    let at = clock::now_rfc3339();
+    let after = serde_json::json!({"username": user.username, "role": user.role, "acs": user.acs});
+    let acs: Vec<Option<u32>> = if user.acs.is_empty() {
+        vec![None]
+    } else {
+        user.acs.iter().copied().map(Some).collect()
+    };
+    for ac in acs {
+        let subject = format!("user {}", user.username);
+        db::audit(tx, &at, "cli", action, ac, &subject, None, Some(&after)).await?;
+    }
+    Ok(())
+}
+
 fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         let db = Db::open(&data).await?;
@@ -252,8 +270,16 @@ fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
                 }
                 let hash = accounts::hash_password(&read_password()?)?;
                 let mut tx = db.write().await?;
-                db::insert_user(&mut tx, &username, &hash, role, &acs, &clock::now_rfc3339())
-                    .await?;
+                let id =
+                    db::insert_user(&mut tx, &username, &hash, role, &acs, &clock::now_rfc3339())
+                        .await?;
+                let user = scrutiny::accounts::User {
+                    id,
+                    username: username.clone(),
+                    role,
+                    acs,
+                };
+                audit_user(&mut tx, "user.add", &user).await?;
                 tx.commit().await?;
                 println!("added {username} ({})", role.as_str());
             }
@@ -270,6 +296,7 @@ fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
                     .await?
                     .ok_or_else(|| Error::not_found(format!("user {username}")))?;
                 db::set_password(&mut tx, user.id, &hash).await?;
+                audit_user(&mut tx, "user.passwd", &user).await?;
                 tx.commit().await?;
                 println!("password of {username} changed; their sessions are ended");
             }
@@ -279,6 +306,7 @@ fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
                     .await?
                     .ok_or_else(|| Error::not_found(format!("user {username}")))?;
                 db::delete_user(&mut tx, user.id).await?;
+                audit_user(&mut tx, "user.remove", &user).await?;
                 tx.commit().await?;
                 println!("removed {username}");
             }

@@ -307,6 +307,18 @@ fn whole_counting_day_of_one_ac() {
     assert_eq!(edit["username"], "op5");
     assert_eq!(edit["before"]["votes"], json!(votes(3, 2)));
     assert_eq!(edit["after"]["votes"], json!(edited));
+    // Accounts added by the CLI are in the AC's log too (never a password).
+    let added = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "user.add" && e["subject"] == "user ro5")
+        .expect("user.add logged");
+    assert_eq!(
+        (added["username"].as_str(), added["after"]["role"].as_str()),
+        (Some("cli"), Some("ro"))
+    );
+    assert!(!added.to_string().contains("argon2"));
     let reopen = log
         .as_array()
         .unwrap()
