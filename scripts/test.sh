@@ -2,5 +2,6 @@
 # Quick start, part two: install what is missing and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+# Chromium and its driver run the browser tests; Noto fonts draw Hindi.
+bash scripts/install-deps.sh chromium chromium-driver fonts-noto-core
 cargo test --locked

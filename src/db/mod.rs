@@ -771,6 +771,25 @@ pub async fn session_user(c: &mut Conn, token_hash: &str, now: i64) -> Result<Op
     }))
 }
 
+/// The page language a user chose last (`en`, `hi`), if any.
+pub async fn user_lang(c: &mut Conn, user_id: i64) -> Result<Option<String>> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT lang FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(c)
+        .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// Remembers the page language a user chose.
+pub async fn set_user_lang(c: &mut Conn, user_id: i64, lang: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+        .bind(lang)
+        .bind(user_id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 /// Ends a session.
 pub async fn delete_session(c: &mut Conn, token_hash: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")

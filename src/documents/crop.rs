@@ -49,36 +49,70 @@ pub async fn finding_png(db: &Db, store: &BlobStore, user: &User, id: i64) -> Re
     };
     let store = store.clone();
     blocking(move || {
-        let bytes = store.read(&doc.sha256)?;
-        let source = pages::split(Arc::new(bytes))?
-            .into_iter()
-            .nth(page_no as usize - 1)
-            .ok_or_else(|| Error::not_found(format!("page {page_no} in the stored file")))??;
-        let img = clean::normalize(&pages::decode(&source)?);
+        let img = cleaned_page(&store, &doc.sha256, page_no)?;
         let cut = match (area, transform) {
             (Some(b), Some(t)) => extract::crop(&img, &t, b, PPM),
-            _ => {
-                let scale = f64::from(PAGE_PX) / f64::from(img.width().max(1));
-                if scale < 1.0 {
-                    image::imageops::resize(
-                        &img,
-                        PAGE_PX,
-                        (f64::from(img.height()) * scale).round().max(1.0) as u32,
-                        image::imageops::FilterType::Triangle,
-                    )
-                } else {
-                    img
-                }
-            }
+            _ => fit(img),
         };
-        let mut png = std::io::Cursor::new(Vec::new());
-        cut.write_to(&mut png, image::ImageFormat::Png)
-            .map_err(|e| Error::MalformedImage {
-                reason: format!("cannot encode the cut-out: {e}"),
-            })?;
-        Ok(png.into_inner())
+        png(&cut)
     })
     .await
+}
+
+/// The PNG of a whole stored page, cleaned and at most 1200 px wide: what
+/// the operator opens beside a cut-out, and the picture of an archived
+/// certificate.
+pub async fn page_png(
+    db: &Db,
+    store: &BlobStore,
+    user: &User,
+    doc_id: i64,
+    page_no: u32,
+) -> Result<Vec<u8>> {
+    let doc = db::document(&mut *db.read().await?, doc_id).await?;
+    user.require_read(doc.ac_no)?;
+    if page_no == 0 || page_no > doc.page_count {
+        return Err(Error::not_found(format!(
+            "page {page_no} of document {doc_id} (it has {})",
+            doc.page_count
+        )));
+    }
+    let store = store.clone();
+    blocking(move || png(&fit(cleaned_page(&store, &doc.sha256, page_no)?))).await
+}
+
+/// Page `page_no` (from 1) of a stored file, decoded and normalised.
+fn cleaned_page(store: &BlobStore, sha256: &str, page_no: u32) -> Result<image::GrayImage> {
+    let bytes = store.read(sha256)?;
+    let source = pages::split(Arc::new(bytes))?
+        .into_iter()
+        .nth(page_no as usize - 1)
+        .ok_or_else(|| Error::not_found(format!("page {page_no} in the stored file")))??;
+    Ok(clean::normalize(&pages::decode(&source)?))
+}
+
+/// Shrinks a page to at most [`PAGE_PX`] wide.
+fn fit(img: image::GrayImage) -> image::GrayImage {
+    let scale = f64::from(PAGE_PX) / f64::from(img.width().max(1));
+    if scale < 1.0 {
+        image::imageops::resize(
+            &img,
+            PAGE_PX,
+            (f64::from(img.height()) * scale).round().max(1.0) as u32,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        img
+    }
+}
+
+fn png(img: &image::GrayImage) -> Result<Vec<u8>> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| Error::MalformedImage {
+            reason: format!("cannot encode the picture: {e}"),
+        })?;
+    Ok(out.into_inner())
 }
 
 /// The box (mm, with context) of a finding's field: a model field, or a

@@ -1,10 +1,11 @@
 //! The HTTP server: the JSON API under `/api/v1` (documented at
-//! `/api/v1/openapi.json`, generated from the handlers), shared state, and
-//! `serve`. Handlers are thin: parse, call the library, return.
+//! `/api/v1/openapi.json`, generated from the handlers), the pages for
+//! people (`pages/`), shared state, and `serve`. Handlers are thin: parse, call the library, return.
 
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod pages;
 
 use std::sync::Arc;
 
@@ -102,6 +103,7 @@ pub fn app(state: AppState) -> Router {
             }
         }),
     )
+    .merge(pages::router())
     .fallback(no_route)
     .method_not_allowed_fallback(wrong_method)
     .with_state(state)

@@ -6,7 +6,7 @@ use crate::helpers::{Server, TempDir, assert_error, cli, extract};
 
 /// A small election: AC 5, 3 tables, 4 rounds, 3 candidates and NOTA, with
 /// its RO and operator added by the CLI.
-fn small_election(tmp: &TempDir) -> std::path::PathBuf {
+pub(crate) fn small_election(tmp: &TempDir) -> std::path::PathBuf {
     let data = tmp.0.join("data");
     let def = tmp.0.join("election.json");
     std::fs::write(

@@ -17,7 +17,7 @@ fn sheet(s: &Server, tok: &str, ac: u32, round: u64, signed: bool) -> Value {
 }
 
 /// Form 13A of a register ballot.
-fn form_13a(ac: &Value, b: &Value, signed: bool, attested: bool) -> Value {
+pub(crate) fn form_13a(ac: &Value, b: &Value, signed: bool, attested: bool) -> Value {
     json!({
         "ballot_id": b["ballot_id"], "ac_no": ac["ac_no"], "ac_name": ac["name"],
         "part_no": b["part_no"], "elector_serial_no": b["elector_serial_no"],
@@ -27,7 +27,7 @@ fn form_13a(ac: &Value, b: &Value, signed: bool, attested: bool) -> Value {
 }
 
 /// Form 13B (Cover A) of a register ballot.
-fn form_13b(ac: &Value, b: &Value) -> Value {
+pub(crate) fn form_13b(ac: &Value, b: &Value) -> Value {
     json!({
         "ballot_id": b["ballot_id"], "ac_no": ac["ac_no"], "ac_name": ac["name"],
         "postal_ballot_serial_no": b["postal_ballot_serial_no"],

@@ -3,7 +3,9 @@
 
 mod access;
 mod bad_input;
+mod browser;
 mod completion;
 mod day;
 mod documents;
 mod helpers;
+mod webdriver;

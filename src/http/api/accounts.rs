@@ -61,12 +61,28 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
-    let found = db::user_by_name(&mut *state.db.read().await?, &req.username).await?;
+    let (token, user, expires) = sign_in(&state, &req.username, req.password).await?;
+    Ok(Json(LoginResponse {
+        token,
+        role: user.role,
+        acs: user.acs,
+        username: user.username,
+        expires_at: clock::rfc3339(expires),
+    }))
+}
+
+/// Checks a password and opens a session: the token, the user, and when
+/// the token expires (Unix seconds). For the API and the sign-in page.
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> Result<(String, User, i64)> {
+    let found = db::user_by_name(&mut *state.db.read().await?, username).await?;
     let (user, hash) = match found {
         Some((u, h)) => (Some(u), h),
         None => (None, decoy_hash().to_string()),
     };
-    let password = req.password;
     let ok = blocking(move || Ok(accounts::verify_password(&password, &hash))).await?;
     let user = user.filter(|_| ok).ok_or_else(|| Error::Unauthorized {
         reason: "wrong username or password".into(),
@@ -83,13 +99,17 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(LoginResponse {
-        token,
-        role: user.role,
-        acs: user.acs,
-        username: user.username,
-        expires_at: clock::rfc3339(expires),
-    }))
+    Ok((token, user, expires))
+}
+
+/// Ends the session of `headers` (bearer or cookie), if any.
+pub async fn sign_out(state: &AppState, headers: &axum::http::HeaderMap) -> Result<()> {
+    if let Some(t) = auth::token(headers) {
+        let mut tx = state.db.write().await?;
+        db::delete_session(&mut tx, &accounts::token_hash(&t)).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// Ends the caller's session.
@@ -100,11 +120,7 @@ pub async fn logout(
     _auth: Auth,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::http::StatusCode> {
-    if let Some(t) = auth::token(&headers) {
-        let mut tx = state.db.write().await?;
-        db::delete_session(&mut tx, &accounts::token_hash(&t)).await?;
-        tx.commit().await?;
-    }
+    sign_out(&state, &headers).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

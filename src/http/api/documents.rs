@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review_queue))
         .routes(routes!(decide))
         .routes(routes!(crop_png))
+        .routes(routes!(page_png))
 }
 
 /// An accepted upload.
@@ -371,5 +372,18 @@ pub async fn crop_png(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response> {
     let png = crop::finding_png(&s.db, &s.store, &user, id).await?;
+    Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+/// A whole page of a document, cleaned, as a PNG at most 1200 px wide.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/pages/{page}/image.png", tag = "documents", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Document id"), ("page" = u32, Path, description = "Page number, from 1")),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn page_png(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((id, page)): ApiPath<(i64, u32)>,
+) -> Result<Response> {
+    let png = crop::page_png(&s.db, &s.store, &user, id, page).await?;
     Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
 }

@@ -91,7 +91,8 @@ pub async fn lines(db: &Db, user: &User, q: &ProgressQuery) -> Result<Vec<Progre
         .collect())
 }
 
-fn roll_up(
+/// Sums per-AC lines into one line per key (a district, or the state).
+pub fn roll_up(
     lines: &[ProgressLine],
     key: impl Fn(&ProgressLine) -> String,
     state: bool,

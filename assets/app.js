@@ -1,0 +1,276 @@
+// Scrutiny pages: the live parts. Plain JavaScript, no build step; the page
+// names itself in <body data-page>, its labels come in #texts (JSON).
+"use strict";
+(function () {
+  const T = JSON.parse(document.getElementById("texts").textContent || "{}");
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const el = (tag, props, ...kids) => {
+    const e = document.createElement(tag);
+    Object.assign(e, props || {});
+    for (const k of kids) e.append(k);
+    return e;
+  };
+  // The sentence of an API error body, or a fallback.
+  async function message(res) {
+    try { const b = await res.json(); return b.message || b.error || res.statusText; }
+    catch (_) { return res.status + " " + res.statusText; }
+  }
+
+  // ---- /upload --------------------------------------------------------
+  function upload() {
+    const drop = $("#drop"), input = $("#files");
+    const ac = drop.dataset.ac, limit = Number(drop.dataset.limit);
+    const body = $("#batch tbody");
+    const queue = [];
+    let running = 0;
+    const MAX_PARALLEL = 2, MAX_TRIES = 8;
+
+    function add(files) {
+      $("#batch-section").hidden = false;
+      for (const file of files) {
+        const bar = el("progress", { max: 1, value: 0 });
+        const state = el("span", { className: "st-queued", textContent: T.st_sending });
+        const row = el("tr", {},
+          el("td", { textContent: file.name }),
+          el("td", {}, bar, " ", state),
+          el("td", { className: "num pages" }),
+          el("td", { className: "num findings" }));
+        row.dataset.file = file.name;
+        body.append(row);
+        const item = { file, row, bar, state, tries: 0 };
+        if (file.size > limit) {
+          show(item, "st-refused", T.st_refused + " — " + T.too_large + " (" + Math.round(limit / 1e6) + " MB)");
+          bar.remove();
+          continue;
+        }
+        queue.push(item);
+      }
+      pump();
+    }
+    function show(item, cls, text) {
+      item.state.className = cls;
+      item.state.textContent = text;
+      item.row.dataset.state = cls.replace("st-", "");
+    }
+    function pump() {
+      while (running < MAX_PARALLEL && queue.length) {
+        running++;
+        send(queue.shift());
+      }
+    }
+    function retry(item) {
+      item.tries++;
+      if (item.tries >= MAX_TRIES) {
+        show(item, "st-failed", T.st_failed);
+        running--; pump();
+        return;
+      }
+      show(item, "st-queued", T.st_retrying + " (" + item.tries + ")");
+      const wait = Math.min(30000, 1000 * 2 ** (item.tries - 1));
+      const again = () => setTimeout(() => send(item), navigator.onLine === false ? 0 : wait);
+      if (navigator.onLine === false) window.addEventListener("online", again, { once: true });
+      else again();
+    }
+    // One file; a broken connection sends it again. The server stores one
+    // document per SHA-256, so a second send cannot duplicate it.
+    function send(item) {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/v1/acs/" + ac + "/documents");
+      xhr.responseType = "json";
+      xhr.upload.onprogress = (e) => { if (e.lengthComputable) item.bar.value = e.loaded / e.total; };
+      xhr.onload = () => {
+        const b = xhr.response || {};
+        if (xhr.status === 200 || xhr.status === 201) {
+          item.bar.value = 1;
+          item.row.dataset.id = b.id;
+          show(item, "st-" + b.status, (xhr.status === 200 ? T.st_duplicate + " · " : "") + label(b.status));
+          running--; pump();
+          follow(item, b.id);
+        } else if (xhr.status >= 500 || xhr.status === 0) {
+          retry(item);
+        } else {
+          item.bar.remove();
+          show(item, "st-refused", T.st_refused + " — " + (b.message || xhr.status));
+          running--; pump();
+        }
+      };
+      xhr.onerror = xhr.ontimeout = () => retry(item);
+      const form = new FormData();
+      form.append("file", item.file, item.file.name);
+      xhr.send(form);
+    }
+    function label(status) {
+      return { queued: T.st_queued, processing: T.st_processing, done: T.st_done, failed: T.st_failed }[status] || status;
+    }
+    // Follows a stored document until it is read and checked.
+    async function follow(item, id) {
+      let delay = 700;
+      for (;;) {
+        try {
+          const res = await fetch("/api/v1/documents/" + id, { cache: "no-store" });
+          if (res.ok) {
+            const d = await res.json();
+            const read = d.pages.filter((p) => p.status !== "queued").length;
+            $(".pages", item.row).textContent = read + " / " + d.pages.length;
+            $(".findings", item.row).textContent = d.findings.filter((f) => f.status === "open").length;
+            const dup = item.state.textContent.startsWith(T.st_duplicate) ? T.st_duplicate + " · " : "";
+            show(item, "st-" + d.status, dup + label(d.status) + (d.reason ? " — " + d.reason : ""));
+            if (d.status === "done" || d.status === "failed") return;
+          }
+        } catch (_) { /* offline for a moment: keep following */ }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(3000, delay * 1.3);
+      }
+    }
+    input.addEventListener("change", () => { add(input.files); input.value = ""; });
+    drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+    drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+    drop.addEventListener("drop", (e) => {
+      e.preventDefault();
+      drop.classList.remove("over");
+      add(e.dataTransfer.files);
+    });
+  }
+
+  // ---- /counting/{ac} --------------------------------------------------
+  function counting() {
+    const grid = $("#entry");
+    const ac = grid.dataset.ac, round = grid.dataset.round, n = Number(grid.dataset.n);
+    let confirmed = grid.dataset.locked !== "1";
+    const rows = $$("tbody tr", grid);
+    const errorBox = $("#entry-error");
+    const fail = (text) => { errorBox.textContent = text; errorBox.hidden = !text; };
+
+    function totals() {
+      const col = new Array(n).fill(0);
+      for (const row of rows) {
+        let sum = 0;
+        $$("input.v", row).forEach((inp, i) => { const v = Number(inp.value) || 0; col[i] += v; sum += v; });
+        $(".rowsum", row).textContent = sum;
+      }
+      $$("tfoot .colsum", grid).forEach((td, i) => { td.textContent = col[i]; });
+      $("#grand").textContent = col.reduce((a, b) => a + b, 0);
+    }
+    function status(view) {
+      const chip = $("#round-status");
+      chip.className = "chip st-" + view.status;
+      chip.textContent = T[view.status] || view.status;
+      const approve = $("#approve"), publish = $("#publish");
+      if (approve) approve.disabled = view.status !== "draft" || view.tables.length === 0;
+      if (publish) publish.disabled = view.status !== "approved";
+    }
+    async function save(row) {
+      if (row.dataset.busy === "1" || !row.classList.contains("dirty")) return true;
+      const ps = $("input.ps", row).value.trim();
+      const votes = $$("input.v", row).map((i) => i.value.trim());
+      const all = [ps, ...votes];
+      let method, payload;
+      if (all.every((v) => v === "")) {
+        if (row.dataset.saved !== "1") { row.classList.remove("dirty"); return true; }
+        method = "DELETE";
+      } else if (all.some((v) => !/^\d+$/.test(v))) {
+        row.classList.add("failed");
+        fail(T.table + " " + row.dataset.table + ": " + T.fill_all);
+        return false;
+      } else {
+        method = "PUT";
+        payload = JSON.stringify({ ps_no: Number(ps), votes: votes.map(Number) });
+      }
+      if (!confirmed) {
+        if (!window.confirm(T.confirm_edit)) return false;
+        confirmed = true;
+      }
+      row.dataset.busy = "1";
+      row.classList.add("saving");
+      try {
+        const res = await fetch("/api/v1/acs/" + ac + "/rounds/" + round + "/tables/" + row.dataset.table, {
+          method, headers: payload ? { "Content-Type": "application/json" } : {}, body: payload,
+        });
+        if (!res.ok) {
+          row.classList.add("failed");
+          fail(T.table + " " + row.dataset.table + ": " + (await message(res)));
+          return false;
+        }
+        status(await res.json());
+        row.dataset.saved = method === "PUT" ? "1" : "0";
+        row.classList.remove("dirty", "failed");
+        $(".state", row).innerHTML = method === "PUT" ? '<span class="ok" title="' + T.saved + '">✓</span>' : "";
+        fail("");
+        return true;
+      } catch (e) {
+        row.classList.add("failed");
+        fail(T.table + " " + row.dataset.table + ": " + T.not_saved + " (" + e.message + ")");
+        return false;
+      } finally {
+        row.dataset.busy = "0";
+        row.classList.remove("saving");
+      }
+    }
+    rows.forEach((row, i) => {
+      row.addEventListener("input", () => { row.classList.add("dirty"); totals(); });
+      row.addEventListener("keydown", async (e) => {
+        if (e.key !== "Enter") return;
+        e.preventDefault();
+        if (await save(row)) {
+          const next = rows[i + 1];
+          (next ? $("input.ps", next) : ($("#approve") || $("input.ps", rows[0]))).focus();
+        }
+      });
+      row.addEventListener("focusout", (e) => {
+        if (!row.contains(e.relatedTarget)) save(row);
+      });
+    });
+    async function act(what) {
+      const res = await fetch("/api/v1/acs/" + ac + "/rounds/" + round + "/" + what, { method: "POST" });
+      if (res.ok) {
+        const u = new URL(location.href);
+        u.searchParams.set("round", round);
+        location.assign(u);
+      }
+      else fail(await message(res));
+    }
+    const approve = $("#approve"), publish = $("#publish");
+    if (approve) approve.addEventListener("click", () => act("approve"));
+    if (publish) publish.addEventListener("click", () => act("publish"));
+  }
+
+  // ---- /review ---------------------------------------------------------
+  function review() {
+    const form = $("#decide");
+    if (!form) return;
+    let sent = false;
+    form.addEventListener("submit", () => { sent = true; });
+    document.addEventListener("keydown", (e) => {
+      if (sent || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.target.closest && e.target.closest("input, textarea, select")) return;
+      const button = $('button[data-key="' + e.key.toLowerCase() + '"]', form);
+      if (!button) return;
+      e.preventDefault();
+      sent = true;
+      form.requestSubmit(button);
+    });
+  }
+
+  // ---- /progress ---------------------------------------------------------
+  function progress() {
+    const url = () => {
+      const u = new URL(location.href);
+      u.searchParams.set("partial", "1");
+      return u;
+    };
+    setInterval(async () => {
+      try {
+        const res = await fetch(url(), { cache: "no-store" });
+        if (!res.ok) return;
+        const html = await res.text();
+        const board = $("#board");
+        if (board) board.outerHTML = html;
+      } catch (_) { /* keep the last board */ }
+    }, 5000);
+  }
+
+  const pages = { upload, counting, review, progress };
+  const page = pages[document.body.dataset.page];
+  if (page) page();
+})();

@@ -1,0 +1,118 @@
+//! `/archive`: search the signed certificates of election; `/archive/{id}`
+//! shows one: the picture of the page, what was checked, and the download
+//! of the exact bytes with their SHA-256 beside the link.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use maud::html;
+use serde::Deserialize;
+
+use super::{Ctx, OrPage, PageResult};
+use crate::archive;
+use crate::error::Error;
+use crate::http::AppState;
+
+/// What to look for.
+#[derive(Debug, Deserialize)]
+pub struct ArchiveQuery {
+    pub q: Option<String>,
+    pub ac: Option<String>,
+}
+
+/// `GET /archive?q=&ac=`.
+pub async fn page(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(q): Query<ArchiveQuery>,
+) -> PageResult {
+    let user = ctx.user()?;
+    let ac = match q.ac.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => Some(
+            a.parse::<u32>()
+                .map_err(|_| ctx.error(Error::bad_input(format!("{a:?} is not an AC number"))))?,
+        ),
+        None => None,
+    };
+    let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let found = archive::search(&s.db, user, text, ac).await.or_page(&ctx)?;
+    let t = ctx.t;
+    Ok(ctx.render(
+        StatusCode::OK,
+        "archive",
+        t.archive_title,
+        html! {
+            form.search role="search" method="get" action="/archive" {
+                label for="q" { (t.search) }
+                input #q type="search" name="q" value=[text] placeholder=(t.search_help) aria-describedby="q-help";
+                button.primary type="submit" { (t.search) }
+                @if ctx.chose_lang { input type="hidden" name="lang" value=(ctx.lang.code()); }
+                p.help #q-help { (t.search_help) }
+            }
+            @if found.is_empty() { p #no-match { (t.no_match) } } @else {
+                div.scroll { table #certificates {
+                    thead { tr {
+                        th scope="col" { (t.certificate) } th scope="col" { (t.constituency) } th scope="col" { (t.winner) }
+                        th scope="col" { (t.party) } th scope="col" { (t.uploaded_at) } th scope="col" { (t.status) } th scope="col" { "SHA-256" }
+                    } }
+                    tbody { @for c in &found {
+                        tr {
+                            th scope="row" { a href=(ctx.with_lang(&format!("/archive/{}", c.id))) { (c.certificate_id) } }
+                            td { (c.ac_no) " " (c.ac_name) } td { (c.winner) } td { (c.party) }
+                            td { (c.uploaded_at.get(..19).unwrap_or(&c.uploaded_at).replace('T', " ")) }
+                            td { @if c.verified { span.chip.complete { (t.verified) } } @else { span.chip.behind { (t.not_verified) } }
+                                 @if c.superseded_by.is_some() { " " span.chip { (t.superseded) } } }
+                            td { code.hash { (c.sha256) } }
+                        }
+                    } }
+                } }
+            }
+        },
+    ))
+}
+
+/// `GET /archive/{id}`.
+pub async fn record(ctx: Ctx, State(s): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let user = ctx.user()?;
+    let id: i64 = id.parse().map_err(|_| {
+        ctx.error(Error::bad_input(format!(
+            "{id:?} is not an archive record id"
+        )))
+    })?;
+    let c = archive::search(&s.db, user, None, None)
+        .await
+        .or_page(&ctx)?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| ctx.error(Error::not_found(format!("archived certificate {id}"))))?;
+    let t = ctx.t;
+    Ok(ctx.render(
+        StatusCode::OK,
+        "archive-record",
+        &format!("{} {}", t.certificate, c.certificate_id),
+        html! {
+            div.record {
+                figure.page {
+                    img #certificate-image src=(format!("/api/v1/documents/{}/pages/{}/image.png", c.document, c.page))
+                        alt=(format!("{} {} — {} {}", t.certificate, c.certificate_id, t.winner, c.winner));
+                }
+                div {
+                    dl.values {
+                        dt { (t.constituency) } dd { (c.ac_no) " " (c.ac_name) }
+                        dt { (t.winner) } dd { (c.winner) " (" (c.party) ")" }
+                        dt { (t.uploaded_by) } dd { (c.uploaded_by) }
+                        dt { (t.uploaded_at) } dd { (c.uploaded_at) }
+                        dt { (t.status) } dd { @if c.verified { span.chip.complete { (t.verified) } } @else { span.chip.behind { (t.not_verified) } } }
+                        dt { "SHA-256" } dd { code.hash #sha256 { (c.sha256) } }
+                    }
+                    @if !c.failed.is_empty() {
+                        h2 { (t.failed_checks) }
+                        ul { @for f in &c.failed { li { (f) } } }
+                    }
+                    @if let Some(n) = c.superseded_by { p.warning { (t.superseded) ": " a href=(ctx.with_lang(&format!("/archive/{n}"))) { (n) } } }
+                    p { a.button.primary #download href=(format!("/api/v1/archive/certificates/{}/file", c.id)) download { (t.download) } }
+                    p.help { (t.sha_help) }
+                }
+            }
+        },
+    ))
+}

@@ -1,0 +1,169 @@
+//! `/counting/{ac}`: a round's table-by-table entry. The server renders the
+//! grid (one row per counting table, one input per candidate) and the
+//! round's state; the script saves a row with Enter or on leaving it
+//! (`PUT .../tables/{t}`, or `DELETE` when emptied), keeps the totals live,
+//! and approves or publishes through the API. Editing an approved or
+//! published round says first which rounds go back to draft.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use maud::html;
+use serde::Deserialize;
+
+use super::{Ctx, OrPage, PageResult};
+use crate::accounts::Role;
+use crate::counting::RoundStatus;
+use crate::counting::actions;
+use crate::error::Error;
+use crate::http::AppState;
+
+/// `GET /counting`: the user's AC, or a list of those they may see.
+pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
+    let user = ctx.user()?;
+    let acs = actions::ac_list(&s.db, user).await.or_page(&ctx)?;
+    if let [only] = acs.as_slice() {
+        return Ok(
+            Redirect::to(&ctx.with_lang(&format!("/counting/{}", only.ac_no))).into_response(),
+        );
+    }
+    let t = ctx.t;
+    Ok(ctx.render(
+        StatusCode::OK,
+        "counting-index",
+        t.nav_counting,
+        html! {
+            ul.links {
+                @for a in &acs {
+                    li { a href=(ctx.with_lang(&format!("/counting/{}", a.ac_no))) { (t.ac) " " (a.ac_no) " — " (a.name) } " (" (a.district) ")" }
+                }
+            }
+        },
+    ))
+}
+
+/// Which round.
+#[derive(Debug, Deserialize)]
+pub struct RoundQuery {
+    pub round: Option<u32>,
+}
+
+/// `GET /counting/{ac}?round=`: the first round not yet published unless asked.
+pub async fn page(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(ac_no): Path<String>,
+    Query(q): Query<RoundQuery>,
+) -> PageResult {
+    let user = ctx.user()?;
+    let ac_no: u32 = ac_no
+        .parse()
+        .map_err(|_| ctx.error(Error::bad_input(format!("{ac_no:?} is not an AC number"))))?;
+    let ac = actions::ac(&s.db, user, ac_no).await.or_page(&ctx)?;
+    let rounds = actions::rounds(&s.db, user, ac_no).await.or_page(&ctx)?;
+    let current = q.round.unwrap_or_else(|| {
+        rounds
+            .iter()
+            .find(|r| r.status != RoundStatus::Published)
+            .or(rounds.last())
+            .map_or(1, |r| r.round)
+    });
+    let view = actions::round(&s.db, user, ac_no, current)
+        .await
+        .or_page(&ctx)?;
+    let can_enter = user.require_enter(ac_no).is_ok() && ac.declared_at.is_none();
+    let is_ro = user.role == Role::Ro && user.can_read(ac_no);
+    let reopens: Vec<u32> = rounds
+        .iter()
+        .filter(|r| r.round >= current && r.status != RoundStatus::Draft)
+        .map(|r| r.round)
+        .collect();
+    let n = ac.candidates.len();
+    let t = ctx.t;
+    let status = view.status.as_str();
+    let grand: u64 = view.totals.iter().sum();
+    Ok(ctx.render(
+        StatusCode::OK,
+        "counting",
+        &format!("{} — {} {} {}", t.nav_counting, t.ac, ac.ac_no, ac.name),
+        html! {
+            nav.rounds aria-label=(t.rounds) {
+                ol {
+                    @for r in &rounds {
+                        li {
+                            a.(format!("st-{}", r.status.as_str())) href=(ctx.with_lang(&format!("/counting/{ac_no}?round={}", r.round)))
+                              aria-current=[(r.round == current).then_some("page")]
+                              title=(t.round_status(r.status.as_str())) {
+                                (r.round)
+                            }
+                        }
+                    }
+                }
+            }
+            h2 #round-title {
+                (t.round) " " (current) " · "
+                span #round-status.chip.(format!("st-{status}")) { (t.round_status(status)) }
+                " · " (t.revision) " " (view.revision)
+            }
+            @if !reopens.is_empty() && can_enter {
+                p.warning #edit-warning role="note" {
+                    (t.edit_warning) " "
+                    strong { (t.rounds) " " (reopens.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")) }
+                }
+            }
+            @if can_enter { p.help { (t.entry_help) } } @else { p.help { (t.read_only) } }
+            p #entry-error.error role="alert" hidden {}
+            div.scroll {
+                table #entry.grid data-ac=(ac_no) data-round=(current) data-n=(n)
+                    data-locked=(if reopens.is_empty() { "0" } else { "1" }) {
+                    thead {
+                        tr {
+                            th scope="col" { (t.table) }
+                            th scope="col" { (t.ps_no) }
+                            @for c in &ac.candidates {
+                                th scope="col" title=(format!("{} ({})", c.name, c.party)) { span.serial { (c.serial) } " " (c.name) }
+                            }
+                            th scope="col" { (t.total) }
+                            th scope="col" { span.visually-hidden { (t.status) } }
+                        }
+                    }
+                    tbody {
+                        @for table in 1..=ac.tables {
+                            @let entry = view.tables.iter().find(|e| e.table == table);
+                            tr data-table=(table) data-saved=(if entry.is_some() { "1" } else { "0" }) {
+                                th scope="row" { (table) }
+                                td { input.ps type="text" inputmode="numeric" pattern="[0-9]*" size="4"
+                                        aria-label=(format!("{} {table}: {}", t.table, t.ps_no))
+                                        value=[entry.map(|e| e.ps_no)] disabled[!can_enter]; }
+                                @for (i, c) in ac.candidates.iter().enumerate() {
+                                    td { input.v type="text" inputmode="numeric" pattern="[0-9]*" size="4"
+                                            aria-label=(format!("{} {table}: {}", t.table, c.name))
+                                            value=[entry.and_then(|e| e.votes.get(i))] disabled[!can_enter]; }
+                                }
+                                td.num.rowsum { (entry.map_or(0, |e| e.votes.iter().sum::<u64>())) }
+                                td.state { @if entry.is_some() { span.ok { "✓" } } }
+                            }
+                        }
+                    }
+                    tfoot {
+                        tr {
+                            th scope="row" colspan="2" { (t.total) }
+                            @for v in &view.totals { td.num.colsum { (v) } }
+                            td.num #grand { (grand) }
+                            td {}
+                        }
+                    }
+                }
+            }
+            div.actions {
+                a.button href=(format!("/api/v1/acs/{ac_no}/rounds/{current}/sheet.pdf")) target="_blank" rel="noopener" { (t.print_sheet) }
+                @if is_ro {
+                    button #approve.primary type="button" disabled[view.status != RoundStatus::Draft || view.tables.is_empty()] { (t.approve) }
+                    button #publish.primary type="button" disabled[view.status != RoundStatus::Approved] { (t.publish) }
+                } @else {
+                    span.help { (t.ro_only) }
+                }
+            }
+        },
+    ))
+}

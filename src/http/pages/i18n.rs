@@ -1,0 +1,285 @@
+//! Every label of the pages in English and Hindi. A label is a field of
+//! [`Texts`], filled for both languages by one macro, so a label cannot
+//! exist in one language only: leaving out a translation does not compile.
+//! Messages that come from the library (why a rule refused) stay English.
+
+use serde::Serialize;
+
+/// A language of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Hi,
+}
+
+impl Lang {
+    /// `en` or `hi`, as in `?lang=` and `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Hi => "hi",
+        }
+    }
+
+    /// Parses `en` or `hi`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim() {
+            "en" => Some(Lang::En),
+            "hi" => Some(Lang::Hi),
+            _ => None,
+        }
+    }
+
+    /// The labels of this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &EN,
+            Lang::Hi => &HI,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident: $en:expr, $hi:expr;)*) => {
+        /// The labels of the pages, one field each.
+        #[derive(Debug, Serialize)]
+        pub struct Texts {
+            $(pub $key: &'static str,)*
+        }
+        /// English.
+        pub static EN: Texts = Texts { $($key: $en,)* };
+        /// Hindi.
+        pub static HI: Texts = Texts { $($key: $hi,)* };
+    };
+}
+
+texts! {
+    app_name: "Scrutiny", "स्क्रूटनी";
+    skip: "Skip to content", "मुख्य सामग्री पर जाएँ";
+    nav_upload: "Upload", "अपलोड";
+    nav_counting: "Counting", "मतगणना";
+    nav_review: "Review", "समीक्षा";
+    nav_progress: "Progress", "प्रगति";
+    nav_results: "Results", "परिणाम";
+    nav_archive: "Archive", "अभिलेखागार";
+    language: "Language", "भाषा";
+    sign_in: "Sign in", "साइन इन करें";
+    sign_out: "Sign out", "साइन आउट";
+    signed_in_as: "Signed in", "साइन इन";
+    username: "Username", "उपयोगकर्ता नाम";
+    password: "Password", "पासवर्ड";
+    wrong_credentials: "Wrong username or password.", "उपयोगकर्ता नाम या पासवर्ड गलत है।";
+    sign_in_help: "Sign in with the account the district gave you. Results are public and need no sign-in.", "ज़िले द्वारा दिए गए खाते से साइन इन करें। परिणाम सार्वजनिक हैं, उनके लिए साइन इन आवश्यक नहीं।";
+    all_acs: "all constituencies", "सभी निर्वाचन क्षेत्र";
+    role_admin: "Administrator", "प्रशासक";
+    role_ro: "Returning Officer", "रिटर्निंग अधिकारी";
+    role_operator: "Operator", "ऑपरेटर";
+    role_observer: "Observer", "प्रेक्षक";
+    ac: "AC", "क्षेत्र";
+    constituency: "Constituency", "निर्वाचन क्षेत्र";
+    show: "Show", "दिखाएँ";
+    none_yet: "Nothing yet.", "अभी कुछ नहीं।";
+    error_title: "This cannot be done", "यह नहीं हो सकता";
+    back: "Back", "वापस";
+
+    upload_title: "Upload scans", "स्कैन अपलोड करें";
+    upload_help: "Drop PDF, JPEG, PNG or TIFF files here, or choose them. Each file is read and checked as soon as it arrives; a file sent twice is stored once.", "PDF, JPEG, PNG या TIFF फ़ाइलें यहाँ छोड़ें, या चुनें। हर फ़ाइल पहुँचते ही पढ़ी और जाँची जाती है; दो बार भेजी गई फ़ाइल एक ही बार रखी जाती है।";
+    choose_files: "Choose files", "फ़ाइलें चुनें";
+    drop_here: "Drop files here", "फ़ाइलें यहाँ छोड़ें";
+    file: "File", "फ़ाइल";
+    status: "Status", "स्थिति";
+    pages: "Pages", "पृष्ठ";
+    findings: "Findings", "निष्कर्ष";
+    st_sending: "sending", "भेजी जा रही है";
+    st_queued: "queued", "कतार में";
+    st_processing: "reading", "पढ़ी जा रही है";
+    st_done: "done", "पूर्ण";
+    st_failed: "failed", "विफल";
+    st_refused: "refused", "अस्वीकृत";
+    st_retrying: "connection lost, trying again", "कनेक्शन टूटा, फिर से भेज रहे हैं";
+    st_duplicate: "already uploaded", "पहले से अपलोड";
+    this_batch: "This batch", "यह बैच";
+    recent_uploads: "Uploads of this constituency", "इस क्षेत्र के अपलोड";
+    uploaded_by: "Uploaded by", "अपलोडकर्ता";
+    uploaded_at: "Uploaded at", "अपलोड समय";
+    open_findings: "Open findings", "खुले निष्कर्ष";
+    owed: "Still owed", "अभी बकाया";
+
+    round: "Round", "चक्र";
+    rounds: "Rounds", "चक्र";
+    table: "Table", "टेबल";
+    ps_no: "PS no.", "मतदान केंद्र सं.";
+    total: "Total", "कुल";
+    entry_help: "Type each figure and Tab to the next. Enter saves the table and moves to the next one. Leave a table empty when its EVM is not counted this round.", "हर आँकड़ा लिखें और Tab से अगले पर जाएँ। Enter टेबल सहेजता है और अगली पर ले जाता है। जिस टेबल की EVM इस चक्र में नहीं गिनी गई, उसे खाली छोड़ें।";
+    saved: "saved", "सहेजा गया";
+    fill_all: "Fill in the PS number and every candidate's figure, or leave the whole table empty.", "मतदान केंद्र संख्या और हर उम्मीदवार का आँकड़ा भरें, या पूरी टेबल खाली छोड़ें।";
+    too_large: "larger than the upload limit", "अपलोड सीमा से बड़ी";
+    not_saved: "not saved", "नहीं सहेजा";
+    draft: "draft", "प्रारूप";
+    approved: "approved", "अनुमोदित";
+    published: "published", "प्रकाशित";
+    approve: "Approve round", "चक्र अनुमोदित करें";
+    publish: "Publish round", "चक्र प्रकाशित करें";
+    print_sheet: "Print round sheet", "चक्र पत्रक छापें";
+    revision: "Revision", "संशोधन";
+    edit_warning: "Changing this round sends these rounds back to draft, to be approved and published again; sheets printed for them become stale:", "इस चक्र में बदलाव करने पर ये चक्र वापस प्रारूप में चले जाएँगे और फिर से अनुमोदित व प्रकाशित करने होंगे; उनके छपे पत्रक पुराने हो जाएँगे:";
+    confirm_edit: "This round is approved or published. Change it and send the rounds named above back to draft?", "यह चक्र अनुमोदित या प्रकाशित है। इसे बदलकर ऊपर लिखे चक्रों को वापस प्रारूप में भेजें?";
+    read_only: "You may read this round but not change it.", "आप यह चक्र देख सकते हैं, बदल नहीं सकते।";
+    ro_only: "Only the Returning Officer approves and publishes.", "केवल रिटर्निंग अधिकारी अनुमोदित और प्रकाशित करते हैं।";
+    candidate: "Candidate", "उम्मीदवार";
+    party: "Party", "दल";
+    postal: "Postal", "डाक";
+
+    review_title: "Review", "समीक्षा";
+    left_to_review: "Left to review", "समीक्षा हेतु शेष";
+    scan_value: "Read from the scan", "स्कैन से पढ़ा गया";
+    entered_value: "Entered", "दर्ज किया गया";
+    confidence: "Confidence", "विश्वास";
+    whole_page: "Open the whole page", "पूरा पृष्ठ खोलें";
+    decide_scan: "Scan is correct", "स्कैन सही है";
+    decide_entry: "Entry is correct", "प्रविष्टि सही है";
+    decide_rescan: "Rescan", "फिर से स्कैन करें";
+    keys_help: "Press S, E or R to decide; the next finding follows at once.", "निर्णय के लिए S, E या R दबाएँ; अगला निष्कर्ष तुरंत आएगा।";
+    nothing_to_review: "Nothing left to review.", "समीक्षा के लिए कुछ शेष नहीं।";
+    field: "Field", "फ़ील्ड";
+    document: "Document", "दस्तावेज़";
+    page: "Page", "पृष्ठ";
+    ballot: "Ballot", "मतपत्र";
+    k_mismatch: "Figures differ", "आँकड़े भिन्न हैं";
+    k_unreadable: "Cannot be read", "पढ़ा नहीं जा सका";
+    k_duplicate: "Uploaded twice", "दो बार अपलोड";
+    k_serial_mismatch: "Serial numbers differ", "क्रम संख्या भिन्न है";
+    k_unsigned: "Not signed", "हस्ताक्षर नहीं";
+    k_unattested: "Not attested", "सत्यापन नहीं";
+    k_not_in_register: "Not in the ETPBS register", "ETPBS रजिस्टर में नहीं";
+    k_stale: "Sheet of an older revision", "पुराने संशोधन का पत्रक";
+    k_missing_pair: "13A or 13B missing", "13A या 13B अनुपलब्ध";
+    k_reconciliation: "Postal figures do not reconcile", "डाक आँकड़े मेल नहीं खाते";
+    k_margin_below_rejected: "Margin below rejected postal ballots", "अंतर अस्वीकृत डाक मतपत्रों से कम";
+
+    progress_title: "Completion", "पूर्णता";
+    expected: "Expected", "अपेक्षित";
+    uploaded: "Uploaded", "अपलोड";
+    verified: "Verified", "सत्यापित";
+    district: "District", "ज़िला";
+    state: "State", "राज्य";
+    ro: "RO", "आर.ओ.";
+    behind: "behind", "पीछे";
+    on_track: "on track", "प्रगति पर";
+    complete: "complete", "पूर्ण";
+    by_district: "By district", "ज़िलेवार";
+    by_ac: "By constituency", "क्षेत्रवार";
+    auto_refresh: "Refreshes by itself every 5 seconds.", "हर 5 सेकंड में अपने-आप अद्यतन।";
+    updated: "Updated", "अद्यतन";
+    legend: "Green: everything verified. Amber: on track. Red: behind, 10 points or more under the state as a whole.", "हरा: सब सत्यापित। पीला: प्रगति पर। लाल: पीछे, पूरे राज्य से 10 अंक या अधिक कम।";
+
+    results_title: "Results", "परिणाम";
+    leading: "Leading", "आगे";
+    runner_up: "Runner-up", "दूसरे स्थान पर";
+    margin: "Margin", "अंतर";
+    rounds_published: "Rounds published", "प्रकाशित चक्र";
+    votes: "Votes", "मत";
+    evm: "EVM", "ईवीएम";
+    trend: "Lead after each round", "हर चक्र के बाद बढ़त";
+    tie: "Tie", "बराबरी";
+    final_result: "Final", "अंतिम";
+    declared: "Declared", "घोषित";
+    no_published: "No round is published yet.", "अभी कोई चक्र प्रकाशित नहीं हुआ।";
+    published_only: "Only published rounds are shown.", "केवल प्रकाशित चक्र दिखाए गए हैं।";
+
+    archive_title: "Certificates of election", "निर्वाचन प्रमाणपत्र";
+    search: "Search", "खोजें";
+    search_help: "AC number or name, winner, party or certificate id", "क्षेत्र संख्या या नाम, विजेता, दल या प्रमाणपत्र संख्या";
+    winner: "Winner", "विजेता";
+    certificate: "Certificate", "प्रमाणपत्र";
+    download: "Download", "डाउनलोड करें";
+    open: "Open", "खोलें";
+    not_verified: "not verified", "असत्यापित";
+    superseded: "superseded by a later copy", "बाद की प्रति से प्रतिस्थापित";
+    no_match: "No certificate matches.", "कोई प्रमाणपत्र नहीं मिला।";
+    sha_help: "Compute the SHA-256 of the downloaded file (sha256sum FILE) and compare: the same value means the file is unaltered.", "डाउनलोड की गई फ़ाइल का SHA-256 (sha256sum FILE) निकालकर मिलाएँ: समान मान का अर्थ है कि फ़ाइल अपरिवर्तित है।";
+    failed_checks: "What failed", "क्या विफल हुआ";
+}
+
+impl Texts {
+    /// The label of a round status word.
+    pub fn round_status(&self, status: &str) -> &'static str {
+        match status {
+            "approved" => self.approved,
+            "published" => self.published,
+            _ => self.draft,
+        }
+    }
+
+    /// The label of a role.
+    pub fn role(&self, role: crate::accounts::Role) -> &'static str {
+        use crate::accounts::Role;
+        match role {
+            Role::Admin => self.role_admin,
+            Role::Ro => self.role_ro,
+            Role::Operator => self.role_operator,
+            Role::Observer => self.role_observer,
+        }
+    }
+
+    /// The label of a finding kind.
+    pub fn kind(&self, kind: crate::checks::Kind) -> &'static str {
+        use crate::checks::Kind;
+        match kind {
+            Kind::Mismatch => self.k_mismatch,
+            Kind::Unreadable => self.k_unreadable,
+            Kind::Duplicate => self.k_duplicate,
+            Kind::SerialMismatch => self.k_serial_mismatch,
+            Kind::Unsigned => self.k_unsigned,
+            Kind::Unattested => self.k_unattested,
+            Kind::NotInRegister => self.k_not_in_register,
+            Kind::Stale => self.k_stale,
+            Kind::MissingPair => self.k_missing_pair,
+            Kind::Reconciliation => self.k_reconciliation,
+            Kind::MarginBelowRejected => self.k_margin_below_rejected,
+        }
+    }
+
+    /// The label of a document or job status word.
+    pub fn doc_status(&self, status: &str) -> &'static str {
+        match status {
+            "queued" => self.st_queued,
+            "processing" => self.st_processing,
+            "done" => self.st_done,
+            _ => self.st_failed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_is_translated_and_none_is_empty() {
+        let en = serde_json::to_value(&EN).unwrap();
+        let hi = serde_json::to_value(&HI).unwrap();
+        let (en, hi) = (en.as_object().unwrap(), hi.as_object().unwrap());
+        assert_eq!(en.len(), hi.len());
+        for (k, v) in en {
+            let h = hi[k].as_str().unwrap();
+            assert!(!v.as_str().unwrap().is_empty() && !h.is_empty(), "{k}");
+            // A Hindi label is in Devanagari, except codes and form names.
+            let codes = ["SHA-256", "ETPBS", "13A", "S, E", "sha256sum", "PDF"];
+            if !codes.iter().any(|c| h.contains(c)) && k != "app_name" {
+                assert!(
+                    h.chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c)),
+                    "{k}: {h}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lang_codes_round_trip() {
+        for l in [Lang::En, Lang::Hi] {
+            assert_eq!(Lang::parse(l.code()), Some(l));
+        }
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! `/review`: the operator's queue, one finding at a time: the cut-out of
+//! the scan large, beside what was read and what was entered; the whole
+//! page a click away; S, E or R decides (the script presses the button)
+//! and the next finding follows at once (a redirect back here).
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Ctx, OrPage, PageResult, ac_picker};
+use crate::checks::Decision;
+use crate::counting::actions;
+use crate::db;
+use crate::documents::review;
+use crate::http::AppState;
+
+/// Which AC's queue (default: every AC the user sees).
+#[derive(Debug, Deserialize)]
+pub struct ReviewQuery {
+    pub ac: Option<u32>,
+}
+
+fn value(v: &Option<Value>) -> Markup {
+    match v {
+        None | Some(Value::Null) => html! { "—" },
+        Some(Value::String(s)) => html! { (s) },
+        Some(v) => html! { (v.to_string()) },
+    }
+}
+
+/// `GET /review?ac=`.
+pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQuery>) -> PageResult {
+    let user = ctx.user()?;
+    let open = review::open(&s.db, user, q.ac).await.or_page(&ctx)?;
+    let acs = actions::ac_list(&s.db, user).await.or_page(&ctx)?;
+    let t = ctx.t;
+    let first = open.first();
+    let doc = match first.and_then(|f| f.document) {
+        Some(d) => Some(
+            db::document(&mut *s.db.read().await.or_page(&ctx)?, d)
+                .await
+                .or_page(&ctx)?,
+        ),
+        None => None,
+    };
+    let may_decide = first.is_some_and(|f| user.require_enter(f.ac_no).is_ok());
+    let back = q.ac.map(|a| format!("?ac={a}")).unwrap_or_default();
+    Ok(ctx.render(
+        StatusCode::OK,
+        "review",
+        t.review_title,
+        html! {
+            (ac_picker(&ctx, "/review", &acs, q.ac.unwrap_or(0)))
+            p.count { (t.left_to_review) ": " strong #left { (open.len()) } }
+            @if let Some(f) = first {
+                article.finding #finding data-id=(f.id) {
+                    h2 { span.chip.kind { (t.kind(f.kind)) } " " (t.ac) " " (f.ac_no)
+                        @if let Some(b) = &f.ballot_id { " · " (t.ballot) " " (b) } }
+                    p.message { (f.message) }
+                    div.compare {
+                        @if let Some(url) = &f.crop_url {
+                            figure.crop {
+                                img #crop src=(url) alt=(format!("{}: {}", t.scan_value, f.field.as_deref().unwrap_or("")));
+                                @if let (Some(d), Some(p)) = (f.document, f.page) {
+                                    figcaption {
+                                        a #whole-page href=(format!("/api/v1/documents/{d}/pages/{p}/image.png")) target="_blank" rel="noopener" { (t.whole_page) }
+                                        @if let Some(doc) = &doc { " · " (doc.filename) ", " (t.page) " " (p) }
+                                    }
+                                }
+                            }
+                        }
+                        dl.values {
+                            @if let Some(field) = &f.field { dt { (t.field) } dd { code { (field) } } }
+                            dt { (t.scan_value) } dd.big #scan-value { (value(&f.scan_value)) }
+                            dt { (t.entered_value) } dd.big #entered-value { (value(&f.entered_value)) }
+                            @if let Some(c) = f.confidence { dt { (t.confidence) } dd { (format!("{:.0} %", c * 100.0)) } }
+                        }
+                    }
+                    @if may_decide {
+                        form #decide method="post" action=(format!("/review/{}{back}", f.id)) {
+                            div.actions {
+                                button.primary type="submit" name="decision" value="scan_correct" data-key="s" { kbd { "S" } " " (t.decide_scan) }
+                                button.primary type="submit" name="decision" value="entry_correct" data-key="e" { kbd { "E" } " " (t.decide_entry) }
+                                button type="submit" name="decision" value="rescan" data-key="r" { kbd { "R" } " " (t.decide_rescan) }
+                            }
+                        }
+                        p.help { (t.keys_help) }
+                    }
+                }
+            } @else {
+                p.done #nothing { (t.nothing_to_review) }
+            }
+        },
+    ))
+}
+
+/// The decision form.
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    pub decision: Decision,
+    pub note: Option<String>,
+}
+
+/// `POST /review/{id}?ac=`: records the decision, then the next finding.
+pub async fn decide(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<ReviewQuery>,
+    Form(f): Form<DecisionForm>,
+) -> PageResult {
+    let user = ctx.user()?;
+    review::decide(
+        &s.db,
+        user,
+        id,
+        f.decision,
+        f.note.as_deref().filter(|n| !n.is_empty()),
+    )
+    .await
+    .or_page(&ctx)?;
+    let back =
+        q.ac.map(|a| format!("/review?ac={a}"))
+            .unwrap_or("/review".into());
+    Ok(Redirect::to(&ctx.with_lang(&back)).into_response())
+}

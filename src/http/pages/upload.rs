@@ -1,0 +1,100 @@
+//! `/upload`: the RO drops a batch of scans. The script sends each file to
+//! `POST /api/v1/acs/{ac}/documents` with its own progress bar, retries a
+//! file whose connection dropped (the server keeps one document per SHA-256,
+//! so a retry never duplicates), then follows the document until it is
+//! read and checked. The server renders the AC's earlier uploads.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use maud::html;
+use serde::Deserialize;
+
+use super::{Ctx, OrPage, PageResult, ac_picker, pick_ac};
+use crate::db;
+use crate::http::AppState;
+
+/// Which AC.
+#[derive(Debug, Deserialize)]
+pub struct AcQuery {
+    pub ac: Option<u32>,
+}
+
+/// `GET /upload?ac=`.
+pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>) -> PageResult {
+    let user = ctx.user()?;
+    let (acs, ac) = pick_ac(&s, user, q.ac).await.or_page(&ctx)?;
+    user.require_enter(ac).or_page(&ctx)?;
+    let mut c = s.db.read().await.or_page(&ctx)?;
+    let docs = db::documents_of_ac(&mut c, ac).await.or_page(&ctx)?;
+    let mut open: HashMap<i64, u64> = HashMap::new();
+    for f in db::findings_of_ac(&mut c, ac).await.or_page(&ctx)? {
+        if let (Some(d), "open") = (f.document, f.status.as_str()) {
+            *open.entry(d).or_default() += 1;
+        }
+    }
+    let owed = db::progress_missing(&mut c, ac).await.or_page(&ctx)?;
+    drop(c);
+    let t = ctx.t;
+    let name = acs
+        .iter()
+        .find(|a| a.ac_no == ac)
+        .map_or("", |a| a.name.as_str());
+    let limit = s.config.max_upload_mb;
+    Ok(ctx.render(
+        StatusCode::OK,
+        "upload",
+        &format!("{} — {} {ac} {name}", t.upload_title, t.ac),
+        html! {
+            (ac_picker(&ctx, "/upload", &acs, ac))
+            p { (t.upload_help) " (≤ " (limit) " MB)" }
+            div #drop.drop data-ac=(ac) data-limit=(limit * 1_000_000) {
+                p.big { (t.drop_here) }
+                label.button for="files" { (t.choose_files) }
+                input #files.visually-hidden type="file" multiple accept=".pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/jpeg,image/png,image/tiff";
+            }
+            section #batch-section hidden {
+                h2 { (t.this_batch) }
+                div.scroll {
+                    table #batch {
+                        thead { tr { th scope="col" { (t.file) } th scope="col" { (t.status) } th scope="col" { (t.pages) } th scope="col" { (t.findings) } } }
+                        tbody aria-live="polite" {}
+                    }
+                }
+            }
+            section {
+                h2 { (t.recent_uploads) }
+                @if docs.is_empty() { p { (t.none_yet) } } @else {
+                    div.scroll {
+                        table #documents {
+                            thead { tr {
+                                th scope="col" { (t.file) } th scope="col" { (t.status) } th scope="col" { (t.pages) }
+                                th scope="col" { (t.open_findings) } th scope="col" { (t.uploaded_by) } th scope="col" { (t.uploaded_at) }
+                            } }
+                            tbody {
+                                @for d in &docs {
+                                    tr {
+                                        td { a href=(format!("/api/v1/documents/{}/file", d.id)) { (d.filename) } }
+                                        td.(format!("st-{}", d.status)) { (t.doc_status(&d.status)) @if let Some(r) = &d.reason { " — " (r) } }
+                                        td.num { (d.page_count) }
+                                        td.num { (open.get(&d.id).copied().unwrap_or(0)) }
+                                        td { (d.uploaded_by) }
+                                        td { (d.uploaded_at.get(..19).unwrap_or(&d.uploaded_at).replace('T', " ")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section {
+                h2 { (t.owed) ": " span #owed-count { (owed.iter().filter(|m| m.state == "not_uploaded").count()) } }
+                @let shown: Vec<_> = owed.iter().filter(|m| m.state == "not_uploaded").take(12).collect();
+                @if !shown.is_empty() {
+                    ul.owed { @for m in shown { li { (m.what) } } }
+                }
+            }
+        },
+    ))
+}

@@ -1,0 +1,461 @@
+//! The pages in a real browser: Debian's Chromium, headless, driven through
+//! chromedriver against the real server. Each test is what one person does
+//! on counting day; screenshots of every page go to
+//! `target/tmp/screenshots/` (the best are copied into `docs/`).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::day::{enter_round, publish, small_election_served};
+use crate::documents::{form_13a, form_13b};
+use crate::helpers::{Server, TempDir, scan_batch};
+use crate::webdriver::{Browser, ENTER, TAB};
+
+const WIDE: (u32, u32) = (1366, 768);
+const PHONE: (u32, u32) = (390, 844);
+
+fn shots() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+}
+
+/// Signs in through the form; `next` is where the sign-in page was sent from.
+fn sign_in(b: &Browser, s: &Server, next: &str, user: &str, password: &str) {
+    b.goto(&format!("{}{next}", s.base));
+    assert!(
+        b.url().contains("/login?next="),
+        "{} asks to sign in",
+        b.url()
+    );
+    b.find("#username").send(user);
+    b.find("#password").send(password);
+    b.find("form.card button[type=submit]").click();
+    b.wait_text("#who", |t| t.contains(user));
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn ro_uploads_a_batch_and_sees_each_file_read_with_its_findings() {
+    let tmp = TempDir::new("web-upload");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let ac = s.get("/api/v1/acs/71", &ro);
+    let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
+    // Two ballots; the second elector did not sign (a Rule 54A finding).
+    let clean = scan_batch(
+        &[
+            ("form-13a", form_13a(&ac, &reg[0], true, true)),
+            ("form-13b", form_13b(&ac, &reg[0])),
+        ],
+        None,
+    );
+    let unsigned = scan_batch(
+        &[
+            ("form-13a", form_13a(&ac, &reg[1], false, true)),
+            ("form-13b", form_13b(&ac, &reg[1])),
+        ],
+        None,
+    );
+    let files = tmp.0.join("scans");
+    std::fs::create_dir_all(&files).unwrap();
+    let paths: Vec<PathBuf> = [
+        ("ballots-clean.pdf", clean.as_slice()),
+        ("ballots-unsigned.pdf", unsigned.as_slice()),
+        ("notes.pdf", b"this is not a PDF at all".as_slice()),
+    ]
+    .iter()
+    .map(|(name, bytes)| {
+        let p = files.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    })
+    .collect();
+    let before = s.get("/api/v1/progress/71", &ro);
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/upload", "ro71", "demo-ro71");
+    assert!(b.url().ends_with("/upload"), "{}", b.url());
+    assert!(b.text("#who").contains("AC 71"), "{}", b.text("#who"));
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    b.find("#files").send(&names.join("\n"));
+
+    // Each file gets a row; the two scans are read, the text file refused.
+    let row = |name: &str| format!("#batch tr[data-file=\"{name}\"]");
+    for name in ["ballots-clean.pdf", "ballots-unsigned.pdf"] {
+        b.wait(&format!("{name} read"), || {
+            let state = b.js(
+                "const r = document.querySelector(arguments[0]); return r && r.dataset.state;",
+                json!([row(name)]),
+            );
+            (state == "done").then_some(())
+        });
+    }
+    let refused = b.wait_text(&row("notes.pdf"), |t| t.contains("refused"));
+    assert!(
+        refused.to_lowercase().contains("pdf") || refused.contains("type"),
+        "the refusal says why: {refused}"
+    );
+    assert_eq!(
+        b.text(&format!("{} .pages", row("ballots-clean.pdf"))),
+        "2 / 2"
+    );
+    assert_eq!(
+        b.text(&format!("{} .findings", row("ballots-clean.pdf"))),
+        "0"
+    );
+    let unsigned_findings: u64 = b
+        .text(&format!("{} .findings", row("ballots-unsigned.pdf")))
+        .parse()
+        .unwrap();
+    assert!(unsigned_findings >= 1, "the unsigned 13A is a finding");
+    b.screenshot(&shots(), "upload");
+
+    // Sending the same file again stores nothing new.
+    b.find("#files").send(&names[0]);
+    b.wait_text("#batch tbody tr:last-child", |t| {
+        t.contains("already uploaded") && t.contains("done")
+    });
+    let docs = s.get("/api/v1/acs/71/documents", &ro);
+    assert_eq!(docs.as_array().unwrap().len(), 2, "{docs}");
+
+    // The server-rendered list and the AC's figures show the new uploads.
+    b.goto(&format!("{}/upload", s.base));
+    assert!(b.text("#documents").contains("ballots-unsigned.pdf"));
+    let after = s.get("/api/v1/progress/71", &ro);
+    assert_eq!(
+        after["uploaded"].as_u64().unwrap(),
+        before["uploaded"].as_u64().unwrap() + 4,
+        "{after}"
+    );
+    b.resize(PHONE.0, PHONE.1);
+    b.screenshot(&shots(), "upload-phone");
+}
+
+#[test]
+fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
+    let tmp = TempDir::new("web-count");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let round = s.first_draft_round(71, &ro);
+    let n = s.candidates(71, &ro);
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/counting/71", "ro71", "demo-ro71");
+    assert_eq!(
+        b.find("#entry").prop("dataset")["round"],
+        round.to_string(),
+        "the first unpublished round opens"
+    );
+    assert_eq!(b.text("#round-status"), "draft");
+    assert!(b.find("#approve").prop("disabled") == true);
+
+    // Two tables, typed with Tab between figures and Enter after each table.
+    let figures = |t: usize| -> Vec<u64> { (0..n).map(|c| (10 * t + c) as u64).collect() };
+    b.find("#entry tbody tr[data-table=\"1\"] input.ps").click();
+    for t in 1..=2usize {
+        let mut keys = format!("{}", 900 + t);
+        for v in figures(t) {
+            keys.push_str(TAB);
+            keys.push_str(&v.to_string());
+        }
+        keys.push_str(ENTER);
+        b.keys(&keys);
+        b.wait(&format!("table {t} saved"), || {
+            (b.js(
+                "return document.querySelector(arguments[0]).dataset.saved",
+                json!([format!("#entry tr[data-table=\"{t}\"]")]),
+            ) == "1")
+                .then_some(())
+        });
+    }
+    // Enter moved the focus on to table 3.
+    let focused = b.js(
+        "return document.activeElement.closest('tr').dataset.table",
+        json!([]),
+    );
+    assert_eq!(focused, "3");
+    let expected: u64 = figures(1).iter().chain(&figures(2)).sum();
+    assert_eq!(b.text("#grand"), expected.to_string(), "live total");
+    let api = s.get(&format!("/api/v1/acs/71/rounds/{round}"), &ro);
+    assert_eq!(api["tables"][1]["votes"], json!(figures(2)), "{api}");
+    b.screenshot(&shots(), "counting");
+
+    // A figure typed but not yet saved moves the totals at once.
+    b.find("#entry tbody tr[data-table=\"3\"] input.v")
+        .send("5");
+    b.wait_text("#grand", |t| t == (expected + 5).to_string());
+    b.find("#entry tbody tr[data-table=\"3\"] input.v").clear();
+    b.js(
+        "const i = document.querySelector(arguments[0]); i.dispatchEvent(new Event('input', {bubbles: true}));",
+        json!(["#entry tbody tr[data-table=\"3\"] input.v"]),
+    );
+
+    b.find("#approve").click();
+    b.wait_text("#round-status", |t| t == "approved");
+    b.find("#publish").click();
+    b.wait_text("#round-status", |t| t == "published");
+    let api = s.get(&format!("/api/v1/acs/71/rounds/{round}"), &ro);
+    assert_eq!(api["status"], "published");
+    assert_eq!(api["tables"].as_array().unwrap().len(), 2);
+
+    // Opening an earlier published round warns which rounds an edit reopens.
+    b.goto(&format!("{}/counting/71?round={}", s.base, round - 1));
+    let warning = b.text("#edit-warning");
+    assert!(
+        warning.contains(&format!("{}, {round}", round - 1)),
+        "{warning}"
+    );
+    b.screenshot(&shots(), "counting-edit-warning");
+
+    // The public results now count the round; another AC's RO is refused.
+    b.goto(&format!("{}/results/71", s.base));
+    assert!(b.text("#published").starts_with(&format!("{round} /")));
+    b.goto(&format!("{}/counting/72", s.base));
+    assert!(b.text(".error").contains("not bound to AC 72"));
+}
+
+#[test]
+fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
+    let tmp = TempDir::new("web-review");
+    // The demo's sample scans of AC 71 hold findings to review.
+    let s = Server::start(&tmp.0.join("data"), &["--demo"]);
+    let op = s.login("op71", "demo-op71");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while s
+        .get("/api/v1/acs/71/documents", &op)
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["status"] != "done")
+    {
+        assert!(std::time::Instant::now() < deadline, "demo scans not read");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let queue = s.get("/api/v1/review?ac=71", &op);
+    let open = queue.as_array().unwrap().len();
+    assert!(open >= 2, "{queue}");
+
+    // An observer watches the dashboard in a second browser.
+    let board = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&board, &s, "/progress", "observer", "demo-observer");
+    let open_cell = "#by-ac tr[data-ac=\"71\"] td.open";
+    assert_eq!(board.text(open_cell), open.to_string());
+    board.screenshot(&shots(), "progress");
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/review", "op71", "demo-op71");
+    assert_eq!(b.text("#left"), open.to_string());
+    // Go to the first finding with a figure read from a scan.
+    let first = &queue[0];
+    assert_eq!(
+        b.find("#finding").prop("dataset")["id"],
+        first["id"].to_string()
+    );
+    b.screenshot(&shots(), "review");
+    b.keys("e");
+    b.wait_text("#left", |t| t == (open - 1).to_string());
+    let decided = s.get("/api/v1/acs/71/findings", &op);
+    let f = decided
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == first["id"])
+        .unwrap();
+    assert_eq!(f["status"], "closed");
+    assert_eq!(f["decision"], "entry_correct");
+    assert_eq!(f["decided_by"], "op71");
+    b.keys("r");
+    b.wait_text("#left", |t| t == (open - 2).to_string());
+
+    // The dashboard refreshes by itself to the new count.
+    board.wait_text(open_cell, |t| t == (open - 2).to_string());
+
+    // A mismatch: the cut-out of the scan beside both figures.
+    let queue = s.get("/api/v1/review?ac=71", &op);
+    if let Some(m) = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "mismatch")
+    {
+        b.goto(&format!("{}/review?ac=71", s.base));
+        let want = m["id"].to_string();
+        while b.find("#finding").prop("dataset")["id"].as_str() != Some(want.as_str()) {
+            let left = b.text("#left");
+            b.keys("e");
+            b.wait_text("#left", |t| t != left);
+        }
+        assert_eq!(b.text("#scan-value"), m["scan_value"].to_string());
+        assert_eq!(b.text("#entered-value"), m["entered_value"].to_string());
+        let loaded = b.wait("the cut-out", || {
+            let w = b.js(
+                "return document.querySelector('#crop').naturalWidth",
+                json!([]),
+            );
+            (w.as_u64().unwrap_or(0) > 0).then_some(w)
+        });
+        assert!(loaded.as_u64().unwrap() > 50);
+        b.screenshot(&shots(), "review-mismatch");
+        b.resize(PHONE.0, PHONE.1);
+        b.screenshot(&shots(), "review-phone");
+    }
+}
+
+#[test]
+fn archive_search_opens_a_certificate_and_downloads_its_exact_bytes() {
+    let tmp = TempDir::new("web-archive");
+    let (s, ro, op) = small_election_served(&tmp);
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": [2, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
+    );
+    for round in 1..=4 {
+        enter_round(&s, &op, round);
+        publish(&s, &ro, round);
+    }
+    let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
+    let printed = crate::helpers::extract(&pdf, &tmp.0, "form22.pdf");
+    let mut values: serde_json::Map<String, Value> = printed["fields"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v["value"].clone()))
+        .collect();
+    values.insert("ro_signed".into(), json!(true));
+    let signed = scan_batch(&[("certificate", Value::Object(values))], Some(8));
+    s.upload_read(5, &ro, "form22-signed.pdf", &signed);
+    let record = &s.get("/api/v1/archive/certificates?ac=5", &ro)[0];
+    let winner = record["winner"].as_str().unwrap().to_string();
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/archive", "ro5", "secret-ro5");
+    let word = winner.split_whitespace().next().unwrap().to_lowercase();
+    b.find("#q").send(&format!("testpur {word}{ENTER}"));
+    b.wait_text("#certificates", |t| t.contains(&winner));
+    b.screenshot(&shots(), "archive");
+    b.find("#certificates tbody tr th a").click();
+    let shown = b.wait_text("#sha256", |t| t.len() == 64);
+    assert_eq!(shown, record["sha256"].as_str().unwrap());
+    b.wait("the page image", || {
+        let w = b.js(
+            "return document.querySelector('#certificate-image').naturalWidth",
+            json!([]),
+        );
+        (w.as_u64().unwrap_or(0) > 100).then_some(())
+    });
+    b.screenshot(&shots(), "archive-record");
+
+    b.find("#download").click();
+    let file = b.wait("the download", || {
+        std::fs::read_dir(&b.downloads)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+    });
+    let bytes = b.wait("the whole download", || {
+        let bytes = std::fs::read(&file).ok()?;
+        (sha256_hex(&bytes) == shown).then_some(bytes)
+    });
+    assert_eq!(bytes, signed, "the exact bytes uploaded");
+
+    // A search that matches nothing says so.
+    b.goto(&format!("{}/archive?q=nobody-by-this-name", s.base));
+    assert!(b.try_find("#no-match").is_some());
+}
+
+#[test]
+fn results_are_public_published_only_and_hindi_is_remembered() {
+    let tmp = TempDir::new("web-results");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let draft = s.first_draft_round(71, &ro);
+    // A draft round with figures in it must not show.
+    let n = s.candidates(71, &ro);
+    s.ok(
+        "PUT",
+        &format!("/api/v1/acs/71/rounds/{draft}/tables/1"),
+        &ro,
+        json!({"ps_no": 950, "votes": vec![7777; n]}),
+    );
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    b.goto(&format!("{}/results", s.base));
+    assert!(b.text("#results").contains("Rewa"));
+    b.goto(&format!("{}/results/71", s.base));
+    assert!(b.url().ends_with("/results/71"), "no sign-in needed");
+    let published = draft - 1;
+    assert!(b.text("#published").starts_with(&format!("{published} /")));
+    let head = b.text("#standings thead");
+    assert!(head.contains(&format!("Round {published}")), "{head}");
+    assert!(!head.contains(&format!("Round {draft}")), "{head}");
+    assert!(!b.text("#standings").contains("7777"));
+    let result = s.call("GET", "/api/v1/acs/71/result", None, None).1;
+    assert_eq!(b.text("#margin"), result["margin"].to_string());
+    assert_eq!(
+        b.find_all("#trend tbody tr").len() as u64,
+        published,
+        "one line of the trend per published round"
+    );
+    b.screenshot_full(&shots(), "results", WIDE.0);
+
+    // Hindi by the switch, kept by a cookie for a visitor.
+    b.find(".lang a[lang=hi]").click();
+    b.wait_text("h1", |t| t.contains("परिणाम"));
+    assert_eq!(
+        b.js("return document.documentElement.lang", json!([])),
+        "hi"
+    );
+    b.goto(&format!("{}/results", s.base));
+    assert!(b.text("h1").contains("परिणाम"));
+    b.screenshot(&shots(), "results-hindi");
+    b.resize(PHONE.0, PHONE.1);
+    b.goto(&format!("{}/results/71", s.base));
+    b.screenshot(&shots(), "results-phone");
+    drop(b);
+
+    // Remembered per user: chosen once, it follows the account to a new browser.
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/counting/71", "ro71", "demo-ro71");
+    assert!(b.text("h1").starts_with("Counting"));
+    b.goto(&format!("{}/counting/71?lang=hi", s.base));
+    assert!(b.text("h1").starts_with("मतगणना"));
+    drop(b);
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/counting/71", "ro71", "demo-ro71");
+    assert!(b.text("h1").starts_with("मतगणना"), "{}", b.text("h1"));
+    assert!(b.text("#entry thead").contains("मतदान केंद्र सं."));
+    b.screenshot(&shots(), "counting-hindi");
+}
+
+#[test]
+fn sign_in_refuses_a_wrong_password_and_sign_out_ends_the_session() {
+    let tmp = TempDir::new("web-login");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let b = Browser::start(WIDE.0, WIDE.1);
+    b.goto(&format!("{}/review", s.base));
+    b.find("#username").send("op71");
+    b.find("#password").send(&format!("wrong-password{ENTER}"));
+    b.wait_text("#login-error", |t| t.contains("Wrong username or password"));
+    b.screenshot(&shots(), "login-refused");
+    b.find("#password").send(&format!("demo-op71{ENTER}"));
+    b.wait_text("#who", |t| t.contains("op71"));
+    assert!(
+        b.url().ends_with("/review"),
+        "back where it was asked: {}",
+        b.url()
+    );
+    b.find(".who form button").click();
+    b.wait("the sign-in page", || b.try_find("#username").map(|_| ()));
+    b.goto(&format!("{}/review", s.base));
+    assert!(b.url().contains("/login?next=/review"), "{}", b.url());
+}
