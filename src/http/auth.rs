@@ -27,14 +27,19 @@ pub fn token(headers: &HeaderMap) -> Option<String> {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty());
     }
+    cookie(headers, SESSION_COOKIE).map(str::to_string)
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 impl FromRequestParts<AppState> for Auth {

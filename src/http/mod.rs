@@ -75,8 +75,14 @@ pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .split_for_parts()
 }
 
-async fn no_route(method: Method, uri: Uri) -> Error {
-    Error::not_found(format!("a route {method} {}", uri.path()))
+/// 404: the JSON body under `/api/`, a page for people elsewhere.
+async fn no_route(ctx: pages::Ctx, method: Method, uri: Uri) -> axum::response::Response {
+    let e = Error::not_found(format!("a route {method} {}", uri.path()));
+    if uri.path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        ctx.error(e)
+    }
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> impl IntoResponse {

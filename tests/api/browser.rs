@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::day::{enter_round, publish, small_election_served};
+use crate::day::counted_to_the_end;
 use crate::documents::{form_13a, form_13b};
 use crate::helpers::{Server, TempDir, scan_batch};
 use crate::webdriver::{Browser, ENTER, TAB};
@@ -32,6 +32,53 @@ fn sign_in(b: &Browser, s: &Server, next: &str, user: &str, password: &str) {
     b.find("#password").send(password);
     b.find("form.card button[type=submit]").click();
     b.wait_text("#who", |t| t.contains(user));
+}
+
+/// What an accessibility check of the page finds wrong: a form control
+/// without a label, a picture without alt text, a button or link without
+/// words, no language, not exactly one h1, or a focus ring turned off.
+fn audit(b: &Browser) -> Vec<String> {
+    let found = b.js(
+        r#"const bad = [];
+        if (!document.documentElement.lang) bad.push('html without lang');
+        const h1 = document.querySelectorAll('h1').length;
+        if (h1 !== 1) bad.push(h1 + ' h1 elements');
+        for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+          if (!(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+            bad.push('unlabelled ' + e.outerHTML.slice(0, 80));
+        }
+        for (const e of document.querySelectorAll('img')) if (!e.getAttribute('alt')) bad.push('no alt: ' + e.src);
+        for (const e of document.querySelectorAll('a[href], button')) {
+          if (!e.innerText.trim() && !e.getAttribute('aria-label') && !e.querySelector('img[alt]'))
+            bad.push('wordless ' + e.outerHTML.slice(0, 80));
+        }
+        const probe = document.querySelector('a[href], button, input');
+        if (probe) {
+          probe.focus();
+          const st = getComputedStyle(probe);
+          if (document.activeElement === probe && st.outlineStyle === 'none' && st.boxShadow === 'none')
+            bad.push('no visible focus on ' + probe.outerHTML.slice(0, 60));
+          probe.blur();
+        }
+        return bad;"#,
+        json!([]),
+    );
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Checks the page for accessibility, then saves its screenshot.
+fn shot(b: &Browser, name: &str) {
+    let problems = audit(b);
+    assert!(problems.is_empty(), "{name}: {problems:#?}");
+    b.screenshot(&shots(), name);
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -115,7 +162,7 @@ fn ro_uploads_a_batch_and_sees_each_file_read_with_its_findings() {
         .parse()
         .unwrap();
     assert!(unsigned_findings >= 1, "the unsigned 13A is a finding");
-    b.screenshot(&shots(), "upload");
+    shot(&b, "upload");
 
     // Sending the same file again stores nothing new.
     b.find("#files").send(&names[0]);
@@ -135,7 +182,7 @@ fn ro_uploads_a_batch_and_sees_each_file_read_with_its_findings() {
         "{after}"
     );
     b.resize(PHONE.0, PHONE.1);
-    b.screenshot(&shots(), "upload-phone");
+    shot(&b, "upload-phone");
 }
 
 #[test]
@@ -185,7 +232,7 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
     assert_eq!(b.text("#grand"), expected.to_string(), "live total");
     let api = s.get(&format!("/api/v1/acs/71/rounds/{round}"), &ro);
     assert_eq!(api["tables"][1]["votes"], json!(figures(2)), "{api}");
-    b.screenshot(&shots(), "counting");
+    shot(&b, "counting");
 
     // A figure typed but not yet saved moves the totals at once.
     b.find("#entry tbody tr[data-table=\"3\"] input.v")
@@ -212,7 +259,7 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
         warning.contains(&format!("{}, {round}", round - 1)),
         "{warning}"
     );
-    b.screenshot(&shots(), "counting-edit-warning");
+    shot(&b, "counting-edit-warning");
 
     // The public results now count the round; another AC's RO is refused.
     b.goto(&format!("{}/results/71", s.base));
@@ -247,7 +294,7 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
     sign_in(&board, &s, "/progress", "observer", "demo-observer");
     let open_cell = "#by-ac tr[data-ac=\"71\"] td.open";
     assert_eq!(board.text(open_cell), open.to_string());
-    board.screenshot(&shots(), "progress");
+    shot(&board, "progress");
 
     let b = Browser::start(WIDE.0, WIDE.1);
     sign_in(&b, &s, "/review", "op71", "demo-op71");
@@ -258,7 +305,7 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
         b.find("#finding").prop("dataset")["id"],
         first["id"].to_string()
     );
-    b.screenshot(&shots(), "review");
+    shot(&b, "review");
     b.keys("e");
     b.wait_text("#left", |t| t == (open - 1).to_string());
     let decided = s.get("/api/v1/acs/71/findings", &op);
@@ -276,6 +323,11 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
 
     // The dashboard refreshes by itself to the new count.
     board.wait_text(open_cell, |t| t == (open - 2).to_string());
+    // One AC's line opens what it still owes, by name.
+    board.find("#by-ac tr[data-ac=\"71\"] th a").click();
+    let missing = board.wait_text("#missing", |t| !t.is_empty());
+    assert!(missing.contains("Form 13B of ballot"), "{missing}");
+    shot(&board, "progress-ac");
 
     // A mismatch: the cut-out of the scan beside both figures.
     let queue = s.get("/api/v1/review?ac=71", &op);
@@ -302,34 +354,16 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
             (w.as_u64().unwrap_or(0) > 0).then_some(w)
         });
         assert!(loaded.as_u64().unwrap() > 50);
-        b.screenshot(&shots(), "review-mismatch");
+        shot(&b, "review-mismatch");
         b.resize(PHONE.0, PHONE.1);
-        b.screenshot(&shots(), "review-phone");
+        shot(&b, "review-phone");
     }
 }
 
 #[test]
 fn archive_search_opens_a_certificate_and_downloads_its_exact_bytes() {
     let tmp = TempDir::new("web-archive");
-    let (s, ro, op) = small_election_served(&tmp);
-    s.ok(
-        "PUT",
-        "/api/v1/acs/5/postal",
-        &op,
-        json!({"votes": [2, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
-    );
-    for round in 1..=4 {
-        enter_round(&s, &op, round);
-        publish(&s, &ro, round);
-    }
-    let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
-    let printed = crate::helpers::extract(&pdf, &tmp.0, "form22.pdf");
-    let mut values: serde_json::Map<String, Value> = printed["fields"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v["value"].clone()))
-        .collect();
+    let (s, ro, _, mut values) = counted_to_the_end(&tmp, [2, 1, 0, 0]);
     values.insert("ro_signed".into(), json!(true));
     let signed = scan_batch(&[("certificate", Value::Object(values))], Some(8));
     s.upload_read(5, &ro, "form22-signed.pdf", &signed);
@@ -341,7 +375,7 @@ fn archive_search_opens_a_certificate_and_downloads_its_exact_bytes() {
     let word = winner.split_whitespace().next().unwrap().to_lowercase();
     b.find("#q").send(&format!("testpur {word}{ENTER}"));
     b.wait_text("#certificates", |t| t.contains(&winner));
-    b.screenshot(&shots(), "archive");
+    shot(&b, "archive");
     b.find("#certificates tbody tr th a").click();
     let shown = b.wait_text("#sha256", |t| t.len() == 64);
     assert_eq!(shown, record["sha256"].as_str().unwrap());
@@ -352,7 +386,7 @@ fn archive_search_opens_a_certificate_and_downloads_its_exact_bytes() {
         );
         (w.as_u64().unwrap_or(0) > 100).then_some(())
     });
-    b.screenshot(&shots(), "archive-record");
+    shot(&b, "archive-record");
 
     b.find("#download").click();
     let file = b.wait("the download", || {
@@ -406,6 +440,7 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
         published,
         "one line of the trend per published round"
     );
+    assert_eq!(audit(&b), Vec::<String>::new());
     b.screenshot_full(&shots(), "results", WIDE.0);
 
     // Hindi by the switch, kept by a cookie for a visitor.
@@ -417,10 +452,10 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
     );
     b.goto(&format!("{}/results", s.base));
     assert!(b.text("h1").contains("परिणाम"));
-    b.screenshot(&shots(), "results-hindi");
+    shot(&b, "results-hindi");
     b.resize(PHONE.0, PHONE.1);
     b.goto(&format!("{}/results/71", s.base));
-    b.screenshot(&shots(), "results-phone");
+    shot(&b, "results-phone");
     drop(b);
 
     // Remembered per user: chosen once, it follows the account to a new browser.
@@ -434,7 +469,7 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
     sign_in(&b, &s, "/counting/71", "ro71", "demo-ro71");
     assert!(b.text("h1").starts_with("मतगणना"), "{}", b.text("h1"));
     assert!(b.text("#entry thead").contains("मतदान केंद्र सं."));
-    b.screenshot(&shots(), "counting-hindi");
+    shot(&b, "counting-hindi");
 }
 
 #[test]
@@ -446,7 +481,13 @@ fn sign_in_refuses_a_wrong_password_and_sign_out_ends_the_session() {
     b.find("#username").send("op71");
     b.find("#password").send(&format!("wrong-password{ENTER}"));
     b.wait_text("#login-error", |t| t.contains("Wrong username or password"));
-    b.screenshot(&shots(), "login-refused");
+    shot(&b, "login-refused");
+    // The accessibility check does find an unlabelled field.
+    b.js(
+        "document.querySelector('main').append(document.createElement('input'))",
+        json!([]),
+    );
+    assert!(audit(&b).iter().any(|p| p.starts_with("unlabelled")));
     b.find("#password").send(&format!("demo-op71{ENTER}"));
     b.wait_text("#who", |t| t.contains("op71"));
     assert!(
@@ -458,4 +499,61 @@ fn sign_in_refuses_a_wrong_password_and_sign_out_ends_the_session() {
     b.wait("the sign-in page", || b.try_find("#username").map(|_| ()));
     b.goto(&format!("{}/review", s.base));
     assert!(b.url().contains("/login?next=/review"), "{}", b.url());
+    // A wrong address is a page that says so, not a blank or a JSON body.
+    b.goto(&format!("{}/results/seventy-one", s.base));
+    let code = b.js(
+        "return document.querySelector('.error').dataset.code",
+        json!([]),
+    );
+    assert_eq!(code, "bad-input");
+    assert!(
+        b.text(".error")
+            .contains("\"seventy-one\" is not an AC number")
+    );
+    b.goto(&format!("{}/no-such-page", s.base));
+    let code = b.js(
+        "return document.querySelector('.error').dataset.code",
+        json!([]),
+    );
+    assert_eq!(code, "not-found");
+}
+
+#[test]
+fn an_upload_whose_connection_drops_is_sent_again_by_itself_and_stored_once() {
+    let tmp = TempDir::new("web-retry");
+    let data = tmp.0.join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let s = Server::start_at(&data, &bind, &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let ac = s.get("/api/v1/acs/71", &ro);
+    let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
+    let pdf = scan_batch(&[("form-13b", form_13b(&ac, &reg[0]))], None);
+    let file = tmp.0.join("cover.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/upload", "ro71", "demo-ro71");
+    // The server goes away (power cut, cable pulled) with the page open.
+    s.kill();
+    b.find("#files").send(&file.display().to_string());
+    b.wait_text("#batch tbody tr", |t| t.contains("trying again"));
+    // It comes back; the page sends the file again without being asked.
+    let s = Server::start_at(&data, &bind, &["--demo", "--no-demo-scans"]);
+    b.wait_text("#batch tbody tr", |t| {
+        t.contains("done") && t.contains("1 / 1")
+    });
+    let ro = s.login("ro71", "demo-ro71");
+    let docs = s.get("/api/v1/acs/71/documents", &ro);
+    assert_eq!(docs.as_array().unwrap().len(), 1, "{docs}");
+    // And a second send of the same file is the same document.
+    b.find("#files").send(&file.display().to_string());
+    b.wait_text("#batch tbody tr:last-child", |t| {
+        t.contains("already uploaded")
+    });
+    let docs = s.get("/api/v1/acs/71/documents", &ro);
+    assert_eq!(docs.as_array().unwrap().len(), 1, "{docs}");
 }

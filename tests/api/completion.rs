@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::day::{enter_round, publish, small_election_served};
+use crate::day::{counted_to_the_end, enter_round, publish, small_election_served};
 use crate::helpers::{Server, TempDir, assert_error, cli, scan_batch};
 
 fn form_13a(b: &Value) -> Value {
@@ -211,25 +211,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
 #[test]
 fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
     let tmp = TempDir::new("archive");
-    let (s, ro, op) = small_election_served(&tmp);
-    s.ok(
-        "PUT",
-        "/api/v1/acs/5/postal",
-        &op,
-        json!({"votes": [2, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
-    );
-    for round in 1..=4 {
-        enter_round(&s, &op, round);
-        publish(&s, &ro, round);
-    }
-    let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
-    let printed = crate::helpers::extract(&pdf, &tmp.0, "form22.pdf");
-    let mut values: serde_json::Map<String, Value> = printed["fields"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v["value"].clone()))
-        .collect();
+    let (s, ro, _, mut values) = counted_to_the_end(&tmp, [2, 1, 0, 0]);
     values.insert("ro_signed".into(), json!(false));
     let unsigned = scan_batch(&[("certificate", Value::Object(values.clone()))], None);
     values.insert("ro_signed".into(), json!(true));

@@ -78,6 +78,37 @@ pub(crate) fn publish(s: &Server, ro: &str, round: u64) {
     }
 }
 
+/// The small election counted to the end: postal `postal` entered by the
+/// operator, every round entered and published. Returns the server, the
+/// RO's and the operator's tokens, and Form 22 as printed (its values by
+/// field name, `ro_signed` false), ready to be "signed" and scanned.
+pub(crate) fn counted_to_the_end(
+    tmp: &TempDir,
+    postal: [u64; 4],
+) -> (Server, String, String, serde_json::Map<String, Value>) {
+    let (s, ro, op) = small_election_served(tmp);
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": postal, "rejected_papers": 0, "rejected_covers": 0}),
+    );
+    for round in 1..=4 {
+        enter_round(&s, &op, round);
+        publish(&s, &ro, round);
+    }
+    let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
+    let printed = extract(&pdf, &tmp.0, "form22.pdf");
+    let mut values: serde_json::Map<String, Value> = printed["fields"]
+        .as_object()
+        .expect("fields")
+        .iter()
+        .map(|(k, v)| (k.clone(), v["value"].clone()))
+        .collect();
+    values.insert("ro_signed".into(), json!(false));
+    (s, ro, op, values)
+}
+
 /// Votes for round r, table t: distinct figures so that a wrong sum shows.
 pub(crate) fn votes(r: u64, t: u64) -> Vec<u64> {
     vec![100 + 10 * r + t, 90 + 7 * r + 2 * t, 20 + r + t, 3 + t]

@@ -688,28 +688,9 @@ fn killed_mid_batch_restarts_and_loses_nothing() {
 
 #[test]
 fn signed_certificate_verifies_and_postal_covers_reconcile() {
-    use crate::day::{enter_round, publish, small_election_served};
     let tmp = TempDir::new("docs-cert");
-    let (s, ro, op) = small_election_served(&tmp);
-    s.ok(
-        "PUT",
-        "/api/v1/acs/5/postal",
-        &op,
-        json!({"votes": [1, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
-    );
-    for round in 1..=4 {
-        enter_round(&s, &op, round);
-        publish(&s, &ro, round);
-    }
     // Form 22 as printed, then signed and scanned.
-    let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
-    let printed = crate::helpers::extract(&pdf, &tmp.0, "form22.pdf");
-    let mut values: serde_json::Map<String, Value> = printed["fields"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v["value"].clone()))
-        .collect();
+    let (s, ro, op, mut values) = crate::day::counted_to_the_end(&tmp, [1, 1, 0, 0]);
     values.insert("ro_signed".into(), json!(true));
     let signed = s.upload_read(
         5,

@@ -71,12 +71,18 @@ impl Server {
     /// Starts `scrutiny serve --data DIR --bind 127.0.0.1:0 EXTRA...` and
     /// waits until it says where it listens.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_at(data, "127.0.0.1:0", extra)
+    }
+
+    /// The same, on a given address (to start again where a browser is
+    /// already pointed).
+    pub fn start_at(data: &Path, bind: &str, extra: &[&str]) -> Server {
         let log = std::fs::File::create(data.with_extension("log")).expect("log file");
         let mut child = Command::new(bin())
             .arg("serve")
             .arg("--data")
             .arg(data)
-            .args(["--bind", "127.0.0.1:0"])
+            .args(["--bind", bind])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(log)

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use maud::html;
 use serde::Deserialize;
 
-use super::{Ctx, OrPage, PageResult};
+use super::{Ctx, OrPage, PageResult, number};
 use crate::archive;
 use crate::error::Error;
 use crate::http::AppState;
@@ -27,10 +27,7 @@ pub async fn page(
 ) -> PageResult {
     let user = ctx.user()?;
     let ac = match q.ac.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-        Some(a) => Some(
-            a.parse::<u32>()
-                .map_err(|_| ctx.error(Error::bad_input(format!("{a:?} is not an AC number"))))?,
-        ),
+        Some(a) => Some(number::<u32>(&ctx, "an AC number", a)?),
         None => None,
     };
     let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -73,11 +70,7 @@ pub async fn page(
 /// `GET /archive/{id}`.
 pub async fn record(ctx: Ctx, State(s): State<AppState>, Path(id): Path<String>) -> PageResult {
     let user = ctx.user()?;
-    let id: i64 = id.parse().map_err(|_| {
-        ctx.error(Error::bad_input(format!(
-            "{id:?} is not an archive record id"
-        )))
-    })?;
+    let id: i64 = number(&ctx, "an archive record id", &id)?;
     let c = archive::search(&s.db, user, None, None)
         .await
         .or_page(&ctx)?

@@ -11,11 +11,10 @@ use axum::response::{IntoResponse, Redirect};
 use maud::html;
 use serde::Deserialize;
 
-use super::{Ctx, OrPage, PageResult};
+use super::{Ctx, OrPage, PageResult, number};
 use crate::accounts::Role;
 use crate::counting::RoundStatus;
 use crate::counting::actions;
-use crate::error::Error;
 use crate::http::AppState;
 
 /// `GET /counting`: the user's AC, or a list of those they may see.
@@ -56,9 +55,7 @@ pub async fn page(
     Query(q): Query<RoundQuery>,
 ) -> PageResult {
     let user = ctx.user()?;
-    let ac_no: u32 = ac_no
-        .parse()
-        .map_err(|_| ctx.error(Error::bad_input(format!("{ac_no:?} is not an AC number"))))?;
+    let ac_no: u32 = number(&ctx, "an AC number", &ac_no)?;
     let ac = actions::ac(&s.db, user, ac_no).await.or_page(&ctx)?;
     let rounds = actions::rounds(&s.db, user, ac_no).await.or_page(&ctx)?;
     let current = q.round.unwrap_or_else(|| {

@@ -108,6 +108,7 @@ texts! {
     round: "Round", "चक्र";
     rounds: "Rounds", "चक्र";
     table: "Table", "टेबल";
+    row: "Row", "पंक्ति";
     ps_no: "PS no.", "मतदान केंद्र सं.";
     total: "Total", "कुल";
     entry_help: "Type each figure and Tab to the next. Enter saves the table and moves to the next one. Leave a table empty when its EVM is not counted this round.", "हर आँकड़ा लिखें और Tab से अगले पर जाएँ। Enter टेबल सहेजता है और अगली पर ले जाता है। जिस टेबल की EVM इस चक्र में नहीं गिनी गई, उसे खाली छोड़ें।";
@@ -142,6 +143,8 @@ texts! {
     keys_help: "Press S, E or R to decide; the next finding follows at once.", "निर्णय के लिए S, E या R दबाएँ; अगला निष्कर्ष तुरंत आएगा।";
     nothing_to_review: "Nothing left to review.", "समीक्षा के लिए कुछ शेष नहीं।";
     field: "Field", "फ़ील्ड";
+    ink_found: "Ink found", "स्याही मिली";
+    no_ink: "No ink", "स्याही नहीं";
     document: "Document", "दस्तावेज़";
     page: "Page", "पृष्ठ";
     ballot: "Ballot", "मतपत्र";
@@ -195,6 +198,7 @@ texts! {
     download: "Download", "डाउनलोड करें";
     open: "Open", "खोलें";
     not_verified: "not verified", "असत्यापित";
+    not_uploaded: "not uploaded", "अपलोड नहीं";
     superseded: "superseded by a later copy", "बाद की प्रति से प्रतिस्थापित";
     no_match: "No certificate matches.", "कोई प्रमाणपत्र नहीं मिला।";
     sha_help: "Compute the SHA-256 of the downloaded file (sha256sum FILE) and compare: the same value means the file is unaltered.", "डाउनलोड की गई फ़ाइल का SHA-256 (sha256sum FILE) निकालकर मिलाएँ: समान मान का अर्थ है कि फ़ाइल अपरिवर्तित है।";

@@ -16,7 +16,7 @@ pub mod upload;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
-use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -64,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/review", get(review::page))
         .route("/review/{id}", post(review::decide))
         .route("/progress", get(progress::page))
+        .route("/progress/{ac}", get(progress::ac_page))
         .route("/results", get(results::index))
         .route("/results/{ac}", get(results::page))
         .route("/archive", get(archive::page))
@@ -123,18 +124,6 @@ pub struct Ctx {
     chose_lang: bool,
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 /// A query parameter of a URI's query string (plain, not percent-decoded).
 fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
     query?
@@ -183,7 +172,7 @@ impl FromRequestParts<AppState> for Ctx {
             (None, None) => None,
         };
         let lang = lang
-            .or_else(|| cookie(parts, LANG_COOKIE).and_then(Lang::parse))
+            .or_else(|| super::auth::cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse))
             .or_else(|| {
                 parts
                     .headers
@@ -290,7 +279,7 @@ impl Ctx {
                                 }
                                 form method="post" action="/logout" { button.link type="submit" { (t.sign_out) } }
                             } @else {
-                                a href=(self.with_lang(&format!("/login?next={here}"))) { (t.sign_in) }
+                                a href=(self.with_lang(&if here == "/login" { here.to_string() } else { format!("/login?next={here}") })) { (t.sign_in) }
                             }
                             span.lang role="group" aria-label=(t.language) {
                                 a href=(self.lang_link(Lang::En)) lang="en" hreflang="en" aria-current=[(self.lang == Lang::En).then_some("true")] { "English" }
@@ -371,6 +360,15 @@ impl Ctx {
             },
         )
     }
+}
+
+/// A number from a page's path (`/counting/{ac}`, `/archive/{id}`), or the
+/// page that says it is not one.
+pub fn number<T: std::str::FromStr>(ctx: &Ctx, what: &str, raw: &str) -> Result<T, Refusal> {
+    raw.parse().map_err(|_| {
+        ctx.error(Error::bad_input(format!("{raw:?} is not {what}")))
+            .into()
+    })
 }
 
 /// `result.or_page(&ctx)?`: a library error becomes the error page.

@@ -3,13 +3,13 @@
 //! a whole it is; district and state roll-ups of the same figures. The
 //! script fetches `?partial=1` (the board alone) every few seconds.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Ctx, OrPage, PageResult, bar};
+use super::{Ctx, OrPage, PageResult, bar, number};
 use crate::clock;
 use crate::db;
 use crate::http::AppState;
@@ -29,7 +29,7 @@ pub struct BoardQuery {
 pub fn standing(line: &ProgressLine, state_percent: f64) -> &'static str {
     if line.expected > 0 && line.verified >= line.expected {
         "complete"
-    } else if line.percent + BEHIND_POINTS <= state_percent || line.percent < 25.0 {
+    } else if line.percent + BEHIND_POINTS <= state_percent {
         "behind"
     } else {
         "on-track"
@@ -113,7 +113,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
                 tbody { @for l in &per_ac {
                     @let ac = l.ac_no.unwrap_or(0);
                     (row(&ctx, html! {
-                        th scope="row" { a href=(ctx.with_lang(&format!("/upload?ac={ac}"))) { (ac) " " (l.ac_name.as_deref().unwrap_or("")) } }
+                        th scope="row" { a href=(ctx.with_lang(&format!("/progress/{ac}"))) { (ac) " " (l.ac_name.as_deref().unwrap_or("")) } }
                         td { (l.ro.as_deref().unwrap_or("")) }
                         td { (l.district.as_deref().unwrap_or("")) }
                     }, l, sp))
@@ -133,4 +133,77 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
             (board)
         },
     ))
+}
+
+/// `GET /progress/{ac}`: what one AC still owes, by name.
+pub async fn ac_page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -> PageResult {
+    let user = ctx.user()?;
+    let ac: u32 = number(&ctx, "an AC number", &ac)?;
+    user.require_read(ac).or_page(&ctx)?;
+    let query = ProgressQuery {
+        format: None,
+        by: None,
+        district: None,
+        behind: None,
+    };
+    let line = lines(&s.db, user, &query)
+        .await
+        .or_page(&ctx)?
+        .into_iter()
+        .find(|l| l.ac_no == Some(ac))
+        .ok_or_else(|| ctx.error(crate::error::Error::not_found(format!("AC {ac}"))))?;
+    let missing = db::progress_missing(&mut *s.db.read().await.or_page(&ctx)?, ac)
+        .await
+        .or_page(&ctx)?;
+    let t = ctx.t;
+    Ok(ctx.render(
+        StatusCode::OK,
+        "progress-ac",
+        &format!("{} — {} {ac} {}", t.progress_title, t.ac, line.ac_name.as_deref().unwrap_or("")),
+        html! {
+            div.scroll { table.progress {
+                (head_cells(&ctx, &[t.ro]))
+                tbody { (row(&ctx, html! { th scope="row" { (line.ro.as_deref().unwrap_or("")) } }, &line, line.percent)) }
+            } }
+            h2 { (t.owed) ": " (missing.len()) }
+            @if missing.is_empty() { p { (t.complete) } } @else {
+                div.scroll { table #missing {
+                    thead { tr { th scope="col" { (t.document) } th scope="col" { (t.status) } } }
+                    tbody { @for m in &missing {
+                        tr { td { (m.what) } td { @if m.state == "not_uploaded" { span.chip.behind { (t.not_uploaded) } } @else { span.chip.on-track { (t.not_verified) } } } }
+                    } }
+                } }
+            }
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(expected: u64, verified: u64) -> ProgressLine {
+        ProgressLine {
+            ac_no: Some(1),
+            ac_name: None,
+            ro: None,
+            district: None,
+            state: None,
+            acs: None,
+            expected,
+            uploaded: verified,
+            verified,
+            open_findings: 0,
+            percent: crate::progress::percent(verified, expected),
+        }
+    }
+
+    #[test]
+    fn an_ac_is_behind_ten_points_under_the_state() {
+        assert_eq!(standing(&line(100, 100), 50.0), "complete");
+        assert_eq!(standing(&line(100, 40), 50.0), "behind");
+        assert_eq!(standing(&line(100, 41), 50.0), "on-track");
+        // Early in the morning nobody is behind a state that has done nothing.
+        assert_eq!(standing(&line(100, 0), 0.3), "on-track");
+    }
 }

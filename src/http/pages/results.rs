@@ -6,10 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::html;
 
-use super::{Ctx, OrPage, PageResult, bar};
+use super::{Ctx, OrPage, PageResult, bar, number};
 use crate::counting::{CountResult, NOTA, actions};
 use crate::db;
-use crate::error::Error;
 use crate::http::AppState;
 
 /// `GET /results`: every AC with its leader and margin.
@@ -73,9 +72,7 @@ pub fn lead(r: &CountResult, totals: &[u64]) -> Option<(usize, u64)> {
 
 /// `GET /results/{ac}`.
 pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -> PageResult {
-    let ac: u32 = ac
-        .parse()
-        .map_err(|_| ctx.error(Error::bad_input(format!("{ac:?} is not an AC number"))))?;
+    let ac: u32 = number(&ctx, "an AC number", &ac)?;
     let r = actions::result(&s.db, ac).await.or_page(&ctx)?;
     let t = ctx.t;
     // Cumulative EVM totals after each published round, plus postal.

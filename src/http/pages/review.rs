@@ -4,6 +4,7 @@
 //! and the next finding follows at once (a redirect back here).
 
 use axum::Form;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -11,11 +12,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Ctx, OrPage, PageResult, ac_picker};
+use super::{Ctx, OrPage, PageResult, ac_picker, number};
 use crate::checks::Decision;
+use crate::counting::Candidate;
 use crate::counting::actions;
 use crate::db;
 use crate::documents::review;
+use crate::error::Error;
 use crate::http::AppState;
 
 /// Which AC's queue (default: every AC the user sees).
@@ -24,11 +27,27 @@ pub struct ReviewQuery {
     pub ac: Option<u32>,
 }
 
-fn value(v: &Option<Value>) -> Markup {
+fn value(ctx: &Ctx, v: &Option<Value>) -> Markup {
     match v {
         None | Some(Value::Null) => html! { "—" },
+        Some(Value::Bool(ink)) => html! { (if *ink { ctx.t.ink_found } else { ctx.t.no_ink }) },
         Some(Value::String(s)) => html! { (s) },
         Some(v) => html! { (v.to_string()) },
+    }
+}
+
+/// A grid cell in words: `votes[5][1]` is row 6 of the sheet, candidate 2.
+fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -> Option<String> {
+    let t = ctx.t;
+    let idx: Vec<usize> = field
+        .split(['[', ']'])
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let name = |c: usize| candidates.get(c).map(|c| c.name.clone());
+    match (field.split('[').next()?, idx.as_slice()) {
+        ("votes", [r, c]) => Some(format!("{} {} · {}", t.row, r + 1, name(*c)?)),
+        ("totals", [c]) => Some(format!("{} · {}", t.total, name(*c)?)),
+        _ => None,
     }
 }
 
@@ -48,6 +67,16 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
         None => None,
     };
     let may_decide = first.is_some_and(|f| user.require_enter(f.ac_no).is_ok());
+    let field_words = match first {
+        Some(f) => match &f.field {
+            Some(field) => {
+                let ac = actions::ac(&s.db, user, f.ac_no).await.or_page(&ctx)?;
+                describe_field(&ctx, field, &ac.candidates)
+            }
+            None => None,
+        },
+        None => None,
+    };
     let back = q.ac.map(|a| format!("?ac={a}")).unwrap_or_default();
     Ok(ctx.render(
         StatusCode::OK,
@@ -74,9 +103,9 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
                             }
                         }
                         dl.values {
-                            @if let Some(field) = &f.field { dt { (t.field) } dd { code { (field) } } }
-                            dt { (t.scan_value) } dd.big #scan-value { (value(&f.scan_value)) }
-                            dt { (t.entered_value) } dd.big #entered-value { (value(&f.entered_value)) }
+                            @if let Some(field) = &f.field { dt { (t.field) } dd #field { @if let Some(w) = &field_words { (w) " · " } code { (field) } } }
+                            dt { (t.scan_value) } dd.big #scan-value { (value(&ctx, &f.scan_value)) }
+                            dt { (t.entered_value) } dd.big #entered-value { (value(&ctx, &f.entered_value)) }
                             @if let Some(c) = f.confidence { dt { (t.confidence) } dd { (format!("{:.0} %", c * 100.0)) } }
                         }
                     }
@@ -109,11 +138,18 @@ pub struct DecisionForm {
 pub async fn decide(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Query(q): Query<ReviewQuery>,
-    Form(f): Form<DecisionForm>,
+    form: Result<Form<DecisionForm>, FormRejection>,
 ) -> PageResult {
     let user = ctx.user()?;
+    let id: i64 = number(&ctx, "a finding id", &id)?;
+    let Form(f) = form.map_err(|e| {
+        ctx.error(Error::bad_input(format!(
+            "the decision is scan_correct, entry_correct or rescan: {}",
+            e.body_text()
+        )))
+    })?;
     review::decide(
         &s.db,
         user,

@@ -4,6 +4,7 @@
 
 use axum::Form;
 use axum::extract::State;
+use axum::extract::rejection::FormRejection;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,7 +31,7 @@ fn safe_next(next: Option<&str>) -> Option<&str> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
 }
 
-fn form(
+fn login_page(
     ctx: &Ctx,
     status: StatusCode,
     failed: bool,
@@ -62,7 +63,7 @@ pub async fn login_form(
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<NextQuery>,
 ) -> Response {
-    form(&ctx, StatusCode::OK, false, "", q.next.as_deref())
+    login_page(&ctx, StatusCode::OK, false, "", q.next.as_deref())
 }
 
 /// Where to go after signing in.
@@ -72,7 +73,14 @@ pub struct NextQuery {
 }
 
 /// `POST /login`: a session cookie and on to `next`, or the form again (401).
-pub async fn login(ctx: Ctx, State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else {
+        return login_page(&ctx, StatusCode::BAD_REQUEST, false, "", None);
+    };
     match sign_in(&state, &f.username, f.password).await {
         Ok((token, user, _)) => {
             let to = safe_next(f.next.as_deref())
@@ -84,7 +92,7 @@ pub async fn login(ctx: Ctx, State(state): State<AppState>, Form(f): Form<LoginF
             );
             ([(SET_COOKIE, cookie)], Redirect::to(&ctx.with_lang(&to))).into_response()
         }
-        Err(crate::error::Error::Unauthorized { .. }) => form(
+        Err(crate::error::Error::Unauthorized { .. }) => login_page(
             &ctx,
             StatusCode::UNAUTHORIZED,
             true,
