@@ -51,7 +51,7 @@ pub struct ProgressLine {
 }
 
 /// Which lines, in which form.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ProgressQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
@@ -215,13 +215,7 @@ pub async fn progress_of_ac(
     db::ac(&mut c, ac).await?;
     let missing = db::progress_missing(&mut c, ac).await?;
     drop(c);
-    let q = ProgressQuery {
-        format: None,
-        by: None,
-        district: None,
-        behind: None,
-    };
-    let line = lines(&s.db, &user, &q)
+    let line = lines(&s.db, &user, &ProgressQuery::default())
         .await?
         .into_iter()
         .find(|l| l.ac_no == Some(ac))

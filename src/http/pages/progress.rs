@@ -76,10 +76,8 @@ fn head_cells(ctx: &Ctx, first: &[&str]) -> Markup {
 pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuery>) -> PageResult {
     let user = ctx.user()?;
     let query = ProgressQuery {
-        format: None,
-        by: None,
         district: q.district.clone().filter(|d| !d.is_empty()),
-        behind: None,
+        ..ProgressQuery::default()
     };
     let per_ac = lines(&s.db, user, &query).await.or_page(&ctx)?;
     let state_name = db::election(&mut *s.db.read().await.or_page(&ctx)?)
@@ -140,13 +138,7 @@ pub async fn ac_page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>
     let user = ctx.user()?;
     let ac: u32 = number(&ctx, "an AC number", &ac)?;
     user.require_read(ac).or_page(&ctx)?;
-    let query = ProgressQuery {
-        format: None,
-        by: None,
-        district: None,
-        behind: None,
-    };
-    let line = lines(&s.db, user, &query)
+    let line = lines(&s.db, user, &ProgressQuery::default())
         .await
         .or_page(&ctx)?
         .into_iter()

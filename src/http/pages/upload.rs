@@ -51,8 +51,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
             p { (t.upload_help) " (≤ " (limit) " MB)" }
             div #drop.drop data-ac=(ac) data-limit=(limit * 1_000_000) {
                 p.big { (t.drop_here) }
-                label.button for="files" { (t.choose_files) }
                 input #files.visually-hidden type="file" multiple accept=".pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/jpeg,image/png,image/tiff";
+                label.button for="files" { (t.choose_files) }
             }
             section #batch-section hidden {
                 h2 { (t.this_batch) }
