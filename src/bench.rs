@@ -121,8 +121,9 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
 /// with `ballots` ETPBS ballots each, about half of them uploaded, 20 rounds
 /// of which some are published, their completion computed by the same
 /// function the checks use. Then `GET /api/v1/progress` (per AC, by
-/// district, CSV) is asked `requests` times over a real socket; reports
-/// p50/p95 in ms, and what computing one AC's completion costs.
+/// district, CSV), the `/progress` page and its refresh, and the public
+/// `/results` page are each asked `requests` times over a real socket;
+/// reports p50/p95 in ms, and what computing one AC's completion costs.
 pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> {
     use crate::accounts::{self, Role};
     use crate::checks::{Ballot, Outcome};
@@ -314,6 +315,9 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
         ("per_ac", "/api/v1/progress"),
         ("by_district", "/api/v1/progress?by=district"),
         ("csv", "/api/v1/progress?format=csv"),
+        ("page", "/progress"),
+        ("page_refresh", "/progress?partial=1"),
+        ("results_page", "/results"),
     ] {
         let mut ms = vec![];
         let mut bytes = 0;

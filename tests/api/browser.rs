@@ -246,6 +246,16 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
 
     b.find("#approve").click();
     b.wait_text("#round-status", |t| t == "approved");
+    // The print link gives the round sheet of this round (with the page's session).
+    let sheet = b.js_async(
+        "const done = arguments[0];
+         fetch(document.querySelector('a[href$=\"sheet.pdf\"]').href)
+           .then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'),
+                 String.fromCharCode(...new Uint8Array(b.slice(0, 5)))])))
+           .catch(e => done(String(e)));",
+        json!([]),
+    );
+    assert_eq!(sheet, json!([200, "application/pdf", "%PDF-"]));
     b.find("#publish").click();
     b.wait_text("#round-status", |t| t == "published");
     let api = s.get(&format!("/api/v1/acs/71/rounds/{round}"), &ro);

@@ -204,6 +204,16 @@ impl Browser {
         )
     }
 
+    /// Runs `script`, which calls its last argument with the result (for
+    /// promises such as `fetch`).
+    pub fn js_async(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
     /// The text of the first element matching `css` ("" when none).
     pub fn text(&self, css: &str) -> String {
         self.js(
