@@ -109,6 +109,10 @@
       for (;;) {
         try {
           const res = await fetch("/api/v1/documents/" + id, { cache: "no-store" });
+          if (res.status === 401 || res.status === 403) {
+            show(item, "st-failed", await message(res));
+            return;
+          }
           if (res.ok) {
             const d = await res.json();
             const read = d.pages.filter((p) => p.status !== "queued").length;
@@ -262,6 +266,8 @@
     setInterval(async () => {
       try {
         const res = await fetch(url(), { cache: "no-store" });
+        // A session that ended answers with the sign-in page: go there.
+        if (res.redirected) { location.reload(); return; }
         if (!res.ok) return;
         const html = await res.text();
         const board = $("#board");

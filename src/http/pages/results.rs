@@ -108,15 +108,17 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
             div.scroll { table #standings {
                 thead { tr {
                     th scope="col" { (t.candidate) } th scope="col" { (t.party) }
+                    th scope="col" { (t.total) } th scope="col" { span.visually-hidden { (t.votes) } }
+                    th scope="col" { (t.evm) } th scope="col" { (t.postal) }
                     @for rt in &r.by_round { th scope="col" { (t.round) " " (rt.round) } }
-                    th scope="col" { (t.evm) } th scope="col" { (t.postal) } th scope="col" { (t.total) } th scope="col" { span.visually-hidden { (t.votes) } }
                 } }
                 tbody { @for (i, c) in r.candidates.iter().enumerate() {
                     tr.leader[r.leader.as_ref().is_some_and(|l| l.serial == c.serial)] {
                         th scope="row" { (c.name) } td { (c.party) }
-                        @for rt in &r.by_round { td.num { (rt.totals.get(i).copied().unwrap_or(0)) } }
-                        td.num { (r.evm[i]) } td.num { (r.postal[i]) } td.num { strong { (r.totals[i]) } }
+                        td.num { strong { (r.totals[i]) } }
                         td.bars { (bar(&c.name, r.totals[i], total_votes, "votes")) }
+                        td.num { (r.evm[i]) } td.num { (r.postal[i]) }
+                        @for rt in &r.by_round { td.num { (rt.totals.get(i).copied().unwrap_or(0)) } }
                     }
                 } }
             } }
