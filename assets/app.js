@@ -146,11 +146,13 @@
     const errorBox = $("#entry-error");
     const fail = (text) => { errorBox.textContent = text; errorBox.hidden = !text; };
 
+    // Figures typed with a Hindi keyboard come as Devanagari digits (०-९).
+    const digits = (v) => v.trim().replace(/[\u0966-\u096F]/g, (d) => String(d.charCodeAt(0) - 0x966));
     function totals() {
       const col = new Array(n).fill(0);
       for (const row of rows) {
         let sum = 0;
-        $$("input.v", row).forEach((inp, i) => { const v = Number(inp.value) || 0; col[i] += v; sum += v; });
+        $$("input.v", row).forEach((inp, i) => { const v = Number(digits(inp.value)) || 0; col[i] += v; sum += v; });
         $(".rowsum", row).textContent = sum;
       }
       $$("tfoot .colsum", grid).forEach((td, i) => { td.textContent = col[i]; });
@@ -166,8 +168,8 @@
     }
     async function save(row) {
       if (row.dataset.busy === "1" || !row.classList.contains("dirty")) return true;
-      const ps = $("input.ps", row).value.trim();
-      const votes = $$("input.v", row).map((i) => i.value.trim());
+      const ps = digits($("input.ps", row).value);
+      const votes = $$("input.v", row).map((i) => digits(i.value));
       const all = [ps, ...votes];
       let method, payload;
       if (all.every((v) => v === "")) {
@@ -248,7 +250,9 @@
     document.addEventListener("keydown", (e) => {
       if (sent || e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.target.closest && e.target.closest("input, textarea, select")) return;
-      const button = $('button[data-key="' + e.key.toLowerCase() + '"]', form);
+      // By the key's place, so that S, E and R work on a Hindi layout too.
+      const key = { KeyS: "s", KeyE: "e", KeyR: "r" }[e.code] || e.key.toLowerCase();
+      const button = $('button[data-key="' + key + '"]', form);
       if (!button) return;
       e.preventDefault();
       sent = true;

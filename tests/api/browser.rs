@@ -207,7 +207,12 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
     let figures = |t: usize| -> Vec<u64> { (0..n).map(|c| (10 * t + c) as u64).collect() };
     b.find("#entry tbody tr[data-table=\"1\"] input.ps").click();
     for t in 1..=2usize {
-        let mut keys = format!("{}", 900 + t);
+        // Table 2's PS number typed on a Hindi keyboard: Devanagari digits.
+        let mut keys = if t == 2 {
+            "९०२".to_string()
+        } else {
+            format!("{}", 900 + t)
+        };
         for v in figures(t) {
             keys.push_str(TAB);
             keys.push_str(&v.to_string());
@@ -232,6 +237,7 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
     assert_eq!(b.text("#grand"), expected.to_string(), "live total");
     let api = s.get(&format!("/api/v1/acs/71/rounds/{round}"), &ro);
     assert_eq!(api["tables"][1]["votes"], json!(figures(2)), "{api}");
+    assert_eq!(api["tables"][1]["ps_no"], 902, "{api}");
     shot(&b, "counting");
 
     // A figure typed but not yet saved moves the totals at once.
