@@ -347,33 +347,43 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
 
     // A mismatch: the cut-out of the scan beside both figures.
     let queue = s.get("/api/v1/review?ac=71", &op);
-    if let Some(m) = queue
+    let m = queue
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["kind"] == "mismatch")
-    {
-        b.goto(&format!("{}/review?ac=71", s.base));
-        let want = m["id"].to_string();
-        while b.find("#finding").prop("dataset")["id"].as_str() != Some(want.as_str()) {
-            let left = b.text("#left");
-            b.keys("e");
-            b.wait_text("#left", |t| t != left);
-        }
-        assert_eq!(b.text("#scan-value"), m["scan_value"].to_string());
-        assert_eq!(b.text("#entered-value"), m["entered_value"].to_string());
-        let loaded = b.wait("the cut-out", || {
-            let w = b.js(
-                "return document.querySelector('#crop').naturalWidth",
-                json!([]),
-            );
-            (w.as_u64().unwrap_or(0) > 0).then_some(w)
-        });
-        assert!(loaded.as_u64().unwrap() > 50);
-        shot(&b, "review-mismatch");
-        b.resize(PHONE.0, PHONE.1);
-        shot(&b, "review-phone");
+        .expect("the demo's signed sheet of round 2 differs from the entry");
+    b.goto(&format!("{}/review?ac=71", s.base));
+    let want = m["id"].to_string();
+    while b.find("#finding").prop("dataset")["id"].as_str() != Some(want.as_str()) {
+        let left = b.text("#left");
+        b.keys("e");
+        b.wait_text("#left", |t| t != left);
     }
+    assert_eq!(b.text("#scan-value"), m["scan_value"].to_string());
+    assert_eq!(b.text("#entered-value"), m["entered_value"].to_string());
+    let loaded = b.wait("the cut-out", || {
+        let w = b.js(
+            "return document.querySelector('#crop').naturalWidth",
+            json!([]),
+        );
+        (w.as_u64().unwrap_or(0) > 0).then_some(w)
+    });
+    assert!(loaded.as_u64().unwrap() > 50);
+    shot(&b, "review-mismatch");
+    b.resize(PHONE.0, PHONE.1);
+    shot(&b, "review-phone");
+    b.resize(WIDE.0, WIDE.1);
+
+    // S: the scan is right, so the entry goes to the RO to correct.
+    let left = b.text("#left");
+    b.keys("s");
+    b.wait_text("#left", |t| t != left);
+    let field = m["field"].as_str().unwrap();
+    let ro = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&ro, &s, "/counting/71?round=2", "ro71", "demo-ro71");
+    let edits = ro.wait_text("#edits", |t| !t.is_empty());
+    assert!(edits.contains(field) && edits.contains("op71"), "{edits}");
 }
 
 #[test]

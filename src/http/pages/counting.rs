@@ -75,6 +75,9 @@ pub async fn page(
         .filter(|r| r.round >= current && r.status != RoundStatus::Draft)
         .map(|r| r.round)
         .collect();
+    let edits = crate::documents::review::edit_list(&s.db, user, ac_no)
+        .await
+        .or_page(&ctx)?;
     let n = ac.candidates.len();
     let t = ctx.t;
     let status = view.status.as_str();
@@ -101,6 +104,14 @@ pub async fn page(
                 (t.round) " " (current) " · "
                 span #round-status.chip.(format!("st-{status}")) { (t.round_status(status)) }
                 " · " (t.revision) " " (view.revision)
+            }
+            @if !edits.is_empty() {
+                section.warning #edits role="note" {
+                    strong { (t.to_correct) ": " (edits.len()) }
+                    ul { @for f in &edits {
+                        li { (f.message) " — " (f.decided_by.as_deref().unwrap_or("")) }
+                    } }
+                }
             }
             @if !reopens.is_empty() && can_enter {
                 p.warning #edit-warning role="note" {

@@ -126,6 +126,7 @@ texts! {
     edit_warning: "Changing this round sends these rounds back to draft, to be approved and published again; sheets printed for them become stale:", "इस चक्र में बदलाव करने पर ये चक्र वापस प्रारूप में चले जाएँगे और फिर से अनुमोदित व प्रकाशित करने होंगे; उनके छपे पत्रक पुराने हो जाएँगे:";
     confirm_edit: "This round is approved or published. Change it and send the rounds named above back to draft?", "यह चक्र अनुमोदित या प्रकाशित है। इसे बदलकर ऊपर लिखे चक्रों को वापस प्रारूप में भेजें?";
     read_only: "You may read this round but not change it.", "आप यह चक्र देख सकते हैं, बदल नहीं सकते।";
+    to_correct: "Entries to correct: an operator confirmed the scan", "सुधारनी हैं ये प्रविष्टियाँ: ऑपरेटर ने स्कैन को सही पाया";
     ro_only: "Only the Returning Officer approves and publishes.", "केवल रिटर्निंग अधिकारी अनुमोदित और प्रकाशित करते हैं।";
     candidate: "Candidate", "उम्मीदवार";
     party: "Party", "दल";
