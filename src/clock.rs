@@ -43,6 +43,35 @@ pub fn dmy_from_rfc3339(ts: &str) -> Option<String> {
     Some(format!("{d}-{m}-{y}"))
 }
 
+/// Unix seconds of an RFC 3339 UTC timestamp as we write them
+/// (`YYYY-MM-DDTHH:MM:SSZ`).
+pub fn unix_from_rfc3339(ts: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Howard Hinnant's `days_from_civil`.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// A stored UTC timestamp as people in the counting hall read it: Indian
+/// Standard Time (UTC+05:30), `DD-MM-YYYY HH:MM IST`; the text as it is
+/// when it is not one of ours.
+pub fn ist(ts: &str) -> String {
+    match unix_from_rfc3339(ts) {
+        Some(u) => {
+            let u = u + 5 * 3600 + 30 * 60;
+            let s = u.rem_euclid(86_400);
+            format!("{} {:02}:{:02} IST", date_dmy(u), s / 3600, s / 60 % 60)
+        }
+        None => ts.to_string(),
+    }
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's `civil_from_days`).
 fn civil(days: i64) -> (i64, u32, u32) {
@@ -61,6 +90,15 @@ fn civil(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_round_trip_and_show_in_indian_time() {
+        for u in [0, 951_782_400, 1_796_000_000, 4_102_444_799] {
+            assert_eq!(unix_from_rfc3339(&rfc3339(u)), Some(u));
+        }
+        assert_eq!(ist("2026-11-29T20:00:00Z"), "30-11-2026 01:30 IST");
+        assert_eq!(ist("not a time"), "not a time");
+    }
 
     #[test]
     fn formats_known_instants() {

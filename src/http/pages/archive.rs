@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::{Ctx, OrPage, PageResult, number};
 use crate::archive;
+use crate::clock;
 use crate::error::Error;
 use crate::http::AppState;
 
@@ -55,7 +56,7 @@ pub async fn page(
                         tr {
                             th scope="row" { a href=(ctx.with_lang(&format!("/archive/{}", c.id))) { (c.certificate_id) } }
                             td { (c.ac_no) " " (c.ac_name) } td { (c.winner) } td { (c.party) }
-                            td { (c.uploaded_at.get(..19).unwrap_or(&c.uploaded_at).replace('T', " ")) }
+                            td { (clock::ist(&c.uploaded_at)) }
                             td { @if c.verified { span.chip.complete { (t.verified) } } @else { span.chip.behind { (t.not_verified) } }
                                  @if c.superseded_by.is_some() { " " span.chip { (t.superseded) } } }
                             td { code.hash { (c.sha256) } }
@@ -93,7 +94,7 @@ pub async fn record(ctx: Ctx, State(s): State<AppState>, Path(id): Path<String>)
                         dt { (t.constituency) } dd { (c.ac_no) " " (c.ac_name) }
                         dt { (t.winner) } dd { (c.winner) " (" (c.party) ")" }
                         dt { (t.uploaded_by) } dd { (c.uploaded_by) }
-                        dt { (t.uploaded_at) } dd { (c.uploaded_at) }
+                        dt { (t.uploaded_at) } dd { (clock::ist(&c.uploaded_at)) }
                         dt { (t.status) } dd { @if c.verified { span.chip.complete { (t.verified) } } @else { span.chip.behind { (t.not_verified) } } }
                         dt { "SHA-256" } dd { code.hash #sha256 { (c.sha256) } }
                     }

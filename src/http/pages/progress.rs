@@ -91,7 +91,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
     let t = ctx.t;
     let board = html! {
         div #board data-updated=(clock::now_rfc3339()) {
-            p.help { (t.updated) ": " (clock::now_rfc3339().get(11..19).unwrap_or("")) " UTC · " (t.auto_refresh) }
+            p.help { (t.updated) ": " (clock::ist(&clock::now_rfc3339())) " · " (t.auto_refresh) }
             h2 { (t.state) }
             div.scroll { table.progress #by-state {
                 (head_cells(&ctx, &[t.state, t.ac]))

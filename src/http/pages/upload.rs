@@ -80,7 +80,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
                                         td.num { (d.page_count) }
                                         td.num { (open.get(&d.id).copied().unwrap_or(0)) }
                                         td { (d.uploaded_by) }
-                                        td { (d.uploaded_at.get(..19).unwrap_or(&d.uploaded_at).replace('T', " ")) }
+                                        td { (crate::clock::ist(&d.uploaded_at)) }
                                     }
                                 }
                             }
