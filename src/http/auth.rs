@@ -42,16 +42,27 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The signed-in user of a request (bearer header or cookie), if any: None
+/// without a token or with an unknown or expired one.
+pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, Error> {
+    let Some(token) = token(headers) else {
+        return Ok(None);
+    };
+    let mut c = state.db.read().await?;
+    db::session_user(&mut c, &accounts::token_hash(&token), clock::now_unix()).await
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let token = token(&parts.headers).ok_or_else(|| Error::Unauthorized {
-            reason: "sign in first: send Authorization: Bearer <token> from POST /api/v1/login"
-                .into(),
-        })?;
-        let mut c = state.db.read().await?;
-        db::session_user(&mut c, &accounts::token_hash(&token), clock::now_unix())
+        if token(&parts.headers).is_none() {
+            return Err(Error::Unauthorized {
+                reason: "sign in first: send Authorization: Bearer <token> from POST /api/v1/login"
+                    .into(),
+            });
+        }
+        session(state, &parts.headers)
             .await?
             .map(Auth)
             .ok_or_else(|| Error::Unauthorized {

@@ -24,8 +24,7 @@ use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::AppState;
-use crate::accounts::{self, Role, User};
-use crate::clock;
+use crate::accounts::{Role, User};
 use crate::db;
 use crate::error::Error;
 use i18n::{Lang, Texts};
@@ -137,18 +136,11 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let user = match super::auth::token(&parts.headers) {
-            Some(token) => match state.db.read().await {
-                Ok(mut c) => {
-                    db::session_user(&mut c, &accounts::token_hash(&token), clock::now_unix())
-                        .await
-                        .ok()
-                        .flatten()
-                }
-                Err(_) => None,
-            },
-            None => None,
-        };
+        // A page is shown to anyone; a session that cannot be read is none.
+        let user = super::auth::session(state, &parts.headers)
+            .await
+            .ok()
+            .flatten();
         let chosen = query_param(parts.uri.query(), "lang").and_then(Lang::parse);
         let lang = match (chosen, &user) {
             (Some(l), Some(u)) => {
@@ -198,21 +190,22 @@ impl FromRequestParts<AppState> for Ctx {
 impl Ctx {
     /// The signed-in user, or a redirect to the sign-in page and back.
     pub fn user(&self) -> Result<&User, Refusal> {
-        self.user.as_ref().ok_or_else(|| {
-            let next: String = self
-                .uri
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            Redirect::to(&format!("/login?next={next}"))
-                .into_response()
-                .into()
-        })
+        self.user.as_ref().ok_or_else(|| self.to_sign_in().into())
+    }
+
+    /// To the sign-in page, coming back to this page after.
+    fn to_sign_in(&self) -> Response {
+        let next: String = self
+            .uri
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        Redirect::to(&format!("/login?next={next}")).into_response()
     }
 
     /// `path` in the language of this page (only when `?lang=` chose it,
@@ -332,16 +325,7 @@ impl Ctx {
     /// the error; a lost session goes to the sign-in page instead.
     pub fn error(&self, e: Error) -> Response {
         if matches!(e, Error::Unauthorized { .. }) {
-            let anonymous = Ctx {
-                lang: self.lang,
-                t: self.t,
-                user: None,
-                uri: self.uri.clone(),
-                chose_lang: self.chose_lang,
-            };
-            if let Err(redirect) = anonymous.user() {
-                return redirect.into_response();
-            }
+            return self.to_sign_in();
         }
         let status = super::error::status(&e);
         let message = if status.is_server_error() {
