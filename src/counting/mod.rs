@@ -455,6 +455,24 @@ pub struct CountResult {
     pub by_round: Vec<RoundTotals>,
 }
 
+/// The candidates by `totals` (one per candidate, ballot order), most votes
+/// first, equal votes in ballot order; NOTA is never ranked, so never leads.
+pub fn ranked(candidates: &[Candidate], totals: &[u64]) -> Vec<Standing> {
+    let mut ranked: Vec<Standing> = candidates
+        .iter()
+        .zip(totals)
+        .filter(|(c, _)| c.name != NOTA)
+        .map(|(c, &votes)| Standing {
+            serial: c.serial,
+            name: c.name.clone(),
+            party: c.party.clone(),
+            votes,
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.serial.cmp(&b.serial)));
+    ranked
+}
+
 /// The result from the published rounds' totals and the postal tally.
 pub fn result(
     ac: &Ac,
@@ -466,20 +484,7 @@ pub fn result(
     let evm = totals(n, published.iter().map(|r| r.totals.as_slice()));
     let postal_votes = postal.map(|p| p.votes.clone()).unwrap_or(vec![0; n]);
     let all: Vec<u64> = evm.iter().zip(&postal_votes).map(|(a, b)| a + b).collect();
-    // NOTA (the last) never wins: rank the others.
-    let mut ranked: Vec<Standing> = ac
-        .candidates
-        .iter()
-        .zip(&all)
-        .filter(|(c, _)| c.name != NOTA)
-        .map(|(c, &votes)| Standing {
-            serial: c.serial,
-            name: c.name.clone(),
-            party: c.party.clone(),
-            votes,
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.serial.cmp(&b.serial)));
+    let ranked = ranked(&ac.candidates, &all);
     let counted = all.iter().any(|&v| v > 0);
     let (first, second) = (ranked.first().cloned(), ranked.get(1).cloned());
     let tie = counted && matches!((&first, &second), (Some(a), Some(b)) if a.votes == b.votes);

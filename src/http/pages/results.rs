@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use maud::html;
 
 use super::{Ctx, OrPage, PageResult, bar, number};
-use crate::counting::{CountResult, NOTA, actions};
+use crate::counting::{CountResult, actions, ranked};
 use crate::db;
 use crate::http::AppState;
 
@@ -52,22 +52,15 @@ pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
     ))
 }
 
-/// Leader (serial) and margin over the runner-up of cumulative totals,
-/// NOTA never leading; None while nothing is counted.
-pub fn lead(r: &CountResult, totals: &[u64]) -> Option<(usize, u64)> {
-    let mut ranked: Vec<(usize, u64)> = r
-        .candidates
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.name != NOTA)
-        .map(|(i, _)| (i, totals.get(i).copied().unwrap_or(0)))
-        .collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let first = *ranked.first()?;
-    if first.1 == 0 {
-        return None;
-    }
-    Some((first.0, first.1 - ranked.get(1).map_or(0, |s| s.1)))
+/// Who leads cumulative `totals` and by how much over the runner-up, by the
+/// ranking of the result itself; None while nothing is counted.
+fn lead(r: &CountResult, totals: &[u64]) -> Option<(String, u64)> {
+    let ranked = ranked(&r.candidates, totals);
+    let first = ranked.first().filter(|f| f.votes > 0)?;
+    Some((
+        first.name.clone(),
+        first.votes - ranked.get(1).map_or(0, |s| s.votes),
+    ))
 }
 
 /// `GET /results/{ac}`.
@@ -88,7 +81,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
     }
     let widest = trend
         .iter()
-        .filter_map(|(_, l)| l.map(|l| l.1))
+        .filter_map(|(_, l)| l.as_ref().map(|l| l.1))
         .max()
         .unwrap_or(0);
     let total_votes: u64 = r.totals.iter().sum();
@@ -129,8 +122,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
                     tbody { @for (round, l) in &trend {
                         tr {
                             th scope="row" { (round) }
-                            @if let Some((i, m)) = l {
-                                td { (r.candidates[*i].name) } td.num { (m) } td.bars { (bar(t.margin, *m, widest, "margin")) }
+                            @if let Some((name, m)) = l {
+                                td { (name) } td.num { (m) } td.bars { (bar(t.margin, *m, widest, "margin")) }
                             } @else { td colspan="3" { "—" } }
                         }
                     } }
