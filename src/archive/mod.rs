@@ -150,17 +150,21 @@ pub struct ArchivedCertificate {
     pub superseded_by: Option<i64>,
 }
 
+/// The records of `all` that `keep` accepts, with what superseded them
+/// (worked out over every record) and whether their checks held (looked up
+/// only for the kept ones).
 async fn with_status(
     c: &mut Conn,
-    rows: Vec<db::ArchiveRecord>,
+    all: Vec<db::ArchiveRecord>,
+    keep: impl Fn(&db::ArchiveRecord) -> bool,
 ) -> Result<Vec<ArchivedCertificate>> {
-    let superseded: HashMap<i64, i64> = rows
+    let superseded: HashMap<i64, i64> = all
         .iter()
         .filter_map(|r| r.supersedes.map(|s| (s, r.id)))
         .collect();
     let mut out = vec![];
     let mut by_doc: HashMap<i64, Vec<db::FindingRow>> = HashMap::new();
-    for r in rows {
+    for r in all.into_iter().filter(|r| keep(r)) {
         if let std::collections::hash_map::Entry::Vacant(e) = by_doc.entry(r.document_id) {
             e.insert(db::findings_of_document(&mut *c, r.document_id).await?);
         }
@@ -216,17 +220,27 @@ pub async fn search(
         .map(str::to_string)
         .collect();
     let all = db::archive_records(&mut c).await?;
-    // Superseding is worked out over every record, then the matches kept.
-    let matching: std::collections::HashSet<i64> = all
-        .iter()
-        .filter(|r| user.can_read(r.ac_no) && ac.is_none_or(|a| a == r.ac_no))
-        .filter(|r| words.iter().all(|w| r.search.contains(w.as_str())))
-        .map(|r| r.id)
-        .collect();
-    let mut out = with_status(&mut c, all).await?;
-    out.retain(|r| matching.contains(&r.id));
+    let mut out = with_status(&mut c, all, |r| {
+        user.can_read(r.ac_no)
+            && ac.is_none_or(|a| a == r.ac_no)
+            && words.iter().all(|w| r.search.contains(w.as_str()))
+    })
+    .await?;
     out.reverse();
     Ok(out)
+}
+
+/// One archive record: 404 when there is none, 403 when it belongs to an
+/// AC the user is not bound to.
+pub async fn record(db: &Db, user: &User, id: i64) -> Result<ArchivedCertificate> {
+    let mut c = db.read().await?;
+    let all = db::archive_records(&mut c).await?;
+    let rec = with_status(&mut c, all, |r| r.id == id)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::not_found(format!("archived certificate {id}")))?;
+    user.require_read(rec.ac_no)?;
+    Ok(rec)
 }
 
 /// One archive record with its file's bytes.
@@ -236,15 +250,8 @@ pub async fn file(
     user: &User,
     id: i64,
 ) -> Result<(ArchivedCertificate, Vec<u8>)> {
-    let mut c = db.read().await?;
-    let records = db::archive_records(&mut c).await?;
-    let all = with_status(&mut c, records).await?;
-    let rec = all
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| Error::not_found(format!("archived certificate {id}")))?;
-    user.require_read(rec.ac_no)?;
-    let doc = db::document(&mut c, rec.document).await?;
+    let rec = record(db, user, id).await?;
+    let doc = db::document(&mut *db.read().await?, rec.document).await?;
     let store = store.clone();
     let sha = doc.sha256.clone();
     let bytes = crate::counting::actions::blocking(move || store.read(&sha)).await?;

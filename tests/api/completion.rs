@@ -302,6 +302,16 @@ fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
         404,
         "not-found",
     );
+    assert_error(
+        s.call("GET", "/api/v1/archive/certificates/999", Some(&ro), None),
+        404,
+        "not-found",
+    );
+    let one = s.get(&format!("/api/v1/archive/certificates/{}", new["id"]), &ro);
+    assert_eq!(
+        (&one["sha256"], &one["verified"]),
+        (&new["sha256"], &new["verified"])
+    );
     // Records cannot be changed or removed through the API.
     assert_eq!(
         s.call(

@@ -52,18 +52,13 @@ pub async fn search(
 /// One archived certificate.
 #[utoipa::path(get, path = "/api/v1/archive/certificates/{id}", tag = "archive", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Archive record id")),
-    responses((status = 200, body = ArchivedCertificate), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ArchivedCertificate), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn record(
     State(s): State<AppState>,
     Auth(user): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ArchivedCertificate>> {
-    archive::search(&s.db, &user, None, None)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .map(Json)
-        .ok_or_else(|| Error::not_found(format!("archived certificate {id}")))
+    Ok(Json(archive::record(&s.db, &user, id).await?))
 }
 
 /// The signed scan exactly as uploaded, its SHA-256 in a `Digest` header.

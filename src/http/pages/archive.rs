@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::{Ctx, OrPage, PageResult, number};
 use crate::archive;
 use crate::clock;
-use crate::error::Error;
 use crate::http::AppState;
 
 /// What to look for.
@@ -72,12 +71,7 @@ pub async fn page(
 pub async fn record(ctx: Ctx, State(s): State<AppState>, Path(id): Path<String>) -> PageResult {
     let user = ctx.user()?;
     let id: i64 = number(&ctx, "an archive record id", &id)?;
-    let c = archive::search(&s.db, user, None, None)
-        .await
-        .or_page(&ctx)?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| ctx.error(Error::not_found(format!("archived certificate {id}"))))?;
+    let c = archive::record(&s.db, user, id).await.or_page(&ctx)?;
     let t = ctx.t;
     Ok(ctx.render(
         StatusCode::OK,
