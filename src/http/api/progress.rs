@@ -92,7 +92,7 @@ pub async fn lines(db: &Db, user: &User, q: &ProgressQuery) -> Result<Vec<Progre
 }
 
 /// Sums per-AC lines into one line per key (a district, or the state).
-pub fn roll_up(
+fn roll_up(
     lines: &[ProgressLine],
     key: impl Fn(&ProgressLine) -> String,
     state: bool,
@@ -126,6 +126,20 @@ pub fn roll_up(
             g
         })
         .collect()
+}
+
+/// Per-AC lines rolled up by district.
+pub fn by_district(per_ac: &[ProgressLine]) -> Vec<ProgressLine> {
+    roll_up(per_ac, |l| l.district.clone().unwrap_or_default(), false)
+}
+
+/// Per-AC lines rolled up into the election's state.
+pub async fn by_state(db: &Db, per_ac: &[ProgressLine]) -> Result<Vec<ProgressLine>> {
+    let state = db::election(&mut *db.read().await?)
+        .await?
+        .map(|(_, st)| st)
+        .unwrap_or_default();
+    Ok(roll_up(per_ac, |_| state.clone(), true))
 }
 
 fn csv(lines: &[ProgressLine]) -> String {
@@ -171,14 +185,8 @@ pub async fn progress(
     let per_ac = lines(&s.db, &user, &q).await?;
     let out = match q.by.as_deref() {
         None | Some("ac") => per_ac,
-        Some("district") => roll_up(&per_ac, |l| l.district.clone().unwrap_or_default(), false),
-        Some("state") => {
-            let state = db::election(&mut *s.db.read().await?)
-                .await?
-                .map(|(_, st)| st)
-                .unwrap_or_default();
-            roll_up(&per_ac, |_| state.clone(), true)
-        }
+        Some("district") => by_district(&per_ac),
+        Some("state") => by_state(&s.db, &per_ac).await?,
         Some(other) => {
             return Err(Error::bad_input(format!(
                 "by={other}: roll up by district or state"
@@ -210,15 +218,21 @@ pub async fn progress_of_ac(
     Auth(user): Auth,
     ApiPath(ac): ApiPath<u32>,
 ) -> Result<Json<AcMissing>> {
+    Ok(Json(ac_missing(&s.db, &user, ac).await?))
+}
+
+/// One AC's completion line and what it still owes (for the API and the
+/// `/progress/{ac}` page).
+pub async fn ac_missing(db: &Db, user: &User, ac: u32) -> Result<AcMissing> {
     user.require_read(ac)?;
-    let mut c = s.db.read().await?;
+    let mut c = db.read().await?;
     db::ac(&mut c, ac).await?;
     let missing = db::progress_missing(&mut c, ac).await?;
     drop(c);
-    let line = lines(&s.db, &user, &ProgressQuery::default())
+    let line = lines(db, user, &ProgressQuery::default())
         .await?
         .into_iter()
         .find(|l| l.ac_no == Some(ac))
         .ok_or_else(|| Error::not_found(format!("AC {ac}")))?;
-    Ok(Json(AcMissing { line, missing }))
+    Ok(AcMissing { line, missing })
 }

@@ -11,9 +11,10 @@ use serde::Deserialize;
 
 use super::{Ctx, OrPage, PageResult, bar, number};
 use crate::clock;
-use crate::db;
 use crate::http::AppState;
-use crate::http::api::progress::{ProgressLine, ProgressQuery, lines, roll_up};
+use crate::http::api::progress::{
+    AcMissing, ProgressLine, ProgressQuery, ac_missing, by_district, by_state, lines,
+};
 
 /// Points under the state's verified share that count as behind.
 const BEHIND_POINTS: f64 = 10.0;
@@ -80,13 +81,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
         ..ProgressQuery::default()
     };
     let per_ac = lines(&s.db, user, &query).await.or_page(&ctx)?;
-    let state_name = db::election(&mut *s.db.read().await.or_page(&ctx)?)
-        .await
-        .or_page(&ctx)?
-        .map(|(_, st)| st)
-        .unwrap_or_default();
-    let state = roll_up(&per_ac, |_| state_name.clone(), true);
-    let districts = roll_up(&per_ac, |l| l.district.clone().unwrap_or_default(), false);
+    let state = by_state(&s.db, &per_ac).await.or_page(&ctx)?;
+    let districts = by_district(&per_ac);
     let sp = state.first().map_or(100.0, |l| l.percent);
     let t = ctx.t;
     let board = html! {
@@ -137,16 +133,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
 pub async fn ac_page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -> PageResult {
     let user = ctx.user()?;
     let ac: u32 = number(&ctx, "an AC number", &ac)?;
-    user.require_read(ac).or_page(&ctx)?;
-    let line = lines(&s.db, user, &ProgressQuery::default())
-        .await
-        .or_page(&ctx)?
-        .into_iter()
-        .find(|l| l.ac_no == Some(ac))
-        .ok_or_else(|| ctx.error(crate::error::Error::not_found(format!("AC {ac}"))))?;
-    let missing = db::progress_missing(&mut *s.db.read().await.or_page(&ctx)?, ac)
-        .await
-        .or_page(&ctx)?;
+    let AcMissing { line, missing } = ac_missing(&s.db, user, ac).await.or_page(&ctx)?;
     let t = ctx.t;
     Ok(ctx.render(
         StatusCode::OK,
