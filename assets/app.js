@@ -84,7 +84,8 @@
         if (xhr.status === 200 || xhr.status === 201) {
           item.bar.value = 1;
           item.row.dataset.id = b.id;
-          show(item, "st-" + b.status, (xhr.status === 200 ? T.st_duplicate + " · " : "") + label(b.status));
+          item.duplicate = xhr.status === 200;
+          show(item, "st-" + b.status, (item.duplicate ? T.st_duplicate + " · " : "") + label(b.status));
           running--; pump();
           follow(item, b.id);
         } else if (xhr.status >= 500 || xhr.status === 0) {
@@ -118,7 +119,7 @@
             const read = d.pages.filter((p) => p.status !== "queued").length;
             $(".pages", item.row).textContent = read + " / " + d.pages.length;
             $(".findings", item.row).textContent = d.findings.filter((f) => f.status === "open").length;
-            const dup = item.state.textContent.startsWith(T.st_duplicate) ? T.st_duplicate + " · " : "";
+            const dup = item.duplicate ? T.st_duplicate + " · " : "";
             show(item, "st-" + d.status, dup + label(d.status) + (d.reason ? " — " + d.reason : ""));
             if (d.status === "done" || d.status === "failed") return;
           }

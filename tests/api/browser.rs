@@ -548,10 +548,7 @@ fn sign_in_refuses_a_wrong_password_and_sign_out_ends_the_session() {
 fn an_upload_whose_connection_drops_is_sent_again_by_itself_and_stored_once() {
     let tmp = TempDir::new("web-retry");
     let data = tmp.0.join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
+    let port = crate::webdriver::free_port();
     let bind = format!("127.0.0.1:{port}");
     let s = Server::start_at(&data, &bind, &["--demo", "--no-demo-scans"]);
     let ro = s.login("ro71", "demo-ro71");

@@ -35,7 +35,8 @@ pub struct Element<'a> {
     id: String,
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
