@@ -150,17 +150,14 @@ pub fn new_token() -> Result<(String, String)> {
     getrandom::fill(&mut bytes).map_err(|e| Error::Panic {
         reason: format!("no system randomness: {e}"),
     })?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = crate::hex(&bytes);
     let hash = token_hash(&token);
     Ok((token, hash))
 }
 
 /// What is stored for a token: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex(&Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! - [`samples`]: realistic simulated scans with ground truth, for tests and benches.
 //! - [`archive`]: signed certificates, their hash-chained log, verify and export.
 //! - [`bench`]: the `scrutiny bench` measurements.
-//! - [`clock`]: timestamps and dates (UTC).
+//! - [`clock`]: timestamps and dates (stored UTC, shown in IST).
 //! - [`config`]: the server's settings.
 //! - [`accounts`]: roles, AC bindings, passwords and session tokens.
 //! - [`counting`]: entered counts and the counting-day rules; `actions` applies them.
@@ -18,7 +18,7 @@
 //! - [`db`]: the database and every query.
 //! - [`documents`]: uploads, blob store, worker pool, rechecks, review, crops.
 //! - [`demo`]: the demo election of `serve --demo`.
-//! - [`http`]: the HTTP server and the JSON API.
+//! - [`http`]: the HTTP server: the JSON API and the pages for people.
 
 pub mod accounts;
 pub mod archive;
@@ -39,3 +39,8 @@ pub mod render;
 pub mod samples;
 
 pub use error::{Error, Result};
+
+/// Bytes as lower-case hexadecimal (digests, tokens).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

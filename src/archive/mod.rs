@@ -41,11 +41,7 @@ pub fn chain_hash(prev: &str, event: &str) -> String {
     h.update(prev.as_bytes());
     h.update(b"\n");
     h.update(event.as_bytes());
-    hex(&h.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&h.finalize())
 }
 
 /// Records every certificate page of the AC not archived yet (inside the
@@ -328,7 +324,7 @@ pub async fn verify(db: &Db, store: &BlobStore) -> Result<VerifyReport> {
         if !checked.contains_key(&r.sha256) {
             let path = store.path(&r.sha256);
             let ok = std::fs::read(&path)
-                .map(|b| hex(&Sha256::digest(&b)) == r.sha256)
+                .map(|b| crate::hex(&Sha256::digest(&b)) == r.sha256)
                 .unwrap_or(false);
             checked.insert(r.sha256.clone(), ok);
             if !ok {

@@ -163,11 +163,7 @@ impl Receiving {
             let _ = tokio::fs::remove_file(&self.path).await;
             return Err(Error::io(&self.path, e));
         }
-        let sha256 = std::mem::take(&mut self.hasher)
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = crate::hex(&std::mem::take(&mut self.hasher).finalize());
         Ok(Received {
             path: self.path.clone(),
             sha256,

@@ -99,7 +99,7 @@ pub fn digest<'a>(values: impl IntoIterator<Item = (&'a str, &'a Value)>) -> Str
         hasher.update(value.to_string().as_bytes());
     }
     let out = hasher.finalize();
-    out.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::hex(&out[..8])
 }
 
 /// The digest of the fields `names` (a model's `[qr] digest` list) taken

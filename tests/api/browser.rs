@@ -82,10 +82,7 @@ fn shot(b: &Browser, name: &str) {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    scrutiny::hex(&Sha256::digest(bytes))
 }
 
 #[test]
