@@ -112,7 +112,6 @@ fn ro_uploads_a_batch_and_sees_each_file_read_with_its_findings() {
     let paths: Vec<PathBuf> = [
         ("ballots-clean.pdf", clean.as_slice()),
         ("ballots-unsigned.pdf", unsigned.as_slice()),
-        ("notes.pdf", b"this is not a PDF at all".as_slice()),
     ]
     .iter()
     .map(|(name, bytes)| {
@@ -128,7 +127,16 @@ fn ro_uploads_a_batch_and_sees_each_file_read_with_its_findings() {
     assert!(b.url().ends_with("/upload"), "{}", b.url());
     assert!(b.text("#who").contains("AC 71"), "{}", b.text("#who"));
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    // Two files picked together; the third dropped on the drop zone.
     b.find("#files").send(&names.join("\n"));
+    b.js(
+        "const dt = new DataTransfer();
+         dt.items.add(new File([arguments[0]], arguments[1], {type: 'application/pdf'}));
+         const zone = document.querySelector('#drop');
+         for (const type of ['dragover', 'drop'])
+           zone.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));",
+        json!(["this is not a PDF at all", "notes.pdf"]),
+    );
 
     // Each file gets a row; the two scans are read, the text file refused.
     let row = |name: &str| format!("#batch tr[data-file=\"{name}\"]");
