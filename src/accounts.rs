@@ -5,48 +5,28 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::{Error, Result};
 
-/// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Every AC: setup, users, counts; not the RO's approvals.
-    Admin,
-    /// Returning Officer of the bound ACs: counts, approve, publish, declare.
-    Ro,
-    /// Bound ACs: enters counts, uploads, reviews; cannot approve or publish.
-    Operator,
-    /// Reads every AC; changes nothing.
-    Observer,
+crate::vocabulary! {
+    /// What a user may do.
+    #[derive(ToSchema, clap::ValueEnum)]
+    pub enum Role {
+        /// Every AC: setup, users, counts; not the RO's approvals.
+        Admin = "admin",
+        /// Returning Officer of the bound ACs: counts, approve, publish, declare.
+        Ro = "ro",
+        /// Bound ACs: enters counts, uploads, reviews; cannot approve or publish.
+        Operator = "operator",
+        /// Reads every AC; changes nothing.
+        Observer = "observer",
+    }
 }
 
 impl Role {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Ro => "ro",
-            Role::Operator => "operator",
-            Role::Observer => "observer",
-        }
-    }
-
-    /// Parses the stored word.
-    pub fn parse(s: &str) -> Result<Role> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "ro" => Ok(Role::Ro),
-            "operator" => Ok(Role::Operator),
-            "observer" => Ok(Role::Observer),
-            other => Err(Error::bad_input(format!("unknown role {other:?}"))),
-        }
-    }
-
     /// Whether users of this role are bound to particular ACs.
     pub fn is_bound(self) -> bool {
         matches!(self, Role::Ro | Role::Operator)
@@ -119,18 +99,13 @@ pub fn hash_password(password: &str) -> Result<String> {
         return Err(Error::bad_input("a password has at least 8 characters"));
     }
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::Panic {
-        reason: format!("no system randomness: {e}"),
-    })?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Panic {
-        reason: e.to_string(),
-    })?;
+    getrandom::fill(&mut salt)
+        .map_err(|e| Error::internal(format!("no system randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::internal(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| Error::Panic {
-            reason: format!("argon2: {e}"),
-        })
+        .map_err(|e| Error::internal(format!("argon2: {e}")))
 }
 
 /// Whether `password` matches a stored argon2 hash (false for a malformed hash).
@@ -147,9 +122,8 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 /// A new session token (256 random bits, hex) and the hash that is stored.
 pub fn new_token() -> Result<(String, String)> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Panic {
-        reason: format!("no system randomness: {e}"),
-    })?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal(format!("no system randomness: {e}")))?;
     let token = crate::hex(&bytes);
     let hash = token_hash(&token);
     Ok((token, hash))

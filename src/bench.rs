@@ -77,7 +77,7 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
     let mut failed = 0;
     let start = Instant::now();
     extract_files(&[dir.join("batch.pdf")], &models, workers, |o| {
-        if o.result.is_err() {
+        if o.reading.is_err() {
             failed += 1;
         }
         if let Some(t) = o.page.and_then(|p| truths.get(p - 1)) {
@@ -125,17 +125,58 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
 /// `/results` page are each asked `requests` times over a real socket;
 /// reports p50/p95 in ms, and what computing one AC's completion costs.
 pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> {
-    use crate::accounts::{self, Role};
+    let dir = std::env::temp_dir().join(format!("scrutiny-bench-progress-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = crate::db::Db::open(&dir).await?;
+    let t = Instant::now();
+    let mut compute_ms = fill_election(&db, acs, ballots).await?;
+    let load_s = t.elapsed().as_secs_f64();
+    let recheck_ms = recheck_with_every_ballot_read(&db).await?;
+    db.close().await;
+    let config = crate::config::ServeConfig::new(&dir);
+    let state = crate::http::state(config).await?;
+    let token = bench_session(&state.db).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Error::io("a local port", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("a local port", e))?;
+    let workers = state.workers.clone();
+    let app = crate::http::app(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut out = json!({
+        "acs": acs, "ballots_per_ac": ballots, "load_seconds": (load_s * 10.0).round() / 10.0,
+        "recheck_one_ac_with_every_ballot_read_ms": recheck_ms.round(),
+    });
+    for (name, path) in [
+        ("per_ac", "/api/v1/progress"),
+        ("by_district", "/api/v1/progress?by=district"),
+        ("csv", "/api/v1/progress?format=csv"),
+        ("page", "/progress"),
+        ("page_refresh", "/progress?partial=1"),
+        ("results_page", "/results"),
+    ] {
+        out[name] = time_get(addr, path, &token, requests).await?;
+    }
+    workers.stop();
+    compute_ms.sort_by(f64::total_cmp);
+    out["compute_one_ac_p50_ms"] = json!((percentile(&compute_ms, 0.5) * 100.0).round() / 100.0);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
+}
+
+/// Loads the benchmark election: `acs` ACs of `ballots` register ballots,
+/// about half seen in scans, some rounds published, each AC's completion
+/// computed and stored. Returns what computing one AC's completion cost (ms).
+async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec<f64>> {
     use crate::checks::{Ballot, Outcome};
     use crate::counting::RegisterBallot;
     use crate::counting::setup::{AcSetup, CandidateSetup, ElectionSetup};
     use crate::db;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let dir = std::env::temp_dir().join(format!("scrutiny-bench-progress-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = crate::config::ServeConfig::new(&dir);
-    let db = db::Db::open(&dir).await?;
     let setup = ElectionSetup {
         name: "Benchmark election".into(),
         state: "Benchmark state".into(),
@@ -156,8 +197,7 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
             })
             .collect(),
     };
-    let t = Instant::now();
-    crate::counting::actions::load_election(&db, &setup, "bench").await?;
+    crate::counting::actions::load_election(db, &setup, "bench").await?;
     let mut rng = fastrand::Rng::with_seed(5);
     let mut compute_ms = vec![];
     let at = crate::clock::now_rfc3339();
@@ -212,149 +252,150 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
         db::set_progress(&mut tx, a, &p, &at).await?;
         tx.commit().await?;
     }
-    let load_s = t.elapsed().as_secs_f64();
-    // AC 1 with every ballot's 13A and 13B read (as the workers store them):
-    // what re-running its checks costs, as every count change does.
-    let recheck_ms = {
-        let register = db::register(&mut *db.read().await?, 1).await?;
-        let mut tx = db.write().await?;
-        let doc = db::insert_document(
-            &mut tx,
-            &db::NewDocument {
-                ac_no: 1,
-                sha256: "bench",
-                media_type: "application/pdf",
-                size: 1,
-                filename: "bench.pdf",
-                page_count: 2 * register.len() as u32,
-                uploaded_by: "bench",
-                uploaded_at: &at,
-            },
-        )
-        .await?;
-        let sure = |v: Value| json!({"value": v, "confidence": 0.97});
-        for (i, b) in register.iter().enumerate() {
-            for (k, form) in ["form-13a", "form-13b"].iter().enumerate() {
-                let result = json!({
-                    "fields": {
-                        "ballot_id": sure(json!(b.ballot_id)), "ac_no": sure(json!(1)),
-                        "ac_name": sure(json!("Constituency 1")), "part_no": sure(json!(b.part_no)),
-                        "elector_serial_no": sure(json!(b.elector_serial_no)),
-                        "postal_ballot_serial_no": sure(json!(b.postal_ballot_serial_no)),
-                    },
-                    "marks": {"elector_signed": sure(json!(true)), "attested": sure(json!(true))},
-                    "transform": null,
-                });
-                let qr = format!("SCR1|{form}|id={}", b.ballot_id);
-                db::store_page(
-                    &mut tx,
-                    doc,
-                    (2 * i + k + 1) as u32,
-                    &db::PageResult {
-                        form: Some(form),
-                        qr: Some(&qr),
-                        result: Some(&result),
-                        error: None,
-                        ms: 0.0,
-                        at: &at,
-                    },
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        let mut ms = vec![];
-        for _ in 0..3 {
-            let t = Instant::now();
-            crate::documents::recheck::run(&db, 1).await?;
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        ms.sort_by(f64::total_cmp);
-        ms[1]
+    Ok(compute_ms)
+}
+
+/// AC 1 with every ballot's 13A and 13B read (as the workers store them):
+/// what re-running its checks costs (median of three, ms), as every count
+/// change does.
+async fn recheck_with_every_ballot_read(db: &crate::db::Db) -> Result<f64> {
+    use crate::db;
+    use crate::forms::FormKind;
+    use crate::pipeline::{FieldReading, InkReading, PageReading, Reading, Scalar};
+
+    let at = crate::clock::now_rfc3339();
+    let register = db::register(&mut db.read().await?, 1).await?;
+    let mut tx = db.write().await?;
+    let doc = db::insert_document(
+        &mut tx,
+        &db::NewDocument {
+            ac_no: 1,
+            sha256: "bench",
+            media_type: "application/pdf",
+            size: 1,
+            filename: "bench.pdf",
+            page_count: 2 * register.len() as u32,
+            uploaded_by: "bench",
+            uploaded_at: &at,
+        },
+    )
+    .await?
+    .ok_or_else(|| Error::internal("the bench document exists already"))?;
+    db::claim_pages(&mut tx, "bench", 0, i64::MAX, u32::MAX).await?;
+    let sure = |v: Scalar| FieldReading::One(Reading::new(v, 0.97));
+    let inked = InkReading {
+        value: true,
+        confidence: 0.97,
     };
-    {
-        let mut tx = db.write().await?;
-        let hash = accounts::hash_password("bench-password")?;
-        db::insert_user(&mut tx, "bench", &hash, Role::Observer, &[], &at).await?;
-        tx.commit().await?;
-    }
-    db.close().await;
-    let state = crate::http::state(config).await?;
-    let (token, token_hash) = accounts::new_token()?;
-    {
-        let mut tx = state.db.write().await?;
-        let (user, _) = db::user_by_name(&mut tx, "bench")
-            .await?
-            .ok_or_else(|| Error::not_found("the bench user"))?;
-        db::insert_session(
-            &mut tx,
-            &token_hash,
-            user.id,
-            crate::clock::now_unix() + 3600,
-            &at,
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| Error::io("a local port", e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("a local port", e))?;
-    let workers = state.workers.clone();
-    let app = crate::http::app(state);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let mut out = json!({
-        "acs": acs, "ballots_per_ac": ballots, "load_seconds": (load_s * 10.0).round() / 10.0,
-        "recheck_one_ac_with_every_ballot_read_ms": recheck_ms.round(),
-    });
-    for (name, path) in [
-        ("per_ac", "/api/v1/progress"),
-        ("by_district", "/api/v1/progress?by=district"),
-        ("csv", "/api/v1/progress?format=csv"),
-        ("page", "/progress"),
-        ("page_refresh", "/progress?partial=1"),
-        ("results_page", "/results"),
-    ] {
-        let mut ms = vec![];
-        let mut bytes = 0;
-        for _ in 0..requests {
-            let t = Instant::now();
-            let mut s = tokio::net::TcpStream::connect(addr)
-                .await
-                .map_err(|e| Error::io("the bench server", e))?;
-            let req = format!(
-                "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-            );
-            s.write_all(req.as_bytes())
-                .await
-                .map_err(|e| Error::io("the bench server", e))?;
-            let mut buf = Vec::new();
-            s.read_to_end(&mut buf)
-                .await
-                .map_err(|e| Error::io("the bench server", e))?;
-            if !buf.starts_with(b"HTTP/1.1 200") {
-                return Err(Error::bad_input(format!(
-                    "GET {path} failed: {}",
-                    String::from_utf8_lossy(&buf[..buf.len().min(300)])
-                )));
+    for (i, b) in register.iter().enumerate() {
+        for (k, form) in [FormKind::Form13A, FormKind::Form13B].iter().enumerate() {
+            let mut reading = PageReading {
+                form: Some(form.id().into()),
+                qr: Some(format!("SCR1|{form}|id={}", b.ballot_id)),
+                ..PageReading::default()
+            };
+            for (name, v) in [
+                ("ballot_id", Scalar::from(b.ballot_id.as_str())),
+                ("ac_no", 1u32.into()),
+                ("ac_name", "Constituency 1".into()),
+                ("part_no", b.part_no.into()),
+                ("elector_serial_no", b.elector_serial_no.into()),
+                ("postal_ballot_serial_no", b.postal_ballot_serial_no.into()),
+            ] {
+                reading.fields.insert(name.into(), sure(v));
             }
-            bytes = buf.len();
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
+            reading.marks.insert("elector_signed".into(), inked);
+            reading.marks.insert("attested".into(), inked);
+            db::store_page(
+                &mut tx,
+                doc,
+                (2 * i + k + 1) as u32,
+                "bench",
+                &db::PageResult {
+                    reading: Some(&reading),
+                    error: None,
+                    ms: 0.0,
+                    at: &at,
+                },
+            )
+            .await?;
         }
-        ms.sort_by(f64::total_cmp);
-        out[name] = json!({
-            "p50_ms": (percentile(&ms, 0.5) * 100.0).round() / 100.0,
-            "p95_ms": (percentile(&ms, 0.95) * 100.0).round() / 100.0,
-            "bytes": bytes,
-        });
     }
-    workers.stop();
-    compute_ms.sort_by(f64::total_cmp);
-    out["compute_one_ac_p50_ms"] = json!((percentile(&compute_ms, 0.5) * 100.0).round() / 100.0);
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(out)
+    tx.commit().await?;
+    let mut ms = vec![];
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut tx = db.write().await?;
+        crate::documents::recheck::run(&mut tx, 1).await?;
+        tx.commit().await?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok(ms[1])
+}
+
+/// An observer's session for the timed requests; returns its token.
+async fn bench_session(db: &crate::db::Db) -> Result<String> {
+    use crate::accounts::{self, Role};
+    use crate::db;
+
+    let at = crate::clock::now_rfc3339();
+    let hash = accounts::hash_password("bench-password")?;
+    let (token, token_hash) = accounts::new_token()?;
+    let mut tx = db.write().await?;
+    let id = db::insert_user(&mut tx, "bench", &hash, Role::Observer, &[], &at).await?;
+    db::insert_session(
+        &mut tx,
+        &token_hash,
+        id,
+        crate::clock::now_unix() + 3600,
+        &at,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// `GET path` asked `requests` times over a fresh connection each:
+/// p50/p95 in ms and the answer's size.
+async fn time_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+    requests: usize,
+) -> Result<Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut ms = vec![];
+    let mut bytes = 0;
+    for _ in 0..requests {
+        let t = Instant::now();
+        let mut s = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| Error::io("the bench server", e))?;
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(req.as_bytes())
+            .await
+            .map_err(|e| Error::io("the bench server", e))?;
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf)
+            .await
+            .map_err(|e| Error::io("the bench server", e))?;
+        if !buf.starts_with(b"HTTP/1.1 200") {
+            return Err(Error::bad_input(format!(
+                "GET {path} failed: {}",
+                String::from_utf8_lossy(&buf[..buf.len().min(300)])
+            )));
+        }
+        bytes = buf.len();
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok(json!({
+        "p50_ms": (percentile(&ms, 0.5) * 100.0).round() / 100.0,
+        "p95_ms": (percentile(&ms, 0.95) * 100.0).round() / 100.0,
+        "bytes": bytes,
+    }))
 }

@@ -1,6 +1,6 @@
 //! The demo election of `scrutiny serve --demo`: five ACs of Rewa and Sidhi
 //! districts with plausible figures, the first rounds entered and published,
-//! postal tallies, ETPBS registers and the demo accounts of API.md.
+//! postal tallies, ETPBS registers and the demo accounts of `docs/api.md`.
 //!
 //! Everything goes through `counting::actions`, under the RO's rules, so the
 //! demo's audit log reads like a real morning. Deterministic (fixed seed).
@@ -12,7 +12,8 @@ use crate::counting::actions;
 use crate::counting::setup::{AcSetup, CandidateSetup, ElectionSetup};
 use crate::counting::{PostalInput, TableInput};
 use crate::db::{self, Db};
-use crate::error::Result;
+use crate::error::{Result, Rule};
+use crate::forms::FormKind;
 use crate::samples::{PARTIES, person};
 
 /// The demo accounts: (username, password, role, ACs).
@@ -74,7 +75,7 @@ pub async fn load(db: &Db) -> Result<bool> {
         }
         if db::election(&mut c).await?.is_some() {
             return Err(crate::Error::rule(
-                "not-empty",
+                Rule::NotEmpty,
                 "this data folder already holds an election that is not the demo; use another --data folder for the demo",
             ));
         }
@@ -193,9 +194,9 @@ pub async fn load_scans(db: &Db, store: &crate::documents::store::BlobStore) -> 
             "ballot_id": b.ballot_id, "ac_no": 71, "ac_name": ac.name,
             "postal_ballot_serial_no": b.postal_ballot_serial_no,
         });
-        postal.push(("form-13a", a));
+        postal.push((FormKind::Form13A.id(), a));
         if i != 4 {
-            postal.push(("form-13b", cover));
+            postal.push((FormKind::Form13B.id(), cover));
         }
     }
     let mut sheets = vec![];
@@ -216,17 +217,17 @@ pub async fn load_scans(db: &Db, store: &crate::documents::store::BlobStore) -> 
         ("postal-batch-1.pdf", postal, Some(3)),
         (
             "round-1-signed.pdf",
-            vec![("round-sheet", sheets[0].clone())],
+            vec![(FormKind::RoundSheet.id(), sheets[0].clone())],
             None,
         ),
         (
             "round-2-signed.pdf",
-            vec![("round-sheet", sheets[1].clone())],
+            vec![(FormKind::RoundSheet.id(), sheets[1].clone())],
             Some(4),
         ),
     ];
     for (name, forms, seed) in batches {
-        let pdf = actions::blocking(move || {
+        let pdf = crate::tasks::blocking(move || {
             let refs: Vec<(&str, &serde_json::Value)> =
                 forms.iter().map(|(f, v)| (*f, v)).collect();
             crate::samples::scan_forms(models, &refs, seed)

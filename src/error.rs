@@ -7,6 +7,45 @@
 
 use std::path::{Path, PathBuf};
 
+crate::vocabulary! {
+    /// The counting-day rules that can refuse a request (409), by the code
+    /// the JSON `error` field carries.
+    pub enum Rule {
+        /// The AC number is taken.
+        AcExists = "ac-exists",
+        /// A user name is taken.
+        UserExists = "user-exists",
+        /// The finding was decided or no longer holds.
+        FindingNotOpen = "finding-not-open",
+        /// An election is loaded into a database that holds one.
+        NotEmpty = "not-empty",
+        /// From the second-last round on, rounds wait for the postal entry.
+        PostalFirst = "postal-first",
+        /// The polling station's EVM is already entered.
+        PsCounted = "ps-counted",
+        /// The result is declared: no count changes.
+        ResultDeclared = "result-declared",
+        /// The round has no table entered.
+        RoundEmpty = "round-empty",
+        /// Only an approved round may be published.
+        RoundNotApproved = "round-not-approved",
+        /// Only a draft round may be approved.
+        RoundNotDraft = "round-not-draft",
+        /// Rounds are published in order.
+        RoundOrder = "round-order",
+        /// The round is published already.
+        RoundPublished = "round-published",
+        /// Some round is not published yet.
+        RoundsUnpublished = "rounds-unpublished",
+        /// The leading candidates are tied.
+        Tie = "tie",
+        /// These bytes belong to another AC.
+        UploadedElsewhere = "uploaded-elsewhere",
+        /// Nobody has a vote yet.
+        NoVotes = "no-votes",
+    }
+}
+
 /// Result with Scrutiny's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -37,6 +76,14 @@ pub enum Error {
     Ocr { reason: String },
     #[error("a worker thread panicked: {reason}")]
     Panic { reason: String },
+    /// Something that cannot happen unless the program is wrong or the
+    /// system refuses a basic service (no randomness, a task lost).
+    #[error("internal error: {reason}")]
+    Internal { reason: String },
+    /// A stored row that does not decode (an unknown word, a number out of
+    /// range, JSON that is not what was written): never turned into a default.
+    #[error("stored data is corrupt: {what}")]
+    Corrupt { what: String },
     /// The request itself is malformed (bad JSON, wrong number of counts,
     /// a negative figure, a bad CSV row).
     #[error("{reason}")]
@@ -51,9 +98,9 @@ pub enum Error {
     #[error("{reason}")]
     Forbidden { reason: String },
     /// A counting-day rule refuses this now (round order, postal first,
-    /// result declared...); `code` names the rule.
+    /// result declared...); `rule` names it.
     #[error("{reason}")]
-    Rule { code: &'static str, reason: String },
+    Rule { rule: Rule, reason: String },
     /// The request body's type is not one this route takes.
     #[error("{reason}")]
     UnsupportedMedia { reason: String },
@@ -91,12 +138,24 @@ impl Error {
         }
     }
 
-    /// A counting-day rule refusal, with the rule's machine code.
-    pub fn rule(code: &'static str, reason: impl Into<String>) -> Error {
+    /// A counting-day rule refusal.
+    pub fn rule(rule: Rule, reason: impl Into<String>) -> Error {
         Error::Rule {
-            code,
+            rule,
             reason: reason.into(),
         }
+    }
+
+    /// A bug or a failed system service, said in a sentence.
+    pub fn internal(reason: impl Into<String>) -> Error {
+        Error::Internal {
+            reason: reason.into(),
+        }
+    }
+
+    /// Stored data that does not decode, named for an engineer.
+    pub fn corrupt(what: impl Into<String>) -> Error {
+        Error::Corrupt { what: what.into() }
     }
 
     /// Stable machine code for this error (the JSON `error` field).
@@ -111,12 +170,13 @@ impl Error {
             Error::MalformedImage { .. } => "malformed-image",
             Error::TooLarge { .. } => "too-large",
             Error::Ocr { .. } => "ocr",
-            Error::Panic { .. } => "internal",
+            Error::Panic { .. } | Error::Internal { .. } => "internal",
+            Error::Corrupt { .. } => "corrupt-data",
             Error::BadInput { .. } => "bad-input",
             Error::NotFound { .. } => "not-found",
             Error::Unauthorized { .. } => "unauthorized",
             Error::Forbidden { .. } => "forbidden",
-            Error::Rule { code, .. } => code,
+            Error::Rule { rule, .. } => rule.as_str(),
             Error::UnsupportedMedia { .. } => "unsupported-media-type",
             Error::Database(_) | Error::Migrate(_) => "database",
         }

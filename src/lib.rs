@@ -20,6 +20,8 @@
 //! - [`demo`]: the demo election of `serve --demo`.
 //! - [`http`]: the HTTP server: the JSON API and the pages for people.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod accounts;
 pub mod archive;
 pub mod bench;
@@ -37,6 +39,8 @@ pub mod pipeline;
 pub mod progress;
 pub mod render;
 pub mod samples;
+pub mod tasks;
+pub mod vocab;
 
 pub use error::{Error, Result};
 

@@ -1,6 +1,8 @@
 //! The `scrutiny` command: each subcommand parses its flags and calls into
 //! the library. Nothing else lives here.
 
+#![deny(clippy::unwrap_used)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +12,7 @@ use scrutiny::accounts::{self, Role};
 use scrutiny::counting::actions;
 use scrutiny::counting::setup::ElectionSetup;
 use scrutiny::db::{self, Db};
-use scrutiny::forms::ModelSet;
+use scrutiny::forms::{FormKind, ModelSet};
 use scrutiny::{Error, Result, bench, clock, http, pipeline, render, samples};
 
 #[derive(Parser)]
@@ -284,7 +286,7 @@ fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
                 println!("added {username} ({})", role.as_str());
             }
             UserCommand::List => {
-                for u in db::users(&mut *db.read().await?).await? {
+                for u in db::users(&mut db.read().await?).await? {
                     let acs: Vec<String> = u.acs.iter().map(|a| a.to_string()).collect();
                     println!("{}\t{}\t{}", u.username, u.role.as_str(), acs.join(","));
                 }
@@ -411,6 +413,124 @@ fn models_with(extra: Option<&PathBuf>) -> Result<ModelSet> {
     Ok(set)
 }
 
+fn render_form(
+    form: String,
+    values: PathBuf,
+    out: PathBuf,
+    models: Option<PathBuf>,
+    scan: bool,
+    seed: Option<u64>,
+) -> Result<ExitCode> {
+    let models = models_with(models.as_ref())?;
+    let model = models.get(&form)?;
+    let text = std::fs::read_to_string(&values).map_err(|e| Error::io(&values, e))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Values {
+        form: form.clone(),
+        reason: format!("{}: {e}", values.display()),
+    })?;
+    let pdf = if scan {
+        samples::scan_forms(&models, &[(model.id.as_str(), &v)], seed)?
+    } else {
+        let pages = render::layout(model, &v)?;
+        let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
+        render::pdf::drawings_to_pdf(&drawings)?
+    };
+    std::fs::write(&out, pdf).map_err(|e| Error::io(&out, e))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extract(
+    files: Vec<PathBuf>,
+    workers: Option<usize>,
+    models: Option<PathBuf>,
+    debug: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let models = models_with(models.as_ref())?;
+    if let Some(dir) = &debug {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let options = pipeline::Options {
+        workers: workers.unwrap_or_else(cores),
+        debug_dir: debug,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = false;
+    pipeline::extract_files_with(&files, &models, &options, |o| {
+        if let Err(e) = &o.reading {
+            failed = true;
+            eprintln!(
+                "scrutiny: {}{}: {e}",
+                o.file,
+                o.page.map(|p| format!(" page {p}")).unwrap_or_default()
+            );
+        }
+        let _ = writeln!(out, "{}", o.to_json());
+    });
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn score(dir: PathBuf, workers: Option<usize>) -> Result<ExitCode> {
+    let truth_path = dir.join("truth.json");
+    let text = std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
+    let truths: Vec<samples::Truth> = serde_json::from_str(&text).map_err(|e| Error::Values {
+        form: "truth.json".into(),
+        reason: e.to_string(),
+    })?;
+    let files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
+    let models = ModelSet::builtin();
+    let mut score = samples::Score::default();
+    let mut i = 0;
+    pipeline::extract_files(&files, &models, workers.unwrap_or_else(cores), |o| {
+        score.add(&models, &truths[i], &o.to_json());
+        i += 1;
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&score).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_pipeline(
+    pages: usize,
+    form: Vec<String>,
+    grid: Option<(usize, usize)>,
+    workers: Option<usize>,
+    seed: u64,
+) -> Result<ExitCode> {
+    let workers = workers.unwrap_or_else(cores);
+    let batch = |forms: Vec<String>, grid| samples::Spec {
+        count: pages,
+        seed,
+        forms,
+        grid,
+        batch: true,
+    };
+    let specs = if form.is_empty() {
+        vec![
+            batch(
+                vec![FormKind::Form13A.id().into(), FormKind::Form13B.id().into()],
+                None,
+            ),
+            batch(
+                vec![FormKind::RoundSheet.id().into()],
+                Some(grid.unwrap_or((14, 12))),
+            ),
+        ]
+    } else {
+        vec![batch(form, grid)]
+    };
+    for spec in &specs {
+        println!("{}", bench::run(spec, workers)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Render {
@@ -420,59 +540,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             models,
             scan,
             seed,
-        } => {
-            let models = models_with(models.as_ref())?;
-            let model = models.get(&form)?;
-            let text = std::fs::read_to_string(&values).map_err(|e| Error::io(&values, e))?;
-            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Values {
-                form: form.clone(),
-                reason: format!("{}: {e}", values.display()),
-            })?;
-            let pdf = if scan {
-                samples::scan_forms(&models, &[(model.id.as_str(), &v)], seed)?
-            } else {
-                let pages = render::layout(model, &v)?;
-                let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
-                render::pdf::drawings_to_pdf(&drawings)?
-            };
-            std::fs::write(&out, pdf).map_err(|e| Error::io(&out, e))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => render_form(form, values, out, models, scan, seed),
         Command::Extract {
             files,
             json: _,
             workers,
             models,
             debug,
-        } => {
-            let models = models_with(models.as_ref())?;
-            if let Some(dir) = &debug {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            }
-            let options = pipeline::Options {
-                workers: workers.unwrap_or_else(cores),
-                debug_dir: debug,
-            };
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            let mut failed = false;
-            pipeline::extract_files_with(&files, &models, &options, |o| {
-                if let Err(e) = &o.result {
-                    failed = true;
-                    eprintln!(
-                        "scrutiny: {}{}: {e}",
-                        o.file,
-                        o.page.map(|p| format!(" page {p}")).unwrap_or_default()
-                    );
-                }
-                let _ = writeln!(out, "{}", o.to_json());
-            });
-            Ok(if failed {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        } => extract(files, workers, models, debug),
         Command::Samples {
             out,
             count,
@@ -496,29 +571,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Score { dir, workers } => {
-            let truth_path = dir.join("truth.json");
-            let text =
-                std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
-            let truths: Vec<samples::Truth> =
-                serde_json::from_str(&text).map_err(|e| Error::Values {
-                    form: "truth.json".into(),
-                    reason: e.to_string(),
-                })?;
-            let files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
-            let models = ModelSet::builtin();
-            let mut score = samples::Score::default();
-            let mut i = 0;
-            pipeline::extract_files(&files, &models, workers.unwrap_or_else(cores), |o| {
-                score.add(&models, &truths[i], &o.to_json());
-                i += 1;
-            });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&score).unwrap_or_default()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Score { dir, workers } => score(dir, workers),
         Command::Serve(config) => serve(config),
         Command::User { command, data } => users(data, command),
         Command::Election { command, data } => election(data, command),
@@ -535,39 +588,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             workers,
             seed,
             progress: false,
-        } => {
-            let workers = workers.unwrap_or_else(cores);
-            let specs = if form.is_empty() {
-                vec![
-                    samples::Spec {
-                        count: pages,
-                        seed,
-                        forms: vec!["form-13a".into(), "form-13b".into()],
-                        grid: None,
-                        batch: true,
-                    },
-                    samples::Spec {
-                        count: pages,
-                        seed,
-                        forms: vec!["round-sheet".into()],
-                        grid: Some(grid.unwrap_or((14, 12))),
-                        batch: true,
-                    },
-                ]
-            } else {
-                vec![samples::Spec {
-                    count: pages,
-                    seed,
-                    forms: form,
-                    grid,
-                    batch: true,
-                }]
-            };
-            for spec in &specs {
-                println!("{}", bench::run(spec, workers)?);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => bench_pipeline(pages, form, grid, workers, seed),
     }
 }
 

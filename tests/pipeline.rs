@@ -350,6 +350,60 @@ fn the_shipped_samples_are_read_as_their_truth_says() {
     assert!(score.field_accuracy() >= 0.99, "{:?}", score.misses);
 }
 
+/// Golden files: each shipped sample beside `<name>.expected.json`, what
+/// reading it gives (the `extract` lines without their timings). A change in
+/// what is read shows as a diff here; `UPDATE_EXPECT=1` rewrites them.
+#[test]
+fn every_shipped_sample_reads_as_its_golden_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e != "json" && p.file_name().is_some_and(|n| n != "truth.json"))
+        })
+        .collect();
+    files.sort();
+    let models = ModelSet::builtin();
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut forms = std::collections::BTreeSet::new();
+    let mut differ = vec![];
+    for file in &files {
+        let mut lines = extract(std::slice::from_ref(file), &models);
+        for l in &mut lines {
+            l.as_object_mut().unwrap().remove("ms");
+            l["file"] = json!(file.file_name().unwrap().to_string_lossy());
+            forms.insert(l["form"].as_str().unwrap_or("none").to_string());
+        }
+        let got = serde_json::to_string_pretty(&lines).unwrap() + "\n";
+        let golden = file.with_extension("expected.json");
+        if update {
+            std::fs::write(&golden, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+            panic!("{} is missing: run with UPDATE_EXPECT=1", golden.display())
+        });
+        if want != got {
+            differ.push(format!(
+                "{}:\n--- want\n{want}\n--- got\n{got}",
+                golden.display()
+            ));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "readings changed (UPDATE_EXPECT=1 accepts them):\n{}",
+        differ.join("\n")
+    );
+    assert_eq!(
+        forms.into_iter().collect::<Vec<_>>(),
+        ["certificate", "form-13a", "form-13b", "round-sheet"],
+        "a golden file for every form"
+    );
+}
+
 #[test]
 fn a_200_page_batch_pdf_is_read_as_a_stream_in_under_300_mb() {
     // `bench` writes the batch in a child process and reads it in its own,
@@ -376,28 +430,77 @@ fn a_200_page_batch_pdf_is_read_as_a_stream_in_under_300_mb() {
 }
 
 #[test]
-fn extract_debug_draws_each_box_where_it_was_found() {
+fn extract_debug_draws_each_stage_even_when_no_form_is_found() {
     let dir = temp_dir("debug");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/0000-form-13a.pdf");
+    // A page with no QR code at all: plain white paper with a few strokes.
+    let blank = dir.join("blank.png");
+    let mut img = image::GrayImage::from_pixel(1240, 1754, image::Luma([250]));
+    for x in 200..900 {
+        img.put_pixel(x, 400, image::Luma([10]));
+    }
+    img.save(&blank).unwrap();
+    let out = dir.join("pictures");
     let stdout = run_ok(
         bin()
             .arg("extract")
             .arg(&sample)
+            .arg(&blank)
             .arg("--json")
             .arg("--debug")
-            .arg(&dir),
+            .arg(&out),
     );
-    let line: Value = serde_json::from_slice(&stdout).unwrap();
-    assert_eq!(line["form"], "form-13a");
-    let pictures: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let lines: Vec<Value> = stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
         .collect();
-    assert_eq!(pictures.len(), 1, "{pictures:?}");
-    let img = image::open(&pictures[0]).unwrap().to_rgb8();
-    let green = img.pixels().filter(|p| p.0 == [20, 170, 60]).count();
-    let blue = img.pixels().filter(|p| p.0 == [30, 90, 230]).count();
-    assert!(green > 1000, "read boxes are outlined: {green}");
-    assert!(blue > 200, "the QR code is outlined: {blue}");
+    assert_eq!(lines[0]["form"], "form-13a");
+    assert_eq!(lines[1]["form"], Value::Null);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let stages = |prefix: &str| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| n.contains(prefix))
+            .map(|n| n.rsplit('-').next().unwrap().to_string())
+            .collect()
+    };
+    // The form went through every stage; the blank page stopped after the QR search.
+    assert_eq!(
+        stages("0000-form-13a.pdf-p1"),
+        ["clean.png", "locate.png", "qr.png", "read.png"],
+        "{names:?}"
+    );
+    assert_eq!(stages("blank.png-p1"), ["clean.png", "qr.png"], "{names:?}");
+    let count = |file: &str, rgb: [u8; 3]| {
+        let img = image::open(out.join(file)).unwrap().to_rgb8();
+        img.pixels().filter(|p| p.0 == rgb).count()
+    };
+    let green = [20, 170, 60];
+    let blue = [30, 90, 230];
+    let yellow = [230, 190, 0];
+    let read = names.iter().find(|n| n.ends_with("p1-read.png")).unwrap();
+    assert!(count(read, green) > 1000, "read boxes are outlined");
+    assert!(count(read, blue) > 200, "the QR code is outlined");
+    let qr = names
+        .iter()
+        .find(|n| n.contains("0000-form-13a") && n.ends_with("qr.png"))
+        .unwrap();
+    assert!(count(qr, blue) > 200, "the code found is outlined");
+    let blank_qr = names
+        .iter()
+        .find(|n| n.contains("blank.png") && n.ends_with("qr.png"))
+        .unwrap();
+    assert!(count(blank_qr, yellow) > 500, "where it looked is drawn");
+    assert_eq!(count(blank_qr, blue), 0, "and that it found nothing");
+    let located = names.iter().find(|n| n.ends_with("locate.png")).unwrap();
+    assert!(
+        count(located, green) > 20,
+        "the registration marks found are crossed"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

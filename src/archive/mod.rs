@@ -15,10 +15,11 @@ use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
 
 use crate::accounts::User;
-use crate::checks::{AcState, Decision, PageRead};
+use crate::checks::{AcState, Decision, FindingStatus, ScannedPage};
 use crate::db::{self, Conn, Db};
 use crate::documents::store::BlobStore;
 use crate::error::{Error, Result};
+use crate::forms::FormKind;
 
 /// The hash before the first log entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -49,19 +50,19 @@ pub fn chain_hash(prev: &str, event: &str) -> String {
 pub async fn record_certificates(
     c: &mut Conn,
     state: &AcState,
-    pages: &[PageRead],
+    pages: &[ScannedPage],
     at: &str,
 ) -> Result<()> {
-    let printed: HashMap<&str, &db::CertificateRecord> = state
+    let printed: HashMap<&str, &crate::counting::CertificateRecord> = state
         .certificates
         .iter()
         .map(|r| (r.id.as_str(), r))
         .collect();
     for page in pages
         .iter()
-        .filter(|p| p.form.as_deref() == Some("certificate"))
+        .filter(|p| p.kind() == Some(FormKind::Certificate))
     {
-        let Some(id) = crate::checks::certificate::certificate_id(page) else {
+        let Some(id) = crate::checks::certificate::certificate_id(&page.reading) else {
             continue;
         };
         let Some(cert) = printed.get(id.as_str()) else {
@@ -168,8 +169,9 @@ async fn with_status(
             .iter()
             .filter(|f| f.page == Some(r.page_no))
             .filter(|f| {
-                f.status == "open"
-                    || (f.status == "closed" && f.decision != Some(Decision::EntryCorrect))
+                f.status == FindingStatus::Open
+                    || (f.status == FindingStatus::Closed
+                        && f.decision != Some(Decision::EntryCorrect))
             })
             .map(|f| f.message.clone())
             .collect();
@@ -247,10 +249,10 @@ pub async fn file(
     id: i64,
 ) -> Result<(ArchivedCertificate, Vec<u8>)> {
     let rec = record(db, user, id).await?;
-    let doc = db::document(&mut *db.read().await?, rec.document).await?;
+    let doc = db::document(&mut db.read().await?, rec.document).await?;
     let store = store.clone();
     let sha = doc.sha256.clone();
-    let bytes = crate::counting::actions::blocking(move || store.read(&sha)).await?;
+    let bytes = crate::tasks::blocking(move || store.read(&sha)).await?;
     Ok((rec, bytes))
 }
 
@@ -286,7 +288,8 @@ pub async fn verify(db: &Db, store: &BlobStore) -> Result<VerifyReport> {
     };
     let mut prev = GENESIS.to_string();
     let mut events: HashMap<i64, serde_json::Value> = HashMap::new();
-    for (i, (seq, event, prev_hash, hash)) in log.iter().enumerate() {
+    for (i, e) in log.iter().enumerate() {
+        let (seq, event, prev_hash, hash) = (&e.seq, &e.event, &e.prev_hash, &e.hash);
         if *seq != i as i64 + 1 {
             report.broken_log.push(format!(
                 "entry {seq}: expected entry {} here (an entry was removed)",
@@ -354,7 +357,7 @@ pub async fn export(db: &Db, store: &BlobStore, out: &Path) -> Result<usize> {
     );
     let mut manifest = vec![];
     for r in &records {
-        let doc = db::document(&mut *db.read().await?, r.document).await?;
+        let doc = db::document(&mut db.read().await?, r.document).await?;
         let ext = match doc.media_type.as_str() {
             "application/pdf" => "pdf",
             "image/jpeg" => "jpg",

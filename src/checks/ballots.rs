@@ -5,26 +5,31 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Value, json};
-
 use super::{
-    Ballot, Decision, Decisions, Finding, Kind, Outcome, PageChecker, PageRead, read, same_number,
-    threshold,
+    Ballot, Decision, Decisions, Finding, Kind, Outcome, PageChecker, ScannedPage, threshold,
 };
 use crate::checks::AcState;
-use crate::forms::ModelSet;
+use crate::counting::RegisterBallot;
+use crate::forms::{FormKind, ModelSet};
+use crate::pipeline::Scalar;
 
+/// The 13A and 13B pages seen for one ballot, in upload order.
 #[derive(Default)]
 struct Seen<'a> {
-    a: Vec<&'a PageRead>,
-    b: Vec<&'a PageRead>,
+    a: Vec<&'a ScannedPage>,
+    b: Vec<&'a ScannedPage>,
 }
 
-fn ballot_id(page: &PageRead) -> Option<String> {
-    page.payload()
+fn ballot_id(page: &ScannedPage) -> Option<String> {
+    page.reading
+        .payload()
         .and_then(|p| p.get("id").map(str::to_string))
         .or_else(|| {
-            read(&page.fields, "ballot_id").and_then(|r| r.value.as_str().map(str::to_string))
+            page.reading
+                .field("ballot_id")
+                .and_then(|r| r.value.as_ref())
+                .and_then(Scalar::as_text)
+                .map(str::to_string)
         })
         .filter(|s| !s.is_empty())
 }
@@ -33,11 +38,56 @@ fn ballot_id(page: &PageRead) -> Option<String> {
 /// seen, in ballot id order.
 pub fn check(
     state: &AcState,
-    pages: &[&PageRead],
+    pages: &[&ScannedPage],
     models: &ModelSet,
     decisions: &Decisions,
     out: &mut Vec<Finding>,
 ) -> Vec<Ballot> {
+    let seen = by_ballot(pages, out);
+    let register: HashMap<&str, &RegisterBallot> = state
+        .register
+        .iter()
+        .map(|r| (r.ballot_id.as_str(), r))
+        .collect();
+    let mut ballots = vec![];
+    for (id, s) in &seen {
+        let start = out.len();
+        duplicates(id, s, out);
+        let reg = register.get(id.as_str()).copied();
+        let serial_a =
+            s.a.first()
+                .map(|p| check_page(state, p, id, reg, models, out));
+        let serial_b =
+            s.b.first()
+                .map(|p| check_page(state, p, id, reg, models, out));
+        if let (Some(Some(sa)), Some(Some(sb)), Some(pb)) = (serial_a, serial_b, s.b.first())
+            && sa != sb
+        {
+            PageChecker {
+                page: pb,
+                ballot_id: Some(id.clone()),
+                out,
+            }
+            .push(
+                Kind::SerialMismatch,
+                Some("postal_ballot_serial_no"),
+                Some(sb.into()),
+                Some(sa.into()),
+                None,
+                format!(
+                    "ballot {id}: Cover A (13B) has serial no {sb} but the declaration (13A) has {sa} (Rule 54A)"
+                ),
+            );
+        }
+        missing_pair(id, s, out);
+        ballots.push(outcome(id, s, &out[start..], decisions));
+    }
+    ballots
+}
+
+/// The pages grouped by the ballot id of their QR code; a page whose id
+/// cannot be read is a finding of its own.
+fn by_ballot<'a>(pages: &[&'a ScannedPage], out: &mut Vec<Finding>) -> BTreeMap<String, Seen<'a>> {
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for &page in pages {
         let Some(id) = ballot_id(page) else {
@@ -60,113 +110,78 @@ pub fn check(
             continue;
         };
         let entry = seen.entry(id).or_default();
-        if page.form.as_deref() == Some("form-13a") {
+        if page.kind() == Some(FormKind::Form13A) {
             entry.a.push(page);
         } else {
             entry.b.push(page);
         }
     }
-    let register: HashMap<&str, &crate::counting::RegisterBallot> = state
-        .register
-        .iter()
-        .map(|r| (r.ballot_id.as_str(), r))
-        .collect();
-    let mut ballots = vec![];
-    for (id, s) in &seen {
-        let start = out.len();
-        for (form, list) in [("13A", &s.a), ("13B", &s.b)] {
-            for dup in list.iter().skip(1) {
-                let first = list[0];
-                PageChecker {
-                    page: dup,
-                    ballot_id: Some(id.clone()),
-                    out,
-                }
-                .push(
-                    Kind::Duplicate,
-                    Some("ballot_id"),
-                    Some(json!(id)),
-                    None,
-                    Some(1.0),
-                    format!(
-                        "ballot {id}: this Form {form} was already uploaded (document {}, page {})",
-                        first.document_id, first.page_no
-                    ),
-                );
-            }
-        }
-        let reg = register.get(id.as_str()).copied();
-        let serial_a =
-            s.a.first()
-                .map(|p| check_page(state, p, id, reg, models, out));
-        let serial_b =
-            s.b.first()
-                .map(|p| check_page(state, p, id, reg, models, out));
-        if let (Some(Some(sa)), Some(Some(sb)), Some(pb)) = (serial_a, serial_b, s.b.first())
-            && sa != sb
-        {
+    seen
+}
+
+/// Every 13A or 13B of a ballot after its first is a duplicate.
+fn duplicates(id: &str, s: &Seen, out: &mut Vec<Finding>) {
+    for (form, list) in [(FormKind::Form13A, &s.a), (FormKind::Form13B, &s.b)] {
+        let Some(first) = list.first() else { continue };
+        for dup in list.iter().skip(1) {
             PageChecker {
-                page: pb,
-                ballot_id: Some(id.clone()),
+                page: dup,
+                ballot_id: Some(id.to_string()),
                 out,
             }
             .push(
-                Kind::SerialMismatch,
-                Some("postal_ballot_serial_no"),
-                Some(json!(sb)),
-                Some(json!(sa)),
+                Kind::Duplicate,
+                Some("ballot_id"),
+                Some(id.into()),
                 None,
+                Some(1.0),
                 format!(
-                    "ballot {id}: Cover A (13B) has serial no {sb} but the declaration (13A) has {sa} (Rule 54A)"
+                    "ballot {id}: this {} was already uploaded (document {}, page {})",
+                    form.title(),
+                    first.document_id,
+                    first.page_no
                 ),
             );
         }
-        match (s.a.first(), s.b.first()) {
-            (Some(p), None) | (None, Some(p)) => {
-                let missing = if s.a.is_empty() {
-                    "form-13a"
-                } else {
-                    "form-13b"
-                };
-                PageChecker {
-                    page: p,
-                    ballot_id: Some(id.clone()),
-                    out,
-                }
-                .push(
-                    Kind::MissingPair,
-                    Some(missing),
-                    None,
-                    None,
-                    None,
-                    format!(
-                        "ballot {id}: its {} has not been uploaded yet",
-                        if s.a.is_empty() {
-                            "Form 13A"
-                        } else {
-                            "Form 13B"
-                        }
-                    ),
-                );
-            }
-            _ => {}
-        }
-        ballots.push(outcome(id, s, &out[start..], decisions));
     }
-    ballots
+}
+
+/// A ballot with only one of its two forms uploaded so far.
+fn missing_pair(id: &str, s: &Seen, out: &mut Vec<Finding>) {
+    let (page, missing) = match (s.a.first(), s.b.first()) {
+        (Some(p), None) => (p, FormKind::Form13B),
+        (None, Some(p)) => (p, FormKind::Form13A),
+        _ => return,
+    };
+    PageChecker {
+        page,
+        ballot_id: Some(id.to_string()),
+        out,
+    }
+    .push(
+        Kind::MissingPair,
+        Some(missing.id()),
+        None,
+        None,
+        None,
+        format!(
+            "ballot {id}: its {} has not been uploaded yet",
+            missing.title()
+        ),
+    );
 }
 
 /// Checks one 13A or 13B page of a ballot; returns its postal ballot serial
 /// number when it was read surely.
 fn check_page(
     state: &AcState,
-    page: &PageRead,
+    page: &ScannedPage,
     id: &str,
-    reg: Option<&crate::counting::RegisterBallot>,
+    reg: Option<&RegisterBallot>,
     models: &ModelSet,
     out: &mut Vec<Finding>,
 ) -> Option<u64> {
-    let form = page.form.as_deref().unwrap_or("form-13a");
+    let form = page.kind().unwrap_or(FormKind::Form13A);
     let th = |f: &str| threshold(models, form, f);
     let mut c = PageChecker {
         page,
@@ -174,16 +189,16 @@ fn check_page(
         out,
     };
     c.ac(&state.ac, models, form);
-    let serial = read(&page.fields, "postal_ballot_serial_no");
-    let sure_serial = serial
-        .as_ref()
-        .filter(|r| r.confidence >= th("postal_ballot_serial_no"))
-        .and_then(|r| r.value.as_u64());
+    let sure_serial = page
+        .reading
+        .field("postal_ballot_serial_no")
+        .and_then(|r| r.sure(th("postal_ballot_serial_no")))
+        .and_then(Scalar::as_count);
     match reg {
         None => c.push(
             Kind::NotInRegister,
             Some("ballot_id"),
-            Some(json!(id)),
+            Some(id.into()),
             None,
             Some(1.0),
             format!(
@@ -193,48 +208,54 @@ fn check_page(
         ),
         Some(r) => {
             let mut fields = vec![("postal_ballot_serial_no", r.postal_ballot_serial_no)];
-            if form == "form-13a" {
+            if form == FormKind::Form13A {
                 fields.extend([
                     ("part_no", r.part_no),
                     ("elector_serial_no", r.elector_serial_no),
                 ]);
             }
             for (name, entered) in fields {
-                c.field(name, json!(entered), th(name), same_number);
+                c.field(name, entered.into(), th(name), Scalar::same_number);
             }
         }
     }
-    if form == "form-13a" {
-        for (mark, kind, what) in [
-            (
-                "elector_signed",
-                Kind::Unsigned,
-                "not signed by the elector",
-            ),
-            ("attested", Kind::Unattested, "not attested"),
-        ] {
-            match read(&page.marks, mark) {
-                Some(r) if r.confidence >= th(mark) && r.value == Value::Bool(true) => {}
-                Some(r) if r.confidence >= th(mark) => c.push(
-                    kind,
-                    Some(mark),
-                    Some(r.value),
-                    None,
-                    Some(r.confidence),
-                    format!("ballot {id}: the declaration (13A) is {what} (Rule 54A)"),
-                ),
-                other => c.push(
-                    Kind::Unreadable,
-                    Some(mark),
-                    other.as_ref().map(|r| r.value.clone()),
-                    None,
-                    other.as_ref().map(|r| r.confidence),
-                    format!("ballot {id}: cannot tell whether the 13A box {mark} is inked"),
-                ),
-            }
-        }
+    if form == FormKind::Form13A {
+        inked(&mut c, id, &th);
     }
     sure_serial
+}
+
+/// Rule 54A's ink boxes of a declaration: the elector's signature and the
+/// attestation.
+fn inked(c: &mut PageChecker, id: &str, th: &impl Fn(&str) -> f64) {
+    for (mark, kind, what) in [
+        (
+            "elector_signed",
+            Kind::Unsigned,
+            "not signed by the elector",
+        ),
+        ("attested", Kind::Unattested, "not attested"),
+    ] {
+        match c.page.reading.mark(mark).copied() {
+            Some(r) if r.confidence >= th(mark) && r.value => {}
+            Some(r) if r.confidence >= th(mark) => c.push(
+                kind,
+                Some(mark),
+                Some(r.value.into()),
+                None,
+                Some(r.confidence),
+                format!("ballot {id}: the declaration (13A) is {what} (Rule 54A)"),
+            ),
+            other => c.push(
+                Kind::Unreadable,
+                Some(mark),
+                other.map(|r| r.value.into()),
+                None,
+                other.map(|r| r.confidence),
+                format!("ballot {id}: cannot tell whether the 13A box {mark} is inked"),
+            ),
+        }
+    }
 }
 
 /// A ballot's outcome from its findings and the decisions on them.

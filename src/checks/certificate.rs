@@ -2,22 +2,23 @@
 //! AC, its figures must still be the final result (a certificate printed
 //! before an edit is stale), and the RO must have signed it.
 
-use serde_json::json;
+use super::{AcState, Finding, Kind, PageChecker, ScannedPage, threshold};
+use crate::forms::{FormKind, ModelSet};
+use crate::pipeline::{PageReading, Scalar};
 
-use super::{AcState, Finding, Kind, PageChecker, PageRead, same_number, same_text, threshold};
-use crate::forms::ModelSet;
-
-const FORM: &str = "certificate";
+const FORM: FormKind = FormKind::Certificate;
 
 /// The certificate id a page's QR code names.
-pub fn certificate_id(page: &PageRead) -> Option<String> {
-    page.payload().and_then(|p| p.get("id").map(str::to_string))
+pub fn certificate_id(reading: &PageReading) -> Option<String> {
+    reading
+        .payload()
+        .and_then(|p| p.get("id").map(str::to_string))
 }
 
 /// Checks one certificate page.
-pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<Finding>) {
+pub fn check(state: &AcState, page: &ScannedPage, models: &ModelSet, out: &mut Vec<Finding>) {
     let th = |f: &str| threshold(models, FORM, f);
-    let id = certificate_id(page);
+    let id = certificate_id(&page.reading);
     let mut c = PageChecker {
         page,
         ballot_id: None,
@@ -30,7 +31,7 @@ pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<
         c.push(
             Kind::Mismatch,
             Some("certificate_id"),
-            id.clone().map(|i| json!(i)),
+            id.clone().map(Scalar::Text),
             None,
             None,
             format!(
@@ -51,7 +52,7 @@ pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<
         c.push(
             Kind::Stale,
             Some("certificate_id"),
-            Some(json!(record.id)),
+            Some(record.id.as_str().into()),
             None,
             None,
             format!(
@@ -62,14 +63,18 @@ pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<
     }
     c.ac(&state.ac, models, FORM);
     for (name, entered, numeric) in [
-        ("winner", json!(record.winner), false),
-        ("party", json!(record.party), false),
-        ("votes", json!(record.votes), true),
-        ("date", json!(record.date), false),
-        ("ro_name", json!(record.ro_name), false),
+        ("winner", Scalar::from(record.winner.as_str()), false),
+        ("party", record.party.as_str().into(), false),
+        ("votes", record.votes.into(), true),
+        ("date", record.date.as_str().into(), false),
+        ("ro_name", record.ro_name.as_str().into(), false),
     ] {
-        let equal = if numeric { same_number } else { same_text };
+        let equal = if numeric {
+            Scalar::same_number
+        } else {
+            Scalar::same_text
+        };
         c.field(name, entered, th(name), equal);
     }
-    super::round_sheet::signed(&mut c, page, th("ro_signed"), "certificate");
+    super::round_sheet::signed(&mut c, th("ro_signed"), "certificate");
 }

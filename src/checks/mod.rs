@@ -14,57 +14,34 @@ pub mod round_sheet;
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::counting::{Ac, CountResult, Postal, RegisterBallot, RoundState, TableEntry};
-use crate::db::CertificateRecord;
-use crate::forms::ModelSet;
-use crate::forms::payload::Payload;
+use crate::counting::{
+    Ac, CertificateRecord, CountResult, Postal, RegisterBallot, RoundState, TableEntry,
+};
+use crate::forms::{FormKind, ModelSet};
+use crate::pipeline::{PageReading, Reading, Scalar};
 
-/// What a finding is about (API.md's kinds).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Mismatch,
-    Unreadable,
-    Duplicate,
-    SerialMismatch,
-    Unsigned,
-    Unattested,
-    NotInRegister,
-    Stale,
-    MissingPair,
-    Reconciliation,
-    MarginBelowRejected,
+crate::vocabulary! {
+    /// What a finding is about (`docs/api.md` lists the kinds).
+    #[derive(ToSchema)]
+    pub enum Kind {
+        Mismatch = "mismatch",
+        Unreadable = "unreadable",
+        Duplicate = "duplicate",
+        SerialMismatch = "serial_mismatch",
+        Unsigned = "unsigned",
+        Unattested = "unattested",
+        NotInRegister = "not_in_register",
+        Stale = "stale",
+        MissingPair = "missing_pair",
+        Reconciliation = "reconciliation",
+        MarginBelowRejected = "margin_below_rejected",
+    }
 }
 
 impl Kind {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Mismatch => "mismatch",
-            Kind::Unreadable => "unreadable",
-            Kind::Duplicate => "duplicate",
-            Kind::SerialMismatch => "serial_mismatch",
-            Kind::Unsigned => "unsigned",
-            Kind::Unattested => "unattested",
-            Kind::NotInRegister => "not_in_register",
-            Kind::Stale => "stale",
-            Kind::MissingPair => "missing_pair",
-            Kind::Reconciliation => "reconciliation",
-            Kind::MarginBelowRejected => "margin_below_rejected",
-        }
-    }
-
-    /// Parses the stored word.
-    pub fn parse(s: &str) -> Option<Kind> {
-        serde_json::from_value(Value::String(s.to_string())).ok()
-    }
-
     /// The Rule 54A grounds that reject a postal ballot's cover.
     pub fn is_rule_54a(self) -> bool {
         matches!(
@@ -74,33 +51,30 @@ impl Kind {
     }
 }
 
-/// An operator's decision on a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// The scan is right: the entry goes back to the RO to be edited (or,
-    /// for a rule, the breach stands).
-    ScanCorrect,
-    /// The entry is right: the reading was an OCR misread; the finding no
-    /// longer counts.
-    EntryCorrect,
-    /// The scan cannot settle it: a new upload is asked for.
-    Rescan,
+crate::vocabulary! {
+    /// An operator's decision on a finding.
+    #[derive(ToSchema)]
+    pub enum Decision {
+        /// The scan is right: the entry goes back to the RO to be edited (or,
+        /// for a rule, the breach stands).
+        ScanCorrect = "scan_correct",
+        /// The entry is right: the reading was an OCR misread; the finding no
+        /// longer counts.
+        EntryCorrect = "entry_correct",
+        /// The scan cannot settle it: a new upload is asked for.
+        Rescan = "rescan",
+    }
 }
 
-impl Decision {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::ScanCorrect => "scan_correct",
-            Decision::EntryCorrect => "entry_correct",
-            Decision::Rescan => "rescan",
-        }
-    }
-
-    /// Parses the stored word.
-    pub fn parse(s: &str) -> Option<Decision> {
-        serde_json::from_value(Value::String(s.to_string())).ok()
+crate::vocabulary! {
+    /// Where a stored finding stands: `open` until an operator decides
+    /// (`closed`) or a later run of the checks finds it no longer holds
+    /// (`resolved`).
+    #[derive(ToSchema)]
+    pub enum FindingStatus {
+        Open = "open",
+        Closed = "closed",
+        Resolved = "resolved",
     }
 }
 
@@ -112,8 +86,8 @@ pub struct Finding {
     pub kind: Kind,
     pub field: Option<String>,
     pub ballot_id: Option<String>,
-    pub scan_value: Option<Value>,
-    pub entered_value: Option<Value>,
+    pub scan_value: Option<Scalar>,
+    pub entered_value: Option<Scalar>,
     pub confidence: Option<f64>,
     pub message: String,
 }
@@ -133,7 +107,7 @@ pub type FindingKey = (
 impl Finding {
     /// The identity of this finding across runs.
     pub fn key(&self) -> FindingKey {
-        let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        let text = |v: &Option<Scalar>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
         (
             self.document_id,
             self.page_no,
@@ -146,25 +120,21 @@ impl Finding {
     }
 }
 
-/// A page as read, as the checks see it.
-#[derive(Debug, Clone, Default)]
-pub struct PageRead {
+/// A page of an upload as the checks see it: where it is, and what reading
+/// it gave (an empty reading and the reason when it could not be read).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScannedPage {
     pub document_id: i64,
     pub page_no: u32,
-    pub form: Option<String>,
-    pub qr: Option<String>,
-    /// Field name → `{value, confidence}` (extract's shape).
-    pub fields: Map<String, Value>,
-    /// Ink box name → `{value, confidence}`.
-    pub marks: Map<String, Value>,
+    pub reading: PageReading,
     /// Why the page could not be read at all.
     pub error: Option<String>,
 }
 
-impl PageRead {
-    /// The QR payload, when it is one of ours.
-    pub fn payload(&self) -> Option<Payload> {
-        self.qr.as_deref().and_then(Payload::parse)
+impl ScannedPage {
+    /// The form, when it is one the checks know.
+    pub fn kind(&self) -> Option<FormKind> {
+        self.reading.kind()
     }
 }
 
@@ -181,23 +151,13 @@ pub struct AcState {
     pub result: CountResult,
 }
 
-/// Outcome of a postal ballot (API.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Accepted,
-    Rejected,
-    NeedsReview,
-}
-
-impl Outcome {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Accepted => "accepted",
-            Outcome::Rejected => "rejected",
-            Outcome::NeedsReview => "needs_review",
-        }
+crate::vocabulary! {
+    /// Outcome of a postal ballot.
+    #[derive(ToSchema)]
+    pub enum Outcome {
+        Accepted = "accepted",
+        Rejected = "rejected",
+        NeedsReview = "needs_review",
     }
 }
 
@@ -222,25 +182,15 @@ pub struct Checked {
 /// Operator decisions so far, by finding identity.
 pub type Decisions = HashMap<FindingKey, Decision>;
 
-/// One value read from a page: `{value, confidence}`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Read {
-    pub value: Value,
-    pub confidence: f64,
-}
-
-/// The `{value, confidence}` of a field (or a mark), if the page has it.
-pub fn read(map: &Map<String, Value>, name: &str) -> Option<Read> {
-    let v = map.get(name)?;
-    Some(Read {
-        value: v.get("value").cloned().unwrap_or(Value::Null),
-        confidence: v.get("confidence").and_then(Value::as_f64).unwrap_or(0.0),
-    })
+/// A value as a message shows it: `71`, `"Rewa"`, or `null` when nothing was read.
+pub fn shown(v: &Option<Scalar>) -> String {
+    v.as_ref()
+        .map_or_else(|| "null".to_string(), Scalar::to_string)
 }
 
 /// Collects findings for one page, comparing each value with its entry.
 pub struct PageChecker<'a> {
-    pub page: &'a PageRead,
+    pub page: &'a ScannedPage,
     pub ballot_id: Option<String>,
     pub out: &'a mut Vec<Finding>,
 }
@@ -251,8 +201,8 @@ impl PageChecker<'_> {
         &mut self,
         kind: Kind,
         field: Option<&str>,
-        scan: Option<Value>,
-        entered: Option<Value>,
+        scan: Option<Scalar>,
+        entered: Option<Scalar>,
         confidence: Option<f64>,
         message: String,
     ) {
@@ -269,16 +219,16 @@ impl PageChecker<'_> {
         });
     }
 
-    /// Compares a value read (`Read`) with the entered value: unreadable
-    /// under `threshold`, a mismatch when different, nothing when they agree.
+    /// Compares a value read with the entered value: unreadable under
+    /// `threshold`, a mismatch when different, nothing when they agree.
     /// Returns whether it was verified.
     pub fn compare(
         &mut self,
         field: &str,
-        got: Option<Read>,
-        entered: Value,
+        got: Option<Reading>,
+        entered: Scalar,
         threshold: f64,
-        equal: impl Fn(&Value, &Value) -> bool,
+        equal: impl Fn(&Scalar, &Scalar) -> bool,
     ) -> bool {
         let page = self.page.page_no;
         match got {
@@ -293,31 +243,32 @@ impl PageChecker<'_> {
                 );
                 false
             }
-            Some(r) if r.value.is_null() || r.confidence < threshold => {
+            Some(r) if r.value.is_none() || r.confidence < threshold => {
                 self.push(
                     Kind::Unreadable,
                     Some(field),
-                    Some(r.value.clone()),
+                    r.value.clone(),
                     Some(entered),
                     Some(r.confidence),
                     format!(
                         "page {page}: {field} read as {} with confidence {:.2}, under {threshold:.2}",
-                        r.value, r.confidence
+                        shown(&r.value),
+                        r.confidence
                     ),
                 );
                 false
             }
-            Some(r) if !equal(&r.value, &entered) => {
+            Some(Reading {
+                value: Some(v),
+                confidence,
+            }) if !equal(&v, &entered) => {
                 self.push(
                     Kind::Mismatch,
                     Some(field),
-                    Some(r.value.clone()),
+                    Some(v.clone()),
                     Some(entered.clone()),
-                    Some(r.confidence),
-                    format!(
-                        "page {page}: {field} is {} on the scan but {} was entered",
-                        r.value, entered
-                    ),
+                    Some(confidence),
+                    format!("page {page}: {field} is {v} on the scan but {entered} was entered"),
                 );
                 false
             }
@@ -331,61 +282,36 @@ impl PageChecker<'_> {
     pub fn field(
         &mut self,
         name: &str,
-        entered: Value,
+        entered: Scalar,
         threshold: f64,
-        equal: impl Fn(&Value, &Value) -> bool,
+        equal: impl Fn(&Scalar, &Scalar) -> bool,
     ) -> bool {
-        let got = read(&self.page.fields, name);
+        let got = self.page.reading.field(name).cloned();
         self.compare(name, got, entered, threshold, equal)
     }
 
     /// The AC number and name printed on the page against the AC it was
     /// uploaded to.
-    pub fn ac(&mut self, ac: &Ac, models: &ModelSet, form: &str) {
+    pub fn ac(&mut self, ac: &Ac, models: &ModelSet, form: FormKind) {
         self.field(
             "ac_no",
-            json!(ac.ac_no),
+            ac.ac_no.into(),
             threshold(models, form, "ac_no"),
-            same_number,
+            Scalar::same_number,
         );
         self.field(
             "ac_name",
-            json!(ac.name),
+            ac.name.as_str().into(),
             threshold(models, form, "ac_name"),
-            same_text,
+            Scalar::same_text,
         );
     }
 }
 
-/// Numbers equal as integers (a JSON 71 and "71" agree).
-pub fn same_number(a: &Value, b: &Value) -> bool {
-    let n = |v: &Value| match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
-    n(a).is_some() && n(a) == n(b)
-}
-
-/// Texts equal ignoring case, spacing and punctuation.
-pub fn same_text(a: &Value, b: &Value) -> bool {
-    let norm = |v: &Value| -> String {
-        match v {
-            Value::String(s) => s,
-            _ => return v.to_string(),
-        }
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
-        .collect()
-    };
-    norm(a) == norm(b)
-}
-
 /// The threshold of a field of a model (0.8 when unknown).
-pub fn threshold(models: &ModelSet, form: &str, field: &str) -> f64 {
+pub fn threshold(models: &ModelSet, form: FormKind, field: &str) -> f64 {
     models
-        .get(form)
+        .get(form.id())
         .ok()
         .and_then(|m| m.field(field))
         .map_or(0.8, |f| f.threshold)
@@ -394,7 +320,7 @@ pub fn threshold(models: &ModelSet, form: &str, field: &str) -> f64 {
 /// Runs every check of an AC over every page read for it.
 pub fn check_ac(
     state: &AcState,
-    pages: &[PageRead],
+    pages: &[ScannedPage],
     models: &ModelSet,
     decisions: &Decisions,
 ) -> Checked {
@@ -415,17 +341,21 @@ pub fn check_ac(
             });
             continue;
         }
-        match page.form.as_deref() {
-            Some("form-13a") | Some("form-13b") => ballot_pages.push(page),
-            Some("round-sheet") => round_sheet::check(state, page, models, &mut out.findings),
-            Some("certificate") => certificate::check(state, page, models, &mut out.findings),
-            _ => out.findings.push(Finding {
+        match page.kind() {
+            Some(FormKind::Form13A | FormKind::Form13B) => ballot_pages.push(page),
+            Some(FormKind::RoundSheet) => {
+                round_sheet::check(state, page, models, &mut out.findings)
+            }
+            Some(FormKind::Certificate) => {
+                certificate::check(state, page, models, &mut out.findings)
+            }
+            None => out.findings.push(Finding {
                 document_id: Some(page.document_id),
                 page_no: Some(page.page_no),
                 kind: Kind::Unreadable,
                 field: None,
                 ballot_id: None,
-                scan_value: page.qr.clone().map(Value::String),
+                scan_value: page.reading.qr.clone().map(Scalar::Text),
                 entered_value: None,
                 confidence: Some(0.0),
                 message: format!(
@@ -441,7 +371,7 @@ pub fn check_ac(
     out
 }
 
-fn ac_finding(kind: Kind, field: &str, scan: Value, entered: Value, message: String) -> Finding {
+fn ac_finding(kind: Kind, field: &str, scan: Scalar, entered: Scalar, message: String) -> Finding {
     Finding {
         document_id: None,
         page_no: None,
@@ -455,7 +385,7 @@ fn ac_finding(kind: Kind, field: &str, scan: Value, entered: Value, message: Str
     }
 }
 
-/// Postal reconciliation (DESIGN.md): once every ballot of the register has
+/// Postal reconciliation (`docs/design.md`): once every ballot of the register has
 /// an outcome, accepted covers = valid postal votes + rejected papers, and
 /// rejected covers = the entered rejected covers.
 fn reconcile(state: &AcState, ballots: &[Ballot], out: &mut Vec<Finding>) {
@@ -489,8 +419,8 @@ fn reconcile(state: &AcState, ballots: &[Ballot], out: &mut Vec<Finding>) {
         out.push(ac_finding(
             Kind::Reconciliation,
             "accepted_covers",
-            json!(accepted),
-            json!(counted),
+            accepted.into(),
+            counted.into(),
             format!(
                 "{accepted} covers were accepted from the scans, but the valid postal votes and rejected papers entered add up to {counted}"
             ),
@@ -500,8 +430,8 @@ fn reconcile(state: &AcState, ballots: &[Ballot], out: &mut Vec<Finding>) {
         out.push(ac_finding(
             Kind::Reconciliation,
             "rejected_covers",
-            json!(rejected),
-            json!(postal.rejected_covers),
+            rejected.into(),
+            postal.rejected_covers.into(),
             format!(
                 "{rejected} covers were rejected from the scans, but {} rejected covers were entered",
                 postal.rejected_covers
@@ -518,8 +448,8 @@ fn margin(state: &AcState, out: &mut Vec<Finding>) {
         out.push(ac_finding(
             Kind::MarginBelowRejected,
             "margin",
-            json!(r.margin),
-            json!(r.rejected_postal_papers),
+            r.margin.into(),
+            r.rejected_postal_papers.into(),
             format!(
                 "the winning margin of {} is smaller than the {} rejected postal ballots: verify every rejected postal ballot again before declaring",
                 r.margin, r.rejected_postal_papers

@@ -3,148 +3,145 @@
 //! table and PS number and every total against the entered counts, each its
 //! own finding; the RO's signature.
 
-use serde_json::{Value, json};
+use super::{AcState, Finding, Kind, PageChecker, ScannedPage, threshold};
+use crate::counting::{RoundState, TableEntry};
+use crate::forms::{FormKind, ModelSet};
+use crate::pipeline::Scalar;
 
-use super::{AcState, Finding, Kind, PageChecker, PageRead, Read, read, same_number, threshold};
-use crate::forms::ModelSet;
+const FORM: FormKind = FormKind::RoundSheet;
 
-const FORM: &str = "round-sheet";
-
-/// Cell `[r][c]` of a grid field (`{value: rows, confidence: rows}`), or of
-/// a flat list when `c` is None.
-fn cell(page: &PageRead, name: &str, r: usize, c: Option<usize>) -> Option<Read> {
-    let f = page.fields.get(name)?;
-    let pick = |v: &Value| -> Option<Value> {
-        let row = v.get(r)?;
-        match c {
-            Some(c) => row.get(c).cloned(),
-            None => Some(row.clone()),
-        }
-    };
-    Some(Read {
-        value: pick(f.get("value")?).unwrap_or(Value::Null),
-        confidence: pick(f.get("confidence")?)
-            .and_then(|v| v.as_f64())
-            .unwrap_or(0.0),
-    })
-}
-
-fn rows_of(page: &PageRead, name: &str) -> usize {
-    page.fields
-        .get(name)
-        .and_then(|f| f.get("value"))
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
-}
-
-/// A number the QR carries, else the figure printed in `field`.
-fn qr_or_field(page: &PageRead, key: &str, field: &str, th: f64) -> Option<u64> {
-    page.payload()
+/// A number the QR carries, else the figure printed in `field` when it was
+/// read surely.
+fn qr_or_field(page: &ScannedPage, key: &str, field: &str, th: f64) -> Option<u64> {
+    page.reading
+        .payload()
         .and_then(|p| p.get_usize(key))
         .map(|n| n as u64)
         .or_else(|| {
-            read(&page.fields, field)
-                .filter(|r| r.confidence >= th)
-                .and_then(|r| r.value.as_u64())
+            page.reading
+                .field(field)
+                .and_then(|r| r.sure(th))
+                .and_then(Scalar::as_count)
         })
 }
 
+fn or_unreadable(v: Option<u64>) -> String {
+    v.map_or("(unreadable)".into(), |n| n.to_string())
+}
+
 /// Checks one round-sheet page.
-pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<Finding>) {
+pub fn check(state: &AcState, page: &ScannedPage, models: &ModelSet, out: &mut Vec<Finding>) {
     let th = |f: &str| threshold(models, FORM, f);
-    let grid_th = th("votes");
     let mut c = PageChecker {
         page,
         ballot_id: None,
         out,
     };
+    let Some(round) = placed(state, &mut c, &th) else {
+        return;
+    };
+    figures(state, &mut c, round.round, th("votes"));
+    signed(
+        &mut c,
+        th("ro_signed"),
+        &format!("round {} sheet", round.round),
+    );
+}
+
+/// The sheet's AC, round and revision (from its QR code, or else as
+/// printed): the round's state when the sheet is of this AC's round at its
+/// current revision, else the finding that says why not.
+fn placed(state: &AcState, c: &mut PageChecker, th: &impl Fn(&str) -> f64) -> Option<RoundState> {
+    let page = c.page;
+    let page_no = page.page_no;
     let ac_no = state.ac.ac_no;
     let ac = qr_or_field(page, "ac", "ac_no", th("ac_no"));
     if ac != Some(u64::from(ac_no)) {
         c.push(
             Kind::Mismatch,
             Some("ac_no"),
-            ac.map(|a| json!(a)),
-            Some(json!(ac_no)),
+            ac.map(Scalar::Count),
+            Some(ac_no.into()),
             None,
             format!(
-                "page {}: this round sheet is for AC {} but was uploaded to AC {ac_no}",
-                page.page_no,
-                ac.map_or("(unreadable)".into(), |a| a.to_string())
+                "page {page_no}: this round sheet is for AC {} but was uploaded to AC {ac_no}",
+                or_unreadable(ac)
             ),
         );
-        return;
+        return None;
     }
     let round = qr_or_field(page, "round", "round", th("round"));
-    let Some(state_now) = round.and_then(|r| state.rounds.iter().find(|s| u64::from(s.round) == r))
+    let Some(now) = round.and_then(|r| state.rounds.iter().find(|s| u64::from(s.round) == r))
     else {
         c.push(
             Kind::Mismatch,
             Some("round"),
-            round.map(|r| json!(r)),
+            round.map(Scalar::Count),
             None,
             None,
             format!(
-                "page {}: round {} is not a round of AC {ac_no}",
-                page.page_no,
-                round.map_or("(unreadable)".into(), |r| r.to_string())
+                "page {page_no}: round {} is not a round of AC {ac_no}",
+                or_unreadable(round)
             ),
         );
-        return;
+        return None;
     };
-    let round = state_now.round;
     let rev = qr_or_field(page, "rev", "revision", th("revision"));
+    let current = u64::from(now.revision);
     match rev {
-        Some(r) if r < u64::from(state_now.revision) => {
+        Some(r) if r < current => {
             c.push(
                 Kind::Stale,
                 Some("revision"),
-                Some(json!(r)),
-                Some(json!(state_now.revision)),
+                Some(r.into()),
+                Some(now.revision.into()),
                 None,
                 format!(
-                    "page {}: this sheet of round {round} is revision {r}; the round was edited since and is now revision {}: print, sign and upload the new sheet",
-                    page.page_no, state_now.revision
+                    "page {page_no}: this sheet of round {} is revision {r}; the round was edited since and is now revision {}: print, sign and upload the new sheet",
+                    now.round, now.revision
                 ),
             );
-            return;
+            None
         }
-        Some(r) if r == u64::from(state_now.revision) => {}
+        Some(r) if r == current => Some(*now),
         other => {
             c.push(
                 Kind::Mismatch,
                 Some("revision"),
-                other.map(|r| json!(r)),
-                Some(json!(state_now.revision)),
+                other.map(Scalar::Count),
+                Some(now.revision.into()),
                 None,
                 format!(
-                    "page {}: revision {} is not a revision of round {round}",
-                    page.page_no,
-                    other.map_or("(unreadable)".into(), |r| r.to_string())
+                    "page {page_no}: revision {} is not a revision of round {}",
+                    or_unreadable(other),
+                    now.round
                 ),
             );
-            return;
+            None
         }
     }
-    let col0 = page
+}
+
+/// Every table, PS number, figure and total of the sheet against the
+/// entries of `round`, each its own finding.
+fn figures(state: &AcState, c: &mut PageChecker, round: u32, grid_th: f64) {
+    let page = c.page;
+    let reading = &page.reading;
+    let col0 = reading
         .payload()
         .and_then(|p| p.get_usize("col0"))
         .unwrap_or(0);
-    let entries = state.entries.get(&round).cloned().unwrap_or_default();
-    let rows = rows_of(page, "votes");
-    let cols = page
-        .fields
-        .get("votes")
-        .and_then(|f| f.get("value"))
-        .and_then(|v| v.get(0))
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    let no_entries = Vec::new();
+    let entries: &Vec<TableEntry> = state.entries.get(&round).unwrap_or(&no_entries);
+    let grid = reading.grid("votes");
+    let rows = grid.map_or(0, |g| g.rows());
+    let cols = grid.map_or(0, |g| g.cols());
     if rows != entries.len() {
         c.push(
             Kind::Mismatch,
             Some("rows"),
-            Some(json!(rows)),
-            Some(json!(entries.len())),
+            Some(rows.into()),
+            Some(entries.len().into()),
             None,
             format!(
                 "page {}: the sheet lists {rows} tables but {} are entered for round {round}",
@@ -154,22 +151,23 @@ pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<
         );
     }
     for (r, entry) in entries.iter().enumerate().take(rows) {
+        let label = |name: &str| reading.row(name).and_then(|row| row.cell(r));
         let table_ok = c.compare(
             &format!("table[{r}]"),
-            cell(page, "table", r, None),
-            json!(entry.table),
+            label("table"),
+            entry.table.into(),
             grid_th,
-            same_number,
+            Scalar::same_number,
         );
         if !table_ok {
             continue;
         }
         c.compare(
             &format!("ps_no[{r}]"),
-            cell(page, "ps_no", r, None),
-            json!(entry.ps_no),
+            label("ps_no"),
+            entry.ps_no.into(),
             grid_th,
-            same_number,
+            Scalar::same_number,
         );
         for k in 0..cols {
             let cand = col0 + k;
@@ -178,10 +176,10 @@ pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<
             };
             c.compare(
                 &format!("votes[{r}][{cand}]"),
-                cell(page, "votes", r, Some(k)),
-                json!(entered),
+                grid.and_then(|g| g.cell(r, k)),
+                entered.into(),
                 grid_th,
-                same_number,
+                Scalar::same_number,
             );
         }
     }
@@ -189,56 +187,42 @@ pub fn check(state: &AcState, page: &PageRead, models: &ModelSet, out: &mut Vec<
         state.ac.candidates.len(),
         entries.iter().map(|e| e.votes.as_slice()),
     );
+    let printed = reading.row("totals");
     for k in 0..cols {
         let cand = col0 + k;
         let Some(&entered) = totals.get(cand) else {
             continue;
         };
-        let got = page.fields.get("totals").map(|f| Read {
-            value: f["value"].get(k).cloned().unwrap_or(Value::Null),
-            confidence: f["confidence"]
-                .get(k)
-                .and_then(Value::as_f64)
-                .unwrap_or(0.0),
-        });
         c.compare(
             &format!("totals[{cand}]"),
-            got,
-            json!(entered),
+            printed.map(|row| row.cell(k).unwrap_or_else(crate::pipeline::Reading::none)),
+            entered.into(),
             grid_th,
-            same_number,
+            Scalar::same_number,
         );
     }
-    signed(
-        &mut c,
-        page,
-        th("ro_signed"),
-        &format!("round {round} sheet"),
-    );
 }
 
 /// The RO's signature box of a sheet or certificate.
-pub fn signed(c: &mut PageChecker, page: &PageRead, th: f64, what: &str) {
-    match read(&page.marks, "ro_signed") {
-        Some(r) if r.confidence >= th && r.value == Value::Bool(true) => {}
+pub fn signed(c: &mut PageChecker, th: f64, what: &str) {
+    let page_no = c.page.page_no;
+    match c.page.reading.mark("ro_signed").copied() {
+        Some(r) if r.confidence >= th && r.value => {}
         Some(r) if r.confidence >= th => c.push(
             Kind::Unsigned,
             Some("ro_signed"),
-            Some(r.value),
+            Some(r.value.into()),
             None,
             Some(r.confidence),
-            format!("page {}: the {what} is not signed by the RO", page.page_no),
+            format!("page {page_no}: the {what} is not signed by the RO"),
         ),
         other => c.push(
             Kind::Unreadable,
             Some("ro_signed"),
-            other.as_ref().map(|r| r.value.clone()),
+            other.map(|r| r.value.into()),
             None,
-            other.as_ref().map(|r| r.confidence),
-            format!(
-                "page {}: cannot tell whether the RO signed the {what}",
-                page.page_no
-            ),
+            other.map(|r| r.confidence),
+            format!("page {page_no}: cannot tell whether the RO signed the {what}"),
         ),
     }
 }

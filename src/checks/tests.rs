@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::*;
+use crate::counting::CertificateRecord;
 use crate::counting::{
     self, Candidate, Postal, RegisterBallot, RoundState, RoundStatus, TableEntry,
 };
-use crate::db::CertificateRecord;
+use crate::pipeline::{FieldReading, InkReading};
 
 fn ac() -> Ac {
     Ac {
@@ -125,19 +126,22 @@ fn page(
     qr: &str,
     f: Map<String, Value>,
     marks: Map<String, Value>,
-) -> PageRead {
-    PageRead {
+) -> ScannedPage {
+    // Built from the JSON that `extract` prints, so the typed reading is
+    // read back from its own shape.
+    let reading = serde_json::from_value(json!({
+        "form": form, "qr": qr, "fields": f, "marks": marks, "transform": null,
+    }))
+    .expect("a reading in extract's shape");
+    ScannedPage {
         document_id: doc,
         page_no: 1,
-        form: Some(form.into()),
-        qr: Some(qr.into()),
-        fields: f,
-        marks,
+        reading,
         error: None,
     }
 }
 
-fn a13(doc: i64, id: &str, serial: u64, signed: bool, attested: bool) -> PageRead {
+fn a13(doc: i64, id: &str, serial: u64, signed: bool, attested: bool) -> ScannedPage {
     page(
         doc,
         "form-13a",
@@ -159,7 +163,7 @@ fn a13(doc: i64, id: &str, serial: u64, signed: bool, attested: bool) -> PageRea
     )
 }
 
-fn b13(doc: i64, id: &str, serial: u64) -> PageRead {
+fn b13(doc: i64, id: &str, serial: u64) -> ScannedPage {
     page(
         doc,
         "form-13b",
@@ -173,7 +177,7 @@ fn b13(doc: i64, id: &str, serial: u64) -> PageRead {
     )
 }
 
-fn run(state: &AcState, pages: &[PageRead]) -> Checked {
+fn run(state: &AcState, pages: &[ScannedPage]) -> Checked {
     check_ac(state, pages, ModelSet::shared(), &Decisions::new())
 }
 
@@ -222,7 +226,10 @@ fn register_duplicates_and_missing_pairs() {
     assert_eq!(c.ballots[0].outcome, Outcome::NeedsReview);
     // A printed field that differs from the register.
     let mut a = a13(1, "PB1", 1, true, true);
-    a.fields.insert("part_no".into(), sure(json!(11)));
+    a.reading.fields.insert(
+        "part_no".into(),
+        FieldReading::One(Reading::new(11u64, 0.99)),
+    );
     let c = run(&state(1, None), &[a, b13(1, "PB1", 1)]);
     let m = c
         .findings
@@ -231,7 +238,11 @@ fn register_duplicates_and_missing_pairs() {
         .unwrap();
     assert_eq!(
         (m.kind, m.scan_value.clone(), m.entered_value.clone()),
-        (Kind::Mismatch, Some(json!(11)), Some(json!(10)))
+        (
+            Kind::Mismatch,
+            Some(Scalar::Count(11)),
+            Some(Scalar::Count(10))
+        )
     );
     // The same 13A in a second upload; a 13B alone.
     let c = run(
@@ -274,13 +285,16 @@ fn register_duplicates_and_missing_pairs() {
 #[test]
 fn unsure_readings_are_unreadable_never_verified() {
     let mut a = a13(1, "PB1", 1, true, true);
-    a.fields.insert(
+    a.reading.fields.insert(
         "postal_ballot_serial_no".into(),
-        json!({"value": 1, "confidence": 0.4}),
+        FieldReading::One(Reading::new(1u64, 0.4)),
     );
-    a.marks.insert(
+    a.reading.marks.insert(
         "elector_signed".into(),
-        json!({"value": true, "confidence": 0.6}),
+        InkReading {
+            value: true,
+            confidence: 0.6,
+        },
     );
     let c = run(&state(1, None), &[a, b13(1, "PB1", 1)]);
     let unreadable: Vec<_> = c
@@ -296,7 +310,7 @@ fn unsure_readings_are_unreadable_never_verified() {
     assert_eq!(c.ballots[0].outcome, Outcome::NeedsReview);
 }
 
-fn sheet(rev: u32, figures: Vec<Vec<u64>>, signed: bool) -> PageRead {
+fn sheet(rev: u32, figures: Vec<Vec<u64>>, signed: bool) -> ScannedPage {
     let totals = counting::totals(3, figures.iter().map(Vec::as_slice));
     let conf = |rows: usize| json!(vec![vec![0.99; 3]; rows]);
     let mut f = fields(&[
@@ -352,7 +366,7 @@ fn round_sheets_figure_by_figure() {
             c.findings[0].scan_value.clone(),
             c.findings[0].entered_value.clone()
         ),
-        (Some(json!(254)), Some(json!(250)))
+        (Some(Scalar::Count(254)), Some(Scalar::Count(250)))
     );
     // An older revision is stale and nothing else; an unsigned sheet is unsigned.
     assert_eq!(
@@ -433,7 +447,7 @@ fn postal_reconciliation_and_a_narrow_margin() {
     assert_eq!(r.len(), 1);
     assert_eq!(
         (r[0].scan_value.clone(), r[0].entered_value.clone()),
-        (Some(json!(2)), Some(json!(1)))
+        (Some(Scalar::Count(2)), Some(Scalar::Count(1)))
     );
     let ok = Postal {
         votes: vec![1, 1, 0],

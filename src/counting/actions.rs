@@ -1,8 +1,10 @@
 //! What users do with the counting data, each as one transaction: check who
 //! is asking (`accounts::User`), load the state, ask the rules in
 //! `counting` what may happen, store it, and write the audit log entry in
-//! the same transaction. The HTTP handlers, the CLI and the demo all come
-//! through here, so a rule cannot be skipped by taking another door.
+//! the same transaction, with the checks of every scan the change touches.
+//! A refused or failed request changes nothing. The HTTP handlers, the CLI
+//! and the demo all come through here, so a rule cannot be skipped by
+//! taking another door.
 
 use serde::Serialize;
 use serde_json::json;
@@ -10,16 +12,18 @@ use utoipa::ToSchema;
 
 use super::setup::{self, ElectionSetup};
 use super::{
-    Ac, CountResult, Postal, PostalInput, RegisterBallot, RoundState, RoundStatus, RoundTotals,
-    TableEntry, TableInput,
+    Ac, AcListing, CertificateRecord, CountResult, Postal, PostalInput, RegisterBallot, RoundState,
+    RoundStatus, TableEntry, TableInput,
 };
 use crate::accounts::User;
 use crate::clock;
-use crate::db::{self, CertificateRecord, Conn, Db};
-use crate::error::{Error, Result};
+use crate::db::{self, Conn, Db};
+use crate::error::{Error, Result, Rule};
+use crate::forms::FormKind;
 use crate::forms::ModelSet;
 use crate::forms::payload::Payload;
 use crate::render;
+use crate::tasks::blocking;
 
 /// A round as the API shows it: state, counted tables in table order, totals.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -82,12 +86,12 @@ async fn view(c: &mut Conn, ac: &Ac, round: u32) -> Result<RoundView> {
 /// The AC, if `user` may see it.
 pub async fn ac(db: &Db, user: &User, ac_no: u32) -> Result<Ac> {
     user.require_read(ac_no)?;
-    db::ac(&mut *db.read().await?, ac_no).await
+    db::ac(&mut db.read().await?, ac_no).await
 }
 
 /// The ACs `user` may see.
-pub async fn ac_list(db: &Db, user: &User) -> Result<Vec<db::AcListing>> {
-    let all = db::ac_list(&mut *db.read().await?).await?;
+pub async fn ac_list(db: &Db, user: &User) -> Result<Vec<AcListing>> {
+    let all = db::ac_list(&mut db.read().await?).await?;
     Ok(all.into_iter().filter(|a| user.can_read(a.ac_no)).collect())
 }
 
@@ -158,7 +162,7 @@ pub async fn put_table(
         && (r, t) != (round, table)
     {
         return Err(Error::rule(
-            "ps-counted",
+            Rule::PsCounted,
             format!(
                 "polling station {} is already entered at round {r}, table {t}; an EVM is counted once",
                 entry.ps_no
@@ -180,8 +184,8 @@ pub async fn put_table(
     )
     .await?;
     let v = view(&mut tx, &ac, round).await?;
+    recheck(&mut tx, ac_no).await?;
     tx.commit().await?;
-    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -222,8 +226,8 @@ pub async fn delete_table(
     )
     .await?;
     let v = view(&mut tx, &ac, round).await?;
+    recheck(&mut tx, ac_no).await?;
     tx.commit().await?;
-    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -241,8 +245,8 @@ pub async fn approve(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<Rou
         .await
         .map(|_| ())?;
     let v = view(&mut tx, &ac, round).await?;
+    recheck(&mut tx, ac_no).await?;
     tx.commit().await?;
-    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -255,8 +259,8 @@ pub async fn publish(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<Rou
     super::check_publish(&ac, &states, round)?;
     set_status(&mut tx, &ac, round, RoundStatus::Published, &user.username).await?;
     let v = view(&mut tx, &ac, round).await?;
+    recheck(&mut tx, ac_no).await?;
     tx.commit().await?;
-    recheck(db, ac_no).await?;
     Ok(v)
 }
 
@@ -321,8 +325,8 @@ pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -
         Some(&json!(p)),
     )
     .await?;
+    recheck(&mut tx, ac_no).await?;
     tx.commit().await?;
-    recheck(db, ac_no).await?;
     Ok(p)
 }
 
@@ -354,8 +358,8 @@ pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result
         Some(&json!({ "ballots": ballots.len() })),
     )
     .await?;
+    recheck(&mut tx, ac_no).await?;
     tx.commit().await?;
-    recheck(db, ac_no).await?;
     Ok(ballots.len())
 }
 
@@ -367,29 +371,12 @@ pub async fn register(db: &Db, user: &User, ac_no: u32) -> Result<Vec<RegisterBa
     db::register(&mut c, ac_no).await
 }
 
-/// The result of an AC as it stands (published rounds and postal tally).
-pub(crate) async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
-    let states = db::round_states(&mut *c, ac.ac_no).await?;
-    let n = ac.candidates.len();
-    let published = db::published_entries(&mut *c, ac.ac_no)
-        .await?
-        .into_iter()
-        .map(|(round, revision, entries)| RoundTotals {
-            round,
-            revision,
-            totals: super::totals(n, entries.iter().map(|e| e.votes.as_slice())),
-        })
-        .collect();
-    let postal = db::postal(&mut *c, ac.ac_no).await?;
-    Ok(super::result(ac, &states, published, postal.as_ref()))
-}
-
 /// The result over published rounds and the postal tally. Public: it shows
 /// nothing that is not published.
 pub async fn result(db: &Db, ac_no: u32) -> Result<CountResult> {
     let mut c = db.read().await?;
     let ac = db::ac(&mut c, ac_no).await?;
-    count_result(&mut c, &ac).await
+    db::count_result(&mut c, &ac).await
 }
 
 /// The RO declares the result: every round published, no tie. After this
@@ -398,7 +385,7 @@ pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
     user.require_ro(ac_no)?;
     let mut tx = db.write().await?;
     let ac = db::ac(&mut tx, ac_no).await?;
-    let res = count_result(&mut tx, &ac).await?;
+    let res = db::count_result(&mut tx, &ac).await?;
     let winner = super::check_declare(&ac, &res)?;
     let at = clock::now_rfc3339();
     db::set_declared(&mut tx, ac_no, &at, &user.username).await?;
@@ -413,8 +400,8 @@ pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
         Some(&json!({ "winner": winner, "margin": res.margin, "totals": res.totals })),
     )
     .await?;
+    recheck(&mut tx, ac_no).await?;
     tx.commit().await?;
-    recheck(db, ac_no).await?;
     Ok(CountResult {
         declared_at: Some(at),
         ..res
@@ -429,12 +416,22 @@ pub async fn audit(db: &Db, user: &User, ac_no: u32, limit: u32) -> Result<Vec<d
     db::audit_of_ac(&mut c, ac_no, limit.clamp(1, 1000)).await
 }
 
-fn print(models: &ModelSet, form: &str, values: &serde_json::Value) -> Result<(Vec<u8>, String)> {
-    let model = models.get(form)?;
-    let pages = render::layout(model, values)?;
+/// The printed pages of a form (layout only: cheap) and its first page's
+/// QR payload.
+fn lay_out(
+    models: &ModelSet,
+    form: FormKind,
+    values: &serde_json::Value,
+) -> Result<(Vec<render::PrintedPage>, String)> {
+    let pages = render::layout(models.get(form.id())?, values)?;
     let payload = pages.first().map(|p| p.payload.clone()).unwrap_or_default();
+    Ok((pages, payload))
+}
+
+/// The PDF of laid-out pages (the costly part: run it on a blocking thread).
+fn pdf_of(pages: &[render::PrintedPage]) -> Result<Vec<u8>> {
     let drawings: Vec<_> = pages.iter().map(|p| &p.drawing).collect();
-    Ok((render::pdf::drawings_to_pdf(&drawings)?, payload))
+    render::pdf::drawings_to_pdf(&drawings)
 }
 
 /// The round sheet of a round as it stands (its QR carries AC, round,
@@ -454,7 +451,7 @@ pub async fn round_sheet_pdf(
     drop(c);
     if v.tables.is_empty() {
         return Err(Error::rule(
-            "round-empty",
+            Rule::RoundEmpty,
             format!("round {round} has no table entered; there is nothing to print"),
         ));
     }
@@ -463,11 +460,13 @@ pub async fn round_sheet_pdf(
         "candidates": ac.candidates.iter().map(|c| &c.name).collect::<Vec<_>>(),
         "tables": v.tables,
     });
-    blocking(move || print(&models, "round-sheet", &values).map(|(pdf, _)| pdf)).await
+    blocking(move || pdf_of(&lay_out(&models, FormKind::RoundSheet, &values)?.0)).await
 }
 
 /// Form 22 for the winner, once every round is published. The same figures
-/// print the same certificate id again; changed figures get a new id.
+/// print the same certificate id again; changed figures get a new id. The
+/// id is allocated and committed first; the PDF is rendered after, so the
+/// write connection is not held while it renders.
 pub async fn certificate_pdf(
     db: &Db,
     models: std::sync::Arc<ModelSet>,
@@ -477,7 +476,7 @@ pub async fn certificate_pdf(
     user.require_read(ac_no)?;
     let mut tx = db.write().await?;
     let ac = db::ac(&mut tx, ac_no).await?;
-    let res = count_result(&mut tx, &ac).await?;
+    let res = db::count_result(&mut tx, &ac).await?;
     let winner = super::check_final(&res)?;
     let date = ac
         .declared_at
@@ -505,12 +504,10 @@ pub async fn certificate_pdf(
         "winner": winner.name, "party": winner.party, "votes": winner.votes,
         "date": date, "ro_name": ac.ro,
     });
-    let models2 = models.clone();
-    let values2 = values.clone();
-    let (pdf, payload) = blocking(move || print(&models2, "certificate", &values2)).await?;
+    let (pages, payload) = lay_out(&models, FormKind::Certificate, &values)?;
     if same.is_none() {
         let digest = Payload::parse(&payload)
-            .and_then(|p| p.get("digest").map(str::to_string))
+            .and_then(|p| p.get("d").map(str::to_string))
             .unwrap_or_default();
         let record = CertificateRecord {
             id: id.clone(),
@@ -537,24 +534,15 @@ pub async fn certificate_pdf(
             Some(&json!(record)),
         )
         .await?;
+        recheck(&mut tx, ac_no).await?;
         tx.commit().await?;
-        recheck(db, ac_no).await?;
+    } else {
+        drop(tx);
     }
-    Ok(pdf)
+    blocking(move || pdf_of(&pages)).await
 }
 
-/// Checks every scan of the AC again: entered counts changed.
-async fn recheck(db: &Db, ac_no: u32) -> Result<()> {
-    crate::documents::recheck::run(db, ac_no).await
-}
-
-/// Runs CPU work on tokio's blocking pool; a panic there becomes an error.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Panic {
-            reason: e.to_string(),
-        })?
+/// Checks every scan of the AC again, in the change's transaction.
+async fn recheck(c: &mut Conn, ac_no: u32) -> Result<()> {
+    crate::documents::recheck::run(c, ac_no).await
 }

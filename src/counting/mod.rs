@@ -12,7 +12,7 @@ pub mod setup;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Rule};
 
 /// The name the last candidate of every AC carries.
 pub const NOTA: &str = "NOTA";
@@ -41,33 +41,13 @@ pub struct Ac {
     pub declared_at: Option<String>,
 }
 
-/// Where a round is in its workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RoundStatus {
-    Draft,
-    Approved,
-    Published,
-}
-
-impl RoundStatus {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoundStatus::Draft => "draft",
-            RoundStatus::Approved => "approved",
-            RoundStatus::Published => "published",
-        }
-    }
-
-    /// Parses the stored word.
-    pub fn parse(s: &str) -> Result<RoundStatus> {
-        match s {
-            "draft" => Ok(RoundStatus::Draft),
-            "approved" => Ok(RoundStatus::Approved),
-            "published" => Ok(RoundStatus::Published),
-            other => Err(Error::bad_input(format!("unknown round status {other:?}"))),
-        }
+crate::vocabulary! {
+    /// Where a round is in its workflow.
+    #[derive(ToSchema)]
+    pub enum RoundStatus {
+        Draft = "draft",
+        Approved = "approved",
+        Published = "published",
     }
 }
 
@@ -111,6 +91,32 @@ pub struct PostalInput {
     pub votes: Vec<i64>,
     pub rejected_papers: i64,
     pub rejected_covers: i64,
+}
+
+/// One line of the AC list.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AcListing {
+    pub ac_no: u32,
+    pub name: String,
+    pub district: String,
+    /// The Returning Officer's name.
+    pub ro: String,
+}
+
+/// A Form 22 Scrutiny printed: who won with how many votes, under which id.
+/// The same figures print the same id again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificateRecord {
+    pub id: String,
+    pub ac_no: u32,
+    pub seq: u32,
+    pub winner_serial: u32,
+    pub winner: String,
+    pub party: String,
+    pub votes: u64,
+    pub date: String,
+    pub ro_name: String,
+    pub digest: String,
 }
 
 /// A ballot of the AC's ETPBS register (the ballots received).
@@ -284,7 +290,7 @@ pub fn validate_postal(ac: &Ac, input: &PostalInput) -> Result<Postal> {
 pub fn check_not_declared(ac: &Ac) -> Result<()> {
     match &ac.declared_at {
         Some(at) => Err(Error::rule(
-            "result-declared",
+            Rule::ResultDeclared,
             format!(
                 "the result of AC {} was declared at {at}; counts can no longer change",
                 ac.ac_no
@@ -339,19 +345,19 @@ pub fn check_approve(
     let state = state_of(ac, rounds, round)?;
     if state.status != RoundStatus::Draft {
         return Err(Error::rule(
-            "round-not-draft",
+            Rule::RoundNotDraft,
             format!("round {round} is already {}", state.status.as_str()),
         ));
     }
     if tables_entered == 0 {
         return Err(Error::rule(
-            "round-empty",
+            Rule::RoundEmpty,
             format!("round {round} has no table entered; enter its tables first"),
         ));
     }
     if round + 1 >= ac.rounds && !postal_entered {
         return Err(Error::rule(
-            "postal-first",
+            Rule::PostalFirst,
             format!(
                 "round {round} is the second-last round or later: the postal ballots of AC {} must be counted and entered before it is approved",
                 ac.ac_no
@@ -368,13 +374,13 @@ pub fn check_publish(ac: &Ac, rounds: &[RoundState], round: u32) -> Result<()> {
     match state.status {
         RoundStatus::Draft => {
             return Err(Error::rule(
-                "round-not-approved",
+                Rule::RoundNotApproved,
                 format!("round {round} is a draft; the RO approves it before it is published"),
             ));
         }
         RoundStatus::Published => {
             return Err(Error::rule(
-                "round-published",
+                Rule::RoundPublished,
                 format!("round {round} is already published"),
             ));
         }
@@ -387,7 +393,7 @@ pub fn check_publish(ac: &Ac, rounds: &[RoundState], round: u32) -> Result<()> {
         .min()
     {
         return Err(Error::rule(
-            "round-order",
+            Rule::RoundOrder,
             format!("rounds are published in order: round {earlier} is not published yet"),
         ));
     }
@@ -524,7 +530,7 @@ pub fn result(
 pub fn check_final(result: &CountResult) -> Result<Standing> {
     if !result.is_final {
         return Err(Error::rule(
-            "rounds-unpublished",
+            Rule::RoundsUnpublished,
             format!(
                 "{} of {} rounds of AC {} are published; the result is final only when every round is",
                 result.rounds_published, result.rounds, result.ac_no
@@ -533,14 +539,14 @@ pub fn check_final(result: &CountResult) -> Result<Standing> {
     }
     if result.tie {
         return Err(Error::rule(
-            "tie",
+            Rule::Tie,
             "the top two candidates have the same total: the result is decided by lot (Section 65), not printed",
         ));
     }
     result
         .leader
         .clone()
-        .ok_or_else(|| Error::rule("no-votes", "no votes are counted"))
+        .ok_or_else(|| Error::rule(Rule::NoVotes, "no votes are counted"))
 }
 
 /// Declaring the result: final, no tie, not declared before.

@@ -6,15 +6,14 @@
 use std::sync::Arc;
 
 use crate::accounts::User;
-use crate::counting::actions::blocking;
 use crate::db::{self, Db};
 use crate::documents::store::BlobStore;
 use crate::error::{Error, Result};
 use crate::forms::grid::GridGeometry;
 use crate::forms::payload::Payload;
 use crate::forms::{BoxMm, ModelSet};
-use crate::pipeline::locate::Affine;
 use crate::pipeline::{clean, extract, pages};
+use crate::tasks::blocking;
 
 /// Pixels per millimetre of a cut-out (about 250 dpi).
 const PPM: f64 = 10.0;
@@ -36,15 +35,14 @@ pub async fn finding_png(db: &Db, store: &BlobStore, user: &User, id: i64) -> Re
     let doc = db::document(&mut c, doc_id).await?;
     let pages = db::pages_of_document(&mut c, doc_id).await?;
     drop(c);
-    let (_, page, transform) = pages
+    let (_, page) = pages
         .into_iter()
-        .find(|(_, p, _)| p.page_no == page_no)
+        .find(|(_, p)| p.page_no == page_no)
         .ok_or_else(|| Error::not_found(format!("page {page_no} of document {doc_id}")))?;
-    let transform = transform
-        .and_then(|t| serde_json::from_value::<[f64; 6]>(t).ok())
-        .map(|m| Affine { m });
-    let area = match (&f.field, &page.form, transform) {
-        (Some(field), Some(form), Some(_)) => field_box(form, field, page.qr.as_deref()),
+    let reading = page.reading;
+    let transform = reading.transform;
+    let area = match (&f.field, &reading.form, transform) {
+        (Some(field), Some(form), Some(_)) => field_box(form, field, reading.qr.as_deref()),
         _ => None,
     };
     let store = store.clone();
@@ -69,7 +67,7 @@ pub async fn page_png(
     doc_id: i64,
     page_no: u32,
 ) -> Result<Vec<u8>> {
-    let doc = db::document(&mut *db.read().await?, doc_id).await?;
+    let doc = db::document(&mut db.read().await?, doc_id).await?;
     user.require_read(doc.ac_no)?;
     if page_no == 0 || page_no > doc.page_count {
         return Err(Error::not_found(format!(

@@ -11,14 +11,14 @@ use super::store::{BlobStore, Received};
 use crate::accounts::User;
 use crate::clock;
 use crate::db::{self, Db, DocumentRow, NewDocument};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Rule};
 use crate::pipeline::pages;
 
 /// Fails unless `user` may upload to `ac` (and the AC exists). Called
 /// before the body is read.
 pub async fn authorize(db: &Db, user: &User, ac_no: u32) -> Result<()> {
     user.require_enter(ac_no)?;
-    db::ac(&mut *db.read().await?, ac_no).await.map(|_| ())
+    db::ac(&mut db.read().await?, ac_no).await.map(|_| ())
 }
 
 /// Refuses early what the first bytes already show is not a PDF, JPEG, PNG
@@ -57,7 +57,7 @@ pub async fn accept(
         return Ok((doc, false));
     }
     let path = received.path.clone();
-    let inspected = crate::counting::actions::blocking(move || {
+    let inspected = crate::tasks::blocking(move || {
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         pages::inspect(Arc::new(bytes))
     })
@@ -78,10 +78,7 @@ pub async fn accept(
         .take(200)
         .collect();
     let mut tx = db.write().await?;
-    if let Some(doc) = same_bytes(&mut tx, &received.sha256, ac_no).await? {
-        return Ok((doc, false));
-    }
-    let id = db::insert_document(
+    let inserted = db::insert_document(
         &mut tx,
         &NewDocument {
             ac_no,
@@ -95,6 +92,14 @@ pub async fn accept(
         },
     )
     .await?;
+    let Some(id) = inserted else {
+        // The same bytes were stored by another upload in the meantime.
+        drop(tx);
+        let doc = existing(db, &received.sha256, ac_no).await?;
+        return doc
+            .map(|d| (d, false))
+            .ok_or_else(|| Error::internal("a document vanished while it was being stored"));
+    };
     db::audit(
         &mut tx,
         &at,
@@ -129,14 +134,14 @@ pub async fn accept_bytes(
 }
 
 async fn existing(db: &Db, sha256: &str, ac_no: u32) -> Result<Option<DocumentRow>> {
-    same_bytes(&mut *db.read().await?, sha256, ac_no).await
+    same_bytes(&mut db.read().await?, sha256, ac_no).await
 }
 
 /// The document with these bytes; a 409 when it belongs to another AC.
 async fn same_bytes(c: &mut db::Conn, sha256: &str, ac_no: u32) -> Result<Option<DocumentRow>> {
     match db::document_by_sha(c, sha256).await? {
         Some(d) if d.ac_no != ac_no => Err(Error::rule(
-            "uploaded-elsewhere",
+            Rule::UploadedElsewhere,
             format!(
                 "this file was already uploaded to AC {} (document {})",
                 d.ac_no, d.id

@@ -2,39 +2,41 @@
 //! are opened, findings that no longer hold are closed as `resolved` (and
 //! reopened if they come back), decided findings keep their decision,
 //! ballot outcomes are replaced, and documents whose pages are all read
-//! become `done`. One write transaction, so the AC's findings always
-//! match one state of its counts.
+//! become `done`. It runs inside the caller's transaction, so a change and
+//! the findings it causes commit together: the AC's findings always match
+//! one state of its counts, and a failed recheck stores no change.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-use crate::checks::{self, AcState, Decision, FindingKey};
+use crate::checks::{self, AcState, Decision, FindingKey, FindingStatus};
 use crate::clock;
-use crate::counting::actions;
-use crate::db::{self, Db};
+use crate::db::{self, Conn, DocumentStatus};
 use crate::error::Result;
 use crate::forms::ModelSet;
 
-/// Checks every scan of the AC against its counts as they are now.
-pub async fn run(db: &Db, ac_no: u32) -> Result<()> {
-    let mut tx = db.write().await?;
-    let ac = db::ac(&mut tx, ac_no).await?;
-    let rounds = db::round_states(&mut tx, ac_no).await?;
-    let mut entries = BTreeMap::new();
-    for r in &rounds {
-        entries.insert(r.round, db::round_entries(&mut tx, ac_no, r.round).await?);
-    }
-    let result = actions::count_result(&mut tx, &ac).await?;
-    let state = AcState {
-        postal: db::postal(&mut tx, ac_no).await?,
-        register: db::register(&mut tx, ac_no).await?,
-        certificates: db::certificates_of_ac(&mut tx, ac_no).await?,
+/// Everything entered for the AC that its scans are checked against.
+pub async fn load_state(c: &mut Conn, ac_no: u32) -> Result<AcState> {
+    let ac = db::ac(&mut *c, ac_no).await?;
+    let rounds = db::round_states(&mut *c, ac_no).await?;
+    let entries = db::entries_of_ac(&mut *c, ac_no).await?;
+    let result = db::count_result(&mut *c, &ac).await?;
+    Ok(AcState {
+        postal: db::postal(&mut *c, ac_no).await?,
+        register: db::register(&mut *c, ac_no).await?,
+        certificates: db::certificates_of_ac(&mut *c, ac_no).await?,
         ac,
         rounds,
         entries,
         result,
-    };
-    let pages = db::read_pages_of_ac(&mut tx, ac_no).await?;
-    let existing = db::findings_of_ac(&mut tx, ac_no).await?;
+    })
+}
+
+/// Checks every scan of the AC against its counts as they are now, in the
+/// transaction `c`.
+pub async fn run(c: &mut Conn, ac_no: u32) -> Result<()> {
+    let state = load_state(&mut *c, ac_no).await?;
+    let pages = db::read_pages_of_ac(&mut *c, ac_no).await?;
+    let existing = db::findings_of_ac(&mut *c, ac_no).await?;
     let decisions: HashMap<FindingKey, Decision> = existing
         .iter()
         .filter_map(|f| f.decision.map(|d| (f.as_finding().key(), d)))
@@ -46,17 +48,17 @@ pub async fn run(db: &Db, ac_no: u32) -> Result<()> {
     for f in &existing {
         let key = f.as_finding().key();
         let holds = current.contains(&key);
-        match (f.status.as_str(), holds) {
-            ("open" | "closed", false) => {
-                db::set_finding_status(&mut tx, f.id, "resolved", Some(&at)).await?
+        match (f.status, holds) {
+            (FindingStatus::Open | FindingStatus::Closed, false) => {
+                db::set_finding_status(&mut *c, f.id, FindingStatus::Resolved, Some(&at)).await?
             }
-            ("resolved", true) if !stored.contains(&key) => {
+            (FindingStatus::Resolved, true) if !stored.contains(&key) => {
                 let back = if f.decision.is_some() {
-                    "closed"
+                    FindingStatus::Closed
                 } else {
-                    "open"
+                    FindingStatus::Open
                 };
-                db::set_finding_status(&mut tx, f.id, back, None).await?
+                db::set_finding_status(&mut *c, f.id, back, None).await?
             }
             _ => {}
         }
@@ -66,10 +68,10 @@ pub async fn run(db: &Db, ac_no: u32) -> Result<()> {
     }
     for f in &checked.findings {
         if stored.insert(f.key()) {
-            db::insert_finding(&mut tx, ac_no, f, &at).await?;
+            db::insert_finding(&mut *c, ac_no, f, &at).await?;
         }
     }
-    db::replace_ballots(&mut tx, ac_no, &checked.ballots, &at).await?;
+    db::replace_ballots(&mut *c, ac_no, &checked.ballots, &at).await?;
     let progress = crate::progress::compute(
         &state,
         &pages,
@@ -77,22 +79,21 @@ pub async fn run(db: &Db, ac_no: u32) -> Result<()> {
         &decisions,
         &checked.ballots,
     );
-    db::set_progress(&mut tx, ac_no, &progress, &at).await?;
-    crate::archive::record_certificates(&mut tx, &state, &pages, &at).await?;
-    for (id, failed, pages) in db::documents_read_unfinished(&mut tx, ac_no).await? {
-        if failed == pages {
+    db::set_progress(&mut *c, ac_no, &progress, &at).await?;
+    crate::archive::record_certificates(&mut *c, &state, &pages, &at).await?;
+    for d in db::documents_read_unfinished(&mut *c, ac_no).await? {
+        if d.failed_pages == d.page_count {
             db::set_document_status(
-                &mut tx,
-                id,
-                "failed",
+                &mut *c,
+                d.id,
+                DocumentStatus::Failed,
                 Some("no page of the document could be read"),
                 &at,
             )
             .await?;
         } else {
-            db::set_document_status(&mut tx, id, "done", None, &at).await?;
+            db::set_document_status(&mut *c, d.id, DocumentStatus::Done, None, &at).await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }

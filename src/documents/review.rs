@@ -1,16 +1,16 @@
 //! The operator's review: open findings to look at, decisions recorded with
 //! who and when (and in the audit log), the RO's edit list of entries the
-//! scans showed wrong. A decision re-runs the AC's checks, since it can
-//! change a ballot's outcome.
+//! scans showed wrong. A decision re-runs the AC's checks in the same
+//! transaction, since it can change a ballot's outcome.
 
 use serde_json::json;
 
 use super::recheck;
 use crate::accounts::User;
-use crate::checks::{Decision, Kind};
+use crate::checks::{Decision, FindingStatus, Kind};
 use crate::clock;
 use crate::db::{self, Db, FindingRow};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Rule};
 
 /// Open findings the user may see, optionally of one AC, oldest first.
 pub async fn open(db: &Db, user: &User, ac: Option<u32>) -> Result<Vec<FindingRow>> {
@@ -33,9 +33,9 @@ pub async fn decide(
     let mut tx = db.write().await?;
     let f = db::finding_by_id(&mut tx, id).await?;
     user.require_enter(f.ac_no)?;
-    if f.status != "open" {
+    if f.status != FindingStatus::Open {
         return Err(Error::rule(
-            "finding-not-open",
+            Rule::FindingNotOpen,
             format!(
                 "finding {id} is {}{}",
                 f.status,
@@ -57,12 +57,13 @@ pub async fn decide(
         Some(f.ac_no),
         &format!("finding {id} ({})", f.kind.as_str()),
         Some(&json!({"status": f.status})),
-        Some(&json!({"status": "closed", "decision": decision, "note": note})),
+        Some(&json!({"status": FindingStatus::Closed, "decision": decision, "note": note})),
     )
     .await?;
+    recheck::run(&mut tx, f.ac_no).await?;
+    let decided = db::finding_by_id(&mut tx, id).await?;
     tx.commit().await?;
-    recheck::run(db, f.ac_no).await?;
-    db::finding_by_id(&mut *db.read().await?, id).await
+    Ok(decided)
 }
 
 /// Mismatches an operator judged the scan right on: entries the RO must edit.
@@ -73,7 +74,7 @@ pub async fn edit_list(db: &Db, user: &User, ac: u32) -> Result<Vec<FindingRow>>
         .await?
         .into_iter()
         .filter(|f| {
-            f.status == "closed"
+            f.status == FindingStatus::Closed
                 && f.kind == Kind::Mismatch
                 && f.decision == Some(Decision::ScanCorrect)
         })

@@ -123,9 +123,10 @@ impl Receiving {
             self.head.extend_from_slice(&chunk[..take]);
         }
         self.hasher.update(chunk);
-        let file = self.file.as_mut().ok_or_else(|| Error::Panic {
-            reason: "upload written after it ended".into(),
-        })?;
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| Error::internal("upload written after it ended"))?;
         if let Err(e) = file.write_all(chunk).await {
             self.abort().await;
             return Err(Error::io(&self.path, e));
@@ -151,9 +152,10 @@ impl Receiving {
 
     /// Flushes and fsyncs the temp file; the upload is whole on disk.
     pub async fn finish(mut self) -> Result<Received> {
-        let mut file = self.file.take().ok_or_else(|| Error::Panic {
-            reason: "upload finished twice".into(),
-        })?;
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| Error::internal("upload finished twice"))?;
         let synced = async {
             file.flush().await?;
             file.sync_all().await

@@ -1,242 +1,245 @@
-//! The worker pool: page jobs live in the database (`pages` rows), a
-//! dispatcher thread takes unfinished documents in upload order and hands
-//! their unread pages to worker threads, each with its own warm Tesseract.
-//! A page's reading is stored in one transaction; the last page of a
-//! document runs the AC's checks. Kill the process at any moment: on
-//! restart every page not stored is read again, and none that was stored.
+//! The workers that read uploaded pages. Page jobs live in the database
+//! (`pages` rows); each worker thread, with its own warm Tesseract, claims a
+//! few pages of the oldest unfinished document under a lease, reads them,
+//! and stores each page's reading in one transaction with, for the last
+//! page of a document, the AC's checks. A reading is stored only while the
+//! worker's lease holds, so a page is stored once even when a worker dies
+//! mid-page; the page is then claimed again when its lease runs out, and a
+//! page that was claimed [`MAX_ATTEMPTS`] times without being stored (it
+//! kills its workers) is stored as failed with the reason.
 //!
 //! CPU work never runs on the async runtime: these are plain OS threads
 //! that reach the database through the runtime's handle.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use tokio::runtime::Handle;
 
 use super::recheck;
 use super::store::BlobStore;
 use crate::clock;
-use crate::db::{self, Db, DocumentRow, PageResult};
-use crate::error::Result;
+use crate::db::{self, ClaimedPage, Db, PageResult};
+use crate::error::{Error, Result};
 use crate::forms::ModelSet;
-use crate::pipeline::{self, pages};
+use crate::pipeline::{self, Trace, pages};
 
-/// Handle on the running pool: wake it when work arrives.
-#[derive(Clone)]
-pub struct Workers {
-    wake: mpsc::Sender<()>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
+/// Pages a worker claims at once (all of one document, which it splits once).
+const BATCH: u32 = 4;
+/// Claims of one page after which it is failed instead of read again.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// How long an idle worker waits before looking for work again (a missed
+/// wake-up costs at most this).
+const IDLE: Duration = Duration::from_secs(2);
+
+/// How long a claim holds, in seconds: `SCRUTINY_LEASE_SECONDS`, default 60.
+/// Each stored page renews the lease of the worker's other pages.
+fn lease_seconds() -> i64 {
+    std::env::var("SCRUTINY_LEASE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&s: &i64| s > 0)
+        .unwrap_or(60)
 }
 
-struct Job {
-    document_id: i64,
-    ac_no: u32,
-    page_no: u32,
-    source: Result<pages::PageSource>,
+/// Handle on the running workers: wake them when work arrives, stop them.
+#[derive(Clone)]
+pub struct Workers {
+    wake: Arc<Wake>,
+    stop: Arc<AtomicBool>,
+}
+
+/// A bell every idle worker listens to.
+#[derive(Default)]
+struct Wake {
+    rung: Mutex<u64>,
+    bell: Condvar,
+}
+
+impl Wake {
+    fn ring(&self) {
+        if let Ok(mut n) = self.rung.lock() {
+            *n += 1;
+        }
+        self.bell.notify_all();
+    }
+
+    /// Waits until the bell rings after `seen` or `IDLE` passes; returns
+    /// what it was at.
+    fn wait(&self, seen: u64) -> u64 {
+        let Ok(guard) = self.rung.lock() else {
+            return seen;
+        };
+        match self.bell.wait_timeout_while(guard, IDLE, |n| *n == seen) {
+            Ok((n, _)) => *n,
+            Err(_) => seen,
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.rung.lock().map(|n| *n).unwrap_or(0)
+    }
 }
 
 impl Workers {
-    /// Starts the dispatcher and `n` worker threads. Unfinished documents
-    /// in the database (from before a crash) are taken up at once.
+    /// Starts `n` worker threads (none for `n == 0`: a web process only).
+    /// Unfinished pages in the database (from before a crash) are taken up
+    /// at once.
     pub fn start(db: Db, store: BlobStore, n: usize, handle: Handle) -> Workers {
-        let n = n.max(1);
-        let (wake, wake_rx) = mpsc::channel::<()>();
-        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(n * 2);
-        let job_rx = Arc::new(Mutex::new(job_rx));
-        let in_flight = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let workers = Workers {
+            wake: Arc::new(Wake::default()),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let mut tag = [0u8; 4];
+        let _ = getrandom::fill(&mut tag);
+        let process = format!("{}-{}", std::process::id(), crate::hex(&tag));
         for i in 0..n {
-            let (db, handle, rx, in_flight) = (
-                db.clone(),
-                handle.clone(),
-                job_rx.clone(),
-                in_flight.clone(),
-            );
+            let worker = Worker {
+                id: format!("{process}-{i}"),
+                db: db.clone(),
+                store: store.clone(),
+                handle: handle.clone(),
+                wake: workers.wake.clone(),
+                stop: workers.stop.clone(),
+                split: None,
+            };
             let spawned = std::thread::Builder::new()
                 .name(format!("scrutiny-worker-{i}"))
-                .spawn(move || work(db, handle, rx, in_flight));
+                .spawn(move || worker.run());
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a worker thread");
             }
         }
-        let stopping = stop.clone();
-        let spawned = std::thread::Builder::new()
-            .name("scrutiny-dispatcher".into())
-            .spawn(move || dispatch(db, store, handle, job_tx, wake_rx, in_flight, stopping));
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the dispatcher thread");
-        }
-        Workers { wake, stop }
+        workers
     }
 
-    /// Stops handing out pages (before the runtime shuts down). Pages being
-    /// read are finished or, if they cannot be stored, read again next start.
+    /// Stops claiming pages (before the runtime shuts down). Pages being
+    /// read are finished or, if they cannot be stored, read again later.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        let _ = self.wake.send(());
+        self.wake.ring();
     }
 
-    /// Tells the dispatcher that a document was queued.
+    /// Tells the workers that pages were queued.
     pub fn wake(&self) {
-        let _ = self.wake.send(());
+        self.wake.ring();
     }
 }
 
-fn dispatch(
+/// One worker thread.
+struct Worker {
+    id: String,
     db: Db,
     store: BlobStore,
     handle: Handle,
-    jobs: mpsc::SyncSender<Job>,
-    wake: mpsc::Receiver<()>,
-    in_flight: Arc<AtomicUsize>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
-) {
-    // Documents are dispatched once each, in id order; `after` is the last
-    // one handed out. When idle with nothing in flight, sweep from the start
-    // again so that a document left half-done by an error is not forgotten.
-    let mut after = 0i64;
-    loop {
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let claimed = handle.block_on(async {
-            let mut tx = db.write().await?;
-            let doc = db::claim_document(&mut tx, after).await?;
-            let queued = match &doc {
-                Some(d) => db::queued_pages(&mut tx, d.id).await?,
-                None => vec![],
-            };
-            tx.commit().await?;
-            Ok::<_, crate::Error>((doc, queued))
-        });
-        match claimed {
-            Ok((Some(doc), queued)) => {
-                after = doc.id;
-                if queued.is_empty() {
-                    // Every page was stored before a crash; only the checks are left.
-                    if let Err(e) = handle.block_on(recheck::run(&db, doc.ac_no)) {
-                        tracing::error!(document = doc.id, error = %e, "checks failed");
-                    }
-                    continue;
+    wake: Arc<Wake>,
+    stop: Arc<AtomicBool>,
+    /// The last document split into pages: a batch of the same document
+    /// does not split it again.
+    split: Option<(i64, Vec<Result<pages::PageSource>>)>,
+}
+
+impl Worker {
+    fn run(mut self) {
+        let models = ModelSet::shared();
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let seen = self.wake.now();
+            let claimed = match self.handle.block_on(self.claim()) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(worker = %self.id, error = %e, "cannot claim pages");
+                    vec![]
                 }
-                if !send_pages(&store, &jobs, &doc, &queued, &in_flight) {
+            };
+            if claimed.is_empty() {
+                self.wake.wait(seen);
+                continue;
+            }
+            for page in claimed {
+                if self.stop.load(Ordering::SeqCst) {
                     return;
                 }
-            }
-            Ok((None, _)) => {
-                if wake.recv_timeout(Duration::from_secs(2)).is_err()
-                    && in_flight.load(Ordering::SeqCst) == 0
-                {
-                    after = 0;
+                if let Err(e) = self.read_and_store(models, &page) {
+                    tracing::error!(worker = %self.id, document = page.document_id, page = page.page_no, error = %e, "cannot store a page");
                 }
-                while wake.try_recv().is_ok() {}
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot claim a document");
-                let _ = wake.recv_timeout(Duration::from_secs(2));
             }
         }
     }
-}
 
-/// Splits a document and queues its unread pages; false when the workers are gone.
-fn send_pages(
-    store: &BlobStore,
-    jobs: &mpsc::SyncSender<Job>,
-    doc: &DocumentRow,
-    queued: &[u32],
-    in_flight: &AtomicUsize,
-) -> bool {
-    let split = store
-        .read(&doc.sha256)
-        .and_then(|bytes| pages::split(Arc::new(bytes)));
-    let mut sources: Vec<Option<Result<pages::PageSource>>> = match split {
-        Ok(list) => list.into_iter().map(Some).collect(),
-        Err(e) => {
-            let reason = e.to_string();
-            tracing::error!(document = doc.id, error = %reason, "cannot split a stored document");
-            vec![]
+    async fn claim(&self) -> Result<Vec<ClaimedPage>> {
+        let now = clock::now_unix();
+        let mut tx = self.db.write().await?;
+        let claimed = db::claim_pages(&mut tx, &self.id, now, now + lease_seconds(), BATCH).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// The page's source, splitting its document when it is not the last
+    /// one split.
+    fn source(&mut self, document_id: i64, page_no: u32) -> Result<pages::PageSource> {
+        if self.split.as_ref().map(|(id, _)| *id) != Some(document_id) {
+            self.split = None;
+            let doc = self
+                .handle
+                .block_on(async { db::document(&mut self.db.read().await?, document_id).await })?;
+            let sources = pages::split(Arc::new(self.store.read(&doc.sha256)?))?;
+            self.split = Some((document_id, sources));
         }
-    };
-    for &page_no in queued {
-        let source = sources
-            .get_mut(page_no as usize - 1)
-            .and_then(Option::take)
-            .unwrap_or_else(|| {
-                Err(crate::Error::MalformedPdf {
-                    reason: format!("page {page_no} cannot be taken from the stored file"),
-                })
-            });
-        in_flight.fetch_add(1, Ordering::SeqCst);
-        let job = Job {
-            document_id: doc.id,
-            ac_no: doc.ac_no,
-            page_no,
-            source,
+        let (_, sources) = self
+            .split
+            .as_mut()
+            .ok_or_else(|| Error::internal("the split document is gone"))?;
+        let gone = || Error::MalformedPdf {
+            reason: format!("page {page_no} cannot be taken from the stored file"),
         };
-        if jobs.send(job).is_err() {
-            return false;
+        match sources.get_mut(page_no as usize - 1) {
+            Some(Ok(src)) => Ok(src.clone()),
+            // A page that does not split is read once: its error is handed out.
+            Some(slot) => std::mem::replace(slot, Err(gone())),
+            None => Err(gone()),
         }
     }
-    true
-}
 
-fn work(
-    db: Db,
-    handle: Handle,
-    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
-    in_flight: Arc<AtomicUsize>,
-) {
-    let models = ModelSet::shared();
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else { return };
+    fn read_and_store(&mut self, models: &ModelSet, page: &ClaimedPage) -> Result<()> {
         let start = Instant::now();
-        let read = job
-            .source
-            .and_then(|src| pipeline::process(models, &src, None));
+        let read = if page.attempts > MAX_ATTEMPTS {
+            Err(Error::TooLarge {
+                reason: format!(
+                    "reading this page stopped its worker {MAX_ATTEMPTS} times; it is not read again"
+                ),
+            })
+        } else {
+            self.source(page.document_id, page.page_no)
+                .and_then(|src| pipeline::process(models, &src, &mut Trace::off()))
+        };
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let at = clock::now_rfc3339();
-        let (report, error) = match read {
-            Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(e.to_string())),
+        let error = read.as_ref().err().map(|e| e.to_string());
+        let result = PageResult {
+            reading: read.as_ref().ok(),
+            error: error.as_deref(),
+            ms,
+            at: &at,
         };
-        let result = report.as_ref().map(|r| {
-            json!({
-                "fields": r.fields, "marks": r.marks,
-                "transform": r.transform.map(|t| t.m.to_vec()),
-            })
-        });
-        let stored = handle.block_on(async {
-            let mut tx = db.write().await?;
-            let left = db::store_page(
-                &mut tx,
-                job.document_id,
-                job.page_no,
-                &PageResult {
-                    form: report.as_ref().and_then(|r| r.form.as_deref()),
-                    qr: report.as_ref().and_then(|r| r.qr.as_deref()),
-                    result: result.as_ref(),
-                    error: error.as_deref(),
-                    ms,
-                    at: &at,
-                },
-            )
-            .await?;
-            tx.commit().await?;
+        self.handle.block_on(async {
+            let mut tx = self.db.write().await?;
+            let doc = db::document(&mut tx, page.document_id).await?;
+            let Some(left) =
+                db::store_page(&mut tx, page.document_id, page.page_no, &self.id, &result).await?
+            else {
+                tracing::warn!(worker = %self.id, document = page.document_id, page = page.page_no, "lease lost: the page is another worker's now");
+                return Ok(());
+            };
+            let now = clock::now_unix();
+            db::renew_leases(&mut tx, &self.id, now + lease_seconds()).await?;
             if left == 0 {
-                recheck::run(&db, job.ac_no).await?;
+                recheck::run(&mut tx, doc.ac_no).await?;
             }
-            Ok::<_, crate::Error>(())
-        });
-        if let Err(e) = stored {
-            tracing::error!(document = job.document_id, page = job.page_no, error = %e, "cannot store a page");
-        }
-        in_flight.fetch_sub(1, Ordering::SeqCst);
+            tx.commit().await
+        })
     }
 }

@@ -36,6 +36,67 @@ impl BoxMm {
     }
 }
 
+/// The forms whose checks Scrutiny knows, by the model id that names them.
+/// Other models (from `--models DIR`) are printed and read like these, but
+/// an upload of one is "none of our forms" to the checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FormKind {
+    #[serde(rename = "form-13a")]
+    Form13A,
+    #[serde(rename = "form-13b")]
+    Form13B,
+    #[serde(rename = "round-sheet")]
+    RoundSheet,
+    #[serde(rename = "certificate")]
+    Certificate,
+}
+
+impl FormKind {
+    /// Every known form.
+    pub const ALL: [FormKind; 4] = [
+        FormKind::Form13A,
+        FormKind::Form13B,
+        FormKind::RoundSheet,
+        FormKind::Certificate,
+    ];
+
+    /// The model id (and the form name in the QR payload).
+    pub const fn id(self) -> &'static str {
+        match self {
+            FormKind::Form13A => "form-13a",
+            FormKind::Form13B => "form-13b",
+            FormKind::RoundSheet => "round-sheet",
+            FormKind::Certificate => "certificate",
+        }
+    }
+
+    /// The form a model id names, if Scrutiny checks it.
+    pub fn from_id(id: &str) -> Option<FormKind> {
+        FormKind::ALL.into_iter().find(|k| k.id() == id)
+    }
+
+    /// Its name for people ("Form 13A").
+    pub const fn title(self) -> &'static str {
+        match self {
+            FormKind::Form13A => "Form 13A",
+            FormKind::Form13B => "Form 13B",
+            FormKind::RoundSheet => "round sheet",
+            FormKind::Certificate => "certificate of election (Form 22)",
+        }
+    }
+
+    /// Form 13A or 13B: the two covers of a postal ballot.
+    pub const fn is_postal(self) -> bool {
+        matches!(self, FormKind::Form13A | FormKind::Form13B)
+    }
+}
+
+impl std::fmt::Display for FormKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 /// The kind of a field: how it is printed and how it is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,5 +1,5 @@
 //! The HTTP face of [`crate::Error`]: one status code per variant, the JSON
-//! body `{"error", "message"}` of API.md, and extractors whose rejections
+//! body `{"error", "message"}` of `docs/api.md`, and extractors whose rejections
 //! are that same body (axum's own rejections are plain text). Internal
 //! details (database, I/O, panics) are logged, never sent.
 
@@ -42,6 +42,8 @@ pub fn status(e: &Error) -> StatusCode {
         | Error::Model { .. }
         | Error::Ocr { .. }
         | Error::Panic { .. }
+        | Error::Internal { .. }
+        | Error::Corrupt { .. }
         | Error::Database(_)
         | Error::Migrate(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

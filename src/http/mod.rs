@@ -123,6 +123,13 @@ pub async fn state(config: ServeConfig) -> Result<AppState> {
     if config.demo && crate::demo::load(&db).await? && !config.no_demo_scans {
         crate::demo::load_scans(&db, &store).await?;
     }
+    // One process owns a SQLite database: a lease left by a process that was
+    // killed can be taken back at once.
+    {
+        let mut tx = db.write().await?;
+        crate::db::release_leases(&mut tx).await?;
+        tx.commit().await?;
+    }
     let n = config.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

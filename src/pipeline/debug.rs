@@ -1,33 +1,183 @@
-//! Debug pictures: the page with what the stages found drawn on it, so "why
-//! was this misread?" is answered by looking. Blue: where the model's QR code
-//! landed; green: a box read with confidence at or above its threshold; red:
-//! under it (flagged); grey: a box that could not be read. Only written when
-//! `extract --debug DIR` asks; never part of a reading.
+//! Debug pictures: what each stage saw, drawn on the page, so "why was this
+//! misread?" is answered by looking (`extract --debug DIR`).
+//!
+//! The stages tell a [`Trace`] what they found as they go; a trace made
+//! with [`Trace::off`] records nothing and costs nothing. [`pictures`] then
+//! draws one picture per stage the page reached, even when a stage failed:
+//! - `clean`: the page after contrast stretching;
+//! - `qr`: where the QR code was looked for (yellow), the codes found (blue:
+//!   one of ours, orange: a foreign code), or nothing;
+//! - `locate`: the model's page outline through the fitted transform (blue)
+//!   and each registration mark: where it was expected (orange) and found
+//!   (green cross);
+//! - `read`: every box, green when read at or above its threshold, red
+//!   under it (flagged), grey when nothing could be read.
+//!
+//! Only written when asked for; never part of a reading.
 
 use image::{GrayImage, Rgb, RgbImage};
-use serde_json::Value;
 
-use super::extract::PageReport;
 use super::locate::Affine;
+use super::qr::{QrHit, Region};
+use super::reading::{FieldReading, PageReading};
 use crate::forms::grid::GridGeometry;
 use crate::forms::payload::Payload;
-use crate::forms::{BoxMm, FieldKind, ModelSet};
+use crate::forms::{BoxMm, FieldKind, Model, ModelSet};
 
 const BLUE: Rgb<u8> = Rgb([30, 90, 230]);
 const GREEN: Rgb<u8> = Rgb([20, 170, 60]);
 const RED: Rgb<u8> = Rgb([220, 30, 30]);
 const GREY: Rgb<u8> = Rgb([150, 150, 150]);
+const YELLOW: Rgb<u8> = Rgb([230, 190, 0]);
+const ORANGE: Rgb<u8> = Rgb([240, 120, 0]);
 
-/// The page in colour with the model's boxes drawn where `locate` put them.
-pub fn picture(page: &GrayImage, models: &ModelSet, report: &PageReport) -> RgbImage {
-    let mut out = RgbImage::from_fn(page.width(), page.height(), |x, y| {
+/// What the stages of one page found, in the order they ran.
+#[derive(Debug, Default)]
+pub struct Trace {
+    on: bool,
+    clean: Option<GrayImage>,
+    regions: Vec<Region>,
+    hits: Vec<(QrHit, bool)>,
+    located: Option<Located>,
+    read: Option<(Model, PageReading)>,
+}
+
+/// A registration mark: where the QR fit predicted it (page pixels) and
+/// where it was found, if it was.
+pub type MarkSeen = ((f64, f64), Option<(f64, f64)>);
+
+#[derive(Debug)]
+struct Located {
+    model: Model,
+    transform: Affine,
+    marks: Vec<MarkSeen>,
+}
+
+impl Trace {
+    /// A trace that keeps what the stages report.
+    pub fn on() -> Trace {
+        Trace {
+            on: true,
+            ..Trace::default()
+        }
+    }
+
+    /// A trace that keeps nothing (the normal case).
+    pub fn off() -> Trace {
+        Trace::default()
+    }
+
+    /// Whether anything is kept.
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// The clean stage's page.
+    pub fn cleaned(&mut self, page: &GrayImage) {
+        if self.on {
+            self.clean = Some(page.clone());
+        }
+    }
+
+    /// The QR stage: where it looked first, and every code it found.
+    pub fn qr(&mut self, models: &ModelSet, looked: &[Region], hits: &[QrHit]) {
+        if self.on {
+            self.regions = looked.to_vec();
+            self.hits = hits
+                .iter()
+                .map(|h| {
+                    let ours = Payload::parse(&h.text).is_some_and(|p| models.get(&p.form).is_ok());
+                    (h.clone(), ours)
+                })
+                .collect();
+        }
+    }
+
+    /// The locate stage: the fitted transform and the marks.
+    pub fn located(&mut self, model: &Model, transform: Affine, marks: Vec<MarkSeen>) {
+        if self.on {
+            self.located = Some(Located {
+                model: model.clone(),
+                transform,
+                marks,
+            });
+        }
+    }
+
+    /// The read stage: every value read.
+    pub fn read(&mut self, model: &Model, reading: &PageReading) {
+        if self.on {
+            self.read = Some((model.clone(), reading.clone()));
+        }
+    }
+}
+
+/// One picture per stage the page reached, named by stage (`clean`, `qr`,
+/// `locate`, `read`); empty for a trace that was off.
+pub fn pictures(trace: &Trace) -> Vec<(&'static str, RgbImage)> {
+    let Some(page) = &trace.clean else {
+        return vec![];
+    };
+    let mut out = vec![("clean", colour(page))];
+    let mut qr = colour(page);
+    for r in &trace.regions {
+        rectangle(&mut qr, *r, YELLOW);
+    }
+    for (hit, ours) in &trace.hits {
+        polygon(&mut qr, &hit.corners, if *ours { BLUE } else { ORANGE });
+    }
+    out.push(("qr", qr));
+    if let Some(l) = &trace.located {
+        let mut img = colour(page);
+        let [w, h] = l.model.page;
+        outline(
+            &mut img,
+            &l.transform,
+            BoxMm {
+                x: 0.0,
+                y: 0.0,
+                w,
+                h,
+            },
+            BLUE,
+        );
+        let q = &l.model.qr;
+        let qbox = BoxMm {
+            x: q.x,
+            y: q.y,
+            w: q.size,
+            h: q.size,
+        };
+        outline(&mut img, &l.transform, qbox, BLUE);
+        let r = l.model.mark_size * l.transform.px_per_mm();
+        for (expected, found) in &l.marks {
+            let (x, y) = *expected;
+            rectangle_f(&mut img, (x - r, y - r), (x + r, y + r), ORANGE);
+            if let Some((fx, fy)) = found {
+                line(&mut img, (fx - r, *fy), (fx + r, *fy), GREEN);
+                line(&mut img, (*fx, fy - r), (*fx, fy + r), GREEN);
+            }
+        }
+        out.push(("locate", img));
+    }
+    if let Some((model, reading)) = &trace.read {
+        out.push(("read", boxes(page, model, reading)));
+    }
+    out
+}
+
+fn colour(page: &GrayImage) -> RgbImage {
+    RgbImage::from_fn(page.width(), page.height(), |x, y| {
         let v = page.get_pixel(x, y).0[0];
         Rgb([v, v, v])
-    });
-    let (Some(form), Some(t)) = (&report.form, &report.transform) else {
-        return out;
-    };
-    let Ok(model) = models.get(form) else {
+    })
+}
+
+/// The page with the model's QR box (blue) and every field box coloured by
+/// how surely it was read.
+fn boxes(page: &GrayImage, model: &Model, reading: &PageReading) -> RgbImage {
+    let mut out = colour(page);
+    let Some(t) = &reading.transform else {
         return out;
     };
     let q = &model.qr;
@@ -42,7 +192,7 @@ pub fn picture(page: &GrayImage, models: &ModelSet, report: &PageReport) -> RgbI
         },
         BLUE,
     );
-    let payload = report.qr.as_deref().and_then(Payload::parse);
+    let payload = reading.payload();
     for f in &model.fields {
         if f.qr_key.is_some() {
             continue;
@@ -54,17 +204,11 @@ pub fn picture(page: &GrayImage, models: &ModelSet, report: &PageReport) -> RgbI
         };
         match f.kind {
             FieldKind::Ink => {
-                let c = report
-                    .marks
-                    .get(&f.name)
-                    .and_then(|m| m["confidence"].as_f64());
+                let c = reading.mark(&f.name).map(|m| m.confidence);
                 outline(&mut out, t, f.area, colour(c));
             }
             FieldKind::Digits | FieldKind::Text => {
-                let c = report
-                    .fields
-                    .get(&f.name)
-                    .and_then(|m| m["confidence"].as_f64());
+                let c = reading.field(&f.name).map(|r| r.confidence);
                 outline(&mut out, t, f.area, colour(c));
             }
             FieldKind::Grid => {
@@ -80,27 +224,20 @@ pub fn picture(page: &GrayImage, models: &ModelSet, report: &PageReport) -> RgbI
                     continue;
                 }
                 let geo = GridGeometry::new(f.area, layout, rows, cols);
-                let conf = |name: &str, r: usize, c: usize| -> Option<f64> {
-                    let v: &Value = &report.fields.get(name)?["confidence"];
-                    v.get(r).and_then(|row| row.get(c)).and_then(Value::as_f64)
+                let grid = reading.grid(&f.name);
+                let totals = match reading.fields.get(&layout.totals_name) {
+                    Some(FieldReading::Row(r)) => Some(r),
+                    _ => None,
                 };
                 for r in 0..rows {
                     for c in 0..cols {
-                        outline(
-                            &mut out,
-                            t,
-                            geo.cell(r, c).inset(0.3),
-                            colour(conf(&f.name, r, c)),
-                        );
+                        let conf = grid.and_then(|g| g.cell(r, c)).map(|x| x.confidence);
+                        outline(&mut out, t, geo.cell(r, c).inset(0.3), colour(conf));
                     }
                 }
                 for c in 0..cols {
-                    let total = report
-                        .fields
-                        .get(&layout.totals_name)
-                        .and_then(|v| v["confidence"].get(c))
-                        .and_then(Value::as_f64);
-                    outline(&mut out, t, geo.cell(rows, c).inset(0.3), colour(total));
+                    let conf = totals.and_then(|row| row.cell(c)).map(|x| x.confidence);
+                    outline(&mut out, t, geo.cell(rows, c).inset(0.3), colour(conf));
                 }
             }
         }
@@ -117,9 +254,27 @@ fn outline(img: &mut RgbImage, t: &Affine, b: BoxMm, colour: Rgb<u8>) {
         (b.x, b.y + b.h),
     ]
     .map(|(u, v)| t.apply(u, v));
-    for i in 0..4 {
-        line(img, corners[i], corners[(i + 1) % 4], colour);
+    polygon(img, &corners, colour);
+}
+
+fn polygon(img: &mut RgbImage, corners: &[(f64, f64)], colour: Rgb<u8>) {
+    for i in 0..corners.len() {
+        line(img, corners[i], corners[(i + 1) % corners.len()], colour);
     }
+}
+
+fn rectangle(img: &mut RgbImage, r: Region, colour: Rgb<u8>) {
+    let (x0, y0) = (f64::from(r.x), f64::from(r.y));
+    rectangle_f(
+        img,
+        (x0, y0),
+        (x0 + f64::from(r.w), y0 + f64::from(r.h)),
+        colour,
+    );
+}
+
+fn rectangle_f(img: &mut RgbImage, a: (f64, f64), b: (f64, f64), colour: Rgb<u8>) {
+    polygon(img, &[a, (b.0, a.1), b, (a.0, b.1)], colour);
 }
 
 fn line(img: &mut RgbImage, a: (f64, f64), b: (f64, f64), colour: Rgb<u8>) {

@@ -2,33 +2,27 @@
 //!
 //! page pixels → `clean` → QR (`qr`) → which form (`forms`) → `locate` →
 //! every box of the model read (`ocr`, `ink`) → cross-checks (QR digest, grid
-//! totals) that may only raise or lower confidence, never change a value.
+//! totals) that may only raise or lower confidence, never change a value
+//! unless the digest proves the change.
 //!
-//! A page that is none of our forms is a report with `form: None`, not an
-//! error.
+//! A page that is none of our forms is a reading with `form: None`, not an
+//! error. Each stage tells the [`Trace`] what it saw, for the debug pictures.
+
+use std::collections::BTreeMap;
 
 use image::GrayImage;
-use serde_json::{Map, Value, json};
 
+use super::debug::Trace;
 use super::locate::{Affine, Location, locate};
+use super::qr::QrHit;
+use super::reading::{
+    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar,
+};
 use super::{clean, ink, ocr, qr};
 use crate::error::Result;
 use crate::forms::grid::GridGeometry;
 use crate::forms::payload::{self, Payload};
 use crate::forms::{BoxMm, Field, FieldKind, GridLayout, Model, ModelSet, OcrSettings};
-
-/// What was read from one page, as `extract --json` prints it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PageReport {
-    pub form: Option<String>,
-    pub qr: Option<String>,
-    /// Field name → `{value, confidence}`.
-    pub fields: Map<String, Value>,
-    /// Ink box name → `{value: bool, confidence}`.
-    pub marks: Map<String, Value>,
-    /// Where the model landed on the page (not printed; for debug pictures).
-    pub transform: Option<Affine>,
-}
 
 /// Cap height of printed text as a fraction of its size, and mm per point.
 const CAP: f64 = 0.73;
@@ -39,13 +33,16 @@ const TARGET_CAP_PX: f64 = 16.0;
 /// Confidence given to figures a failed cross-check puts in doubt.
 const DOUBT: f64 = 0.3;
 
+/// The fields of a page as they are being read, by name.
+type Fields = BTreeMap<String, FieldReading>;
+
 /// Reads a page with whichever model its QR code names.
-pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
+pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Result<PageReading> {
     let t0 = std::time::Instant::now();
     let clean = clean::normalize(page);
     let t1 = t0.elapsed();
-    let likely = qr_regions(models, clean.width(), clean.height());
-    let hits = qr::find_likely_first(&clean, &likely, |text| Payload::parse(text).is_some());
+    trace.cleaned(&clean);
+    let hits = find_qr(models, &clean, trace);
     tracing::debug!(
         clean_ms = t1.as_secs_f64() * 1e3,
         qr_ms = (t0.elapsed() - t1).as_secs_f64() * 1e3,
@@ -55,84 +52,104 @@ pub fn read_page(models: &ModelSet, page: &GrayImage) -> Result<PageReport> {
         Payload::parse(&h.text).and_then(|p| models.get(&p.form).ok().map(|m| (h, p, m)))
     });
     let Some((hit, payload, model)) = ours else {
-        return Ok(PageReport {
+        return Ok(PageReading {
             qr: hits.first().map(|h| h.text.clone()),
-            ..PageReport::default()
+            ..PageReading::default()
         });
     };
-    let mut report = PageReport {
+    let mut reading = PageReading {
         form: Some(model.id.clone()),
         qr: Some(hit.text.clone()),
-        ..PageReport::default()
+        ..PageReading::default()
     };
     let Some(Location {
         transform,
         marks_found,
-    }) = locate(model, hit, &clean)
+    }) = locate(model, hit, &clean, trace)
     else {
-        return Ok(report);
+        return Ok(reading);
     };
     tracing::debug!(form = %model.id, marks_found, ?transform, corners = ?hit.corners, "located");
-    report.transform = Some(transform);
-    let mut values = Map::new();
-    let mut confs = Map::new();
+    reading.transform = Some(transform);
+    let mut fields = Fields::new();
     for f in &model.fields {
-        if let Some(key) = &f.qr_key {
-            values.insert(
-                f.name.clone(),
-                payload.get(key).map_or(Value::Null, |v| v.into()),
-            );
-            confs.insert(
-                f.name.clone(),
-                json!(if payload.get(key).is_some() { 1.0 } else { 0.0 }),
-            );
-            continue;
+        read_field(
+            &clean,
+            &transform,
+            model,
+            f,
+            &payload,
+            &mut fields,
+            &mut reading.marks,
+        )?;
+    }
+    cross_check(model, &payload, &mut fields);
+    for r in fields.values_mut() {
+        r.round_confidence();
+    }
+    reading.fields = fields;
+    trace.read(model, &reading);
+    Ok(reading)
+}
+
+/// The QR stage: looks where the models print their codes first, then the
+/// whole page; returns every code found.
+fn find_qr(models: &ModelSet, clean: &GrayImage, trace: &mut Trace) -> Vec<QrHit> {
+    let likely = qr_regions(models, clean.width(), clean.height());
+    let hits = qr::find_likely_first(clean, &likely, |text| Payload::parse(text).is_some());
+    trace.qr(models, &likely, &hits);
+    hits
+}
+
+/// Reads one field of the model into `fields` (or `marks` for an ink box).
+fn read_field(
+    clean: &GrayImage,
+    transform: &Affine,
+    model: &Model,
+    f: &Field,
+    payload: &Payload,
+    fields: &mut Fields,
+    marks: &mut BTreeMap<String, InkReading>,
+) -> Result<()> {
+    if let Some(key) = &f.qr_key {
+        let r = match payload.get(key) {
+            Some(v) => Reading::new(v, 1.0),
+            None => Reading::none(),
+        };
+        fields.insert(f.name.clone(), FieldReading::One(r));
+        return Ok(());
+    }
+    match f.kind {
+        FieldKind::Digits | FieldKind::Text => {
+            let ppm = (TARGET_CAP_PX / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
+            // A value no digest covers must be read the same twice to be trusted.
+            let how = HowToRead {
+                kind: f.kind,
+                settings: &f.ocr,
+                threshold: f.threshold,
+                confirm: !model.qr.digest.contains(&f.name),
+            };
+            let r = read_value(clean, transform, f.area, ppm, &how)?;
+            fields.insert(f.name.clone(), FieldReading::One(r));
         }
-        match f.kind {
-            FieldKind::Digits | FieldKind::Text => {
-                let ppm = (TARGET_CAP_PX / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
-                // A value no digest covers must be read the same twice to be trusted.
-                let how = HowToRead {
-                    kind: f.kind,
-                    settings: &f.ocr,
-                    threshold: f.threshold,
-                    confirm: !model.qr.digest.contains(&f.name),
-                };
-                let (v, c) = read_value(&clean, &transform, f.area, ppm, &how)?;
-                values.insert(f.name.clone(), v);
-                confs.insert(f.name.clone(), json!(c));
-            }
-            FieldKind::Ink => {
-                let img = crop(&clean, &transform, f.area.inset(2.0), 4.0);
-                let (inked, c) = ink::judge(&img);
-                report.marks.insert(
-                    f.name.clone(),
-                    json!({ "value": inked, "confidence": round3(c) }),
-                );
-            }
-            FieldKind::Grid => {
-                if let Some(layout) = &f.grid {
-                    read_grid(
-                        &clean,
-                        &transform,
-                        f,
-                        layout,
-                        &payload,
-                        &mut values,
-                        &mut confs,
-                    )?;
-                }
+        FieldKind::Ink => {
+            let img = crop(clean, transform, f.area.inset(2.0), 4.0);
+            let (inked, c) = ink::judge(&img);
+            marks.insert(
+                f.name.clone(),
+                InkReading {
+                    value: inked,
+                    confidence: round3(c),
+                },
+            );
+        }
+        FieldKind::Grid => {
+            if let Some(layout) = &f.grid {
+                read_grid(clean, transform, f, layout, payload, fields)?;
             }
         }
     }
-    cross_check(model, &payload, &mut values, &mut confs);
-    for (name, v) in values {
-        let c = confs.remove(&name).unwrap_or(json!(0.0));
-        report
-            .fields
-            .insert(name, json!({ "value": v, "confidence": round_conf(c) }));
-    }
-    Ok(report)
+    Ok(())
 }
 
 /// Where each model's QR code would lie on a page of this size, upright
@@ -180,19 +197,11 @@ fn round3(c: f64) -> f64 {
     (c * 1000.0).round() / 1000.0
 }
 
-fn round_conf(c: Value) -> Value {
-    match c {
-        Value::Number(n) => json!(round3(n.as_f64().unwrap_or(0.0))),
-        Value::Array(a) => Value::Array(a.into_iter().map(round_conf).collect()),
-        other => other,
-    }
-}
-
 /// A field's value and confidence from the words Tesseract read.
-fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
+fn value_of(kind: FieldKind, words: &[ocr::Word]) -> Reading {
     let conf = words.iter().map(|w| w.conf).fold(1.0f64, f64::min);
     if words.is_empty() {
-        return (Value::Null, 0.0);
+        return Reading::none();
     }
     let text = words
         .iter()
@@ -201,10 +210,10 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> (Value, f64) {
         .join(" ");
     match kind {
         FieldKind::Digits => match parse_count(&text.replace(' ', "")) {
-            Some(n) => (n.into(), conf),
-            None => (Value::Null, 0.0),
+            Some(n) => Reading::new(n, conf),
+            None => Reading::none(),
         },
-        _ => (text.into(), conf),
+        _ => Reading::new(text, conf),
     }
 }
 
@@ -219,14 +228,14 @@ fn read_value(
     b: BoxMm,
     ppm: f64,
     how: &HowToRead,
-) -> Result<(Value, f64)> {
+) -> Result<Reading> {
     let HowToRead {
         kind,
         settings,
         threshold,
         confirm,
     } = *how;
-    let look = |ppm: f64, settings: &OcrSettings| -> Result<(Value, f64)> {
+    let look = |ppm: f64, settings: &OcrSettings| -> Result<Reading> {
         let img = pad(
             &trim_to_ink(&crop(page, t, b, ppm), (ppm * 2.0) as u32),
             (ppm * 1.5) as u32,
@@ -236,10 +245,10 @@ fn read_value(
         })?;
         Ok(value_of(kind, &words))
     };
-    let mut looks: Vec<(Value, f64)> = Vec::with_capacity(3);
+    let mut looks: Vec<Reading> = Vec::with_capacity(3);
     for factor in [1.0, 1.45, 2.1] {
         let reading = look(ppm * factor, settings)?;
-        let sure = reading.1 >= threshold;
+        let sure = reading.confidence >= threshold;
         looks.push(reading);
         if sure {
             break;
@@ -251,20 +260,21 @@ fn read_value(
     let best = looks
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))
         .map_or(0, |(i, _)| i);
-    let (value, conf) = looks[best].clone();
-    let disputed = looks.iter().any(|(v, _)| !v.is_null() && *v != value);
+    let Reading { value, confidence } = looks[best].clone();
+    let disputed = looks.iter().any(|r| r.value.is_some() && r.value != value);
     let agreeing = looks
         .iter()
-        .filter(|(v, _)| *v == value)
-        .map(|(_, c)| *c)
-        .fold(conf, f64::max);
-    if disputed {
-        Ok((value, conf.min(threshold - 0.01).max(0.0)))
+        .filter(|r| r.value == value)
+        .map(|r| r.confidence)
+        .fold(confidence, f64::max);
+    let confidence = if disputed {
+        confidence.min(threshold - 0.01).max(0.0)
     } else {
-        Ok((value, agreeing))
-    }
+        agreeing
+    };
+    Ok(Reading { value, confidence })
 }
 
 /// What a box holds and how sure a reading of it must be.
@@ -352,16 +362,19 @@ pub fn crop(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64) -> GrayImage {
     GrayImage::from_raw(w, h, out).unwrap_or_default()
 }
 
+/// A cell as read: its figure (if any) and confidence.
 type Cell = (Option<u64>, f64);
 
+/// Reads the round sheet's grid a row at a time: each word goes to the cell
+/// its centre falls in, and a cell Tesseract is unsure of (or that holds two
+/// words or none) is read again alone.
 fn read_grid(
     page: &GrayImage,
     t: &Affine,
     f: &Field,
     layout: &GridLayout,
     payload: &Payload,
-    values: &mut Map<String, Value>,
-    confs: &mut Map<String, Value>,
+    fields: &mut Fields,
 ) -> Result<()> {
     let (Some(rows), Some(cols)) = (
         payload.get_usize(&layout.rows_key),
@@ -377,69 +390,8 @@ fn read_grid(
     let mut labels: Vec<Vec<Cell>> = Vec::with_capacity(rows);
     let mut votes: Vec<Vec<Cell>> = Vec::with_capacity(rows);
     for r in 0..=rows {
-        let is_totals = r == rows;
-        let digits = if is_totals {
-            GridGeometry::TOTAL_DIGITS
-        } else {
-            GridGeometry::ROW_DIGITS
-        };
-        let ppm =
-            (TARGET_CAP_PX / (geo.font_pt(layout, digits) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
-        // Every column's left edge, in millimetres from the row's start.
-        let start = if is_totals { geo.cands_x() } else { geo.area.x };
-        let mut edges: Vec<f64> = Vec::new();
-        if !is_totals {
-            for k in 0..nl {
-                edges.push(geo.label_cell(r, k).x - start);
-            }
-        }
-        for c in 0..cols {
-            edges.push(geo.cell(r, c).x - start);
-        }
-        let span = BoxMm {
-            x: start,
-            y: geo.row_y(r),
-            w: geo.right() - start,
-            h: geo.row_h,
-        };
-        let img = crop(page, t, span, ppm);
-        let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&img, &f.ocr, (ppm * 25.4) as u32))?;
-        tracing::trace!(row = r, words = ?words.iter().map(|w| (&w.text, w.conf, w.left)).collect::<Vec<_>>(), "grid row");
-        // Each word goes to the cell its centre falls in (Tesseract's word
-        // boxes can swallow the gap before them, so extents are not used).
-        let right = |i: usize| edges.get(i + 1).copied().unwrap_or(span.w);
-        let mut cells: Vec<Vec<&ocr::Word>> = vec![Vec::new(); edges.len()];
-        for w in &words {
-            let centre = (f64::from(w.left) + f64::from(w.width) / 2.0) / ppm;
-            let idx = edges.iter().rposition(|&e| e <= centre).unwrap_or(0);
-            cells[idx].push(w);
-        }
-        let mut row: Vec<Cell> = Vec::with_capacity(edges.len());
-        for (i, found) in cells.iter().enumerate() {
-            if found.len() == 1 {
-                let (v, c) = value_of(FieldKind::Digits, &[found[0].clone()]);
-                if v.is_u64() && c >= f.threshold {
-                    row.push((v.as_u64(), c));
-                    continue;
-                }
-            }
-            // Unsure, merged or missing: read this cell alone.
-            let b = BoxMm {
-                x: start + edges[i],
-                y: span.y,
-                w: right(i) - edges[i],
-                h: span.h,
-            };
-            let how = HowToRead {
-                kind: FieldKind::Digits,
-                settings: &f.ocr,
-                threshold: f.threshold,
-                confirm: false,
-            };
-            let (v, c) = read_value(page, t, b.inset(0.2), ppm, &how)?;
-            row.push((v.as_u64(), c));
-        }
-        if is_totals {
+        let mut row = read_grid_row(page, t, f, layout, &geo, r)?;
+        if r == rows {
             votes.push(row);
         } else {
             let cand = row.split_off(nl);
@@ -448,38 +400,114 @@ fn read_grid(
         }
     }
     let totals = votes.pop().unwrap_or_default();
-    let grid_json = |cells: &[Vec<Cell>]| -> (Value, Value) {
-        let v = cells
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|c| c.0.map_or(Value::Null, Value::from))
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>();
-        let c = cells
-            .iter()
-            .map(|row| row.iter().map(|c| json!(c.1)).collect::<Vec<_>>())
-            .collect::<Vec<_>>();
-        (json!(v), json!(c))
+    let row_of = |cells: &[Cell]| RowReading {
+        value: cells.iter().map(|c| c.0).collect(),
+        confidence: cells.iter().map(|c| c.1).collect(),
     };
-    let (v, c) = grid_json(&votes);
-    values.insert(f.name.clone(), v);
-    confs.insert(f.name.clone(), c);
-    let (v, c) = grid_json(std::slice::from_ref(&totals));
-    values.insert(layout.totals_name.clone(), v[0].clone());
-    confs.insert(layout.totals_name.clone(), c[0].clone());
+    fields.insert(
+        f.name.clone(),
+        FieldReading::Grid(GridReading {
+            value: votes
+                .iter()
+                .map(|r| r.iter().map(|c| c.0).collect())
+                .collect(),
+            confidence: votes
+                .iter()
+                .map(|r| r.iter().map(|c| c.1).collect())
+                .collect(),
+        }),
+    );
+    fields.insert(
+        layout.totals_name.clone(),
+        FieldReading::Row(row_of(&totals)),
+    );
     for (k, name) in layout.label_names.iter().enumerate() {
         let col: Vec<Cell> = labels.iter().map(|row| row[k]).collect();
-        let (v, c) = grid_json(std::slice::from_ref(&col));
-        values.insert(name.clone(), v[0].clone());
-        confs.insert(name.clone(), c[0].clone());
+        fields.insert(name.clone(), FieldReading::Row(row_of(&col)));
     }
     Ok(())
 }
 
-fn digest_matches(model: &Model, d: &str, values: &Map<String, Value>) -> bool {
-    payload::digest_of(&model.qr.digest, values).is_some_and(|mine| mine == d)
+/// Row `r` of the grid (the totals row when `r` is the number of rows):
+/// the label cells, then the candidates' figures.
+fn read_grid_row(
+    page: &GrayImage,
+    t: &Affine,
+    f: &Field,
+    layout: &GridLayout,
+    geo: &GridGeometry,
+    r: usize,
+) -> Result<Vec<Cell>> {
+    let is_totals = r == geo.rows;
+    let digits = if is_totals {
+        GridGeometry::TOTAL_DIGITS
+    } else {
+        GridGeometry::ROW_DIGITS
+    };
+    let ppm = (TARGET_CAP_PX / (geo.font_pt(layout, digits) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
+    // Every column's left edge, in millimetres from the row's start.
+    let start = if is_totals { geo.cands_x() } else { geo.area.x };
+    let mut edges: Vec<f64> = Vec::new();
+    if !is_totals {
+        for k in 0..layout.label_cols.len() {
+            edges.push(geo.label_cell(r, k).x - start);
+        }
+    }
+    for c in 0..geo.cols {
+        edges.push(geo.cell(r, c).x - start);
+    }
+    let span = BoxMm {
+        x: start,
+        y: geo.row_y(r),
+        w: geo.right() - start,
+        h: geo.row_h,
+    };
+    let img = crop(page, t, span, ppm);
+    let words = ocr::with_ocr(&f.ocr.lang, |o| o.read(&img, &f.ocr, (ppm * 25.4) as u32))?;
+    tracing::trace!(row = r, words = ?words.iter().map(|w| (&w.text, w.conf, w.left)).collect::<Vec<_>>(), "grid row");
+    // Each word goes to the cell its centre falls in (Tesseract's word
+    // boxes can swallow the gap before them, so extents are not used).
+    let right = |i: usize| edges.get(i + 1).copied().unwrap_or(span.w);
+    let mut cells: Vec<Vec<&ocr::Word>> = vec![Vec::new(); edges.len()];
+    for w in &words {
+        let centre = (f64::from(w.left) + f64::from(w.width) / 2.0) / ppm;
+        let idx = edges.iter().rposition(|&e| e <= centre).unwrap_or(0);
+        cells[idx].push(w);
+    }
+    let mut row: Vec<Cell> = Vec::with_capacity(edges.len());
+    for (i, found) in cells.iter().enumerate() {
+        if let [word] = found.as_slice() {
+            let r = value_of(FieldKind::Digits, std::slice::from_ref(*word));
+            if let Some(n) = r.sure(f.threshold).and_then(Scalar::as_count) {
+                row.push((Some(n), r.confidence));
+                continue;
+            }
+        }
+        // Unsure, merged or missing: read this cell alone.
+        let b = BoxMm {
+            x: start + edges[i],
+            y: span.y,
+            w: right(i) - edges[i],
+            h: span.h,
+        };
+        let how = HowToRead {
+            kind: FieldKind::Digits,
+            settings: &f.ocr,
+            threshold: f.threshold,
+            confirm: false,
+        };
+        let r = read_value(page, t, b.inset(0.2), ppm, &how)?;
+        row.push((r.value.as_ref().and_then(Scalar::as_count), r.confidence));
+    }
+    Ok(row)
+}
+
+fn digest_matches(model: &Model, d: &str, fields: &Fields) -> bool {
+    let values: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value_json()))
+        .collect();
+    payload::digest_of(&model.qr.digest, &values).is_some_and(|mine| mine == d)
 }
 
 /// Confirms or puts in doubt what was read. A matching QR digest proves every
@@ -489,34 +517,27 @@ fn digest_matches(model: &Model, d: &str, values: &Map<String, Value>) -> bool {
 /// when the digest proves the change. Failing that, a grid column whose
 /// figures do not add up to its printed total has every figure of it put in
 /// doubt, and so has everything else the digest covers.
-fn cross_check(
-    model: &Model,
-    payload: &Payload,
-    values: &mut Map<String, Value>,
-    confs: &mut Map<String, Value>,
-) {
+fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields) {
     if let Some(d) = payload.get("d") {
-        let mut proven = digest_matches(model, d, values);
+        let mut proven = digest_matches(model, d, fields);
         if !proven
-            && let Some(repaired) = complete_from_totals(model, values, confs)
+            && let Some(repaired) = complete_from_totals(model, fields)
             && digest_matches(model, d, &repaired)
         {
-            *values = repaired;
+            *fields = repaired;
             proven = true;
         }
         if proven {
             for name in &model.qr.digest {
-                if let Some(c) = confs.get_mut(name) {
-                    *c = set_all(c, 1.0);
+                if let Some(r) = fields.get_mut(name) {
+                    r.set_confidence(1.0);
                 }
             }
             return;
         }
-    }
-    // The digest failed: something printed was misread. What no other check
-    // confirms (single values, the table and PS columns) is put in doubt;
-    // grid columns are confirmed by their printed totals below.
-    if payload.get("d").is_some() {
+        // The digest failed: something printed was misread. What no other
+        // check confirms (single values, the table and PS columns) is put in
+        // doubt; grid columns are confirmed by their printed totals below.
         let confirmed_by_totals: Vec<&str> = model
             .fields
             .iter()
@@ -529,35 +550,39 @@ fn cross_check(
             .collect();
         for name in &model.qr.digest {
             if !confirmed_by_totals.contains(&name.as_str())
-                && let Some(c) = confs.get_mut(name)
+                && let Some(r) = fields.get_mut(name)
             {
-                *c = cap_all(c, DOUBT);
+                r.cap_confidence(DOUBT);
             }
         }
     }
     for f in &model.fields {
         let Some(layout) = &f.grid else { continue };
-        let (Some(Value::Array(rows)), Some(Value::Array(totals))) =
-            (values.get(&f.name), values.get(&layout.totals_name))
+        let (Some(FieldReading::Grid(grid)), Some(FieldReading::Row(totals))) =
+            (fields.get(&f.name), fields.get(&layout.totals_name))
         else {
             continue;
         };
-        for (c, total) in totals.iter().enumerate() {
-            let sum: Option<u64> = rows.iter().map(|r| r.get(c).and_then(Value::as_u64)).sum();
-            if sum.is_some() && sum == total.as_u64() {
-                continue;
-            }
-            if let Some(Value::Array(crows)) = confs.get_mut(&f.name) {
-                for row in crows.iter_mut() {
+        let doubtful: Vec<usize> = (0..totals.value.len())
+            .filter(|&c| {
+                let sum: Option<u64> = grid.value.iter().map(|r| r.get(c).copied().flatten()).sum();
+                sum.is_none() || sum != totals.value[c]
+            })
+            .collect();
+        if let Some(FieldReading::Grid(grid)) = fields.get_mut(&f.name) {
+            for row in &mut grid.confidence {
+                for &c in &doubtful {
                     if let Some(cell) = row.get_mut(c) {
-                        *cell = json!(cell.as_f64().unwrap_or(0.0).min(DOUBT));
+                        *cell = cell.min(DOUBT);
                     }
                 }
             }
-            if let Some(Value::Array(ct)) = confs.get_mut(&layout.totals_name)
-                && let Some(cell) = ct.get_mut(c)
-            {
-                *cell = json!(cell.as_f64().unwrap_or(0.0).min(DOUBT));
+        }
+        if let Some(FieldReading::Row(totals)) = fields.get_mut(&layout.totals_name) {
+            for &c in &doubtful {
+                if let Some(cell) = totals.confidence.get_mut(c) {
+                    *cell = cell.min(DOUBT);
+                }
             }
         }
     }
@@ -565,30 +590,30 @@ fn cross_check(
 
 /// The grid with each column's one unsure figure (or unsure total) worked
 /// out from the others; `None` when some column has two or more.
-fn complete_from_totals(
-    model: &Model,
-    values: &Map<String, Value>,
-    confs: &Map<String, Value>,
-) -> Option<Map<String, Value>> {
+#[allow(clippy::needless_range_loop)] // `c` is a column of every row, not an index into one list
+fn complete_from_totals(model: &Model, fields: &Fields) -> Option<Fields> {
     let f = model.fields.iter().find(|f| f.grid.is_some())?;
     let layout = f.grid.as_ref()?;
-    let mut rows: Vec<Vec<Value>> = serde_json::from_value(values.get(&f.name)?.clone()).ok()?;
-    let mut totals: Vec<Value> =
-        serde_json::from_value(values.get(&layout.totals_name)?.clone()).ok()?;
-    let row_conf: Vec<Vec<f64>> = serde_json::from_value(confs.get(&f.name)?.clone()).ok()?;
-    let total_conf: Vec<f64> =
-        serde_json::from_value(confs.get(&layout.totals_name)?.clone()).ok()?;
-    let sure = |v: &Value, c: f64| v.is_u64() && c >= f.threshold;
+    let (Some(FieldReading::Grid(grid)), Some(FieldReading::Row(totals))) =
+        (fields.get(&f.name), fields.get(&layout.totals_name))
+    else {
+        return None;
+    };
+    let mut rows = grid.value.clone();
+    let mut sums = totals.value.clone();
+    let sure =
+        |v: Option<u64>, c: Option<&f64>| v.is_some() && c.is_some_and(|c| *c >= f.threshold);
     let mut changed = false;
-    for c in 0..totals.len() {
+    for c in 0..sums.len() {
         let unsure_rows: Vec<usize> = (0..rows.len())
-            .filter(|&r| !sure(&rows[r][c], row_conf[r][c]))
+            .filter(|&r| !sure(rows[r].get(c).copied().flatten(), grid.confidence[r].get(c)))
             .collect();
-        let total_sure = sure(&totals[c], total_conf[c]);
+        let total_sure = sure(sums[c], totals.confidence.get(c));
+        let figure = |row: &Vec<Option<u64>>| row.get(c).copied().flatten().unwrap_or(0);
         match (unsure_rows.as_slice(), total_sure) {
             ([], true) => {}
             ([], false) => {
-                totals[c] = json!(rows.iter().map(|r| r[c].as_u64().unwrap_or(0)).sum::<u64>());
+                sums[c] = Some(rows.iter().map(figure).sum());
                 changed = true;
             }
             ([r], true) => {
@@ -596,10 +621,10 @@ fn complete_from_totals(
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| i != r)
-                    .map(|(_, row)| row[c].as_u64().unwrap_or(0))
+                    .map(|(_, row)| figure(row))
                     .sum();
-                let total = totals[c].as_u64()?;
-                rows[*r][c] = json!(total.checked_sub(others)?);
+                let cell = rows[*r].get_mut(c)?;
+                *cell = Some(sums[c]?.checked_sub(others)?);
                 changed = true;
             }
             _ => return None,
@@ -608,22 +633,20 @@ fn complete_from_totals(
     if !changed {
         return None;
     }
-    let mut out = values.clone();
-    out.insert(f.name.clone(), json!(rows));
-    out.insert(layout.totals_name.clone(), json!(totals));
+    let mut out = fields.clone();
+    out.insert(
+        f.name.clone(),
+        FieldReading::Grid(GridReading {
+            value: rows,
+            confidence: grid.confidence.clone(),
+        }),
+    );
+    out.insert(
+        layout.totals_name.clone(),
+        FieldReading::Row(RowReading {
+            value: sums,
+            confidence: totals.confidence.clone(),
+        }),
+    );
     Some(out)
-}
-
-fn cap_all(v: &Value, cap: f64) -> Value {
-    match v {
-        Value::Array(a) => Value::Array(a.iter().map(|x| cap_all(x, cap)).collect()),
-        other => json!(other.as_f64().unwrap_or(0.0).min(cap)),
-    }
-}
-
-fn set_all(v: &Value, to: f64) -> Value {
-    match v {
-        Value::Array(a) => Value::Array(a.iter().map(|x| set_all(x, to)).collect()),
-        _ => json!(to),
-    }
 }

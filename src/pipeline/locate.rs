@@ -5,14 +5,17 @@
 
 use image::GrayImage;
 
+use super::debug::Trace;
 use super::qr::QrHit;
 use crate::forms::Model;
 
 /// A model point (mm) and where it was found on the page (pixels).
 pub type PointPair = ((f64, f64), (f64, f64));
 
-/// An affine map from model millimetres (u, v) to page pixels (x, y).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// An affine map from model millimetres (u, v) to page pixels (x, y);
+/// stored and shown as its six coefficients.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Affine {
     /// x = m[0]·u + m[1]·v + m[2]; y = m[3]·u + m[4]·v + m[5]
     pub m: [f64; 6],
@@ -88,7 +91,7 @@ pub struct Location {
 
 /// Fits the model onto the page from the QR code, then refines the fit with
 /// every registration mark found near where the QR code predicts it.
-pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage) -> Option<Location> {
+pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage, trace: &mut Trace) -> Option<Location> {
     // rqrr's corners sit at module coordinates 0 and n + 1.
     let n = qr.modules as f64;
     let module = model.qr.size / n;
@@ -107,19 +110,23 @@ pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage) -> Option<Location> {
         .collect();
     let first = Affine::fit(&pairs)?;
     let mut marks_found = 0;
+    let mut seen = Vec::with_capacity(model.marks.len());
     for m in &model.marks {
         let s = model.mark_size;
         let centre = (m[0] + s / 2.0, m[1] + s / 2.0);
-        if let Some(found) = find_mark(page, &first, centre, s) {
+        let found = find_mark(page, &first, centre, s);
+        if let Some(found) = found {
             pairs.push((centre, found));
             marks_found += 1;
         }
+        seen.push((first.apply(centre.0, centre.1), found));
     }
     let transform = if marks_found > 0 {
         Affine::fit(&pairs).unwrap_or(first)
     } else {
         first
     };
+    trace.located(model, transform, seen);
     Some(Location {
         transform,
         marks_found,

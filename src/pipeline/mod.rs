@@ -1,10 +1,10 @@
 //! The reading pipeline: upload bytes → pages → clean → locate → read.
 //!
 //! Every stage is a plain synchronous function (see `extract::read_page`).
-//! `extract_files` spreads the pages of many files over worker threads, each
-//! with its own warm Tesseract; pages are split off lazily and passed through
-//! a bounded queue, so memory stays bounded however long the batch. Nothing
-//! here touches a database or the network.
+//! [`extract_files`] spreads the pages of many files over worker threads,
+//! each with its own warm Tesseract; pages are split off lazily and passed
+//! through a bounded queue, so memory stays bounded however long the batch.
+//! Nothing here touches a database or the network.
 
 pub mod clean;
 pub mod debug;
@@ -15,9 +15,10 @@ pub mod ocr;
 pub mod pages;
 pub mod pdf_drawing;
 pub mod qr;
+pub mod reading;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
@@ -25,23 +26,27 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::forms::ModelSet;
-pub use extract::{PageReport, read_page};
+pub use debug::Trace;
+pub use extract::read_page;
+pub use reading::{
+    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar,
+};
 
-/// The result for one page of one file (or for a whole file that could not
-/// be split into pages, with `page: None`).
+/// One line of `extract`: what one page of one file gave (or, with
+/// `page: None`, why a whole file could not be split into pages).
 #[derive(Debug)]
-pub struct PageOutcome {
+pub struct Extracted {
     pub file: String,
     pub page: Option<usize>,
-    pub result: Result<PageReport>,
+    pub reading: Result<PageReading>,
     /// Time spent decoding and reading the page.
     pub ms: f64,
 }
 
-impl PageOutcome {
-    /// The JSON line `extract --json` prints (DESIGN.md's contract).
+impl Extracted {
+    /// The JSON line `extract --json` prints (`docs/api.md`, the contract).
     pub fn to_json(&self) -> Value {
-        match &self.result {
+        match &self.reading {
             Ok(r) => json!({
                 "file": self.file, "page": self.page, "form": r.form, "qr": r.qr,
                 "fields": r.fields, "marks": r.marks, "ms": (self.ms * 10.0).round() / 10.0,
@@ -53,34 +58,19 @@ impl PageOutcome {
     }
 }
 
-struct Job {
-    seq: usize,
-    file: String,
-    page: Option<usize>,
-    source: Result<pages::PageSource>,
-}
-
 /// Reads one page end to end: decode, then the reading stages. Panics inside
-/// become errors, so one hostile page cannot end a batch. With `debug`, the
-/// page's debug picture is written to that path too.
+/// become errors, so one hostile page cannot end a batch. With a trace that
+/// is on, every stage's findings are kept for the debug pictures.
 pub fn process(
     models: &ModelSet,
     source: &pages::PageSource,
-    debug: Option<&std::path::Path>,
-) -> Result<PageReport> {
+    trace: &mut Trace,
+) -> Result<PageReading> {
     let run = std::panic::AssertUnwindSafe(|| {
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         let img = pages::decode(source)?;
         tracing::debug!(decode_ms = t.elapsed().as_secs_f64() * 1e3, "decoded");
-        let report = read_page(models, &img)?;
-        if let Some(path) = debug {
-            debug::picture(&img, models, &report)
-                .save(path)
-                .map_err(|e| Error::MalformedImage {
-                    reason: format!("debug picture {}: {e}", path.display()),
-                })?;
-        }
-        Ok(report)
+        read_page(models, &img, trace)
     });
     std::panic::catch_unwind(run).unwrap_or_else(|p| {
         let reason = p
@@ -93,13 +83,65 @@ pub fn process(
     })
 }
 
+/// Runs `work` on every job `produce` sends, on `workers` threads that live
+/// as long as the call (each keeps its warm Tesseract), and hands the
+/// results to `emit` in the order the jobs were sent. At most twice as many
+/// jobs as workers wait in the queue, so a producer that decodes lazily
+/// never runs far ahead.
+pub fn in_order<J: Send, R: Send>(
+    workers: usize,
+    produce: impl FnOnce(&dyn Fn(J) -> bool) + Send,
+    work: impl Fn(J) -> R + Sync,
+    mut emit: impl FnMut(R),
+) {
+    let workers = workers.max(1);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, J)>(workers * 2);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (out_tx, out_rx) = mpsc::channel::<(usize, R)>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let seq = std::cell::Cell::new(0usize);
+            produce(&|job| {
+                let n = seq.get();
+                seq.set(n + 1);
+                job_tx.send((n, job)).is_ok()
+            });
+        });
+        for _ in 0..workers {
+            let (rx, tx, work) = (job_rx.clone(), out_tx.clone(), &work);
+            s.spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((n, job)) = job else { return };
+                    if tx.send((n, work(job))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(out_tx);
+        let mut next = 0;
+        let mut waiting = BTreeMap::new();
+        for (n, result) in out_rx {
+            waiting.insert(n, result);
+            while let Some(r) = waiting.remove(&next) {
+                emit(r);
+                next += 1;
+            }
+        }
+    });
+}
+
 /// Reads every page of every file on `workers` threads and hands each
-/// outcome to `emit` in file and page order.
+/// result to `emit` in file and page order.
 pub fn extract_files(
     files: &[PathBuf],
     models: &ModelSet,
     workers: usize,
-    emit: impl FnMut(PageOutcome),
+    emit: impl FnMut(Extracted),
 ) {
     extract_files_with(
         files,
@@ -117,8 +159,16 @@ pub fn extract_files(
 pub struct Options {
     /// Worker threads, each with its own Tesseract.
     pub workers: usize,
-    /// Where to write a debug picture per page (`<file>-p<page>.png`).
+    /// Where to write each stage's debug picture of each page
+    /// (`<file>-p<page>-<stage>.png`).
     pub debug_dir: Option<PathBuf>,
+}
+
+/// A page of a file waiting to be read.
+struct Job {
+    file: String,
+    page: Option<usize>,
+    source: Result<pages::PageSource>,
 }
 
 /// [`extract_files`] with every option.
@@ -126,100 +176,73 @@ pub fn extract_files_with(
     files: &[PathBuf],
     models: &ModelSet,
     options: &Options,
-    mut emit: impl FnMut(PageOutcome),
+    emit: impl FnMut(Extracted),
 ) {
-    let workers = options.workers.max(1);
     let debug_dir = options.debug_dir.as_deref();
-    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
-    let job_rx = Arc::new(Mutex::new(job_rx));
-    let (out_tx, out_rx) = mpsc::channel::<(usize, PageOutcome)>();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut seq = 0;
-            for path in files {
-                let name = path.display().to_string();
-                let split = std::fs::read(path)
-                    .map_err(|e| Error::io(path, e))
-                    .and_then(|b| pages::split(Arc::new(b)));
-                let jobs: Vec<(Option<usize>, Result<pages::PageSource>)> = match split {
-                    Ok(list) => list
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, p)| (Some(i + 1), p))
-                        .collect(),
-                    Err(e) => vec![(None, Err(e))],
+    let produce = |send: &dyn Fn(Job) -> bool| {
+        for path in files {
+            let file = path.display().to_string();
+            let split = std::fs::read(path)
+                .map_err(|e| Error::io(path, e))
+                .and_then(|b| pages::split(Arc::new(b)));
+            let jobs: Vec<(Option<usize>, Result<pages::PageSource>)> = match split {
+                Ok(list) => list
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, p)| (Some(i + 1), p))
+                    .collect(),
+                Err(e) => vec![(None, Err(e))],
+            };
+            for (page, source) in jobs {
+                let job = Job {
+                    file: file.clone(),
+                    page,
+                    source,
                 };
-                for (page, source) in jobs {
-                    if job_tx
-                        .send(Job {
-                            seq,
-                            file: name.clone(),
-                            page,
-                            source,
-                        })
-                        .is_err()
-                    {
-                        return;
-                    }
-                    seq += 1;
+                if !send(job) {
+                    return;
                 }
             }
-        });
-        for _ in 0..workers {
-            let rx = job_rx.clone();
-            let tx = out_tx.clone();
-            s.spawn(move || {
-                loop {
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(job) = job else { return };
-                    let start = Instant::now();
-                    let picture = debug_dir.map(|d| {
-                        let stem: String = job
-                            .file
-                            .chars()
-                            .map(|c| {
-                                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                                    c
-                                } else {
-                                    '_'
-                                }
-                            })
-                            .collect();
-                        d.join(format!("{stem}-p{}.png", job.page.unwrap_or(0)))
-                    });
-                    let result = job
-                        .source
-                        .and_then(|src| process(models, &src, picture.as_deref()));
-                    let ms = start.elapsed().as_secs_f64() * 1000.0;
-                    if tx
-                        .send((
-                            job.seq,
-                            PageOutcome {
-                                file: job.file,
-                                page: job.page,
-                                result,
-                                ms,
-                            },
-                        ))
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            });
         }
-        drop(out_tx);
-        let mut next = 0;
-        let mut waiting = BTreeMap::new();
-        for (seq, outcome) in out_rx {
-            waiting.insert(seq, outcome);
-            while let Some(o) = waiting.remove(&next) {
-                emit(o);
-                next += 1;
+    };
+    let work = |job: Job| {
+        let start = Instant::now();
+        let mut trace = if debug_dir.is_some() {
+            Trace::on()
+        } else {
+            Trace::off()
+        };
+        let reading = job.source.and_then(|src| process(models, &src, &mut trace));
+        if let Some(dir) = debug_dir {
+            write_pictures(dir, &job.file, job.page, &trace);
+        }
+        Extracted {
+            file: job.file,
+            page: job.page,
+            reading,
+            ms: start.elapsed().as_secs_f64() * 1000.0,
+        }
+    };
+    in_order(options.workers, produce, work, emit);
+}
+
+/// Writes each stage's picture as `<file>-p<page>-<stage>.png`; a picture
+/// that cannot be written is logged, never a reason to fail the page.
+fn write_pictures(dir: &Path, file: &str, page: Option<usize>, trace: &Trace) {
+    let stem: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
             }
+        })
+        .collect();
+    for (stage, img) in debug::pictures(trace) {
+        let path = dir.join(format!("{stem}-p{}-{stage}.png", page.unwrap_or(0)));
+        if let Err(e) = img.save(&path) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot write a debug picture");
         }
-    });
+    }
 }

@@ -39,8 +39,8 @@ fn num(o: &Object) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The page as shapes in millimetres (origin top-left).
-pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
+/// The page's media box in points (`[x0, y0, x1, y1]`), A4 when absent.
+fn media_box(doc: &Document, page: ObjectId) -> Result<[f64; 4]> {
     let bad = |reason: String| Error::MalformedPdf { reason };
     let page_dict = doc.get_dictionary(page).map_err(|e| bad(e.to_string()))?;
     let media = page_dict
@@ -48,12 +48,19 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
         .ok()
         .and_then(|m| m.as_array().ok())
         .map(|a| a.iter().map(num).collect::<Vec<_>>())
-        .filter(|a| a.len() == 4)
-        .unwrap_or_else(|| vec![0.0, 0.0, 595.0, 842.0]);
+        .and_then(|a| <[f64; 4]>::try_from(a).ok())
+        .unwrap_or([0.0, 0.0, 595.0, 842.0]);
     let (w_pt, h_pt) = ((media[2] - media[0]).abs(), (media[3] - media[1]).abs());
     if !(10.0..=5000.0).contains(&w_pt) || !(10.0..=5000.0).contains(&h_pt) {
         return Err(bad(format!("page size {w_pt} × {h_pt} pt")));
     }
+    Ok(media)
+}
+
+/// The page as shapes in millimetres (origin top-left).
+pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
+    let bad = |reason: String| Error::MalformedPdf { reason };
+    let media = media_box(doc, page)?;
     let bytes = doc
         .get_page_content_with_limit(page, 16 << 20)
         .map_err(|e| bad(format!("page content: {e}")))?;
@@ -68,28 +75,68 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
             Object::Dictionary(d) => Some(d),
             _ => None,
         });
-    let mut d = Drawing::new(w_pt * MM_PER_PT, h_pt * MM_PER_PT);
-    // PDF user space (pt, y up) to drawing space (mm, y down).
-    let to_mm = |x: f64, y: f64| {
-        (
-            (x - media[0]) * MM_PER_PT,
-            (h_pt - (y - media[1])) * MM_PER_PT,
-        )
-    };
-    let mut ctm: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-    let mut stack: Vec<(Matrix, f64)> = Vec::new();
-    let mut line_w = 1.0;
-    let mut font_size = 12.0;
-    let mut text_pos = (0.0, 0.0);
-    let mut path: Vec<(f64, f64)> = Vec::new();
-    let mut rects: Vec<[f64; 4]> = Vec::new();
-    let apply =
-        |m: &Matrix, x: f64, y: f64| (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]);
+    let mut painter = Painter::new(media);
     for op in &content.operations {
-        let a = &op.operands;
-        match op.operator.as_str() {
-            "q" => stack.push((ctm, line_w)),
-            "Q" => (ctm, line_w) = stack.pop().unwrap_or((ctm, line_w)),
+        painter.run(doc, xobjects, op.operator.as_str(), &op.operands);
+    }
+    Ok(painter.drawing)
+}
+
+/// The graphics state while a page's operators run, and what they drew.
+struct Painter {
+    drawing: Drawing,
+    media: [f64; 4],
+    ctm: Matrix,
+    stack: Vec<(Matrix, f64)>,
+    line_w: f64,
+    font_size: f64,
+    text_pos: (f64, f64),
+    path: Vec<(f64, f64)>,
+    rects: Vec<[f64; 4]>,
+}
+
+impl Painter {
+    fn new(media: [f64; 4]) -> Painter {
+        let (w_pt, h_pt) = ((media[2] - media[0]).abs(), (media[3] - media[1]).abs());
+        Painter {
+            drawing: Drawing::new(w_pt * MM_PER_PT, h_pt * MM_PER_PT),
+            media,
+            ctm: [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            stack: Vec::new(),
+            line_w: 1.0,
+            font_size: 12.0,
+            text_pos: (0.0, 0.0),
+            path: Vec::new(),
+            rects: Vec::new(),
+        }
+    }
+
+    /// PDF user space (pt, y up) to drawing space (mm, y down).
+    fn to_mm(&self, x: f64, y: f64) -> (f64, f64) {
+        let h_pt = (self.media[3] - self.media[1]).abs();
+        (
+            (x - self.media[0]) * MM_PER_PT,
+            (h_pt - (y - self.media[1])) * MM_PER_PT,
+        )
+    }
+
+    /// A point through the current transformation matrix.
+    fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+        let m = &self.ctm;
+        (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+    }
+
+    /// Runs one content-stream operator; unknown ones are skipped.
+    fn run(
+        &mut self,
+        doc: &Document,
+        xobjects: Option<&lopdf::Dictionary>,
+        operator: &str,
+        a: &[Object],
+    ) {
+        match operator {
+            "q" => self.stack.push((self.ctm, self.line_w)),
+            "Q" => (self.ctm, self.line_w) = self.stack.pop().unwrap_or((self.ctm, self.line_w)),
             "cm" if a.len() == 6 => {
                 let m = [
                     num(&a[0]),
@@ -99,93 +146,112 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
                     num(&a[4]),
                     num(&a[5]),
                 ];
-                ctm = mul(&m, &ctm);
+                self.ctm = mul(&m, &self.ctm);
             }
-            "w" if !a.is_empty() => line_w = num(&a[0]),
-            "BT" => text_pos = (0.0, 0.0),
-            "Tf" if a.len() == 2 => font_size = num(&a[1]),
+            "w" if !a.is_empty() => self.line_w = num(&a[0]),
+            "BT" => self.text_pos = (0.0, 0.0),
+            "Tf" if a.len() == 2 => self.font_size = num(&a[1]),
             "Td" | "TD" if a.len() == 2 => {
-                text_pos = (text_pos.0 + num(&a[0]), text_pos.1 + num(&a[1]))
+                self.text_pos = (self.text_pos.0 + num(&a[0]), self.text_pos.1 + num(&a[1]))
             }
-            "Tm" if a.len() == 6 => text_pos = (num(&a[4]), num(&a[5])),
-            "Tj" | "TJ" | "'" => {
-                let mut text = String::new();
-                let mut collect = |o: &Object| {
-                    if let Object::String(s, _) = o {
-                        text.extend(s.iter().map(|&b| font::from_win_ansi(b)));
-                    }
-                };
-                match a.first() {
-                    Some(Object::Array(items)) => items.iter().for_each(&mut collect),
-                    Some(o) => collect(o),
-                    None => {}
-                }
-                let (x, y) = apply(&ctm, text_pos.0, text_pos.1);
-                let (x, y) = to_mm(x, y);
-                d.text(x, y, font_size * ctm[3].abs().max(1e-6), text, Align::Left);
-            }
+            "Tm" if a.len() == 6 => self.text_pos = (num(&a[4]), num(&a[5])),
+            "Tj" | "TJ" | "'" => self.show_text(a.first()),
             "m" if a.len() == 2 => {
-                path.clear();
-                path.push(apply(&ctm, num(&a[0]), num(&a[1])));
+                self.path.clear();
+                let p = self.apply(num(&a[0]), num(&a[1]));
+                self.path.push(p);
             }
-            "l" if a.len() == 2 => path.push(apply(&ctm, num(&a[0]), num(&a[1]))),
+            "l" if a.len() == 2 => {
+                let p = self.apply(num(&a[0]), num(&a[1]));
+                self.path.push(p);
+            }
             "re" if a.len() == 4 => {
-                let (x, y) = apply(&ctm, num(&a[0]), num(&a[1]));
-                rects.push([x, y, num(&a[2]) * ctm[0], num(&a[3]) * ctm[3]]);
+                let (x, y) = self.apply(num(&a[0]), num(&a[1]));
+                self.rects
+                    .push([x, y, num(&a[2]) * self.ctm[0], num(&a[3]) * self.ctm[3]]);
             }
             "f" | "F" | "f*" | "S" | "s" | "B" | "b" => {
-                let fill = matches!(op.operator.as_str(), "f" | "F" | "f*" | "B" | "b");
-                for [x, y, w, h] in rects.drain(..) {
-                    let (x0, y0) = to_mm(x, y + h);
-                    d.shapes.push(Shape::Rect {
-                        x: x0,
-                        y: y0,
-                        w: w * MM_PER_PT,
-                        h: h * MM_PER_PT,
-                        fill,
-                        stroke: line_w * MM_PER_PT,
-                    });
-                }
-                if path.len() >= 2 {
-                    let points = path.drain(..).map(|(x, y)| to_mm(x, y)).collect();
-                    d.shapes.push(Shape::Path {
-                        points,
-                        stroke: line_w * MM_PER_PT,
-                    });
-                }
-                path.clear();
+                self.paint(matches!(operator, "f" | "F" | "f*" | "B" | "b"))
             }
             "n" => {
-                path.clear();
-                rects.clear();
+                self.path.clear();
+                self.rects.clear();
             }
-            "Do" => {
-                let Some(name) = a.first().and_then(|o| o.as_name().ok()) else {
-                    continue;
-                };
-                let Some(stream) = xobjects
-                    .and_then(|x| x.get(name).ok())
-                    .and_then(|o| o.as_reference().ok())
-                    .and_then(|id| doc.get_object(id).ok())
-                    .and_then(|o| o.as_stream().ok())
-                else {
-                    continue;
-                };
-                if let Some(image) = small_gray_image(stream) {
-                    let (x0, y0) = to_mm(ctm[4], ctm[5] + ctm[3]);
-                    d.shapes.push(Shape::Image {
-                        x: x0,
-                        y: y0,
-                        w: ctm[0] * MM_PER_PT,
-                        h: ctm[3] * MM_PER_PT,
-                        image,
-                    });
-                }
-            }
+            "Do" => self.draw_xobject(doc, xobjects, a.first()),
             _ => {}
         }
     }
-    Ok(d)
+
+    /// A string (or a `TJ` array of strings) in the embedded WinAnsi font.
+    fn show_text(&mut self, operand: Option<&Object>) {
+        let mut text = String::new();
+        let mut collect = |o: &Object| {
+            if let Object::String(s, _) = o {
+                text.extend(s.iter().map(|&b| font::from_win_ansi(b)));
+            }
+        };
+        match operand {
+            Some(Object::Array(items)) => items.iter().for_each(&mut collect),
+            Some(o) => collect(o),
+            None => {}
+        }
+        let (x, y) = self.apply(self.text_pos.0, self.text_pos.1);
+        let (x, y) = self.to_mm(x, y);
+        let size = self.font_size * self.ctm[3].abs().max(1e-6);
+        self.drawing.text(x, y, size, text, Align::Left);
+    }
+
+    /// Fills or strokes the rectangles and the path built so far.
+    fn paint(&mut self, fill: bool) {
+        let stroke = self.line_w * MM_PER_PT;
+        for [x, y, w, h] in std::mem::take(&mut self.rects) {
+            let (x0, y0) = self.to_mm(x, y + h);
+            self.drawing.shapes.push(Shape::Rect {
+                x: x0,
+                y: y0,
+                w: w * MM_PER_PT,
+                h: h * MM_PER_PT,
+                fill,
+                stroke,
+            });
+        }
+        let path = std::mem::take(&mut self.path);
+        if path.len() >= 2 {
+            let points = path.into_iter().map(|(x, y)| self.to_mm(x, y)).collect();
+            self.drawing.shapes.push(Shape::Path { points, stroke });
+        }
+    }
+
+    /// A small image XObject (the QR code) drawn where the matrix puts it.
+    fn draw_xobject(
+        &mut self,
+        doc: &Document,
+        xobjects: Option<&lopdf::Dictionary>,
+        operand: Option<&Object>,
+    ) {
+        let Some(name) = operand.and_then(|o| o.as_name().ok()) else {
+            return;
+        };
+        let Some(stream) = xobjects
+            .and_then(|x| x.get(name).ok())
+            .and_then(|o| o.as_reference().ok())
+            .and_then(|id| doc.get_object(id).ok())
+            .and_then(|o| o.as_stream().ok())
+        else {
+            return;
+        };
+        if let Some(image) = small_gray_image(stream) {
+            let ctm = self.ctm;
+            let (x0, y0) = self.to_mm(ctm[4], ctm[5] + ctm[3]);
+            self.drawing.shapes.push(Shape::Image {
+                x: x0,
+                y: y0,
+                w: ctm[0] * MM_PER_PT,
+                h: ctm[3] * MM_PER_PT,
+                image,
+            });
+        }
+    }
 }
 
 /// Decodes a small 8-bit grey or 1-bit image XObject (a QR code).

@@ -9,19 +9,29 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::checks::{AcState, Ballot, Decision, Decisions, Finding, Outcome, PageRead};
+use crate::checks::{AcState, Ballot, Decision, Decisions, Finding, Outcome, ScannedPage};
 use crate::counting::RoundStatus;
+use crate::forms::FormKind;
+
+crate::vocabulary! {
+    /// Why an owed document is listed as missing.
+    #[derive(ToSchema)]
+    pub enum MissingState {
+        NotUploaded = "not_uploaded",
+        NotVerified = "not_verified",
+    }
+}
 
 /// A document an AC still owes (or has, but not verified yet).
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Missing {
     /// `form-13a`, `form-13b`, `round-sheet` or `certificate`.
-    pub form: String,
+    #[schema(value_type = String)]
+    pub form: FormKind,
     pub ballot_id: Option<String>,
     pub round: Option<u32>,
     pub revision: Option<u32>,
-    /// `not_uploaded` or `not_verified`.
-    pub state: String,
+    pub state: MissingState,
     /// For a person: "Form 13B of ballot PB071-000123".
     pub what: String,
 }
@@ -39,17 +49,17 @@ pub struct AcProgress {
 impl AcProgress {
     /// Counts one document the AC owes; returns why it is listed as missing
     /// (`not_uploaded`, `not_verified`), or None when it is verified.
-    fn owe(&mut self, uploaded: bool, verified: bool) -> Option<&'static str> {
+    fn owe(&mut self, uploaded: bool, verified: bool) -> Option<MissingState> {
         self.expected += 1;
         if !uploaded {
-            return Some("not_uploaded");
+            return Some(MissingState::NotUploaded);
         }
         self.uploaded += 1;
         if verified {
             self.verified += 1;
             None
         } else {
-            Some("not_verified")
+            Some(MissingState::NotVerified)
         }
     }
 }
@@ -63,13 +73,13 @@ pub fn percent(verified: u64, expected: u64) -> f64 {
     }
 }
 
-fn missing(form: &str, what: String, state: &str) -> Missing {
+fn missing(form: FormKind, what: String, state: MissingState) -> Missing {
     Missing {
-        form: form.into(),
+        form,
         ballot_id: None,
         round: None,
         revision: None,
-        state: state.into(),
+        state,
         what,
     }
 }
@@ -79,7 +89,7 @@ fn missing(form: &str, what: String, state: &str) -> Missing {
 /// revision, and the signed certificate once the result is final.
 pub fn compute(
     state: &AcState,
-    pages: &[PageRead],
+    pages: &[ScannedPage],
     findings: &[Finding],
     decisions: &Decisions,
     ballots: &[Ballot],
@@ -103,14 +113,18 @@ pub fn compute(
     for r in &state.register {
         let b = seen.get(r.ballot_id.as_str());
         let settled = b.is_some_and(|b| matches!(b.outcome, Outcome::Accepted | Outcome::Rejected));
-        for (form, has, name) in [
-            ("form-13a", b.is_some_and(|b| b.has_13a), "Form 13A"),
-            ("form-13b", b.is_some_and(|b| b.has_13b), "Form 13B"),
+        for (form, has) in [
+            (FormKind::Form13A, b.is_some_and(|b| b.has_13a)),
+            (FormKind::Form13B, b.is_some_and(|b| b.has_13b)),
         ] {
             if let Some(state) = p.owe(has, settled) {
                 p.missing.push(Missing {
                     ballot_id: Some(r.ballot_id.clone()),
-                    ..missing(form, format!("{name} of ballot {}", r.ballot_id), state)
+                    ..missing(
+                        form,
+                        format!("{} of ballot {}", form.title(), r.ballot_id),
+                        state,
+                    )
                 });
             }
         }
@@ -118,9 +132,9 @@ pub fn compute(
     // Signed round sheets of published rounds, at their current revision.
     let sheet_pages: Vec<(u64, u64, (i64, u32))> = pages
         .iter()
-        .filter(|pg| pg.form.as_deref() == Some("round-sheet"))
+        .filter(|pg| pg.kind() == Some(FormKind::RoundSheet))
         .filter_map(|pg| {
-            let q = pg.payload()?;
+            let q = pg.reading.payload()?;
             Some((
                 q.get_usize("round")? as u64,
                 q.get_usize("rev")? as u64,
@@ -147,7 +161,7 @@ pub fn compute(
             p.missing.push(Missing {
                 round: Some(r.round),
                 revision: Some(r.revision),
-                ..missing("round-sheet", what, state)
+                ..missing(FormKind::RoundSheet, what, state)
             });
         }
     }
@@ -167,9 +181,10 @@ pub fn compute(
             .collect();
         let cert_pages: Vec<(i64, u32)> = pages
             .iter()
-            .filter(|pg| pg.form.as_deref() == Some("certificate"))
+            .filter(|pg| pg.kind() == Some(FormKind::Certificate))
             .filter(|pg| {
-                pg.payload()
+                pg.reading
+                    .payload()
                     .and_then(|q| q.get("id").map(|id| current_ids.contains(id)))
                     .unwrap_or(false)
             })
@@ -178,7 +193,7 @@ pub fn compute(
         let verified = cert_pages.iter().any(|at| !troubled.contains(at));
         if let Some(s) = p.owe(!cert_pages.is_empty(), verified) {
             p.missing.push(missing(
-                "certificate",
+                FormKind::Certificate,
                 "signed certificate of election (Form 22)".into(),
                 s,
             ));

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::forms::FormKind;
 use crate::forms::ModelSet;
 use crate::render::pdf::{ScanEncoding, ScanPage, scans_to_pdf};
 use crate::render::{PrintedPage, layout, raster};
@@ -336,8 +337,8 @@ pub(crate) fn person(rng: &mut fastrand::Rng) -> String {
 pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
     let ac_no = rng.u32(1..231);
     let ac_name = ACS[rng.usize(0..ACS.len())];
-    match form {
-        "form-13a" => json!({
+    match FormKind::from_id(form) {
+        Some(FormKind::Form13A) => json!({
             "ballot_id": format!("PB{ac_no:03}-{:06}", rng.u32(0..1_000_000)),
             "ac_no": ac_no, "ac_name": ac_name,
             "part_no": rng.u32(1..351), "elector_serial_no": rng.u32(1..1501),
@@ -345,11 +346,11 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             "postal_ballot_serial_no": rng.u32(1..100_000),
             "elector_signed": rng.f64() < 0.85, "attested": rng.f64() < 0.85,
         }),
-        "form-13b" => json!({
+        Some(FormKind::Form13B) => json!({
             "ballot_id": format!("PB{ac_no:03}-{:06}", rng.u32(0..1_000_000)),
             "ac_no": ac_no, "ac_name": ac_name, "postal_ballot_serial_no": rng.u32(1..100_000),
         }),
-        "certificate" => json!({
+        Some(FormKind::Certificate) => json!({
             "certificate_id": format!("C{ac_no:03}-2026-{:04}", rng.u32(0..10_000)),
             "ac_no": ac_no, "ac_name": ac_name, "winner": person(rng),
             "party": PARTIES[rng.usize(0..PARTIES.len())], "votes": rng.u32(15_000..160_000),
@@ -391,13 +392,14 @@ pub struct Truth {
 /// Which form the i-th generated page is: 13A and 13B most, as on counting day.
 pub fn form_for(i: usize) -> &'static str {
     [
-        "form-13a",
-        "form-13b",
-        "round-sheet",
-        "form-13a",
-        "form-13b",
-        "certificate",
+        FormKind::Form13A,
+        FormKind::Form13B,
+        FormKind::RoundSheet,
+        FormKind::Form13A,
+        FormKind::Form13B,
+        FormKind::Certificate,
     ][i % 6]
+        .id()
 }
 
 /// What `generate` makes.
@@ -491,7 +493,7 @@ fn make_one(dir: &Path, models: &ModelSet, i: usize, spec: &Spec) -> Result<Made
     };
     let model = models.get(form)?;
     let mut values = random_values(form, &mut rng);
-    if let (true, Some((tables, cands))) = (form == "round-sheet", spec.grid) {
+    if let (true, Some((tables, cands))) = (form == FormKind::RoundSheet.id(), spec.grid) {
         values = sized_round_sheet(values, tables, cands, &mut rng);
     }
     let page = layout(model, &values)?

@@ -393,10 +393,12 @@ fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
     rt.block_on(async {
         let db = scrutiny::db::Db::open(&data).await.unwrap();
         let mut tx = db.write().await.unwrap();
-        sqlx::query("UPDATE archive_log SET event = replace(event, 'ro5', 'ro9') WHERE seq = 1")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        scrutiny::db::query(
+            "UPDATE archive_log SET event = replace(event, 'ro5', 'ro9') WHERE seq = 1",
+        )
+        .execute(&mut tx)
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         db.close().await;
     });

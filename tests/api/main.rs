@@ -1,5 +1,5 @@
 //! HTTP tests against the real `scrutiny serve` binary on a random port,
-//! each with its own data folder. One binary for all of them (see STYLE.md).
+//! each with its own data folder. One binary for all of them (see `docs/style.md`).
 
 mod access;
 mod bad_input;

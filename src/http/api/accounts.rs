@@ -12,12 +12,12 @@ use utoipa_axum::routes;
 
 use crate::accounts::{self, Role, User};
 use crate::clock;
-use crate::counting::actions::blocking;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::AppState;
 use crate::http::auth::{self, Auth};
 use crate::http::error::{ApiJson, ErrorBody};
+use crate::tasks::blocking;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -78,7 +78,7 @@ pub async fn sign_in(
     username: &str,
     password: String,
 ) -> Result<(String, User, i64)> {
-    let found = db::user_by_name(&mut *state.db.read().await?, username).await?;
+    let found = db::user_by_name(&mut state.db.read().await?, username).await?;
     let (user, hash) = match found {
         Some((u, h)) => (Some(u), h),
         None => (None, decoy_hash().to_string()),

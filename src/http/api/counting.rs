@@ -14,11 +14,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::counting::AcListing;
 use crate::counting::actions::{self, RoundView};
 use crate::counting::{
     Ac, CountResult, Postal, PostalInput, RegisterBallot, RoundState, TableInput,
 };
-use crate::db::{AcListing, AuditEntry};
+use crate::db::AuditEntry;
 use crate::error::{Error, Result};
 use crate::http::AppState;
 use crate::http::auth::Auth;

@@ -9,19 +9,22 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::checks::{Ballot, Decision};
-use crate::db::{self, DocumentRow, FindingRow};
+use crate::db::{self, DocumentRow, DocumentStatus, FindingRow, PageStatus};
 use crate::documents::store::digest_header;
 use crate::documents::{crop, intake, review};
 use crate::error::{Error, Result};
+use crate::forms::FormKind;
 use crate::http::AppState;
 use crate::http::auth::Auth;
 use crate::http::error::{ApiJson, ApiPath, ErrorBody};
+use crate::pipeline::{FieldReading, InkReading};
 
 /// The upload route, apart: it has its own body limit.
 pub fn upload_router() -> OpenApiRouter<AppState> {
@@ -47,8 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct Uploaded {
     pub id: i64,
     pub sha256: String,
-    /// `queued`, `processing`, `done` or `failed`.
-    pub status: String,
+    pub status: DocumentStatus,
     pub pages: u32,
     /// False when the same bytes had been uploaded before (status 200).
     pub created: bool,
@@ -171,18 +173,20 @@ pub async fn list_documents(
     Ok(Json(db::documents_of_ac(&mut c, ac).await?))
 }
 
-/// One page of a document as read.
+/// One page of a document as the API shows it: where its job stands and
+/// what reading it gave.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PageView {
+pub struct DocumentPage {
     pub page: u32,
-    /// `queued`, `done` or `failed`.
-    pub status: String,
+    pub status: PageStatus,
     pub form: Option<String>,
     pub qr: Option<String>,
+    /// Field name → `{value, confidence}` (a grid's value and confidence are rows).
     #[schema(value_type = Object)]
-    pub fields: Map<String, Value>,
+    pub fields: BTreeMap<String, FieldReading>,
+    /// Ink box name → `{value: true|false, confidence}`.
     #[schema(value_type = Object)]
-    pub marks: Map<String, Value>,
+    pub marks: BTreeMap<String, InkReading>,
     pub error: Option<String>,
 }
 
@@ -191,7 +195,7 @@ pub struct PageView {
 pub struct DocumentView {
     #[serde(flatten)]
     pub document: DocumentRow,
-    pub pages: Vec<PageView>,
+    pub pages: Vec<DocumentPage>,
     pub ballots: Vec<Ballot>,
     pub findings: Vec<FindingRow>,
 }
@@ -212,10 +216,11 @@ pub async fn get_document(
     let pages = db::pages_of_document(&mut c, id).await?;
     let ids: std::collections::HashSet<String> = pages
         .iter()
-        .filter_map(|(_, p, _)| {
-            matches!(p.form.as_deref(), Some("form-13a" | "form-13b"))
-                .then(|| p.payload().and_then(|q| q.get("id").map(str::to_string)))
-                .flatten()
+        .filter(|(_, p)| p.kind().is_some_and(FormKind::is_postal))
+        .filter_map(|(_, p)| {
+            p.reading
+                .payload()
+                .and_then(|q| q.get("id").map(str::to_string))
         })
         .collect();
     let ballots = db::ballots_of_ac(&mut c, document.ac_no)
@@ -227,13 +232,13 @@ pub async fn get_document(
     Ok(Json(DocumentView {
         pages: pages
             .into_iter()
-            .map(|(status, p, _)| PageView {
+            .map(|(status, p)| DocumentPage {
                 page: p.page_no,
                 status,
-                form: p.form,
-                qr: p.qr,
-                fields: p.fields,
-                marks: p.marks,
+                form: p.reading.form,
+                qr: p.reading.qr,
+                fields: p.reading.fields,
+                marks: p.reading.marks,
                 error: p.error,
             })
             .collect(),
@@ -252,11 +257,11 @@ pub async fn document_file(
     Auth(user): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response> {
-    let doc = db::document(&mut *s.db.read().await?, id).await?;
+    let doc = db::document(&mut s.db.read().await?, id).await?;
     user.require_read(doc.ac_no)?;
     let store = s.store.clone();
     let sha = doc.sha256.clone();
-    let bytes = crate::counting::actions::blocking(move || store.read(&sha)).await?;
+    let bytes = crate::tasks::blocking(move || store.read(&sha)).await?;
     Ok((
         [
             (CONTENT_TYPE, doc.media_type.clone()),

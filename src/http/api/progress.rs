@@ -50,13 +50,34 @@ pub struct ProgressLine {
     pub percent: f64,
 }
 
+crate::vocabulary! {
+    /// How a list is sent: JSON (the default) or CSV for a spreadsheet.
+    #[derive(ToSchema)]
+    pub enum Format {
+        Json = "json",
+        Csv = "csv",
+    }
+}
+
+crate::vocabulary! {
+    /// What the completion lines are rolled up by.
+    #[derive(ToSchema)]
+    pub enum RollUp {
+        Ac = "ac",
+        District = "district",
+        State = "state",
+    }
+}
+
 /// Which lines, in which form.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ProgressQuery {
     /// `json` (default) or `csv`.
-    pub format: Option<String>,
-    /// `district` or `state` for roll-ups of the same figures.
-    pub by: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub format: Option<Format>,
+    /// `ac` (default), `district` or `state`: roll-ups of the same figures.
+    #[param(value_type = Option<String>)]
+    pub by: Option<RollUp>,
     /// Only the ACs of this district.
     pub district: Option<String>,
     /// Only ACs under this percentage verified.
@@ -65,7 +86,7 @@ pub struct ProgressQuery {
 
 /// Per-AC lines the user may see, filtered.
 pub async fn lines(db: &Db, user: &User, q: &ProgressQuery) -> Result<Vec<ProgressLine>> {
-    let rows = db::progress_rows(&mut *db.read().await?).await?;
+    let rows = db::progress_rows(&mut db.read().await?).await?;
     Ok(rows
         .into_iter()
         .filter(|r| user.can_read(r.ac_no))
@@ -135,7 +156,7 @@ pub fn by_district(per_ac: &[ProgressLine]) -> Vec<ProgressLine> {
 
 /// Per-AC lines rolled up into the election's state.
 pub async fn by_state(db: &Db, per_ac: &[ProgressLine]) -> Result<Vec<ProgressLine>> {
-    let state = db::election(&mut *db.read().await?)
+    let state = db::election(&mut db.read().await?)
         .await?
         .map(|(_, st)| st)
         .unwrap_or_default();
@@ -183,20 +204,14 @@ pub async fn progress(
 ) -> Result<Response> {
     let Query(q) = q.map_err(|e| Error::bad_input(e.body_text()))?;
     let per_ac = lines(&s.db, &user, &q).await?;
-    let out = match q.by.as_deref() {
-        None | Some("ac") => per_ac,
-        Some("district") => by_district(&per_ac),
-        Some("state") => by_state(&s.db, &per_ac).await?,
-        Some(other) => {
-            return Err(Error::bad_input(format!(
-                "by={other}: roll up by district or state"
-            )));
-        }
+    let out = match q.by.unwrap_or(RollUp::Ac) {
+        RollUp::Ac => per_ac,
+        RollUp::District => by_district(&per_ac),
+        RollUp::State => by_state(&s.db, &per_ac).await?,
     };
-    match q.format.as_deref() {
-        None | Some("json") => Ok(Json(out).into_response()),
-        Some("csv") => Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv(&out)).into_response()),
-        Some(other) => Err(Error::bad_input(format!("format={other}: json or csv"))),
+    match q.format.unwrap_or(Format::Json) {
+        Format::Json => Ok(Json(out).into_response()),
+        Format::Csv => Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv(&out)).into_response()),
     }
 }
 

@@ -8,13 +8,13 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{Ctx, OrPage, PageResult, number};
 use crate::accounts::Role;
-use crate::counting::RoundStatus;
-use crate::counting::actions;
+use crate::counting::actions::{self, RoundView};
+use crate::counting::{Ac, RoundState, RoundStatus};
 use crate::http::AppState;
 
 /// `GET /counting`: the user's AC, or a list of those they may see.
@@ -78,28 +78,14 @@ pub async fn page(
     let edits = crate::documents::review::edit_list(&s.db, user, ac_no)
         .await
         .or_page(&ctx)?;
-    let n = ac.candidates.len();
     let t = ctx.t;
     let status = view.status.as_str();
-    let grand: u64 = view.totals.iter().sum();
     Ok(ctx.render(
         StatusCode::OK,
         "counting",
         &format!("{} — {} {} {}", t.nav_counting, t.ac, ac.ac_no, ac.name),
         html! {
-            nav.rounds aria-label=(t.rounds) {
-                ol {
-                    @for r in &rounds {
-                        li {
-                            a.(format!("st-{}", r.status.as_str())) href=(ctx.with_lang(&format!("/counting/{ac_no}?round={}", r.round)))
-                              aria-current=[(r.round == current).then_some("page")]
-                              title=(t.round_status(r.status.as_str())) {
-                                (r.round)
-                            }
-                        }
-                    }
-                }
-            }
+            (round_nav(&ctx, ac_no, &rounds, current))
             h2 #round-title {
                 (t.round) " " (current) " · "
                 span #round-status.chip.(format!("st-{status}")) { (t.round_status(status)) }
@@ -121,48 +107,7 @@ pub async fn page(
             }
             @if can_enter { p.help { (t.entry_help) } } @else { p.help { (t.read_only) } }
             p #entry-error.error role="alert" hidden {}
-            div.scroll {
-                table #entry.grid data-ac=(ac_no) data-round=(current) data-n=(n)
-                    data-locked=(if reopens.is_empty() { "0" } else { "1" }) {
-                    thead {
-                        tr {
-                            th scope="col" { (t.table) }
-                            th scope="col" { (t.ps_no) }
-                            @for c in &ac.candidates {
-                                th scope="col" title=(format!("{} ({})", c.name, c.party)) { span.serial { (c.serial) } " " (c.name) }
-                            }
-                            th scope="col" { (t.total) }
-                            th scope="col" { span.visually-hidden { (t.status) } }
-                        }
-                    }
-                    tbody {
-                        @for table in 1..=ac.tables {
-                            @let entry = view.tables.iter().find(|e| e.table == table);
-                            tr data-table=(table) data-saved=(if entry.is_some() { "1" } else { "0" }) {
-                                th scope="row" { (table) }
-                                td { input.ps type="text" inputmode="numeric" pattern="[0-9]*" size="4"
-                                        aria-label=(format!("{} {table}: {}", t.table, t.ps_no))
-                                        value=[entry.map(|e| e.ps_no)] disabled[!can_enter]; }
-                                @for (i, c) in ac.candidates.iter().enumerate() {
-                                    td { input.v type="text" inputmode="numeric" pattern="[0-9]*" size="4"
-                                            aria-label=(format!("{} {table}: {}", t.table, c.name))
-                                            value=[entry.and_then(|e| e.votes.get(i))] disabled[!can_enter]; }
-                                }
-                                td.num.rowsum { (entry.map_or(0, |e| e.votes.iter().sum::<u64>())) }
-                                td.state { @if entry.is_some() { span.ok { "✓" } } }
-                            }
-                        }
-                    }
-                    tfoot {
-                        tr {
-                            th scope="row" colspan="2" { (t.total) }
-                            @for v in &view.totals { td.num.colsum { (v) } }
-                            td.num #grand { (grand) }
-                            td {}
-                        }
-                    }
-                }
-            }
+            (entry_grid(&ctx, &ac, &view, can_enter, !reopens.is_empty()))
             div.actions {
                 a.button href=(format!("/api/v1/acs/{ac_no}/rounds/{current}/sheet.pdf")) target="_blank" rel="noopener" { (t.print_sheet) }
                 @if is_ro {
@@ -174,4 +119,75 @@ pub async fn page(
             }
         },
     ))
+}
+
+/// The rounds of the AC as links, coloured by status, the current one marked.
+fn round_nav(ctx: &Ctx, ac_no: u32, rounds: &[RoundState], current: u32) -> Markup {
+    let t = ctx.t;
+    html! {
+        nav.rounds aria-label=(t.rounds) {
+            ol {
+                @for r in rounds {
+                    li {
+                        a.(format!("st-{}", r.status.as_str())) href=(ctx.with_lang(&format!("/counting/{ac_no}?round={}", r.round)))
+                          aria-current=[(r.round == current).then_some("page")]
+                          title=(t.round_status(r.status.as_str())) {
+                            (r.round)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The entry grid: a row per counting table, an input per candidate, the
+/// row and column totals.
+fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: bool) -> Markup {
+    let t = ctx.t;
+    let grand: u64 = view.totals.iter().sum();
+    html! {
+        div.scroll {
+            table #entry.grid data-ac=(ac.ac_no) data-round=(view.round) data-n=(ac.candidates.len())
+                data-locked=(if locked { "1" } else { "0" }) {
+                thead {
+                    tr {
+                        th scope="col" { (t.table) }
+                        th scope="col" { (t.ps_no) }
+                        @for c in &ac.candidates {
+                            th scope="col" title=(format!("{} ({})", c.name, c.party)) { span.serial { (c.serial) } " " (c.name) }
+                        }
+                        th scope="col" { (t.total) }
+                        th scope="col" { span.visually-hidden { (t.status) } }
+                    }
+                }
+                tbody {
+                    @for table in 1..=ac.tables {
+                        @let entry = view.tables.iter().find(|e| e.table == table);
+                        tr data-table=(table) data-saved=(if entry.is_some() { "1" } else { "0" }) {
+                            th scope="row" { (table) }
+                            td { input.ps type="text" inputmode="numeric" pattern="[0-9]*" size="4"
+                                    aria-label=(format!("{} {table}: {}", t.table, t.ps_no))
+                                    value=[entry.map(|e| e.ps_no)] disabled[!can_enter]; }
+                            @for (i, c) in ac.candidates.iter().enumerate() {
+                                td { input.v type="text" inputmode="numeric" pattern="[0-9]*" size="4"
+                                        aria-label=(format!("{} {table}: {}", t.table, c.name))
+                                        value=[entry.and_then(|e| e.votes.get(i))] disabled[!can_enter]; }
+                            }
+                            td.num.rowsum { (entry.map_or(0, |e| e.votes.iter().sum::<u64>())) }
+                            td.state { @if entry.is_some() { span.ok { "✓" } } }
+                        }
+                    }
+                }
+                tfoot {
+                    tr {
+                        th scope="row" colspan="2" { (t.total) }
+                        @for v in &view.totals { td.num.colsum { (v) } }
+                        td.num #grand { (grand) }
+                        td {}
+                    }
+                }
+            }
+        }
+    }
 }

@@ -245,13 +245,14 @@ impl Texts {
         }
     }
 
-    /// The label of a document or job status word.
-    pub fn doc_status(&self, status: &str) -> &'static str {
+    /// The label of a document's status.
+    pub fn doc_status(&self, status: crate::db::DocumentStatus) -> &'static str {
+        use crate::db::DocumentStatus as S;
         match status {
-            "queued" => self.st_queued,
-            "processing" => self.st_processing,
-            "done" => self.st_done,
-            _ => self.st_failed,
+            S::Queued => self.st_queued,
+            S::Processing => self.st_processing,
+            S::Done => self.st_done,
+            S::Failed => self.st_failed,
         }
     }
 }

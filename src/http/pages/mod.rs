@@ -1,4 +1,4 @@
-//! The HTML pages for people (API.md, "Pages people bookmark"): rendered on
+//! The HTML pages for people (`docs/api.md`, "Pages people bookmark"): rendered on
 //! the server with maud from the same library calls as the JSON API, a
 //! little plain JavaScript (`assets/app.js`) for the live parts, and the
 //! CSS and JS embedded in the binary, so a counting hall needs no network.
@@ -372,7 +372,7 @@ pub async fn pick_ac(
     state: &AppState,
     user: &User,
     asked: Option<u32>,
-) -> crate::error::Result<(Vec<db::AcListing>, u32)> {
+) -> crate::error::Result<(Vec<crate::counting::AcListing>, u32)> {
     let acs = crate::counting::actions::ac_list(&state.db, user).await?;
     let ac = match asked {
         Some(a) => {
@@ -388,7 +388,12 @@ pub async fn pick_ac(
 }
 
 /// A small form that switches the page to another AC (GET `path?ac=`).
-pub fn ac_picker(ctx: &Ctx, path: &str, acs: &[db::AcListing], current: u32) -> Markup {
+pub fn ac_picker(
+    ctx: &Ctx,
+    path: &str,
+    acs: &[crate::counting::AcListing],
+    current: u32,
+) -> Markup {
     let t = ctx.t;
     html! {
         @if acs.len() > 1 {

@@ -15,6 +15,7 @@ use crate::http::AppState;
 use crate::http::api::progress::{
     AcMissing, ProgressLine, ProgressQuery, ac_missing, by_district, by_state, lines,
 };
+use crate::progress::MissingState;
 
 /// Points under the state's verified share that count as behind.
 const BEHIND_POINTS: f64 = 10.0;
@@ -149,7 +150,7 @@ pub async fn ac_page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>
                 div.scroll { table #missing {
                     thead { tr { th scope="col" { (t.document) } th scope="col" { (t.status) } } }
                     tbody { @for m in &missing {
-                        tr { td { (m.what) } td { @if m.state == "not_uploaded" { span.chip.behind { (t.not_uploaded) } } @else { span.chip.on-track { (t.not_verified) } } } }
+                        tr { td { (m.what) } td { @if m.state == MissingState::NotUploaded { span.chip.behind { (t.not_uploaded) } } @else { span.chip.on-track { (t.not_verified) } } } }
                     } }
                 } }
             }

@@ -13,7 +13,7 @@ use crate::http::AppState;
 
 /// `GET /results`: every AC with its leader and margin.
 pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
-    let acs = db::ac_list(&mut *s.db.read().await.or_page(&ctx)?)
+    let acs = db::ac_list(&mut s.db.read().await.or_page(&ctx)?)
         .await
         .or_page(&ctx)?;
     let mut results = Vec::with_capacity(acs.len());

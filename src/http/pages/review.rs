@@ -3,6 +3,7 @@
 //! page a click away; S, E or R decides (the script presses the button)
 //! and the next finding follows at once (a redirect back here).
 
+use crate::pipeline::Scalar;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
@@ -10,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::{Ctx, OrPage, PageResult, ac_picker, number};
 use crate::checks::Decision;
@@ -27,12 +27,12 @@ pub struct ReviewQuery {
     pub ac: Option<u32>,
 }
 
-fn value(ctx: &Ctx, v: &Option<Value>) -> Markup {
+fn value(ctx: &Ctx, v: &Option<Scalar>) -> Markup {
     match v {
-        None | Some(Value::Null) => html! { "—" },
-        Some(Value::Bool(ink)) => html! { (if *ink { ctx.t.ink_found } else { ctx.t.no_ink }) },
-        Some(Value::String(s)) => html! { (s) },
-        Some(v) => html! { (v.to_string()) },
+        None => html! { "—" },
+        Some(Scalar::Bool(ink)) => html! { (if *ink { ctx.t.ink_found } else { ctx.t.no_ink }) },
+        Some(Scalar::Text(s)) => html! { (s) },
+        Some(Scalar::Count(n)) => html! { (n) },
     }
 }
 
@@ -60,7 +60,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
     let first = open.first();
     let doc = match first.and_then(|f| f.document) {
         Some(d) => Some(
-            db::document(&mut *s.db.read().await.or_page(&ctx)?, d)
+            db::document(&mut s.db.read().await.or_page(&ctx)?, d)
                 .await
                 .or_page(&ctx)?,
         ),

@@ -12,6 +12,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::{Ctx, OrPage, PageResult, ac_picker, pick_ac};
+use crate::checks::FindingStatus;
 use crate::db;
 use crate::http::AppState;
 
@@ -30,7 +31,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
     let docs = db::documents_of_ac(&mut c, ac).await.or_page(&ctx)?;
     let mut open: HashMap<i64, u64> = HashMap::new();
     for f in db::findings_of_ac(&mut c, ac).await.or_page(&ctx)? {
-        if let (Some(d), "open") = (f.document, f.status.as_str()) {
+        if let (Some(d), FindingStatus::Open) = (f.document, f.status) {
             *open.entry(d).or_default() += 1;
         }
     }
@@ -76,7 +77,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
                                 @for d in &docs {
                                     tr {
                                         td { a href=(format!("/api/v1/documents/{}/file", d.id)) { (d.filename) } }
-                                        td.(format!("st-{}", d.status)) { (t.doc_status(&d.status)) @if let Some(r) = &d.reason { " — " (r) } }
+                                        td.(format!("st-{}", d.status)) { (t.doc_status(d.status)) @if let Some(r) = &d.reason { " — " (r) } }
                                         td.num { (d.page_count) }
                                         td.num { (open.get(&d.id).copied().unwrap_or(0)) }
                                         td { (d.uploaded_by) }
@@ -89,8 +90,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
                 }
             }
             section {
-                h2 { (t.owed) ": " span #owed-count { (owed.iter().filter(|m| m.state == "not_uploaded").count()) } }
-                @let shown: Vec<_> = owed.iter().filter(|m| m.state == "not_uploaded").take(12).collect();
+                h2 { (t.owed) ": " span #owed-count { (owed.iter().filter(|m| m.state == crate::progress::MissingState::NotUploaded).count()) } }
+                @let shown: Vec<_> = owed.iter().filter(|m| m.state == crate::progress::MissingState::NotUploaded).take(12).collect();
                 @if !shown.is_empty() {
                     ul.owed { @for m in shown { li { (m.what) } } }
                 }

@@ -1,0 +1,142 @@
+//! Queries for the certificate archive: records (never updated or deleted)
+//! and the hash-chained log.
+
+use super::{Conn, query};
+use crate::error::Result;
+
+/// A certificate record to store.
+pub struct NewArchiveRecord<'a> {
+    pub ac_no: u32,
+    pub certificate_id: &'a str,
+    pub document_id: i64,
+    pub page_no: u32,
+    pub sha256: &'a str,
+    pub ac_name: &'a str,
+    pub winner: &'a str,
+    pub party: &'a str,
+    pub election: &'a str,
+    pub uploaded_by: &'a str,
+    pub uploaded_at: &'a str,
+    pub supersedes: Option<i64>,
+    pub search: &'a str,
+    pub archived_at: &'a str,
+}
+
+/// A stored certificate record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ArchiveRecord {
+    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub ac_no: u32,
+    pub certificate_id: String,
+    pub document_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub page_no: u32,
+    pub sha256: String,
+    pub ac_name: String,
+    pub winner: String,
+    pub party: String,
+    pub election: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+    pub supersedes: Option<i64>,
+    pub search: String,
+}
+
+/// Stores a record (never updated afterwards); returns its id.
+pub async fn insert_archive_record(c: &mut Conn, r: &NewArchiveRecord<'_>) -> Result<i64> {
+    query(
+        "INSERT INTO archive_records (ac_no, certificate_id, document_id, page_no, sha256, ac_name, winner, party,
+           election, uploaded_by, uploaded_at, verified, failed, supersedes, search, archived_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, FALSE, '[]', $12, $13, $14) RETURNING id",
+    )
+    .bind(i64::from(r.ac_no))
+    .bind(r.certificate_id)
+    .bind(r.document_id)
+    .bind(i64::from(r.page_no))
+    .bind(r.sha256)
+    .bind(r.ac_name)
+    .bind(r.winner)
+    .bind(r.party)
+    .bind(r.election)
+    .bind(r.uploaded_by)
+    .bind(r.uploaded_at)
+    .bind(r.supersedes)
+    .bind(r.search)
+    .bind(r.archived_at)
+    .scalar(c)
+    .await
+}
+
+/// The record of an uploaded page, if it is archived.
+pub async fn archive_record_at(
+    c: &mut Conn,
+    document_id: i64,
+    page_no: u32,
+) -> Result<Option<i64>> {
+    query("SELECT id FROM archive_records WHERE document_id = $1 AND page_no = $2")
+        .bind(document_id)
+        .bind(i64::from(page_no))
+        .scalar_optional(c)
+        .await
+}
+
+/// The AC's newest record.
+pub async fn latest_archive_record(c: &mut Conn, ac_no: u32) -> Result<Option<i64>> {
+    query("SELECT id FROM archive_records WHERE ac_no = $1 ORDER BY id DESC LIMIT 1")
+        .bind(i64::from(ac_no))
+        .scalar_optional(c)
+        .await
+}
+
+/// Every record, oldest first.
+pub async fn archive_records(c: &mut Conn) -> Result<Vec<ArchiveRecord>> {
+    query(
+        "SELECT id, ac_no, certificate_id, document_id, page_no, sha256, ac_name, winner, party, election,
+                uploaded_by, uploaded_at, supersedes, search
+         FROM archive_records ORDER BY id",
+    )
+    .fetch_all(c)
+    .await
+}
+
+/// The hash of the newest log entry.
+pub async fn last_log_hash(c: &mut Conn) -> Result<Option<String>> {
+    query("SELECT hash FROM archive_log ORDER BY seq DESC LIMIT 1")
+        .scalar_optional(c)
+        .await
+}
+
+/// Appends a log entry.
+pub async fn insert_log_entry(
+    c: &mut Conn,
+    at: &str,
+    event: &str,
+    prev: &str,
+    hash: &str,
+) -> Result<()> {
+    query("INSERT INTO archive_log (at, event, prev_hash, hash) VALUES ($1, $2, $3, $4)")
+        .bind(at)
+        .bind(event)
+        .bind(prev)
+        .bind(hash)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// One entry of the archive log.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LogEntry {
+    pub seq: i64,
+    pub event: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The whole log, in order.
+pub async fn archive_log(c: &mut Conn) -> Result<Vec<LogEntry>> {
+    query("SELECT seq, event, prev_hash, hash FROM archive_log ORDER BY seq")
+        .fetch_all(c)
+        .await
+}

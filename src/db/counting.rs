@@ -1,0 +1,595 @@
+//! Queries for the election and its entered counts: ACs and candidates,
+//! rounds and table entries, postal tallies, ETPBS registers, the
+//! certificates printed, and the result as it stands.
+
+use super::{Conn, OnConstraint, count_arg, from_json, query, to_json, to_u64};
+use crate::counting::{
+    self, Ac, AcListing, Candidate, CertificateRecord, CountResult, Postal, RegisterBallot,
+    RoundState, RoundStatus, RoundTotals, TableEntry,
+};
+use crate::error::{Error, Result, Rule};
+
+/// Votes as stored: a JSON list of counts.
+fn votes_of(json: &str) -> Result<Vec<u64>> {
+    from_json(json, "stored votes")
+}
+
+// ---- election and ACs ------------------------------------------------------
+
+/// Stores an election; returns its id.
+pub async fn insert_election(c: &mut Conn, name: &str, state: &str) -> Result<i64> {
+    query("INSERT INTO elections (name, state) VALUES ($1, $2) RETURNING id")
+        .bind(name)
+        .bind(state)
+        .scalar(c)
+        .await
+}
+
+/// The election's name and state (the first election: one per deployment).
+pub async fn election(c: &mut Conn) -> Result<Option<(String, String)>> {
+    query("SELECT name, state FROM elections ORDER BY id LIMIT 1")
+        .fetch_optional(c)
+        .await
+}
+
+/// Stores an AC with its candidates and its rounds (all draft, revision 1).
+/// Fails with a 409 when the AC number is taken.
+pub async fn insert_ac(c: &mut Conn, election_id: i64, ac: &Ac) -> Result<()> {
+    query(
+        "INSERT INTO acs (ac_no, election_id, name, district, ro_name, tables_count, rounds_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(i64::from(ac.ac_no))
+    .bind(election_id)
+    .bind(&ac.name)
+    .bind(&ac.district)
+    .bind(&ac.ro)
+    .bind(i64::from(ac.tables))
+    .bind(i64::from(ac.rounds))
+    .execute(&mut *c)
+    .await
+    .on_unique(|| Error::rule(Rule::AcExists, format!("AC {} already exists", ac.ac_no)))?;
+    for cand in &ac.candidates {
+        query("INSERT INTO candidates (ac_no, serial, name, party) VALUES ($1, $2, $3, $4)")
+            .bind(i64::from(ac.ac_no))
+            .bind(i64::from(cand.serial))
+            .bind(&cand.name)
+            .bind(&cand.party)
+            .execute(&mut *c)
+            .await?;
+    }
+    for round in 1..=ac.rounds {
+        query("INSERT INTO rounds (ac_no, round) VALUES ($1, $2)")
+            .bind(i64::from(ac.ac_no))
+            .bind(i64::from(round))
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct AcRow {
+    #[sqlx(try_from = "i64")]
+    ac_no: u32,
+    name: String,
+    district: String,
+    ro_name: String,
+    #[sqlx(try_from = "i64")]
+    tables_count: u32,
+    #[sqlx(try_from = "i64")]
+    rounds_count: u32,
+    declared_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    #[sqlx(try_from = "i64")]
+    serial: u32,
+    name: String,
+    party: String,
+}
+
+/// An AC with its candidates, or a 404.
+pub async fn ac(c: &mut Conn, ac_no: u32) -> Result<Ac> {
+    let row: AcRow = query(
+        "SELECT ac_no, name, district, ro_name, tables_count, rounds_count, declared_at
+         FROM acs WHERE ac_no = $1",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(|| Error::not_found(format!("AC {ac_no}")))?;
+    let candidates: Vec<CandidateRow> =
+        query("SELECT serial, name, party FROM candidates WHERE ac_no = $1 ORDER BY serial")
+            .bind(i64::from(ac_no))
+            .fetch_all(&mut *c)
+            .await?;
+    Ok(Ac {
+        ac_no: row.ac_no,
+        name: row.name,
+        district: row.district,
+        ro: row.ro_name,
+        tables: row.tables_count,
+        rounds: row.rounds_count,
+        candidates: candidates
+            .into_iter()
+            .map(|r| Candidate {
+                serial: r.serial,
+                name: r.name,
+                party: r.party,
+            })
+            .collect(),
+        declared_at: row.declared_at,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct AcListingRow {
+    #[sqlx(try_from = "i64")]
+    ac_no: u32,
+    name: String,
+    district: String,
+    ro_name: String,
+}
+
+/// Every AC, by number.
+pub async fn ac_list(c: &mut Conn) -> Result<Vec<AcListing>> {
+    let rows: Vec<AcListingRow> =
+        query("SELECT ac_no, name, district, ro_name FROM acs ORDER BY ac_no")
+            .fetch_all(c)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AcListing {
+            ac_no: r.ac_no,
+            name: r.name,
+            district: r.district,
+            ro: r.ro_name,
+        })
+        .collect())
+}
+
+/// Marks the result declared.
+pub async fn set_declared(c: &mut Conn, ac_no: u32, at: &str, by: &str) -> Result<()> {
+    query("UPDATE acs SET declared_at = $1, declared_by = $2 WHERE ac_no = $3")
+        .bind(at)
+        .bind(by)
+        .bind(i64::from(ac_no))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+// ---- rounds and entries -----------------------------------------------------
+
+#[derive(sqlx::FromRow)]
+struct RoundRow {
+    #[sqlx(try_from = "i64")]
+    round: u32,
+    status: RoundStatus,
+    #[sqlx(try_from = "i64")]
+    revision: u32,
+}
+
+/// Every round's state, in order.
+pub async fn round_states(c: &mut Conn, ac_no: u32) -> Result<Vec<RoundState>> {
+    let rows: Vec<RoundRow> =
+        query("SELECT round, status, revision FROM rounds WHERE ac_no = $1 ORDER BY round")
+            .bind(i64::from(ac_no))
+            .fetch_all(c)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RoundState {
+            round: r.round,
+            status: r.status,
+            revision: r.revision,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    #[sqlx(try_from = "i64")]
+    table_no: u32,
+    #[sqlx(try_from = "i64")]
+    ps_no: u32,
+    votes: String,
+}
+
+impl EntryRow {
+    fn entry(self) -> Result<TableEntry> {
+        Ok(TableEntry {
+            table: self.table_no,
+            ps_no: self.ps_no,
+            votes: votes_of(&self.votes)?,
+        })
+    }
+}
+
+/// The counted tables of a round, in table order.
+pub async fn round_entries(c: &mut Conn, ac_no: u32, round: u32) -> Result<Vec<TableEntry>> {
+    let rows: Vec<EntryRow> = query(
+        "SELECT table_no, ps_no, votes FROM table_entries WHERE ac_no = $1 AND round = $2 ORDER BY table_no",
+    )
+    .bind(i64::from(ac_no))
+    .bind(i64::from(round))
+    .fetch_all(c)
+    .await?;
+    rows.into_iter().map(EntryRow::entry).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct RoundEntryRow {
+    #[sqlx(try_from = "i64")]
+    round: u32,
+    #[sqlx(flatten)]
+    entry: EntryRow,
+}
+
+/// Every round's counted tables (rounds with none are absent), in round
+/// and table order, in one query.
+pub async fn entries_of_ac(
+    c: &mut Conn,
+    ac_no: u32,
+) -> Result<std::collections::BTreeMap<u32, Vec<TableEntry>>> {
+    let rows: Vec<RoundEntryRow> = query(
+        "SELECT round, table_no, ps_no, votes FROM table_entries WHERE ac_no = $1 ORDER BY round, table_no",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_all(c)
+    .await?;
+    let mut out = std::collections::BTreeMap::<u32, Vec<TableEntry>>::new();
+    for r in rows {
+        out.entry(r.round).or_default().push(r.entry.entry()?);
+    }
+    Ok(out)
+}
+
+#[derive(sqlx::FromRow)]
+struct PlaceRow {
+    #[sqlx(try_from = "i64")]
+    round: u32,
+    #[sqlx(try_from = "i64")]
+    table_no: u32,
+}
+
+/// Where a polling station's EVM is already entered: (round, table).
+pub async fn ps_entered_at(c: &mut Conn, ac_no: u32, ps_no: u32) -> Result<Option<(u32, u32)>> {
+    let row: Option<PlaceRow> =
+        query("SELECT round, table_no FROM table_entries WHERE ac_no = $1 AND ps_no = $2")
+            .bind(i64::from(ac_no))
+            .bind(i64::from(ps_no))
+            .fetch_optional(c)
+            .await?;
+    Ok(row.map(|r| (r.round, r.table_no)))
+}
+
+/// Stores (or replaces) a table entry.
+pub async fn upsert_entry(
+    c: &mut Conn,
+    ac_no: u32,
+    round: u32,
+    e: &TableEntry,
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    query(
+        "INSERT INTO table_entries (ac_no, round, table_no, ps_no, votes, entered_by, entered_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (ac_no, round, table_no) DO UPDATE SET
+           ps_no = excluded.ps_no, votes = excluded.votes,
+           entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+    )
+    .bind(i64::from(ac_no))
+    .bind(i64::from(round))
+    .bind(i64::from(e.table))
+    .bind(i64::from(e.ps_no))
+    .bind(to_json(&e.votes)?)
+    .bind(by)
+    .bind(at)
+    .execute(c)
+    .await
+    .on_unique(|| {
+        Error::rule(
+            Rule::PsCounted,
+            format!(
+                "polling station {} is already entered elsewhere; an EVM is counted once",
+                e.ps_no
+            ),
+        )
+    })?;
+    Ok(())
+}
+
+/// Removes a table entry (the table's EVM is not counted this round).
+pub async fn delete_entry(c: &mut Conn, ac_no: u32, round: u32, table: u32) -> Result<()> {
+    query("DELETE FROM table_entries WHERE ac_no = $1 AND round = $2 AND table_no = $3")
+        .bind(i64::from(ac_no))
+        .bind(i64::from(round))
+        .bind(i64::from(table))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Stores new round states (an edit's reopening): status, revision, and the
+/// approval and publication cleared for drafts.
+pub async fn reset_rounds(c: &mut Conn, ac_no: u32, states: &[RoundState]) -> Result<()> {
+    for s in states {
+        query(
+            "UPDATE rounds SET status = $1, revision = $2,
+               approved_at = NULL, approved_by = NULL, published_at = NULL, published_by = NULL
+             WHERE ac_no = $3 AND round = $4",
+        )
+        .bind(s.status)
+        .bind(i64::from(s.revision))
+        .bind(i64::from(ac_no))
+        .bind(i64::from(s.round))
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records an approval or a publication of a round.
+pub async fn set_round_status(
+    c: &mut Conn,
+    ac_no: u32,
+    round: u32,
+    status: RoundStatus,
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    let sql = match status {
+        RoundStatus::Approved => {
+            "UPDATE rounds SET status = $1, approved_by = $2, approved_at = $3 WHERE ac_no = $4 AND round = $5"
+        }
+        RoundStatus::Published => {
+            "UPDATE rounds SET status = $1, published_by = $2, published_at = $3 WHERE ac_no = $4 AND round = $5"
+        }
+        RoundStatus::Draft => {
+            return Err(Error::internal(
+                "set_round_status takes approved or published; drafts come from reset_rounds",
+            ));
+        }
+    };
+    query(sql)
+        .bind(status)
+        .bind(by)
+        .bind(at)
+        .bind(i64::from(ac_no))
+        .bind(i64::from(round))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+// ---- postal -----------------------------------------------------------------
+
+#[derive(sqlx::FromRow)]
+struct PostalRow {
+    votes: String,
+    rejected_papers: i64,
+    rejected_covers: i64,
+}
+
+/// The AC's postal tally, if entered.
+pub async fn postal(c: &mut Conn, ac_no: u32) -> Result<Option<Postal>> {
+    let row: Option<PostalRow> = query(
+        "SELECT votes, rejected_papers, rejected_covers FROM postal_tallies WHERE ac_no = $1",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_optional(c)
+    .await?;
+    row.map(|r| {
+        Ok(Postal {
+            votes: votes_of(&r.votes)?,
+            rejected_papers: to_u64(r.rejected_papers, "rejected papers")?,
+            rejected_covers: to_u64(r.rejected_covers, "rejected covers")?,
+        })
+    })
+    .transpose()
+}
+
+/// Stores (or replaces) the postal tally.
+pub async fn upsert_postal(c: &mut Conn, ac_no: u32, p: &Postal, by: &str, at: &str) -> Result<()> {
+    query(
+        "INSERT INTO postal_tallies (ac_no, votes, rejected_papers, rejected_covers, entered_by, entered_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (ac_no) DO UPDATE SET votes = excluded.votes,
+           rejected_papers = excluded.rejected_papers, rejected_covers = excluded.rejected_covers,
+           entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+    )
+    .bind(i64::from(ac_no))
+    .bind(to_json(&p.votes)?)
+    .bind(count_arg(p.rejected_papers)?)
+    .bind(count_arg(p.rejected_covers)?)
+    .bind(by)
+    .bind(at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+// ---- ETPBS register ------------------------------------------------------------
+
+/// Replaces the AC's register whole.
+pub async fn replace_register(c: &mut Conn, ac_no: u32, ballots: &[RegisterBallot]) -> Result<()> {
+    query("DELETE FROM etpbs_ballots WHERE ac_no = $1")
+        .bind(i64::from(ac_no))
+        .execute(&mut *c)
+        .await?;
+    for b in ballots {
+        query(
+            "INSERT INTO etpbs_ballots (ac_no, ballot_id, postal_ballot_serial_no, part_no, elector_serial_no)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(i64::from(ac_no))
+        .bind(&b.ballot_id)
+        .bind(i64::from(b.postal_ballot_serial_no))
+        .bind(i64::from(b.part_no))
+        .bind(i64::from(b.elector_serial_no))
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct RegisterRow {
+    ballot_id: String,
+    #[sqlx(try_from = "i64")]
+    postal_ballot_serial_no: u32,
+    #[sqlx(try_from = "i64")]
+    part_no: u32,
+    #[sqlx(try_from = "i64")]
+    elector_serial_no: u32,
+}
+
+/// The AC's register, by postal ballot serial number.
+pub async fn register(c: &mut Conn, ac_no: u32) -> Result<Vec<RegisterBallot>> {
+    let rows: Vec<RegisterRow> = query(
+        "SELECT ballot_id, postal_ballot_serial_no, part_no, elector_serial_no
+         FROM etpbs_ballots WHERE ac_no = $1 ORDER BY postal_ballot_serial_no",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_all(c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RegisterBallot {
+            ballot_id: r.ballot_id,
+            postal_ballot_serial_no: r.postal_ballot_serial_no,
+            part_no: r.part_no,
+            elector_serial_no: r.elector_serial_no,
+        })
+        .collect())
+}
+
+/// How many ballots the AC's register holds.
+pub async fn register_count(c: &mut Conn, ac_no: u32) -> Result<u64> {
+    let n: i64 = query("SELECT COUNT(*) FROM etpbs_ballots WHERE ac_no = $1")
+        .bind(i64::from(ac_no))
+        .scalar(c)
+        .await?;
+    to_u64(n, "a count")
+}
+
+// ---- certificates ----------------------------------------------------------------
+
+#[derive(sqlx::FromRow)]
+struct CertRow {
+    id: String,
+    #[sqlx(try_from = "i64")]
+    ac_no: u32,
+    #[sqlx(try_from = "i64")]
+    seq: u32,
+    #[sqlx(try_from = "i64")]
+    winner_serial: u32,
+    winner: String,
+    party: String,
+    votes: i64,
+    date: String,
+    ro_name: String,
+    digest: String,
+}
+
+impl CertRow {
+    fn record(self) -> Result<CertificateRecord> {
+        Ok(CertificateRecord {
+            id: self.id,
+            ac_no: self.ac_no,
+            seq: self.seq,
+            winner_serial: self.winner_serial,
+            winner: self.winner,
+            party: self.party,
+            votes: to_u64(self.votes, "certificate votes")?,
+            date: self.date,
+            ro_name: self.ro_name,
+            digest: self.digest,
+        })
+    }
+}
+
+const CERT_COLUMNS: &str =
+    "id, ac_no, seq, winner_serial, winner, party, votes, date, ro_name, digest";
+
+/// The AC's latest certificate, if one was printed.
+pub async fn latest_certificate(c: &mut Conn, ac_no: u32) -> Result<Option<CertificateRecord>> {
+    let row: Option<CertRow> = query(&format!(
+        "SELECT {CERT_COLUMNS} FROM certificates WHERE ac_no = $1 ORDER BY seq DESC LIMIT 1"
+    ))
+    .bind(i64::from(ac_no))
+    .fetch_optional(c)
+    .await?;
+    row.map(CertRow::record).transpose()
+}
+
+/// Every certificate printed for the AC, oldest first.
+pub async fn certificates_of_ac(c: &mut Conn, ac_no: u32) -> Result<Vec<CertificateRecord>> {
+    let rows: Vec<CertRow> = query(&format!(
+        "SELECT {CERT_COLUMNS} FROM certificates WHERE ac_no = $1 ORDER BY seq"
+    ))
+    .bind(i64::from(ac_no))
+    .fetch_all(c)
+    .await?;
+    rows.into_iter().map(CertRow::record).collect()
+}
+
+/// Stores a newly printed certificate.
+pub async fn insert_certificate(
+    c: &mut Conn,
+    r: &CertificateRecord,
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    query(
+        "INSERT INTO certificates (id, ac_no, seq, winner_serial, winner, party, votes, date, ro_name, digest, issued_at, issued_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&r.id)
+    .bind(i64::from(r.ac_no))
+    .bind(i64::from(r.seq))
+    .bind(i64::from(r.winner_serial))
+    .bind(&r.winner)
+    .bind(&r.party)
+    .bind(count_arg(r.votes)?)
+    .bind(&r.date)
+    .bind(&r.ro_name)
+    .bind(&r.digest)
+    .bind(at)
+    .bind(by)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+// ---- the result ------------------------------------------------------------------
+
+/// The result of an AC as it stands (published rounds and postal tally),
+/// computed by [`counting::result`] from what is stored.
+pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
+    let states = round_states(&mut *c, ac.ac_no).await?;
+    let entries = entries_of_ac(&mut *c, ac.ac_no).await?;
+    let n = ac.candidates.len();
+    let published = states
+        .iter()
+        .filter(|s| s.status == RoundStatus::Published)
+        .map(|s| RoundTotals {
+            round: s.round,
+            revision: s.revision,
+            totals: counting::totals(
+                n,
+                entries
+                    .get(&s.round)
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e.votes.as_slice()),
+            ),
+        })
+        .collect();
+    let postal = postal(&mut *c, ac.ac_no).await?;
+    Ok(counting::result(ac, &states, published, postal.as_ref()))
+}
