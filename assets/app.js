@@ -263,9 +263,13 @@
 
   // ---- /progress ---------------------------------------------------------
   function progress() {
+    // Asks for the board with the time of the figures it shows: the
+    // server answers 204 while none has changed.
     const url = () => {
       const u = new URL(location.href);
       u.searchParams.set("partial", "1");
+      const board = $("#board");
+      if (board && board.dataset.updated) u.searchParams.set("since", board.dataset.updated);
       return u;
     };
     setInterval(async () => {
@@ -273,7 +277,7 @@
         const res = await fetch(url(), { cache: "no-store" });
         // A session that ended answers with the sign-in page: go there.
         if (res.redirected) { location.reload(); return; }
-        if (!res.ok) return;
+        if (!res.ok || res.status === 204) return;
         const html = await res.text();
         const board = $("#board");
         if (board) board.outerHTML = html;

@@ -65,8 +65,9 @@ pub fn election(rng: &mut fastrand::Rng) -> ElectionSetup {
     }
 }
 
-/// Loads the demo into an empty database; does nothing (and returns false)
-/// when it is already there. Fails if the database holds another election.
+/// Loads the demo into an empty database and returns true; a database that
+/// already holds an election (the demo or another) is left as it is. Of
+/// processes started together on one database, one loads it.
 pub async fn load(db: &Db) -> Result<bool> {
     {
         let mut c = db.read().await?;
@@ -74,14 +75,20 @@ pub async fn load(db: &Db) -> Result<bool> {
             return Ok(false);
         }
         if db::election(&mut c).await?.is_some() {
-            return Err(crate::Error::rule(
-                Rule::NotEmpty,
-                "this data folder already holds an election that is not the demo; use another --data folder for the demo",
-            ));
+            tracing::warn!("--demo: the database already holds an election; it is left as it is");
+            return Ok(false);
         }
     }
     let mut rng = fastrand::Rng::with_seed(SEED);
-    let acs = actions::load_election(db, &election(&mut rng), "demo").await?;
+    let acs = match actions::load_election(db, &election(&mut rng), "demo").await {
+        Ok(acs) => acs,
+        // Another process started with --demo on the same database loads it.
+        Err(crate::Error::Rule {
+            rule: Rule::AcExists,
+            ..
+        }) => return Ok(false),
+        Err(e) => return Err(e),
+    };
     let at = clock::now_rfc3339();
     {
         let mut tx = db.write().await?;

@@ -106,6 +106,17 @@ pub enum Error {
     UnsupportedMedia { reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The blob store named by `--blobs` refused or failed (wrong
+    /// credentials, missing bucket, unreachable endpoint).
+    #[error("the blob store {at} failed: {reason}")]
+    Blobs { at: String, reason: String },
+    /// The database named by `--database` cannot be reached or refused us.
+    #[error("cannot use the database at {at}: {source}")]
+    DatabaseUnreachable {
+        at: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("database schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -179,6 +190,8 @@ impl Error {
             Error::Rule { rule, .. } => rule.as_str(),
             Error::UnsupportedMedia { .. } => "unsupported-media-type",
             Error::Database(_) | Error::Migrate(_) => "database",
+            Error::DatabaseUnreachable { .. } => "database-unreachable",
+            Error::Blobs { .. } => "blob-store",
         }
     }
 

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use scrutiny::accounts::{self, Role};
+use scrutiny::config::Storage;
 use scrutiny::counting::actions;
 use scrutiny::counting::setup::ElectionSetup;
-use scrutiny::db::{self, Db};
+use scrutiny::db;
 use scrutiny::forms::{FormKind, ModelSet};
 use scrutiny::{Error, Result, bench, clock, http, pipeline, render, samples};
 
@@ -93,29 +94,35 @@ enum Command {
     },
     /// Run the server: the JSON API (and pages) over HTTP.
     Serve(scrutiny::config::ServeConfig),
+    /// Read uploaded pages only (no HTTP): a worker process of the central
+    /// deployment, beside any number of `serve --workers 0` web processes.
+    Worker {
+        #[command(flatten)]
+        storage: Storage,
+        /// Worker threads, each with its own Tesseract (default: cores).
+        #[arg(long, env = "SCRUTINY_WORKERS")]
+        workers: Option<usize>,
+    },
     /// Manage user accounts (passwords are read from standard input).
     User {
         #[command(subcommand)]
         command: UserCommand,
-        /// Data folder, as for `serve`.
-        #[arg(long, env = "SCRUTINY_DATA", default_value = "./data", global = true)]
-        data: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// Load the election definition (ACs, candidates, tables, rounds).
     Election {
         #[command(subcommand)]
         command: ElectionCommand,
-        /// Data folder, as for `serve`.
-        #[arg(long, env = "SCRUTINY_DATA", default_value = "./data", global = true)]
-        data: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// The archive of signed certificates: check it, or export it.
     Archive {
         #[command(subcommand)]
         command: ArchiveCommand,
-        /// Data folder, as for `serve`.
-        #[arg(long, env = "SCRUTINY_DATA", default_value = "./data", global = true)]
-        data: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// Time the pipeline on generated scans with all cores.
     Bench {
@@ -132,8 +139,15 @@ enum Command {
         seed: u64,
         /// Time the completion dashboard (GET /api/v1/progress) instead, on
         /// 250 generated ACs of 3,000 ETPBS ballots each.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "national")]
         progress: bool,
+        /// Time the central deployment at national size instead (4,123 ACs,
+        /// page jobs, worker processes, table entries while they read), on a
+        /// scratch database made on the PostgreSQL server of --database.
+        #[arg(long)]
+        national: bool,
+        #[command(flatten)]
+        storage: Storage,
     },
 }
 
@@ -204,10 +218,15 @@ fn serve(config: scrutiny::config::ServeConfig) -> Result<ExitCode> {
             .local_addr()
             .map_err(|e| Error::io("the listening socket", e))?;
         let demo = config.demo;
-        let data = config.data.clone();
+        let (database, blobs) = (config.storage.database()?, config.storage.blobs()?);
         let state = http::state(config).await?;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "Scrutiny: data in {}", data.display());
+        let _ = writeln!(
+            out,
+            "Scrutiny: database {}, files {}",
+            database.shown(),
+            blobs.shown()
+        );
         if demo {
             let _ = writeln!(
                 out,
@@ -249,9 +268,32 @@ async fn audit_user(tx: &mut db::Tx, action: &str, user: &scrutiny::accounts::Us
     Ok(())
 }
 
-fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
+/// `scrutiny worker`: reads pages until Ctrl-C or SIGTERM.
+fn worker(storage: Storage, workers: Option<usize>) -> Result<ExitCode> {
     runtime()?.block_on(async move {
-        let db = Db::open(&data).await?;
+        let db = storage.open_db().await?;
+        let store = storage.open_blobs().await?;
+        let n = workers.unwrap_or_else(scrutiny::config::cores);
+        if n == 0 {
+            return Err(Error::bad_input(
+                "a worker process reads with at least one thread: give --workers 1 or more",
+            ));
+        }
+        let pool = scrutiny::documents::workers::Workers::start(db.clone(), store, n).await?;
+        println!(
+            "Scrutiny worker: {n} threads reading pages from {}",
+            storage.database()?.shown()
+        );
+        http::shutdown().await;
+        pool.stop();
+        db.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn users(storage: Storage, command: UserCommand) -> Result<ExitCode> {
+    runtime()?.block_on(async move {
+        let db = storage.open_db().await?;
         match command {
             UserCommand::Add {
                 username,
@@ -318,13 +360,13 @@ fn users(data: PathBuf, command: UserCommand) -> Result<ExitCode> {
     })
 }
 
-fn election(data: PathBuf, command: ElectionCommand) -> Result<ExitCode> {
+fn election(storage: Storage, command: ElectionCommand) -> Result<ExitCode> {
     let ElectionCommand::Load { file } = command;
     let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
     let setup: ElectionSetup = serde_json::from_str(&text)
         .map_err(|e| Error::bad_input(format!("{}: {e}", file.display())))?;
     runtime()?.block_on(async move {
-        let db = Db::open(&data).await?;
+        let db = storage.open_db().await?;
         let acs = actions::load_election(&db, &setup, "cli").await?;
         for ac in &acs {
             println!(
@@ -341,16 +383,18 @@ fn election(data: PathBuf, command: ElectionCommand) -> Result<ExitCode> {
     })
 }
 
-fn archive(data: PathBuf, command: ArchiveCommand) -> Result<ExitCode> {
-    if !data.join(db::FILE_NAME).exists() {
+fn archive(storage: Storage, command: ArchiveCommand) -> Result<ExitCode> {
+    if let db::Location::Sqlite(path) = storage.database()?
+        && !path.exists()
+    {
         return Err(Error::not_found(format!(
-            "a Scrutiny database in {}",
-            data.display()
+            "a Scrutiny database at {}",
+            path.display()
         )));
     }
     runtime()?.block_on(async move {
-        let db = Db::open(&data).await?;
-        let store = scrutiny::documents::store::BlobStore::open(&data)?;
+        let db = storage.open_db().await?;
+        let store = storage.open_blobs().await?;
         let code = match command {
             ArchiveCommand::Verify => {
                 let report = scrutiny::archive::verify(&db, &store).await?;
@@ -400,9 +444,7 @@ fn parse_grid(s: &str) -> std::result::Result<(usize, usize), String> {
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    scrutiny::config::cores()
 }
 
 fn models_with(extra: Option<&PathBuf>) -> Result<ModelSet> {
@@ -573,11 +615,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Score { dir, workers } => score(dir, workers),
         Command::Serve(config) => serve(config),
-        Command::User { command, data } => users(data, command),
-        Command::Election { command, data } => election(data, command),
-        Command::Archive { command, data } => archive(data, command),
+        Command::Worker { storage, workers } => worker(storage, workers),
+        Command::User { command, storage } => users(storage, command),
+        Command::Election { command, storage } => election(storage, command),
+        Command::Archive { command, storage } => archive(storage, command),
         Command::Bench { progress: true, .. } => {
             let r = runtime()?.block_on(bench::progress(250, 3000, 200))?;
+            println!("{r}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            national: true,
+            storage,
+            pages,
+            ..
+        } => {
+            let r = runtime()?.block_on(bench::national::run(&storage, 100, pages))?;
             println!("{r}");
             Ok(ExitCode::SUCCESS)
         }
@@ -587,7 +640,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             grid,
             workers,
             seed,
-            progress: false,
+            ..
         } => bench_pipeline(pages, form, grid, workers, seed),
     }
 }

@@ -113,11 +113,11 @@ pub async fn record_certificates(
 }
 
 async fn append_log(c: &mut Conn, event: &str, at: &str) -> Result<()> {
-    let prev = db::last_log_hash(&mut *c)
+    let (seq, prev) = db::last_log_entry(&mut *c)
         .await?
-        .unwrap_or_else(|| GENESIS.into());
+        .unwrap_or_else(|| (0, GENESIS.into()));
     let hash = chain_hash(&prev, event);
-    db::insert_log_entry(c, at, event, &prev, &hash).await
+    db::insert_log_entry(c, seq + 1, at, event, &prev, &hash).await
 }
 
 /// A certificate in the archive, as search shows it.
@@ -250,9 +250,7 @@ pub async fn file(
 ) -> Result<(ArchivedCertificate, Vec<u8>)> {
     let rec = record(db, user, id).await?;
     let doc = db::document(&mut db.read().await?, rec.document).await?;
-    let store = store.clone();
-    let sha = doc.sha256.clone();
-    let bytes = crate::tasks::blocking(move || store.read(&sha)).await?;
+    let bytes = store.read(&doc.sha256).await?;
     Ok((rec, bytes))
 }
 
@@ -325,10 +323,10 @@ pub async fn verify(db: &Db, store: &BlobStore) -> Result<VerifyReport> {
             Some(_) => {}
         }
         if !checked.contains_key(&r.sha256) {
-            let path = store.path(&r.sha256);
-            let ok = std::fs::read(&path)
-                .map(|b| crate::hex(&Sha256::digest(&b)) == r.sha256)
-                .unwrap_or(false);
+            let ok = match store.read(&r.sha256).await {
+                Ok(b) => crate::hex(&Sha256::digest(&b)) == r.sha256,
+                Err(_) => false,
+            };
             checked.insert(r.sha256.clone(), ok);
             if !ok {
                 report.bad_files.push(r.sha256.clone());
@@ -365,7 +363,7 @@ pub async fn export(db: &Db, store: &BlobStore, out: &Path) -> Result<usize> {
             _ => "tif",
         };
         let name = format!("{}-record{}.{ext}", r.certificate_id, r.id);
-        let bytes = store.read(&r.sha256)?;
+        let bytes = store.read(&r.sha256).await?;
         let path: PathBuf = files.join(&name);
         std::fs::write(&path, &bytes).map_err(|e| Error::io(&path, e))?;
         sums.push_str(&format!("{}  files/{name}\n", r.sha256));

@@ -20,20 +20,6 @@ struct Seen<'a> {
     b: Vec<&'a ScannedPage>,
 }
 
-fn ballot_id(page: &ScannedPage) -> Option<String> {
-    page.reading
-        .payload()
-        .and_then(|p| p.get("id").map(str::to_string))
-        .or_else(|| {
-            page.reading
-                .field("ballot_id")
-                .and_then(|r| r.value.as_ref())
-                .and_then(Scalar::as_text)
-                .map(str::to_string)
-        })
-        .filter(|s| !s.is_empty())
-}
-
 /// Checks every 13A/13B page of the AC; returns the outcome of each ballot
 /// seen, in ballot id order.
 pub fn check(
@@ -90,7 +76,7 @@ pub fn check(
 fn by_ballot<'a>(pages: &[&'a ScannedPage], out: &mut Vec<Finding>) -> BTreeMap<String, Seen<'a>> {
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for &page in pages {
-        let Some(id) = ballot_id(page) else {
+        let Some(id) = page.reading.ballot_id() else {
             PageChecker {
                 page,
                 ballot_id: None,

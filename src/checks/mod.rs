@@ -324,6 +324,19 @@ pub fn check_ac(
     models: &ModelSet,
     decisions: &Decisions,
 ) -> Checked {
+    let mut out = check_pages(state, pages, models, decisions);
+    out.findings.extend(check_totals(state, &out.ballots));
+    out
+}
+
+/// The checks of these pages: each page's own findings, and the outcome of
+/// every postal ballot they carry (which needs all of that ballot's pages).
+pub fn check_pages(
+    state: &AcState,
+    pages: &[ScannedPage],
+    models: &ModelSet,
+    decisions: &Decisions,
+) -> Checked {
     let mut out = Checked::default();
     let mut ballot_pages = vec![];
     for page in pages {
@@ -366,8 +379,15 @@ pub fn check_ac(
         }
     }
     out.ballots = ballots::check(state, &ballot_pages, models, decisions, &mut out.findings);
-    reconcile(state, &out.ballots, &mut out.findings);
-    margin(state, &mut out.findings);
+    out
+}
+
+/// The AC-wide rules, over the outcome of every ballot of the AC: the
+/// postal reconciliation and the margin.
+pub fn check_totals(state: &AcState, ballots: &[Ballot]) -> Vec<Finding> {
+    let mut out = vec![];
+    reconcile(state, ballots, &mut out);
+    margin(state, &mut out);
     out
 }
 

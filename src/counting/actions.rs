@@ -18,6 +18,7 @@ use super::{
 use crate::accounts::User;
 use crate::clock;
 use crate::db::{self, Conn, Db};
+use crate::documents::recheck::Scope;
 use crate::error::{Error, Result, Rule};
 use crate::forms::FormKind;
 use crate::forms::ModelSet;
@@ -147,7 +148,7 @@ pub async fn put_table(
     input: &TableInput,
 ) -> Result<RoundView> {
     user.require_enter(ac_no)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let entry = super::validate_entry(&ac, round, table, input)?;
     super::check_not_declared(&ac)?;
@@ -184,7 +185,7 @@ pub async fn put_table(
     )
     .await?;
     let v = view(&mut tx, &ac, round).await?;
-    recheck(&mut tx, ac_no).await?;
+    recheck(&mut tx, ac_no, Scope::Counts).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -199,7 +200,7 @@ pub async fn delete_table(
     table: u32,
 ) -> Result<RoundView> {
     user.require_enter(ac_no)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     super::check_round(&ac, round)?;
     super::check_table(&ac, table)?;
@@ -226,7 +227,7 @@ pub async fn delete_table(
     )
     .await?;
     let v = view(&mut tx, &ac, round).await?;
-    recheck(&mut tx, ac_no).await?;
+    recheck(&mut tx, ac_no, Scope::Counts).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -235,7 +236,7 @@ pub async fn delete_table(
 /// the postal tally is entered).
 pub async fn approve(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<RoundView> {
     user.require_ro(ac_no)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let states = db::round_states(&mut tx, ac_no).await?;
     let tables = db::round_entries(&mut tx, ac_no, round).await?;
@@ -245,7 +246,7 @@ pub async fn approve(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<Rou
         .await
         .map(|_| ())?;
     let v = view(&mut tx, &ac, round).await?;
-    recheck(&mut tx, ac_no).await?;
+    recheck(&mut tx, ac_no, Scope::Counts).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -253,13 +254,13 @@ pub async fn approve(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<Rou
 /// The RO publishes an approved round; rounds are published in order.
 pub async fn publish(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<RoundView> {
     user.require_ro(ac_no)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let states = db::round_states(&mut tx, ac_no).await?;
     super::check_publish(&ac, &states, round)?;
     set_status(&mut tx, &ac, round, RoundStatus::Published, &user.username).await?;
     let v = view(&mut tx, &ac, round).await?;
-    recheck(&mut tx, ac_no).await?;
+    recheck(&mut tx, ac_no, Scope::Counts).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -304,7 +305,7 @@ pub async fn postal(db: &Db, user: &User, ac_no: u32) -> Result<Option<Postal>> 
 /// declared, and it reopens no round.
 pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -> Result<Postal> {
     user.require_enter(ac_no)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let p = super::validate_postal(&ac, input)?;
     super::check_not_declared(&ac)?;
@@ -325,7 +326,7 @@ pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -
         Some(&json!(p)),
     )
     .await?;
-    recheck(&mut tx, ac_no).await?;
+    recheck(&mut tx, ac_no, Scope::Counts).await?;
     tx.commit().await?;
     Ok(p)
 }
@@ -343,7 +344,7 @@ pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result
     }
     user.require_enter(ac_no)?;
     let ballots = super::parse_register(csv)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     db::ac(&mut tx, ac_no).await?;
     let before = db::register_count(&mut tx, ac_no).await?;
     db::replace_register(&mut tx, ac_no, &ballots).await?;
@@ -358,7 +359,7 @@ pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result
         Some(&json!({ "ballots": ballots.len() })),
     )
     .await?;
-    recheck(&mut tx, ac_no).await?;
+    recheck(&mut tx, ac_no, Scope::All).await?;
     tx.commit().await?;
     Ok(ballots.len())
 }
@@ -383,7 +384,7 @@ pub async fn result(db: &Db, ac_no: u32) -> Result<CountResult> {
 /// no count of the AC changes.
 pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
     user.require_ro(ac_no)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let res = db::count_result(&mut tx, &ac).await?;
     let winner = super::check_declare(&ac, &res)?;
@@ -400,7 +401,7 @@ pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
         Some(&json!({ "winner": winner, "margin": res.margin, "totals": res.totals })),
     )
     .await?;
-    recheck(&mut tx, ac_no).await?;
+    recheck(&mut tx, ac_no, Scope::Counts).await?;
     tx.commit().await?;
     Ok(CountResult {
         declared_at: Some(at),
@@ -474,7 +475,7 @@ pub async fn certificate_pdf(
     ac_no: u32,
 ) -> Result<Vec<u8>> {
     user.require_read(ac_no)?;
-    let mut tx = db.write().await?;
+    let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let res = db::count_result(&mut tx, &ac).await?;
     let winner = super::check_final(&res)?;
@@ -534,7 +535,7 @@ pub async fn certificate_pdf(
             Some(&json!(record)),
         )
         .await?;
-        recheck(&mut tx, ac_no).await?;
+        recheck(&mut tx, ac_no, Scope::Counts).await?;
         tx.commit().await?;
     } else {
         drop(tx);
@@ -542,7 +543,7 @@ pub async fn certificate_pdf(
     blocking(move || pdf_of(&pages)).await
 }
 
-/// Checks every scan of the AC again, in the change's transaction.
-async fn recheck(c: &mut Conn, ac_no: u32) -> Result<()> {
-    crate::documents::recheck::run(c, ac_no).await
+/// Checks again what the change can have touched, in its transaction.
+async fn recheck(c: &mut Conn, ac_no: u32, scope: Scope) -> Result<()> {
+    crate::documents::recheck::run(c, ac_no, scope).await
 }

@@ -100,22 +100,27 @@ pub async fn archive_records(c: &mut Conn) -> Result<Vec<ArchiveRecord>> {
     .await
 }
 
-/// The hash of the newest log entry.
-pub async fn last_log_hash(c: &mut Conn) -> Result<Option<String>> {
-    query("SELECT hash FROM archive_log ORDER BY seq DESC LIMIT 1")
-        .scalar_optional(c)
+/// The newest log entry's sequence number and hash, with the log locked
+/// until the transaction ends (appends of every AC form one chain, so they
+/// are taken one at a time).
+pub async fn last_log_entry(c: &mut Conn) -> Result<Option<(i64, String)>> {
+    super::lock(c, super::Lock::ArchiveLog).await?;
+    query("SELECT seq, hash FROM archive_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(c)
         .await
 }
 
-/// Appends a log entry.
+/// Appends a log entry with its sequence number (the last one plus one).
 pub async fn insert_log_entry(
     c: &mut Conn,
+    seq: i64,
     at: &str,
     event: &str,
     prev: &str,
     hash: &str,
 ) -> Result<()> {
-    query("INSERT INTO archive_log (at, event, prev_hash, hash) VALUES ($1, $2, $3, $4)")
+    query("INSERT INTO archive_log (seq, at, event, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)")
+        .bind(seq)
         .bind(at)
         .bind(event)
         .bind(prev)

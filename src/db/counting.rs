@@ -2,7 +2,7 @@
 //! rounds and table entries, postal tallies, ETPBS registers, the
 //! certificates printed, and the result as it stands.
 
-use super::{Conn, OnConstraint, count_arg, from_json, query, to_json, to_u64};
+use super::{Conn, OnConstraint, count_arg, from_json, query, to_json, to_u32, to_u64};
 use crate::counting::{
     self, Ac, AcListing, Candidate, CertificateRecord, CountResult, Postal, RegisterBallot,
     RoundState, RoundStatus, RoundTotals, TableEntry,
@@ -65,6 +65,15 @@ pub async fn insert_ac(c: &mut Conn, election_id: i64, ac: &Ac) -> Result<()> {
             .execute(&mut *c)
             .await?;
     }
+    // Nothing is published yet.
+    query(
+        "INSERT INTO standings (ac_no, margin, tie, rounds_published, is_final, updated_at)
+         VALUES ($1, 0, FALSE, 0, FALSE, $2)",
+    )
+    .bind(i64::from(ac.ac_no))
+    .bind(crate::clock::now_rfc3339())
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
@@ -592,4 +601,76 @@ pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
         .collect();
     let postal = postal(&mut *c, ac.ac_no).await?;
     Ok(counting::result(ac, &states, published, postal.as_ref()))
+}
+
+// ---- standings -------------------------------------------------------------------
+
+/// Keeps the AC's standing (the national results page's line) in step with
+/// its result.
+pub async fn set_standing(c: &mut Conn, r: &CountResult, at: &str) -> Result<()> {
+    query(
+        "INSERT INTO standings (ac_no, leader, party, margin, tie, rounds_published, is_final, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (ac_no) DO UPDATE SET leader = excluded.leader, party = excluded.party,
+           margin = excluded.margin, tie = excluded.tie, rounds_published = excluded.rounds_published,
+           is_final = excluded.is_final, updated_at = excluded.updated_at",
+    )
+    .bind(i64::from(r.ac_no))
+    .bind(r.leader.as_ref().map(|l| l.name.clone()))
+    .bind(r.leader.as_ref().map(|l| l.party.clone()))
+    .bind(count_arg(r.margin)?)
+    .bind(r.tie)
+    .bind(i64::from(r.rounds_published))
+    .bind(r.is_final)
+    .bind(at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Computes the standing of every AC whose row was made by the migration
+/// that added standings (a database from before it).
+pub async fn backfill_standings(c: &mut Conn) -> Result<u64> {
+    let acs: Vec<i64> = query("SELECT ac_no FROM standings WHERE updated_at = '' ORDER BY ac_no")
+        .scalars(&mut *c)
+        .await?;
+    let at = crate::clock::now_rfc3339();
+    for ac_no in &acs {
+        let a = ac(&mut *c, to_u32(*ac_no, "an AC number")?).await?;
+        let r = count_result(&mut *c, &a).await?;
+        set_standing(&mut *c, &r, &at).await?;
+    }
+    Ok(acs.len() as u64)
+}
+
+/// One AC's line of the national results.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StandingRow {
+    #[sqlx(try_from = "i64")]
+    pub ac_no: u32,
+    pub name: String,
+    /// Who leads over the published rounds (None while nothing is counted,
+    /// or on a tie).
+    pub leader: Option<String>,
+    pub party: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub margin: u64,
+    pub tie: bool,
+    #[sqlx(try_from = "i64")]
+    pub rounds: u32,
+    #[sqlx(try_from = "i64")]
+    pub rounds_published: u32,
+    pub is_final: bool,
+    pub declared_at: Option<String>,
+}
+
+/// Every AC's standing, by AC number: one query, however many ACs.
+pub async fn standings(c: &mut Conn) -> Result<Vec<StandingRow>> {
+    query(
+        "SELECT a.ac_no, a.name, s.leader, s.party, s.margin, s.tie, a.rounds_count AS rounds,
+                s.rounds_published, s.is_final, a.declared_at
+         FROM acs a JOIN standings s ON s.ac_no = a.ac_no ORDER BY a.ac_no",
+    )
+    .fetch_all(c)
+    .await
 }

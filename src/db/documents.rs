@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{Conn, count_arg, from_json, query, to_json, to_u32, to_u64};
 use crate::checks::{Ballot, Decision, Finding, FindingStatus, Kind, Outcome, ScannedPage};
 use crate::error::{Error, Result};
+use crate::forms::FormKind;
 use crate::pipeline::locate::Affine;
 use crate::pipeline::{FieldReading, InkReading, PageReading, Scalar};
 
@@ -97,6 +98,22 @@ pub async fn insert_document(c: &mut Conn, d: &NewDocument<'_>) -> Result<Option
     Ok(Some(id))
 }
 
+/// The channel on which PostgreSQL tells the workers that pages were queued.
+pub const PAGES_CHANNEL: &str = "scrutiny_pages";
+
+/// Tells every worker process, when the transaction commits, that pages
+/// were queued (PostgreSQL NOTIFY; a no-op on SQLite, whose workers live in
+/// the process that queued them and are woken directly).
+pub async fn notify_pages(c: &mut Conn) -> Result<()> {
+    if c.engine() == super::Engine::Postgres {
+        query("SELECT pg_notify($1, '')")
+            .bind(PAGES_CHANNEL)
+            .execute(c)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The document with these bytes, if they were uploaded before.
 pub async fn document_by_sha(c: &mut Conn, sha256: &str) -> Result<Option<DocumentRow>> {
     query(&format!(
@@ -142,9 +159,10 @@ pub struct ClaimedPage {
     pub attempts: u32,
 }
 
-/// Claims up to `max` unread pages of the oldest document that has any
-/// free (never leased, or whose lease ran out before `now`), for `worker`
-/// until `lease_until` (Unix seconds). The document becomes `processing`.
+/// Claims up to `max` of the oldest unread pages that are free (never
+/// leased, or whose lease ran out before `now`), for `worker` until
+/// `lease_until` (Unix seconds), in document and page order. Their
+/// documents become `processing`.
 pub async fn claim_pages(
     c: &mut Conn,
     worker: &str,
@@ -152,29 +170,43 @@ pub async fn claim_pages(
     lease_until: i64,
     max: u32,
 ) -> Result<Vec<ClaimedPage>> {
-    let mut claimed: Vec<ClaimedPage> = query(
-        "UPDATE pages SET worker = $1, lease_until = $2, attempts = attempts + 1
-         WHERE (document_id, page_no) IN (
-           SELECT document_id, page_no FROM pages
-           WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
-             AND document_id = (SELECT MIN(document_id) FROM pages
-                                WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3))
-           ORDER BY page_no LIMIT $4)
-         RETURNING document_id, page_no, attempts",
-    )
-    .bind(worker)
-    .bind(lease_until)
-    .bind(now)
-    .bind(i64::from(max))
-    .fetch_all(&mut *c)
-    .await?;
-    claimed.sort_by_key(|p| p.page_no);
-    if let Some(p) = claimed.first() {
+    // The oldest free pages, a few at a time. On PostgreSQL many workers
+    // claim at once: rows another claim holds are skipped, not waited for.
+    let sql = match c.engine() {
+        super::Engine::Sqlite => {
+            "UPDATE pages SET worker = $1, lease_until = $2, attempts = attempts + 1
+             WHERE (document_id, page_no) IN (
+               SELECT document_id, page_no FROM pages
+               WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
+               ORDER BY document_id, page_no LIMIT $4)
+             RETURNING document_id, page_no, attempts"
+        }
+        super::Engine::Postgres => {
+            "UPDATE pages p SET worker = $1, lease_until = $2, attempts = p.attempts + 1
+             FROM (SELECT document_id, page_no FROM pages
+                   WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
+                   ORDER BY document_id, page_no LIMIT $4
+                   FOR UPDATE SKIP LOCKED) free
+             WHERE p.document_id = free.document_id AND p.page_no = free.page_no
+             RETURNING p.document_id, p.page_no, p.attempts"
+        }
+    };
+    let mut claimed: Vec<ClaimedPage> = query(sql)
+        .bind(worker)
+        .bind(lease_until)
+        .bind(now)
+        .bind(i64::from(max))
+        .fetch_all(&mut *c)
+        .await?;
+    claimed.sort_by_key(|p| (p.document_id, p.page_no));
+    let mut docs: Vec<i64> = claimed.iter().map(|p| p.document_id).collect();
+    docs.dedup();
+    for id in docs {
         query("UPDATE documents SET status = $1 WHERE id = $2 AND status = $3")
             .bind(DocumentStatus::Processing)
-            .bind(p.document_id)
+            .bind(id)
             .bind(DocumentStatus::Queued)
-            .execute(c)
+            .execute(&mut *c)
             .await?;
     }
     Ok(claimed)
@@ -188,11 +220,12 @@ pub async fn release_leases(c: &mut Conn) -> Result<u64> {
         .await
 }
 
-/// Extends the lease of every page `worker` still holds.
-pub async fn renew_leases(c: &mut Conn, worker: &str, lease_until: i64) -> Result<()> {
-    query("UPDATE pages SET lease_until = $1 WHERE worker = $2 AND status = 'queued'")
+/// Extends the lease of every page the workers of `process` still hold
+/// (worker ids are `<process>-<n>`).
+pub async fn renew_leases(c: &mut Conn, process: &str, lease_until: i64) -> Result<()> {
+    query("UPDATE pages SET lease_until = $1 WHERE worker LIKE $2 AND status = 'queued'")
         .bind(lease_until)
-        .bind(worker)
+        .bind(format!("{process}-%"))
         .execute(c)
         .await?;
     Ok(())
@@ -242,7 +275,7 @@ pub async fn store_page(
     };
     let changed = query(
         "UPDATE pages SET status = $1, form = $2, qr = $3, result = $4, error = $5, ms = $6, read_at = $7,
-           lease_until = NULL
+           lease_until = NULL, ballot_id = $11
          WHERE document_id = $8 AND page_no = $9 AND status = 'queued' AND worker = $10",
     )
     .bind(status)
@@ -255,6 +288,7 @@ pub async fn store_page(
     .bind(document_id)
     .bind(i64::from(page_no))
     .bind(worker)
+    .bind(r.reading.and_then(page_ballot))
     .execute(&mut *c)
     .await?;
     if changed == 0 {
@@ -314,16 +348,113 @@ impl PageRow {
 
 const PAGE_COLUMNS: &str = "p.document_id, p.page_no, p.status, p.form, p.qr, p.result, p.error";
 
-/// Every page of the AC that has been read (or failed), in upload order.
-pub async fn read_pages_of_ac(c: &mut Conn, ac_no: u32) -> Result<Vec<ScannedPage>> {
-    let rows: Vec<PageRow> = query(&format!(
+/// What `pages.ballot_id` holds for a read page: the ballot id of a 13A or
+/// 13B, `''` for one whose id cannot be read, NULL for other forms.
+fn page_ballot(reading: &PageReading) -> Option<String> {
+    matches!(reading.kind(), Some(FormKind::Form13A | FormKind::Form13B))
+        .then(|| reading.ballot_id().unwrap_or_default())
+}
+
+/// Which read pages of an AC a recheck loads.
+#[derive(Debug, Clone, Copy)]
+pub enum PageScope<'a> {
+    /// Every page.
+    All,
+    /// Every page that is not a Form 13A or 13B, and of those, the pages of
+    /// these documents and the pages of these ballots.
+    Some {
+        documents: &'a [i64],
+        ballots: &'a [String],
+    },
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The read (or failed) pages of the AC that `scope` takes, in upload order.
+pub async fn read_pages_of_ac(
+    c: &mut Conn,
+    ac_no: u32,
+    scope: PageScope<'_>,
+) -> Result<Vec<ScannedPage>> {
+    let mut sql = format!(
         "SELECT {PAGE_COLUMNS} FROM pages p JOIN documents d ON d.id = p.document_id
-         WHERE d.ac_no = $1 AND p.status IN ('done', 'failed') ORDER BY p.document_id, p.page_no"
-    ))
-    .bind(i64::from(ac_no))
-    .fetch_all(c)
-    .await?;
+         WHERE d.ac_no = $1 AND p.status IN ('done', 'failed')"
+    );
+    let (documents, ballots) = match scope {
+        PageScope::All => (&[][..], &[][..]),
+        PageScope::Some { documents, ballots } => {
+            sql += " AND (COALESCE(p.form, '') NOT IN ('form-13a', 'form-13b')";
+            if !documents.is_empty() {
+                sql += &format!(
+                    " OR p.document_id IN ({})",
+                    placeholders(2, documents.len())
+                );
+            }
+            if !ballots.is_empty() {
+                let first = 2 + documents.len();
+                sql += &format!(
+                    " OR p.ballot_id IN ({})",
+                    placeholders(first, ballots.len())
+                );
+            }
+            sql += ")";
+            (documents, ballots)
+        }
+    };
+    sql += " ORDER BY p.document_id, p.page_no";
+    let mut q = query(&sql).bind(i64::from(ac_no));
+    for d in documents {
+        q = q.bind(*d);
+    }
+    for b in ballots {
+        q = q.bind(b);
+    }
+    let rows: Vec<PageRow> = q.fetch_all(c).await?;
     rows.into_iter().map(|r| Ok(r.page()?.1)).collect()
+}
+
+/// The ballot ids that the read pages of these documents carry.
+pub async fn ballots_of_documents(c: &mut Conn, documents: &[i64]) -> Result<Vec<String>> {
+    if documents.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT DISTINCT ballot_id FROM pages WHERE document_id IN ({}) AND ballot_id <> ''",
+        placeholders(1, documents.len())
+    );
+    let mut q = query(&sql);
+    for d in documents {
+        q = q.bind(*d);
+    }
+    q.scalars(c).await
+}
+
+/// Fills `pages.ballot_id` for 13A and 13B pages read before the column
+/// existed (a counting-centre database from before it).
+pub async fn backfill_page_ballots(c: &mut Conn) -> Result<u64> {
+    let rows: Vec<PageRow> = query(&format!(
+        "SELECT {PAGE_COLUMNS} FROM pages p
+         WHERE p.status = 'done' AND p.form IN ('form-13a', 'form-13b') AND p.ballot_id IS NULL"
+    ))
+    .fetch_all(&mut *c)
+    .await?;
+    let n = rows.len() as u64;
+    for row in rows {
+        let (_, page) = row.page()?;
+        query("UPDATE pages SET ballot_id = $1 WHERE document_id = $2 AND page_no = $3")
+            .bind(page_ballot(&page.reading))
+            .bind(page.document_id)
+            .bind(i64::from(page.page_no))
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(n)
 }
 
 /// A document's pages (read or not), with each page's status.
@@ -338,6 +469,23 @@ pub async fn pages_of_document(
     .fetch_all(c)
     .await?;
     rows.into_iter().map(PageRow::page).collect()
+}
+
+/// Puts every page of a document back in the queue, to be read again
+/// (`scrutiny bench` reads one batch twice).
+pub async fn requeue_document(c: &mut Conn, document_id: i64) -> Result<()> {
+    query(
+        "UPDATE pages SET status = 'queued', worker = NULL, lease_until = NULL, attempts = 0
+         WHERE document_id = $1",
+    )
+    .bind(document_id)
+    .execute(&mut *c)
+    .await?;
+    query("UPDATE documents SET status = 'queued', reason = NULL, done_at = NULL WHERE id = $1")
+        .bind(document_id)
+        .execute(&mut *c)
+        .await?;
+    notify_pages(c).await
 }
 
 /// Sets a document's status (and the reason for `failed`).
@@ -608,25 +756,33 @@ pub async fn decide_finding(
 
 // ---- ballots ---------------------------------------------------------------------
 
-/// Replaces the AC's ballot outcomes, writing only what changed (a recheck
-/// after a count change usually changes no ballot).
-pub async fn replace_ballots(c: &mut Conn, ac_no: u32, ballots: &[Ballot], at: &str) -> Result<()> {
-    let stored: HashMap<String, Ballot> = ballots_of_ac(&mut *c, ac_no)
-        .await?
-        .into_iter()
-        .map(|b| (b.ballot_id.clone(), b))
+/// Replaces the AC's stored ballot outcomes (`stored`, as loaded in this
+/// transaction) with `ballots`, writing only what changed. `within` limits
+/// it to the ballots a scoped recheck looked at: others are kept.
+pub async fn replace_ballots(
+    c: &mut Conn,
+    ac_no: u32,
+    stored: &[Ballot],
+    ballots: &[Ballot],
+    within: Option<&HashSet<&str>>,
+    at: &str,
+) -> Result<()> {
+    let stored: HashMap<&str, &Ballot> = stored
+        .iter()
+        .filter(|b| within.is_none_or(|w| w.contains(b.ballot_id.as_str())))
+        .map(|b| (b.ballot_id.as_str(), b))
         .collect();
     let now: HashSet<&str> = ballots.iter().map(|b| b.ballot_id.as_str()).collect();
-    for id in stored.keys().filter(|id| !now.contains(id.as_str())) {
+    for id in stored.keys().filter(|id| !now.contains(*id)) {
         query("DELETE FROM ballots WHERE ac_no = $1 AND ballot_id = $2")
             .bind(i64::from(ac_no))
-            .bind(id)
+            .bind(*id)
             .execute(&mut *c)
             .await?;
     }
     for b in ballots
         .iter()
-        .filter(|b| stored.get(&b.ballot_id) != Some(*b))
+        .filter(|b| stored.get(b.ballot_id.as_str()) != Some(b))
     {
         query(
             "INSERT INTO ballots (ac_no, ballot_id, outcome, reasons, has_13a, has_13b, updated_at)

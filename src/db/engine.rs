@@ -28,8 +28,6 @@ pub enum Engine {
 /// A database connection: pooled, or inside a transaction.
 pub struct Conn(Inner);
 
-// The PostgreSQL arms are built by the central deployment's `Db::connect`.
-#[allow(dead_code)]
 enum Inner {
     Sqlite(PoolConnection<Sqlite>),
     SqliteTx(Transaction<'static, Sqlite>),
@@ -48,7 +46,6 @@ impl Conn {
         Conn(Inner::Sqlite(c))
     }
 
-    #[allow(dead_code)]
     pub(crate) fn pg(c: PoolConnection<Postgres>) -> Conn {
         Conn(Inner::Pg(c))
     }
@@ -79,7 +76,6 @@ impl Tx {
         Tx(Conn(Inner::SqliteTx(t)))
     }
 
-    #[allow(dead_code)]
     pub(crate) fn pg(t: Transaction<'static, Postgres>) -> Tx {
         Tx(Conn(Inner::PgTx(t)))
     }

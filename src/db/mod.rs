@@ -8,10 +8,13 @@
 //! domain's types here; a value that does not decode is an error, never a
 //! default. How to add a migration: `migrations/README.md`.
 //!
-//! On SQLite (WAL, synchronous commits, so an acknowledged write survives a
-//! power cut) writes go through a single connection: SQLite has one writer
-//! anyway, and queueing in the pool is fairer than `SQLITE_BUSY`. Reads use
-//! their own pool and never wait for writers.
+//! Two engines ([`Location`]): SQLite for a counting hall (WAL, synchronous
+//! commits, so an acknowledged write survives a power cut; writes go
+//! through a single connection, since SQLite has one writer anyway and
+//! queueing in the pool is fairer than `SQLITE_BUSY`; reads use their own
+//! pool and never wait for writers), and PostgreSQL for the central
+//! deployment (one pool; an AC's writes serialised by an advisory lock,
+//! [`Db::write_ac`]). Each has its own migrations folder.
 
 pub mod accounts;
 pub mod archive;
@@ -29,10 +32,11 @@ pub use documents::*;
 pub use engine::{Arg, Col, Conn, Engine, Query, Row, Tx, query};
 pub use progress::*;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -40,23 +44,146 @@ use sqlx::sqlite::{
 use crate::error::{Error, Result};
 
 /// The database file's name inside the data folder.
-pub const FILE_NAME: &str = "scrutiny.sqlite3";
+pub const FILE_NAME: &str = "scrutiny.db";
+/// Its name before wave 2: a data folder that holds it keeps using it.
+const OLD_FILE_NAME: &str = "scrutiny.sqlite3";
 
-/// Handle to the database: a read pool and the one writer.
+/// Where the database is: `sqlite://PATH` or `postgres://…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// The SQLite file of a data folder (`DIR/scrutiny.db`, or the older
+    /// `DIR/scrutiny.sqlite3` when the folder holds one).
+    pub fn in_folder(data_dir: &Path) -> Location {
+        let old = data_dir.join(OLD_FILE_NAME);
+        if old.exists() && !data_dir.join(FILE_NAME).exists() {
+            Location::Sqlite(old)
+        } else {
+            Location::Sqlite(data_dir.join(FILE_NAME))
+        }
+    }
+
+    /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://…` or `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Location> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err(Error::bad_input(
+                    "sqlite:// needs a file path, e.g. sqlite:///var/lib/scrutiny/scrutiny.db",
+                ));
+            }
+            return Ok(Location::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Location::Postgres(url.to_string()));
+        }
+        Err(Error::bad_input(format!(
+            "--database {}: give sqlite://PATH or postgres://USER@HOST/DB",
+            redact(url)
+        )))
+    }
+
+    /// The location as a person may see it (no password).
+    pub fn shown(&self) -> String {
+        match self {
+            Location::Sqlite(p) => format!("sqlite://{}", p.display()),
+            Location::Postgres(url) => redact(url),
+        }
+    }
+}
+
+/// A URL with its password replaced by `***`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Handle to the database.
 #[derive(Clone, Debug)]
 pub struct Db {
-    read: SqlitePool,
-    write: SqlitePool,
+    pools: Pools,
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    /// A read pool and the one writer.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// What a transaction serialises on, beyond the rows it writes (PostgreSQL
+/// advisory locks, released at commit; SQLite has one writer anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// Everything that checks an AC's scans against its counts: one at a time.
+    Ac(u32),
+    /// The archive's hash chain, shared by every AC.
+    ArchiveLog,
+}
+
+/// Takes a lock until the transaction `c` ends.
+pub async fn lock(c: &mut Conn, what: Lock) -> Result<()> {
+    if c.engine() == Engine::Postgres {
+        let (class, id) = match what {
+            Lock::Ac(ac) => (1, i64::from(ac)),
+            Lock::ArchiveLog => (2, 0),
+        };
+        query("SELECT pg_advisory_xact_lock($1::integer, $2::integer)")
+            .bind(class)
+            .bind(id)
+            .execute(c)
+            .await?;
+    }
+    Ok(())
 }
 
 impl Db {
-    /// Opens (creating if needed) `DIR/scrutiny.sqlite3` and brings its
-    /// schema up to date.
+    /// Opens (creating if needed) the SQLite database of a data folder and
+    /// brings its schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Db> {
         std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
-        let path = data_dir.join(FILE_NAME);
+        Db::connect(&Location::in_folder(data_dir)).await
+    }
+
+    /// Connects to the database at `at` and brings its schema up to date.
+    /// Processes that start together migrate once: sqlx holds an advisory
+    /// lock on PostgreSQL while it migrates, and SQLite has one writer.
+    pub async fn connect(at: &Location) -> Result<Db> {
+        match at {
+            Location::Sqlite(path) => Db::sqlite(path).await,
+            Location::Postgres(url) => Db::postgres(url).await.map_err(|e| match e {
+                Error::Database(source) => Error::DatabaseUnreachable {
+                    at: at.shown(),
+                    source,
+                },
+                other => other,
+            }),
+        }
+    }
+
+    async fn sqlite(path: &Path) -> Result<Db> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
         let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(&path)
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -66,28 +193,99 @@ impl Db {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&write).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Db { read, write })
+        let db = Db {
+            pools: Pools::Sqlite { read, write },
+        };
+        let mut tx = db.write().await?;
+        let pages = documents::backfill_page_ballots(&mut tx).await?;
+        let acs = counting::backfill_standings(&mut tx).await?;
+        tx.commit().await?;
+        if pages + acs > 0 {
+            tracing::info!(
+                pages,
+                acs,
+                "filled in what this database kept before it had columns for it"
+            );
+        }
+        Ok(db)
+    }
+
+    async fn postgres(url: &str) -> Result<Db> {
+        let options = PgConnectOptions::from_str(url)?;
+        // One connection first: a refused or unknown server fails at once
+        // with its own reason, instead of after the pool's retries.
+        {
+            use sqlx::Connection;
+            sqlx::PgConnection::connect_with(&options)
+                .await?
+                .close()
+                .await?;
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Db {
+            pools: Pools::Postgres(pool),
+        })
+    }
+
+    /// The engine behind this handle.
+    pub fn engine(&self) -> Engine {
+        match self.pools {
+            Pools::Sqlite { .. } => Engine::Sqlite,
+            Pools::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The PostgreSQL pool (for LISTEN), when that is the engine.
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.pools {
+            Pools::Postgres(p) => Some(p),
+            Pools::Sqlite { .. } => None,
+        }
     }
 
     /// Starts a write transaction; commit it to keep anything.
     pub async fn write(&self) -> Result<Tx> {
-        Ok(Tx::sqlite(self.write.begin().await?))
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::sqlite(write.begin().await?),
+            Pools::Postgres(pool) => Tx::pg(pool.begin().await?),
+        })
+    }
+
+    /// Starts a write transaction that holds the AC's lock: the checks of
+    /// one AC never run twice at once.
+    pub async fn write_ac(&self, ac_no: u32) -> Result<Tx> {
+        let mut tx = self.write().await?;
+        lock(&mut tx, Lock::Ac(ac_no)).await?;
+        Ok(tx)
     }
 
     /// A connection for reading.
     pub async fn read(&self) -> Result<Conn> {
-        Ok(Conn::sqlite(self.read.acquire().await?))
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::sqlite(read.acquire().await?),
+            Pools::Postgres(pool) => Conn::pg(pool.acquire().await?),
+        })
     }
 
-    /// Closes both pools (the WAL is checkpointed by SQLite on the last close).
+    /// Closes the pools (SQLite checkpoints its WAL on the last close).
     pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

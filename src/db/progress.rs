@@ -87,3 +87,10 @@ pub async fn progress_missing(c: &mut Conn, ac_no: u32) -> Result<Vec<Missing>> 
         from_json(&t, &format!("the missing list of AC {ac_no}"))
     })
 }
+
+/// When any AC's completion figures last changed (None before any did).
+pub async fn progress_updated_at(c: &mut Conn) -> Result<Option<String>> {
+    query("SELECT MAX(updated_at) FROM progress")
+        .scalar(c)
+        .await
+}

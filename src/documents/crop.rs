@@ -1,7 +1,8 @@
 //! The cut-out shown beside a finding: the field's box (with a margin of
 //! context) cut upright from the cleaned page through the transform that
 //! reading found, as a PNG. A finding about a whole page shows the page.
-//! Decoding runs on a blocking thread; nothing is cached.
+//! The file is fetched from the blob store, decoded on a blocking thread;
+//! nothing is cached.
 
 use std::sync::Arc;
 
@@ -45,9 +46,9 @@ pub async fn finding_png(db: &Db, store: &BlobStore, user: &User, id: i64) -> Re
         (Some(field), Some(form), Some(_)) => field_box(form, field, reading.qr.as_deref()),
         _ => None,
     };
-    let store = store.clone();
+    let bytes = store.read(&doc.sha256).await?;
     blocking(move || {
-        let img = cleaned_page(&store, &doc.sha256, page_no)?;
+        let img = cleaned_page(bytes, page_no)?;
         let cut = match (area, transform) {
             (Some(b), Some(t)) => extract::crop(&img, &t, b, PPM),
             _ => fit(img),
@@ -75,13 +76,12 @@ pub async fn page_png(
             doc.page_count
         )));
     }
-    let store = store.clone();
-    blocking(move || png(&fit(cleaned_page(&store, &doc.sha256, page_no)?))).await
+    let bytes = store.read(&doc.sha256).await?;
+    blocking(move || png(&fit(cleaned_page(bytes, page_no)?))).await
 }
 
 /// Page `page_no` (from 1) of a stored file, decoded and normalised.
-fn cleaned_page(store: &BlobStore, sha256: &str, page_no: u32) -> Result<image::GrayImage> {
-    let bytes = store.read(sha256)?;
+fn cleaned_page(bytes: Vec<u8>, page_no: u32) -> Result<image::GrayImage> {
     let source = pages::split(Arc::new(bytes))?
         .into_iter()
         .nth(page_no as usize - 1)

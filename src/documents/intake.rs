@@ -70,7 +70,7 @@ pub async fn accept(
         }
     };
     debug_assert_eq!(inspection.file_type, file_type);
-    store.commit(&received)?;
+    store.commit(&received).await?;
     let at = clock::now_rfc3339();
     let name: String = filename
         .chars()
@@ -111,6 +111,7 @@ pub async fn accept(
         Some(&json!({"sha256": received.sha256, "pages": inspection.pages, "filename": name, "size": received.size})),
     )
     .await?;
+    db::notify_pages(&mut tx).await?;
     let doc = db::document(&mut tx, id).await?;
     tx.commit().await?;
     Ok((doc, true))

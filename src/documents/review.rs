@@ -33,6 +33,9 @@ pub async fn decide(
     let mut tx = db.write().await?;
     let f = db::finding_by_id(&mut tx, id).await?;
     user.require_enter(f.ac_no)?;
+    db::lock(&mut tx, db::Lock::Ac(f.ac_no)).await?;
+    // Read again under the lock: a decision taken meanwhile is seen.
+    let f = db::finding_by_id(&mut tx, id).await?;
     if f.status != FindingStatus::Open {
         return Err(Error::rule(
             Rule::FindingNotOpen,
@@ -60,7 +63,19 @@ pub async fn decide(
         Some(&json!({"status": FindingStatus::Closed, "decision": decision, "note": note})),
     )
     .await?;
-    recheck::run(&mut tx, f.ac_no).await?;
+    // A decision changes its ballot's outcome (every page of the ballot is
+    // checked again), or, on a page of no ballot, only that page's document.
+    let scope = match &f.ballot_id {
+        Some(id) => recheck::Scope::Pages {
+            documents: vec![],
+            ballots: vec![id.clone()],
+        },
+        None => recheck::Scope::Pages {
+            documents: f.document.into_iter().collect(),
+            ballots: vec![],
+        },
+    };
+    recheck::run(&mut tx, f.ac_no, scope).await?;
     let decided = db::finding_by_id(&mut tx, id).await?;
     tx.commit().await?;
     Ok(decided)

@@ -1,53 +1,196 @@
-//! The blob store: every upload is a plain file named by its SHA-256 under
-//! `DATA/blobs/ab/abcdef…`, written once through a temp file, fsync and
-//! rename, so a file in the store is always whole. The same bytes are the
-//! same file. Nothing here knows about documents or the database.
+//! The blob store: every upload is kept once, under its SHA-256, and is
+//! whole whenever it can be seen. Two backends behind one interface:
+//! - a local folder (`file://DIR`, default `DATA/blobs`): a plain file
+//!   `DIR/ab/abcdef…`, written through a temp file, fsync and rename, with
+//!   the folder fsynced after;
+//! - an S3-compatible bucket (`s3://BUCKET[/PREFIX]`, through
+//!   `object_store`): the object `PREFIX/ab/abcdef…`, streamed in parts from
+//!   the temp file; S3 makes an object visible only once it is complete.
+//!
+//! Uploads are received into a temp file under `DATA/tmp` either way, hashed
+//! as they stream. Nothing is acknowledged before the store has it. Nothing
+//! here knows about documents or the database.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use object_store::path::Path as Key;
+use object_store::{ObjectStore, ObjectStoreExt};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::{Error, Result};
+
+/// Where the blobs are: `file://DIR` or `s3://BUCKET[/PREFIX]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobLocation {
+    Folder(PathBuf),
+    S3 { bucket: String, prefix: String },
+}
+
+impl BlobLocation {
+    /// Parses `file://DIR` or `s3://BUCKET[/PREFIX]`.
+    pub fn parse(url: &str) -> Result<BlobLocation> {
+        if let Some(dir) = url.strip_prefix("file://") {
+            if dir.is_empty() {
+                return Err(Error::bad_input(
+                    "file:// needs a folder, e.g. file:///var/lib/scrutiny/blobs",
+                ));
+            }
+            return Ok(BlobLocation::Folder(PathBuf::from(dir)));
+        }
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(Error::bad_input(
+                    "s3:// needs a bucket, e.g. s3://scrutiny-scans",
+                ));
+            }
+            return Ok(BlobLocation::S3 {
+                bucket: bucket.to_string(),
+                prefix: prefix.trim_matches('/').to_string(),
+            });
+        }
+        Err(Error::bad_input(format!(
+            "--blobs {url}: give file://DIR or s3://BUCKET[/PREFIX]"
+        )))
+    }
+
+    /// As a person reads it.
+    pub fn shown(&self) -> String {
+        match self {
+            BlobLocation::Folder(d) => format!("file://{}", d.display()),
+            BlobLocation::S3 { bucket, prefix } if prefix.is_empty() => format!("s3://{bucket}"),
+            BlobLocation::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+        }
+    }
+}
 
 /// Where uploads are kept.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
-    root: PathBuf,
+    /// Where uploads are received before they are committed.
+    tmp: PathBuf,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Folder(PathBuf),
+    S3 {
+        store: Arc<dyn ObjectStore>,
+        prefix: String,
+        shown: String,
+    },
+}
+
+/// The shard folder and file name of a SHA-256 (`ab/abcdef…`).
+fn shard(sha256: &str) -> String {
+    format!("{}/{sha256}", sha256.get(..2).unwrap_or("00"))
 }
 
 impl BlobStore {
-    /// Opens the store under `data_dir`, clearing temp files a crash left.
+    /// Opens the folder store under `data_dir` (`DATA/blobs`), clearing
+    /// temp files a crash left.
     pub fn open(data_dir: &Path) -> Result<BlobStore> {
-        let root = data_dir.to_path_buf();
-        for dir in [root.join("blobs"), root.join("tmp")] {
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        }
-        if let Ok(entries) = std::fs::read_dir(root.join("tmp")) {
-            for e in entries.flatten() {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-        Ok(BlobStore { root })
+        let tmp = prepare_tmp(data_dir)?;
+        let root = data_dir.join("blobs");
+        std::fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;
+        Ok(BlobStore {
+            tmp,
+            backend: Backend::Folder(root),
+        })
     }
 
-    /// The path of the blob with this SHA-256 (hex).
-    pub fn path(&self, sha256: &str) -> PathBuf {
-        let shard = sha256.get(..2).unwrap_or("00");
-        self.root.join("blobs").join(shard).join(sha256)
+    /// Opens the store at `at`, receiving uploads under `data_dir/tmp`. A
+    /// bucket is tried at once (a small probe object is written and read
+    /// back), so wrong credentials or a missing bucket fail at start with
+    /// the store's own words, not at the first upload.
+    pub async fn connect(at: &BlobLocation, data_dir: &Path) -> Result<BlobStore> {
+        let tmp = prepare_tmp(data_dir)?;
+        let backend = match at {
+            BlobLocation::Folder(root) => {
+                std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+                Backend::Folder(root.clone())
+            }
+            BlobLocation::S3 { bucket, prefix } => {
+                let store = s3(bucket)?;
+                let b = Backend::S3 {
+                    store: Arc::new(store),
+                    prefix: prefix.clone(),
+                    shown: at.shown(),
+                };
+                probe(&b).await?;
+                b
+            }
+        };
+        Ok(BlobStore { tmp, backend })
+    }
+
+    fn key(prefix: &str, sha256: &str) -> Key {
+        if prefix.is_empty() {
+            Key::from(shard(sha256))
+        } else {
+            Key::from(format!("{prefix}/{}", shard(sha256)))
+        }
+    }
+
+    fn s3_error(shown: &str, e: object_store::Error) -> Error {
+        Error::Blobs {
+            at: shown.to_string(),
+            reason: e.to_string(),
+        }
     }
 
     /// The stored bytes of a blob.
-    pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
-        let p = self.path(sha256);
-        std::fs::read(&p).map_err(|e| Error::io(&p, e))
+    pub async fn read(&self, sha256: &str) -> Result<Vec<u8>> {
+        match &self.backend {
+            Backend::Folder(root) => {
+                let p = root.join(shard(sha256));
+                tokio::fs::read(&p).await.map_err(|e| Error::io(&p, e))
+            }
+            Backend::S3 {
+                store,
+                prefix,
+                shown,
+            } => {
+                let key = BlobStore::key(prefix, sha256);
+                let got = store.get(&key).await.map_err(|e| match e {
+                    object_store::Error::NotFound { .. } => {
+                        Error::not_found(format!("the stored file {sha256}"))
+                    }
+                    e => BlobStore::s3_error(shown, e),
+                })?;
+                let bytes = got
+                    .bytes()
+                    .await
+                    .map_err(|e| BlobStore::s3_error(shown, e))?;
+                Ok(bytes.to_vec())
+            }
+        }
+    }
+
+    /// Whether a blob with this SHA-256 is stored.
+    pub async fn contains(&self, sha256: &str) -> Result<bool> {
+        match &self.backend {
+            Backend::Folder(root) => Ok(root.join(shard(sha256)).exists()),
+            Backend::S3 {
+                store,
+                prefix,
+                shown,
+            } => match store.head(&BlobStore::key(prefix, sha256)).await {
+                Ok(_) => Ok(true),
+                Err(object_store::Error::NotFound { .. }) => Ok(false),
+                Err(e) => Err(BlobStore::s3_error(shown, e)),
+            },
+        }
     }
 
     /// Starts receiving an upload into a temp file.
     pub async fn receive(&self, limit: u64) -> Result<Receiving> {
         static N: AtomicU64 = AtomicU64::new(0);
-        let path = self.root.join("tmp").join(format!(
+        let path = self.tmp.join(format!(
             "{}-{}.part",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
@@ -65,23 +208,153 @@ impl BlobStore {
         })
     }
 
-    /// Moves a received temp file into the store under its SHA-256 (fsync
-    /// of the file before, of the folder after). The same bytes already
-    /// stored: the temp file is dropped.
-    pub fn commit(&self, received: &Received) -> Result<PathBuf> {
-        let target = self.path(&received.sha256);
-        if target.exists() {
-            let _ = std::fs::remove_file(&received.path);
-            return Ok(target);
-        }
-        let dir = target.parent().unwrap_or(&self.root).to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        std::fs::rename(&received.path, &target).map_err(|e| Error::io(&target, e))?;
-        std::fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io(&dir, e))?;
-        Ok(target)
+    /// Puts a received temp file into the store under its SHA-256 and drops
+    /// the temp file; the same bytes already stored are kept as they are.
+    /// Returns once the store has the blob durably.
+    pub async fn commit(&self, received: &Received) -> Result<()> {
+        let done = match &self.backend {
+            Backend::Folder(root) => {
+                let (root, received) = (root.clone(), received.clone());
+                crate::tasks::blocking(move || commit_file(&root, &received)).await
+            }
+            Backend::S3 {
+                store,
+                prefix,
+                shown,
+            } => {
+                if self.contains(&received.sha256).await? {
+                    Ok(())
+                } else {
+                    let key = BlobStore::key(prefix, &received.sha256);
+                    put_file(store.clone(), key, &received.path)
+                        .await
+                        .map_err(|e| Error::Blobs {
+                            at: shown.clone(),
+                            reason: e,
+                        })
+                }
+            }
+        };
+        let _ = tokio::fs::remove_file(&received.path).await;
+        done
     }
+}
+
+/// `DATA/tmp`, created, with what crashed processes left in it removed.
+/// Temp files are named `<pid>-<n>.part`; those of a process still running
+/// (another web process sharing the folder) are left alone.
+fn prepare_tmp(data_dir: &Path) -> Result<PathBuf> {
+    let tmp = data_dir.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let me = std::process::id().to_string();
+    for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name.split('-').next().unwrap_or("");
+        let alive = pid != me && Path::new("/proc").join(pid).exists() && !pid.is_empty();
+        if !alive {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    Ok(tmp)
+}
+
+/// The folder backend's commit: rename into place, then fsync the folder.
+fn commit_file(root: &Path, received: &Received) -> Result<()> {
+    let target = root.join(shard(&received.sha256));
+    if target.exists() {
+        return Ok(());
+    }
+    let dir = target.parent().unwrap_or(root).to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    std::fs::rename(&received.path, &target).map_err(|e| Error::io(&target, e))?;
+    std::fs::File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(&dir, e))
+}
+
+/// Streams a file into an object in parts (bounded memory whatever its size).
+async fn put_file(
+    store: Arc<dyn ObjectStore>,
+    key: Key,
+    path: &Path,
+) -> std::result::Result<(), String> {
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = object_store::buffered::BufWriter::new(store, key);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = out.write_all(&buf[..n]).await {
+            let _ = out.abort().await;
+            return Err(e.to_string());
+        }
+    }
+    out.shutdown().await.map_err(|e| e.to_string())
+}
+
+/// An S3 client for `bucket` from the standard AWS variables
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+/// `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`), with path-style requests when an
+/// endpoint is given (S3-compatible servers).
+fn s3(bucket: &str) -> Result<object_store::aws::AmazonS3> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut b = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_region(env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()));
+    if let Some(k) = env("AWS_ACCESS_KEY_ID") {
+        b = b.with_access_key_id(k);
+    }
+    if let Some(k) = env("AWS_SECRET_ACCESS_KEY") {
+        b = b.with_secret_access_key(k);
+    }
+    if let Some(t) = env("AWS_SESSION_TOKEN") {
+        b = b.with_token(t);
+    }
+    if let Some(e) = env("AWS_ENDPOINT_URL").or_else(|| env("AWS_ENDPOINT")) {
+        b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
+    }
+    if env("AWS_ALLOW_HTTP").is_some_and(|v| v == "true" || v == "1") {
+        b = b.with_allow_http(true);
+    }
+    b.build().map_err(|e| Error::Blobs {
+        at: format!("s3://{bucket}"),
+        reason: e.to_string(),
+    })
+}
+
+/// Writes and reads back a probe object: fails with the store's reason
+/// (wrong credentials, missing bucket, unreachable endpoint).
+async fn probe(b: &Backend) -> Result<()> {
+    let Backend::S3 {
+        store,
+        prefix,
+        shown,
+    } = b
+    else {
+        return Ok(());
+    };
+    let key = if prefix.is_empty() {
+        Key::from("scrutiny-probe")
+    } else {
+        Key::from(format!("{prefix}/scrutiny-probe"))
+    };
+    let fail = |e: object_store::Error| Error::Blobs {
+        at: shown.clone(),
+        reason: e.to_string(),
+    };
+    // Listing first: some servers create a missing bucket on a write, but
+    // none lists one.
+    store.list_with_delimiter(Some(&key)).await.map_err(fail)?;
+    store
+        .put(&key, object_store::PutPayload::from_static(b"scrutiny"))
+        .await
+        .map_err(fail)?;
+    store.head(&key).await.map_err(fail)?;
+    Ok(())
 }
 
 /// An upload being received: written to a temp file and hashed as it

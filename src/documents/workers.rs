@@ -33,14 +33,15 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// wake-up costs at most this).
 const IDLE: Duration = Duration::from_secs(2);
 
-/// How long a claim holds, in seconds: `SCRUTINY_LEASE_SECONDS`, default 60.
-/// Each stored page renews the lease of the worker's other pages.
+/// How long a claim holds, in seconds: `SCRUTINY_LEASE_SECONDS`, default 30.
+/// A live process renews the leases of all its workers every third of
+/// that, however long a page takes; a dead one's run out.
 fn lease_seconds() -> i64 {
     std::env::var("SCRUTINY_LEASE_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .filter(|&s: &i64| s > 0)
-        .unwrap_or(60)
+        .filter(|&s: &i64| s > 1)
+        .unwrap_or(30)
 }
 
 /// Handle on the running workers: wake them when work arrives, stop them.
@@ -83,17 +84,64 @@ impl Wake {
 }
 
 impl Workers {
-    /// Starts `n` worker threads (none for `n == 0`: a web process only).
-    /// Unfinished pages in the database (from before a crash) are taken up
-    /// at once.
-    pub fn start(db: Db, store: BlobStore, n: usize, handle: Handle) -> Workers {
+    /// Starts `n` worker threads (none for `n == 0`: a web process only),
+    /// on the current runtime. Unfinished pages in the database (from
+    /// before a crash) are taken up at once. On PostgreSQL the workers also
+    /// wake when any process queues pages (LISTEN/NOTIFY), not by polling
+    /// alone.
+    pub async fn start(db: Db, store: BlobStore, n: usize) -> Result<Workers> {
         let workers = Workers {
             wake: Arc::new(Wake::default()),
             stop: Arc::new(AtomicBool::new(false)),
         };
+        if n == 0 {
+            return Ok(workers);
+        }
         let mut tag = [0u8; 4];
         let _ = getrandom::fill(&mut tag);
         let process = format!("{}-{}", std::process::id(), crate::hex(&tag));
+        if db.engine() == db::Engine::Sqlite {
+            // One process owns a SQLite database: a lease left by a process
+            // that was killed can be taken back at once.
+            let mut tx = db.write().await?;
+            db::release_leases(&mut tx).await?;
+            tx.commit().await?;
+        }
+        if let Some(pool) = db.pg_pool() {
+            let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+            listener.listen(db::PAGES_CHANNEL).await?;
+            let (wake, stop) = (workers.wake.clone(), workers.stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.recv().await {
+                        Ok(_) => wake.ring(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "lost the page notifications; polling until they are back");
+                            tokio::time::sleep(IDLE).await;
+                        }
+                    }
+                }
+            });
+        }
+        let handle = Handle::current();
+        {
+            let (db, process, stop) = (db.clone(), process.clone(), workers.stop.clone());
+            let every = Duration::from_secs((lease_seconds() / 3).max(1) as u64);
+            tokio::spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    tokio::time::sleep(every).await;
+                    let renewed = async {
+                        let mut tx = db.write().await?;
+                        db::renew_leases(&mut tx, &process, clock::now_unix() + lease_seconds())
+                            .await?;
+                        tx.commit().await
+                    };
+                    if let Err(e) = renewed.await {
+                        tracing::warn!(error = %e, "cannot renew the workers' leases");
+                    }
+                }
+            });
+        }
         for i in 0..n {
             let worker = Worker {
                 id: format!("{process}-{i}"),
@@ -111,7 +159,7 @@ impl Workers {
                 tracing::error!(error = %e, "cannot start a worker thread");
             }
         }
-        workers
+        Ok(workers)
     }
 
     /// Stops claiming pages (before the runtime shuts down). Pages being
@@ -186,7 +234,8 @@ impl Worker {
             let doc = self
                 .handle
                 .block_on(async { db::document(&mut self.db.read().await?, document_id).await })?;
-            let sources = pages::split(Arc::new(self.store.read(&doc.sha256)?))?;
+            let bytes = self.handle.block_on(self.store.read(&doc.sha256))?;
+            let sources = pages::split(Arc::new(bytes))?;
             self.split = Some((document_id, sources));
         }
         let (_, sources) = self
@@ -228,16 +277,19 @@ impl Worker {
         self.handle.block_on(async {
             let mut tx = self.db.write().await?;
             let doc = db::document(&mut tx, page.document_id).await?;
+            db::lock(&mut tx, db::Lock::Ac(doc.ac_no)).await?;
             let Some(left) =
                 db::store_page(&mut tx, page.document_id, page.page_no, &self.id, &result).await?
             else {
                 tracing::warn!(worker = %self.id, document = page.document_id, page = page.page_no, "lease lost: the page is another worker's now");
                 return Ok(());
             };
-            let now = clock::now_unix();
-            db::renew_leases(&mut tx, &self.id, now + lease_seconds()).await?;
             if left == 0 {
-                recheck::run(&mut tx, doc.ac_no).await?;
+                let scope = recheck::Scope::Pages {
+                    documents: vec![page.document_id],
+                    ballots: vec![],
+                };
+                recheck::run(&mut tx, doc.ac_no, scope).await?;
             }
             tx.commit().await
         })

@@ -45,6 +45,8 @@ pub fn status(e: &Error) -> StatusCode {
         | Error::Internal { .. }
         | Error::Corrupt { .. }
         | Error::Database(_)
+        | Error::DatabaseUnreachable { .. }
+        | Error::Blobs { .. }
         | Error::Migrate(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -115,32 +115,17 @@ pub fn app(state: AppState) -> Router {
     .with_state(state)
 }
 
-/// Opens the data folder (and loads the demo when asked) and starts the
-/// worker pool, which takes up any document left unfinished; ready to serve.
+/// Opens the database and the blob store (and loads the demo when asked)
+/// and starts the workers, which take up any page left unfinished; ready
+/// to serve.
 pub async fn state(config: ServeConfig) -> Result<AppState> {
-    let db = Db::open(&config.data).await?;
-    let store = BlobStore::open(&config.data)?;
+    let db = config.storage.open_db().await?;
+    let store = config.storage.open_blobs().await?;
     if config.demo && crate::demo::load(&db).await? && !config.no_demo_scans {
         crate::demo::load_scans(&db, &store).await?;
     }
-    // One process owns a SQLite database: a lease left by a process that was
-    // killed can be taken back at once.
-    {
-        let mut tx = db.write().await?;
-        crate::db::release_leases(&mut tx).await?;
-        tx.commit().await?;
-    }
-    let n = config.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let workers = Workers::start(
-        db.clone(),
-        store.clone(),
-        n,
-        tokio::runtime::Handle::current(),
-    );
+    let n = config.workers.unwrap_or_else(crate::config::cores);
+    let workers = Workers::start(db.clone(), store.clone(), n).await?;
     Ok(AppState {
         db,
         models: Arc::new(ModelSet::builtin()),
@@ -164,7 +149,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result
     Ok(())
 }
 
-async fn shutdown() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

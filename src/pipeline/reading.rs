@@ -271,6 +271,20 @@ impl PageReading {
         self.qr.as_deref().and_then(Payload::parse)
     }
 
+    /// The postal ballot this page belongs to: the id in its QR code, or
+    /// else the id printed on it; None when neither can be read.
+    pub fn ballot_id(&self) -> Option<String> {
+        self.payload()
+            .and_then(|p| p.get("id").map(str::to_string))
+            .or_else(|| {
+                self.field("ballot_id")
+                    .and_then(|r| r.value.as_ref())
+                    .and_then(Scalar::as_text)
+                    .map(str::to_string)
+            })
+            .filter(|s| !s.is_empty())
+    }
+
     /// A one-value field, if the page has it.
     pub fn field(&self, name: &str) -> Option<&Reading> {
         match self.fields.get(name)? {

@@ -366,18 +366,13 @@ fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
 
     // Tamper with a stored file: verify names it by SHA-256 and fails.
     let sha = new["sha256"].as_str().unwrap();
-    let blob = data.join("blobs").join(&sha[..2]).join(sha);
+    let blob = crate::helpers::blob_file(&data, sha);
     let original = std::fs::read(&blob).unwrap();
     let mut changed = original.clone();
     let mid = changed.len() / 2;
     changed[mid] ^= 0x20;
     std::fs::write(&blob, &changed).unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(crate::helpers::bin())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| crate::helpers::command(args).output().unwrap();
     let out = run(&["archive", "verify", "--data", d]);
     assert!(!out.status.success());
     assert!(
@@ -391,7 +386,9 @@ fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
     // Tamper with a log row: the chain breaks at that entry.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let db = scrutiny::db::Db::open(&data).await.unwrap();
+        let db = scrutiny::db::Db::connect(&crate::helpers::database_of(&data))
+            .await
+            .unwrap();
         let mut tx = db.write().await.unwrap();
         scrutiny::db::query(
             "UPDATE archive_log SET event = replace(event, 'ro5', 'ro9') WHERE seq = 1",
@@ -408,5 +405,130 @@ fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
     assert!(
         text.contains("entry 1: its content does not match its hash"),
         "{text}"
+    );
+}
+
+/// Rows of the constituency table of a `/progress` board, by AC number.
+fn board_acs(html: &str) -> Vec<u64> {
+    let table = html
+        .split("id=\"by-ac\"")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap_or_default();
+    table
+        .split("data-ac=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn the_board_comes_a_page_at_a_time_sorted_and_only_when_it_changed() {
+    let tmp = TempDir::new("board");
+    let data = tmp.0.join("data");
+    let def = tmp.0.join("election.json");
+    let acs: Vec<Value> = (1..=120)
+        .map(|a| {
+            json!({"ac_no": a, "name": format!("Seat {a}"), "district": format!("District {}", (a - 1) / 10 + 1),
+                   "ro": "R O", "tables": 1, "rounds": 3,
+                   "candidates": [{"name": format!("Lead {a}"), "party": "Alpha"}, {"name": "Other", "party": "Beta"}]})
+        })
+        .collect();
+    let election = json!({"name": "Big", "state": "Test State", "acs": acs});
+    std::fs::write(&def, election.to_string()).unwrap();
+    let d = data.to_str().unwrap();
+    cli(
+        &["election", "load", def.to_str().unwrap(), "--data", d],
+        "",
+    );
+    cli(
+        &["user", "add", "obs", "--role", "observer", "--data", d],
+        "secret-obs\n",
+    );
+    cli(
+        &[
+            "user", "add", "ro77", "--role", "ro", "--ac", "77", "--data", d,
+        ],
+        "secret-ro77\n",
+    );
+    let s = Server::start(&data, &[]);
+    let obs = s.login("obs", "secret-obs");
+    let ro = s.login("ro77", "secret-ro77");
+    let page = |path: &str| {
+        let (st, _, body) = s.bytes(path, &obs);
+        (st, String::from_utf8(body).unwrap())
+    };
+
+    // Fifty constituencies a page, and the pager says where one is.
+    let (st, first) = page("/progress");
+    assert_eq!(st, 200);
+    assert_eq!(board_acs(&first), (1..=50).collect::<Vec<_>>());
+    assert!(first.contains("1–50 of 120"), "{first}");
+    assert!(first.contains("page=2"), "a link to the next page");
+    let (_, last) = page("/progress?page=3");
+    assert_eq!(board_acs(&last), (101..=120).collect::<Vec<_>>());
+    let (_, beyond) = page("/progress?page=99");
+    assert_eq!(board_acs(&beyond), (101..=120).collect::<Vec<_>>());
+    let (_, district) = page("/progress?district=District%208");
+    assert_eq!(board_acs(&district), (71..=80).collect::<Vec<_>>());
+
+    // The refresh: nothing changed, nothing sent.
+    let (_, board) = page("/progress?partial=1");
+    let since = board
+        .split("data-updated=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the board's time")
+        .to_string();
+    let (st, body) = page(&format!("/progress?partial=1&since={since}"));
+    assert_eq!((st, body.as_str()), (204, ""));
+
+    // AC 77 now owes two forms of a ballot: it changes the figures, and it
+    // is furthest behind.
+    let (st, b) = s.send(
+        "PUT",
+        "/api/v1/acs/77/etpbs-register",
+        Some(&ro),
+        "text/csv",
+        b"PB077-000001,1,12,301\n",
+    );
+    assert_eq!(st, 200, "{b}");
+    let (st, changed) = page(&format!("/progress?partial=1&since={since}"));
+    assert_eq!(st, 200);
+    assert!(changed.starts_with("<div id=\"board\""), "{changed}");
+    let (_, behind) = page("/progress?sort=behind");
+    assert_eq!(board_acs(&behind).first(), Some(&77));
+    assert_eq!(board_acs(&behind).len(), 50);
+
+    // The national results are kept by the checks: a published round shows.
+    let entry = json!({"ps_no": 1, "votes": [40, 25, 3]});
+    s.ok("PUT", "/api/v1/acs/77/rounds/1/tables/1", &ro, entry);
+    for step in ["approve", "publish"] {
+        let (st, b) = s.call(
+            "POST",
+            &format!("/api/v1/acs/77/rounds/1/{step}"),
+            Some(&ro),
+            None,
+        );
+        assert_eq!(st, 200, "{b}");
+    }
+    let (_, results) = page("/results");
+    let row = results
+        .split("data-ac=\"77\"")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("AC 77 on /results");
+    assert!(
+        row.contains("Lead 77") && row.contains(">15<") && row.contains("1 / 3"),
+        "{row}"
+    );
+    let other = results
+        .split("data-ac=\"76\"")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("AC 76 on /results");
+    assert!(
+        other.contains("0 / 3") && !other.contains("Lead 76"),
+        "{other}"
     );
 }

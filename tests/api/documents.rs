@@ -585,7 +585,7 @@ fn bad_uploads_are_refused_clearly_and_the_server_keeps_serving() {
 
     // Nothing was stored, nothing was left behind, and the server still serves.
     assert_eq!(s.get("/api/v1/acs/71/documents", &ro), json!([]));
-    let blobs: Vec<_> = walk(&s.data.join("blobs"));
+    let blobs = crate::helpers::stored_blobs(&s.data);
     assert!(blobs.is_empty(), "{blobs:?}");
     assert!(walk(&s.data.join("tmp")).is_empty());
     assert_eq!(s.upload(71, &ro, "good.pdf", &good).0, 201);

@@ -34,10 +34,161 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_scrutiny")
 }
 
+/// Where the servers of this test run keep their data: the counting-hall
+/// default (SQLite and a folder under `--data`), or, with
+/// `SCRUTINY_TEST_DATABASE_URL` (a PostgreSQL URL that may create databases) and
+/// `SCRUTINY_TEST_S3_ROOT` (the folder an `s3s-fs` server serves, whose
+/// sub-folders are its buckets) set, the central deployment: each data
+/// folder gets a PostgreSQL database and a bucket of its own.
+#[derive(Debug)]
+pub enum Engine {
+    Local,
+    Central { pg_admin: String, s3_root: PathBuf },
+}
+
+pub fn engine() -> &'static Engine {
+    static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    E.get_or_init(|| {
+        match (
+            std::env::var("SCRUTINY_TEST_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            std::env::var("SCRUTINY_TEST_S3_ROOT")
+                .ok()
+                .filter(|v| !v.is_empty()),
+        ) {
+            (Some(pg_admin), Some(root)) => Engine::Central {
+                pg_admin,
+                s3_root: PathBuf::from(root),
+            },
+            _ => Engine::Local,
+        }
+    })
+}
+
+/// Whether this run is on the central deployment (PostgreSQL and S3).
+pub fn central() -> bool {
+    matches!(engine(), Engine::Central { .. })
+}
+
+/// The database and bucket name of a data folder (stable for the folder).
+fn central_name(data: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    format!("scrutiny_t_{:016x}", h.finish())
+}
+
+/// The `SCRUTINY_DATABASE_URL` and `SCRUTINY_BLOBS_URL` of a data folder
+/// (nothing on the local engine), creating its database and bucket.
+pub fn storage_env(data: &Path) -> Vec<(&'static str, String)> {
+    let Engine::Central { pg_admin, s3_root } = engine() else {
+        return vec![];
+    };
+    static CREATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let name = central_name(data);
+    let bucket = name.replace('_', "-");
+    {
+        let _one_at_a_time = CREATE.lock().unwrap_or_else(|e| e.into_inner());
+        let exists = Command::new("psql")
+            .args([pg_admin.as_str(), "-Atc"])
+            .arg(format!(
+                "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+            ))
+            .output()
+            .expect("run psql");
+        assert!(
+            exists.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&exists.stderr)
+        );
+        if String::from_utf8_lossy(&exists.stdout).trim() != "1" {
+            let made = Command::new("psql")
+                .args([pg_admin.as_str(), "-c"])
+                .arg(format!("CREATE DATABASE {name}"))
+                .output()
+                .expect("run psql");
+            assert!(
+                made.status.success(),
+                "create database: {}",
+                String::from_utf8_lossy(&made.stderr)
+            );
+        }
+        std::fs::create_dir_all(s3_root.join(&bucket)).expect("bucket folder");
+    }
+    let base = pg_admin
+        .rsplit_once('/')
+        .map_or(pg_admin.as_str(), |(b, _)| b);
+    vec![
+        ("SCRUTINY_DATABASE_URL", format!("{base}/{name}")),
+        ("SCRUTINY_BLOBS_URL", format!("s3://{bucket}")),
+    ]
+}
+
+/// The file holding a stored blob (in the data folder, or in the bucket's
+/// folder of the S3 server), for tests that alter it behind the server's back.
+pub fn blob_file(data: &Path, sha256: &str) -> PathBuf {
+    match engine() {
+        Engine::Local => data.join("blobs").join(&sha256[..2]).join(sha256),
+        Engine::Central { s3_root, .. } => s3_root
+            .join(central_name(data).replace('_', "-"))
+            .join(&sha256[..2])
+            .join(sha256),
+    }
+}
+
+/// Every blob stored for a data folder (the store's probe object aside).
+pub fn stored_blobs(data: &Path) -> Vec<PathBuf> {
+    let root = match engine() {
+        Engine::Local => data.join("blobs"),
+        Engine::Central { s3_root, .. } => s3_root.join(central_name(data).replace('_', "-")),
+    };
+    let mut out = vec![];
+    let mut dirs = vec![root];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.len() == 64)
+            {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The database of a data folder, opened by the library (for tests that
+/// alter rows behind the server's back).
+pub fn database_of(data: &Path) -> scrutiny::db::Location {
+    match storage_env(data).first() {
+        Some((_, url)) => scrutiny::db::Location::parse(url).expect("database url"),
+        None => scrutiny::db::Location::in_folder(data),
+    }
+}
+
+/// A `scrutiny` command with the storage of its `--data` folder (on the
+/// central engine, that folder's database and bucket).
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.args(args);
+    if let Some(data) = args
+        .iter()
+        .position(|a| *a == "--data")
+        .and_then(|i| args.get(i + 1))
+    {
+        cmd.envs(storage_env(Path::new(data)));
+    }
+    cmd
+}
+
 /// Runs a `scrutiny` command with `stdin`, expecting success; returns stdout.
 pub fn cli(args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(bin())
-        .args(args)
+    let mut child = command(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -77,8 +228,20 @@ impl Server {
     /// The same, on a given address (to start again where a browser is
     /// already pointed).
     pub fn start_at(data: &Path, bind: &str, extra: &[&str]) -> Server {
+        Server::start_with(data, bind, storage_env(data), extra)
+    }
+
+    /// The same with the storage given (several processes on one database
+    /// and bucket, each with its own data folder).
+    pub fn start_with(
+        data: &Path,
+        bind: &str,
+        storage: Vec<(&'static str, String)>,
+        extra: &[&str],
+    ) -> Server {
         let log = std::fs::File::create(data.with_extension("log")).expect("log file");
         let mut child = Command::new(bin())
+            .envs(storage)
             .arg("serve")
             .arg("--data")
             .arg(data)

@@ -4,6 +4,7 @@
 mod access;
 mod bad_input;
 mod browser;
+mod central;
 mod completion;
 mod day;
 mod documents;

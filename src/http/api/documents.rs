@@ -259,9 +259,7 @@ pub async fn document_file(
 ) -> Result<Response> {
     let doc = db::document(&mut s.db.read().await?, id).await?;
     user.require_read(doc.ac_no)?;
-    let store = s.store.clone();
-    let sha = doc.sha256.clone();
-    let bytes = crate::tasks::blocking(move || store.read(&sha)).await?;
+    let bytes = s.store.read(&doc.sha256).await?;
     Ok((
         [
             (CONTENT_TYPE, doc.media_type.clone()),

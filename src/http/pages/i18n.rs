@@ -175,6 +175,12 @@ texts! {
     by_ac: "By constituency", "क्षेत्रवार";
     auto_refresh: "Refreshes by itself every 5 seconds.", "हर 5 सेकंड में अपने-आप अद्यतन।";
     updated: "Updated", "अद्यतन";
+    sort_by: "Order", "क्रम";
+    sort_number: "by number", "संख्या से";
+    sort_behind: "furthest behind first", "सबसे पीछे पहले";
+    previous: "previous", "पिछला";
+    next: "next", "अगला";
+    of: "of", "में से";
     legend: "Green: everything verified. Amber: on track. Red: behind, 10 points or more under the state as a whole.", "हरा: सब सत्यापित। पीला: प्रगति पर। लाल: पीछे, पूरे राज्य से 10 अंक या अधिक कम।";
 
     results_title: "Results", "परिणाम";

@@ -1,7 +1,9 @@
 //! `/progress`: the completion dashboard. Per AC and RO, bars of expected,
 //! uploaded and verified documents, coloured by how far behind the state as
-//! a whole it is; district and state roll-ups of the same figures. The
-//! script fetches `?partial=1` (the board alone) every few seconds.
+//! a whole it is; district and state roll-ups of the same figures. Tables
+//! are sent a page at a time, sorted on the server; the script asks for
+//! the board again every few seconds and gets it only when a figure has
+//! changed.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,11 +22,101 @@ use crate::progress::MissingState;
 /// Points under the state's verified share that count as behind.
 const BEHIND_POINTS: f64 = 10.0;
 
-/// The board alone, for the refresh.
+/// Lines of a table on one page of the board.
+const PER_PAGE: usize = 50;
+
+/// Which part of the board, in which order; `partial=1` is the board alone
+/// (the script's refresh), and with `since` (the figures' time the page
+/// shows) it is `204 No Content` while no figure has changed.
 #[derive(Debug, Deserialize)]
 pub struct BoardQuery {
     pub partial: Option<u8>,
     pub district: Option<String>,
+    /// `ac` (by number, the default) or `behind` (least verified first).
+    pub sort: Option<String>,
+    /// The page of the constituency table, from 1.
+    pub page: Option<usize>,
+    /// The page of the district table, from 1.
+    pub dpage: Option<usize>,
+    pub since: Option<String>,
+}
+
+impl BoardQuery {
+    fn behind_first(&self) -> bool {
+        self.sort.as_deref() == Some("behind")
+    }
+
+    /// This board's address with `key` set to `value` (the other choices kept).
+    fn link(&self, key: &str, value: &str) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![];
+        let mut put = |k: &'static str, v: Option<String>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                pairs.push((k, v));
+            }
+        };
+        put("district", self.district.clone());
+        put("sort", self.sort.clone());
+        put("page", self.page.map(|p| p.to_string()));
+        put("dpage", self.dpage.map(|p| p.to_string()));
+        pairs.retain(|(k, _)| *k != key);
+        pairs.push((key, value.to_string()));
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencoding(v)))
+            .collect();
+        format!("/progress?{}", query.join("&"))
+    }
+}
+
+/// Percent-encodes a query value.
+fn urlencoding(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Sorts lines by number (as they come) or least verified first.
+fn sort_lines(lines: &mut [ProgressLine], behind_first: bool) {
+    if behind_first {
+        lines.sort_by(|a, b| {
+            a.percent
+                .total_cmp(&b.percent)
+                .then(b.expected.cmp(&a.expected))
+        });
+    }
+}
+
+/// The lines of page `page` (from 1; out of range is the last page), the
+/// page shown, and how many pages there are.
+fn page_of(lines: &[ProgressLine], page: Option<usize>) -> (&[ProgressLine], usize, usize) {
+    let pages = lines.len().div_ceil(PER_PAGE).max(1);
+    let page = page.unwrap_or(1).clamp(1, pages);
+    let start = (page - 1) * PER_PAGE;
+    let end = (start + PER_PAGE).min(lines.len());
+    (&lines[start.min(end)..end], page, pages)
+}
+
+/// "51–100 of 4,123" with links to the pages before and after.
+fn pager(ctx: &Ctx, q: &BoardQuery, key: &str, page: usize, pages: usize, total: usize) -> Markup {
+    let t = ctx.t;
+    let first = if total == 0 {
+        0
+    } else {
+        (page - 1) * PER_PAGE + 1
+    };
+    let last = (page * PER_PAGE).min(total);
+    html! {
+        nav.pager aria-label=(t.page) {
+            @if page > 1 { a rel="prev" href=(ctx.with_lang(&q.link(key, &(page - 1).to_string()))) { "← " (t.previous) } " " }
+            span { (first) "–" (last) " " (t.of) " " (total) }
+            @if page < pages { " " a rel="next" href=(ctx.with_lang(&q.link(key, &(page + 1).to_string()))) { (t.next) " →" } }
+        }
+    }
 }
 
 /// How a line stands against the whole state: `complete`, `on-track` or `behind`.
@@ -74,21 +166,52 @@ fn head_cells(ctx: &Ctx, first: &[&str]) -> Markup {
     }
 }
 
-/// `GET /progress[?partial=1][&district=]`.
+/// `GET /progress[?partial=1][&since=][&district=][&sort=behind][&page=][&dpage=]`.
 pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuery>) -> PageResult {
     let user = ctx.user()?;
+    // When this board is made, before anything is read: `since` is that of
+    // the board the page shows, in whole seconds, so a figure stamped in
+    // that second or later may be newer than it.
+    let made_at = clock::now_rfc3339();
+    let figures_at = crate::db::progress_updated_at(&mut s.db.read().await.or_page(&ctx)?)
+        .await
+        .or_page(&ctx)?
+        .unwrap_or_default();
+    if q.partial == Some(1)
+        && q.since
+            .as_deref()
+            .is_some_and(|since| figures_at.as_str() < since)
+    {
+        return Ok((
+            StatusCode::NO_CONTENT,
+            [(axum::http::header::CACHE_CONTROL, "no-store")],
+        )
+            .into_response());
+    }
     let query = ProgressQuery {
         district: q.district.clone().filter(|d| !d.is_empty()),
         ..ProgressQuery::default()
     };
-    let per_ac = lines(&s.db, user, &query).await.or_page(&ctx)?;
+    let mut per_ac = lines(&s.db, user, &query).await.or_page(&ctx)?;
     let state = by_state(&s.db, &per_ac).await.or_page(&ctx)?;
-    let districts = by_district(&per_ac);
+    let mut districts = by_district(&per_ac);
+    sort_lines(&mut per_ac, q.behind_first());
+    sort_lines(&mut districts, q.behind_first());
+    let (ac_page, page, pages) = page_of(&per_ac, q.page);
+    let (district_page, dpage, dpages) = page_of(&districts, q.dpage);
     let sp = state.first().map_or(100.0, |l| l.percent);
     let t = ctx.t;
     let board = html! {
-        div #board data-updated=(clock::now_rfc3339()) {
-            p.help { (t.updated) ": " (clock::ist(&clock::now_rfc3339())) " · " (t.auto_refresh) }
+        div #board data-updated=(made_at) {
+            p.help { (t.updated) ": " (clock::ist(&made_at)) " · " (t.auto_refresh) }
+            p.sort {
+                (t.sort_by) ": "
+                @if q.behind_first() {
+                    a href=(ctx.with_lang(&q.link("sort", "ac"))) { (t.sort_number) } " · " strong { (t.sort_behind) }
+                } @else {
+                    strong { (t.sort_number) } " · " a href=(ctx.with_lang(&q.link("sort", "behind"))) { (t.sort_behind) }
+                }
+            }
             h2 { (t.state) }
             div.scroll { table.progress #by-state {
                 (head_cells(&ctx, &[t.state, t.ac]))
@@ -97,15 +220,16 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
             h2 { (t.by_district) }
             div.scroll { table.progress #by-district {
                 (head_cells(&ctx, &[t.district, t.ac]))
-                tbody { @for l in &districts {
+                tbody { @for l in district_page {
                     @let d = l.district.as_deref().unwrap_or("");
-                    (row(&ctx, html! { th scope="row" { a href=(ctx.with_lang(&format!("/progress?district={d}"))) { (d) } } td.num { (l.acs.unwrap_or(0)) } }, l, sp))
+                    (row(&ctx, html! { th scope="row" { a href=(ctx.with_lang(&format!("/progress?district={}", urlencoding(d)))) { (d) } } td.num { (l.acs.unwrap_or(0)) } }, l, sp))
                 } }
             } }
+            @if dpages > 1 { (pager(&ctx, &q, "dpage", dpage, dpages, districts.len())) }
             h2 { (t.by_ac) }
             div.scroll { table.progress #by-ac {
                 (head_cells(&ctx, &[t.ac, t.ro, t.district]))
-                tbody { @for l in &per_ac {
+                tbody { @for l in ac_page {
                     @let ac = l.ac_no.unwrap_or(0);
                     (row(&ctx, html! {
                         th scope="row" { a href=(ctx.with_lang(&format!("/progress/{ac}"))) { (ac) " " (l.ac_name.as_deref().unwrap_or("")) } }
@@ -114,6 +238,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
                     }, l, sp))
                 } }
             } }
+            @if pages > 1 { (pager(&ctx, &q, "page", page, pages, per_ac.len())) }
         }
     };
     if q.partial == Some(1) {
@@ -176,6 +301,33 @@ mod tests {
             open_findings: 0,
             percent: crate::progress::percent(verified, expected),
         }
+    }
+
+    #[test]
+    fn pages_are_clamped_and_links_keep_the_other_choices() {
+        let lines: Vec<ProgressLine> = (0..120).map(|i| line(100, i)).collect();
+        let (rows, page, pages) = page_of(&lines, Some(3));
+        assert_eq!((rows.len(), page, pages), (20, 3, 3));
+        assert_eq!(page_of(&lines, Some(0)).1, 1);
+        assert_eq!(page_of(&lines, Some(9)).1, 3);
+        let (rows, page, pages) = page_of(&[], None);
+        assert_eq!((rows.len(), page, pages), (0, 1, 1));
+        let q = BoardQuery {
+            partial: None,
+            district: Some("Rewa & Sidhi".into()),
+            sort: Some("behind".into()),
+            page: Some(2),
+            dpage: None,
+            since: None,
+        };
+        assert_eq!(
+            q.link("page", "3"),
+            "/progress?district=Rewa%20%26%20Sidhi&sort=behind&page=3"
+        );
+        let mut sorted = vec![line(100, 50), line(100, 10), line(100, 90)];
+        sort_lines(&mut sorted, true);
+        let order: Vec<u64> = sorted.iter().map(|l| l.verified).collect();
+        assert_eq!(order, [10, 50, 90]);
     }
 
     #[test]

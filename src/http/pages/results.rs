@@ -13,13 +13,9 @@ use crate::http::AppState;
 
 /// `GET /results`: every AC with its leader and margin.
 pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
-    let acs = db::ac_list(&mut s.db.read().await.or_page(&ctx)?)
+    let results = db::standings(&mut s.db.read().await.or_page(&ctx)?)
         .await
         .or_page(&ctx)?;
-    let mut results = Vec::with_capacity(acs.len());
-    for a in &acs {
-        results.push(actions::result(&s.db, a.ac_no).await.or_page(&ctx)?);
-    }
     let t = ctx.t;
     Ok(ctx.render(
         StatusCode::OK,
@@ -35,8 +31,8 @@ pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
                 tbody { @for r in &results {
                     tr data-ac=(r.ac_no) {
                         th scope="row" { a href=(ctx.with_lang(&format!("/results/{}", r.ac_no))) { (r.ac_no) " " (r.name) } }
-                        @if let Some(l) = &r.leader {
-                            td { (l.name) } td { (l.party) } td.num { (r.margin) }
+                        @if let (Some(leader), Some(party)) = (&r.leader, &r.party) {
+                            td { (leader) } td { (party) } td.num { (r.margin) }
                         } @else if r.tie {
                             td colspan="3" { (t.tie) }
                         } @else {

@@ -14,6 +14,8 @@ use crate::forms::ModelSet;
 use crate::pipeline::extract_files;
 use crate::samples::{self, Score, Spec};
 
+pub mod national;
+
 /// Peak resident memory of this process, in MB (Linux `VmHWM`).
 pub fn peak_memory_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -135,7 +137,7 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
     db.close().await;
     let config = crate::config::ServeConfig::new(&dir);
     let state = crate::http::state(config).await?;
-    let token = bench_session(&state.db).await?;
+    let token = bench_session(&state.db, "bench", crate::accounts::Role::Observer, &[]).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| Error::io("a local port", e))?;
@@ -173,7 +175,6 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
 /// computed and stored. Returns what computing one AC's completion cost (ms).
 async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec<f64>> {
     use crate::checks::{Ballot, Outcome};
-    use crate::counting::RegisterBallot;
     use crate::counting::setup::{AcSetup, CandidateSetup, ElectionSetup};
     use crate::db;
 
@@ -202,14 +203,7 @@ async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec
     let mut compute_ms = vec![];
     let at = crate::clock::now_rfc3339();
     for a in 1..=acs {
-        let register: Vec<RegisterBallot> = (1..=ballots)
-            .map(|s| RegisterBallot {
-                ballot_id: format!("PB{a:03}-{s:06}"),
-                postal_ballot_serial_no: s,
-                part_no: rng.u32(1..300),
-                elector_serial_no: rng.u32(1..1400),
-            })
-            .collect();
+        let register = register_of(a, ballots, &mut rng);
         let mut seen: Vec<Ballot> = vec![];
         for r in &register {
             if rng.f64() < 0.5 {
@@ -229,7 +223,7 @@ async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec
         }
         let mut tx = db.write().await?;
         db::replace_register(&mut tx, a, &register).await?;
-        db::replace_ballots(&mut tx, a, &seen, &at).await?;
+        db::replace_ballots(&mut tx, a, &[], &seen, None, &at).await?;
         let ac = db::ac(&mut tx, a).await?;
         let published = rng.u32(0..21);
         let mut rounds = db::round_states(&mut tx, a).await?;
@@ -253,6 +247,25 @@ async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec
         tx.commit().await?;
     }
     Ok(compute_ms)
+}
+
+/// An ETPBS register of `n` ballots for AC `ac`.
+fn register_of(ac: u32, n: u32, rng: &mut fastrand::Rng) -> Vec<crate::counting::RegisterBallot> {
+    (1..=n)
+        .map(|s| crate::counting::RegisterBallot {
+            ballot_id: format!("PB{ac:03}-{s:06}"),
+            postal_ballot_serial_no: s,
+            part_no: rng.u32(1..300),
+            elector_serial_no: rng.u32(1..1400),
+        })
+        .collect()
+}
+
+/// Stores a register of `n` ballots for AC `ac`.
+async fn fill_register(db: &crate::db::Db, ac: u32, n: u32, rng: &mut fastrand::Rng) -> Result<()> {
+    let mut tx = db.write().await?;
+    crate::db::replace_register(&mut tx, ac, &register_of(ac, n, rng)).await?;
+    tx.commit().await
 }
 
 /// AC 1 with every ballot's 13A and 13B read (as the workers store them):
@@ -326,7 +339,7 @@ async fn recheck_with_every_ballot_read(db: &crate::db::Db) -> Result<f64> {
     for _ in 0..3 {
         let t = Instant::now();
         let mut tx = db.write().await?;
-        crate::documents::recheck::run(&mut tx, 1).await?;
+        crate::documents::recheck::run(&mut tx, 1, crate::documents::recheck::Scope::All).await?;
         tx.commit().await?;
         ms.push(t.elapsed().as_secs_f64() * 1e3);
     }
@@ -334,16 +347,21 @@ async fn recheck_with_every_ballot_read(db: &crate::db::Db) -> Result<f64> {
     Ok(ms[1])
 }
 
-/// An observer's session for the timed requests; returns its token.
-async fn bench_session(db: &crate::db::Db) -> Result<String> {
-    use crate::accounts::{self, Role};
+/// A user's session for the timed requests; returns its token.
+async fn bench_session(
+    db: &crate::db::Db,
+    username: &str,
+    role: crate::accounts::Role,
+    acs: &[u32],
+) -> Result<String> {
+    use crate::accounts;
     use crate::db;
 
     let at = crate::clock::now_rfc3339();
     let hash = accounts::hash_password("bench-password")?;
     let (token, token_hash) = accounts::new_token()?;
     let mut tx = db.write().await?;
-    let id = db::insert_user(&mut tx, "bench", &hash, Role::Observer, &[], &at).await?;
+    let id = db::insert_user(&mut tx, username, &hash, role, acs, &at).await?;
     db::insert_session(
         &mut tx,
         &token_hash,
@@ -383,7 +401,7 @@ async fn time_get(
         s.read_to_end(&mut buf)
             .await
             .map_err(|e| Error::io("the bench server", e))?;
-        if !buf.starts_with(b"HTTP/1.1 200") {
+        if !buf.starts_with(b"HTTP/1.1 2") {
             return Err(Error::bad_input(format!(
                 "GET {path} failed: {}",
                 String::from_utf8_lossy(&buf[..buf.len().min(300)])
