@@ -170,34 +170,45 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
     Ok(out)
 }
 
-/// Loads the benchmark election: `acs` ACs of `ballots` register ballots,
-/// about half seen in scans, some rounds published, each AC's completion
-/// computed and stored. Returns what computing one AC's completion cost (ms).
-async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec<f64>> {
-    use crate::checks::{Ballot, Outcome};
+/// A benchmark election: `acs` ACs of 14 tables and 20 rounds, each with
+/// `candidates` candidates (and NOTA), `per_district` ACs a district.
+fn election(
+    name: &str,
+    acs: u32,
+    candidates: u32,
+    per_district: u32,
+) -> crate::counting::setup::ElectionSetup {
     use crate::counting::setup::{AcSetup, CandidateSetup, ElectionSetup};
-    use crate::db;
-
-    let setup = ElectionSetup {
-        name: "Benchmark election".into(),
+    ElectionSetup {
+        name: name.into(),
         state: "Benchmark state".into(),
         acs: (1..=acs)
             .map(|a| AcSetup {
                 ac_no: a,
                 name: format!("Constituency {a}"),
-                district: format!("District {}", (a - 1) / 8 + 1),
-                ro: "R O".into(),
+                district: format!("District {}", (a - 1) / per_district + 1),
+                ro: format!("RO {a}"),
                 tables: 14,
                 rounds: 20,
-                candidates: (0..10)
+                candidates: (1..=candidates)
                     .map(|i| CandidateSetup {
                         name: format!("Candidate {i}"),
-                        party: "Party".into(),
+                        party: format!("Party {}", i % 7),
                     })
                     .collect(),
             })
             .collect(),
-    };
+    }
+}
+
+/// Loads the benchmark election: `acs` ACs of `ballots` register ballots,
+/// about half seen in scans, some rounds published, each AC's completion
+/// computed and stored. Returns what computing one AC's completion cost (ms).
+async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec<f64>> {
+    use crate::checks::{Ballot, Outcome};
+    use crate::db;
+
+    let setup = election("Benchmark election", acs, 10, 8);
     crate::counting::actions::load_election(db, &setup, "bench").await?;
     let mut rng = fastrand::Rng::with_seed(5);
     let mut compute_ms = vec![];

@@ -21,7 +21,6 @@ use serde_json::{Value, json};
 use super::{percentile, time_get};
 use crate::accounts::Role;
 use crate::config::{ServeConfig, Storage};
-use crate::counting::setup::{AcSetup, CandidateSetup, ElectionSetup};
 use crate::counting::{RoundStatus, TableEntry};
 use crate::db::{self, Db, Location};
 use crate::documents::recheck::{self, Scope};
@@ -170,26 +169,7 @@ async fn admin(server: &str, sql: &str) -> Result<()> {
 
 /// The national election, with two rounds entered and published in every AC.
 async fn load(db: &Db) -> Result<()> {
-    let setup = ElectionSetup {
-        name: "National benchmark".into(),
-        state: "India".into(),
-        acs: (1..=ACS)
-            .map(|a| AcSetup {
-                ac_no: a,
-                name: format!("Constituency {a}"),
-                district: format!("District {}", (a - 1) / 6 + 1),
-                ro: format!("RO {a}"),
-                tables: 14,
-                rounds: 20,
-                candidates: (1..=15)
-                    .map(|i| CandidateSetup {
-                        name: format!("Candidate {i}"),
-                        party: format!("Party {}", i % 7),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    };
+    let setup = super::election("National benchmark", ACS, 15, 6);
     crate::counting::actions::load_election(db, &setup, "bench").await?;
     let mut rng = fastrand::Rng::with_seed(11);
     let at = crate::clock::now_rfc3339();

@@ -513,20 +513,18 @@ fn the_board_comes_a_page_at_a_time_sorted_and_only_when_it_changed() {
         assert_eq!(st, 200, "{b}");
     }
     let (_, results) = page("/results");
-    let row = results
-        .split("data-ac=\"77\"")
-        .nth(1)
-        .and_then(|r| r.split("</tr>").next())
-        .expect("AC 77 on /results");
+    let row = |ac: u32| {
+        results
+            .split(&format!("data-ac=\"{ac}\""))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_else(|| panic!("AC {ac} on /results"))
+    };
+    let (row, other) = (row(77), row(76));
     assert!(
         row.contains("Lead 77") && row.contains(">15<") && row.contains("1 / 3"),
         "{row}"
     );
-    let other = results
-        .split("data-ac=\"76\"")
-        .nth(1)
-        .and_then(|r| r.split("</tr>").next())
-        .expect("AC 76 on /results");
     assert!(
         other.contains("0 / 3") && !other.contains("Lead 76"),
         "{other}"
