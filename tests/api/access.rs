@@ -255,3 +255,64 @@ fn sessions_expire() {
         "unauthorized",
     );
 }
+
+#[test]
+fn sign_in_goes_on_only_to_a_path_here_and_pages_carry_a_strict_policy() {
+    let tmp = TempDir::new("policy");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let sign_in = |next: &str| {
+        let r = agent.post(&format!("{}/login", s.base)).send_form(&[
+            ("username", "observer"),
+            ("password", "demo-observer"),
+            ("next", next),
+        ]);
+        let r = match r {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("sign-in failed: {e}"),
+        };
+        (
+            r.status(),
+            r.header("location").unwrap_or_default().to_string(),
+        )
+    };
+    // A tab that a browser drops would turn this into //evil.example.
+    for bent in [
+        "/\t/evil.example/phish",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+    ] {
+        let (status, to) = sign_in(bent);
+        assert_eq!(status / 100, 3, "{bent:?}");
+        assert!(
+            to.starts_with('/') && !to.starts_with("//") && !to.contains("evil"),
+            "{bent:?} → {to}"
+        );
+    }
+    assert_eq!(sign_in("/results/71").1, "/results/71");
+
+    let page = agent
+        .get(&format!("{}/login", s.base))
+        .call()
+        .expect("the sign-in page");
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    for part in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ] {
+        assert!(csp.contains(part), "{part} in {csp}");
+    }
+    let api = agent
+        .get(&format!("{}/api/v1/acs/71/result", s.base))
+        .call()
+        .expect("a public result");
+    for r in [&page, &api] {
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.header("x-frame-options"), Some("DENY"));
+        assert_eq!(r.header("referrer-policy"), Some("same-origin"));
+    }
+}

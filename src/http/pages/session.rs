@@ -26,9 +26,17 @@ pub struct LoginForm {
     pub next: Option<String>,
 }
 
-/// Only a path on this server may follow a sign-in.
+/// Only a path on this server may follow a sign-in: one `/`, then no
+/// second `/` or `\`, and nothing a browser strips or bends (tabs, line
+/// breaks, spaces or other control characters), since
+/// `/<tab>/evil.example` becomes `//evil.example` once the tab is dropped.
+/// Letters of other scripts stay (a district's name in Devanagari).
 fn safe_next(next: Option<&str>) -> Option<&str> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+    let plain = |c: char| {
+        (c.is_ascii_graphic() && c != '\\')
+            || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+    };
+    next.filter(|n| n.starts_with('/') && !n[1..].starts_with(['/', '\\']) && n.chars().all(plain))
 }
 
 fn login_page(
@@ -128,5 +136,23 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), None);
         assert_eq!(safe_next(Some("https://evil.example/")), None);
         assert_eq!(safe_next(Some("/\\evil")), None);
+        for bent in [
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/ /evil",
+            "/\u{a0}/evil",
+            "/x\\y",
+        ] {
+            assert_eq!(safe_next(Some(bent)), None, "{bent:?}");
+        }
+        assert_eq!(safe_next(Some("/")), Some("/"));
+        assert_eq!(
+            safe_next(Some("/results/71?lang=hi")),
+            Some("/results/71?lang=hi")
+        );
+        assert_eq!(
+            safe_next(Some("/progress?district=रीवा")),
+            Some("/progress?district=रीवा")
+        );
     }
 }
