@@ -113,7 +113,48 @@ pub fn app(state: AppState) -> Router {
     .fallback(no_route)
     .method_not_allowed_fallback(wrong_method)
     .layer(axum::middleware::map_response(security_headers))
+    .layer(axum::middleware::from_fn(same_origin_writes))
     .with_state(state)
+}
+
+/// Cross-site request forgery: a browser sends a page's session cookie with
+/// any request, also one another site makes it send. So a write (anything
+/// but GET, HEAD, OPTIONS) that does not carry its own `Authorization`
+/// header must come from a page of this server: its `Origin` names this
+/// host and port, and `Sec-Fetch-Site`, when sent, says `same-origin`.
+/// Bearer calls (other tools) are not a browser's and pass as they are.
+async fn same_origin_writes(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{Method, header};
+    use axum::response::IntoResponse;
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let h = req.headers();
+    if safe || h.contains_key(header::AUTHORIZATION) {
+        return next.run(req).await;
+    }
+    // Behind a load balancer that rewrites Host, the one the browser used.
+    let host = h
+        .get("x-forwarded-host")
+        .or_else(|| h.get(header::HOST))
+        .and_then(|v| v.to_str().ok());
+    let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin_here = origin.is_none_or(|o| {
+        let authority = o.split_once("://").map(|(_, a)| a);
+        authority.is_some() && authority == host
+    });
+    let site_here = fetch_site.is_none_or(|s| s == "same-origin" || s == "none");
+    if origin_here && site_here {
+        return next.run(req).await;
+    }
+    crate::error::Error::forbidden(format!(
+        "a write from another site is refused (Origin {}, Sec-Fetch-Site {}): send it from this server's pages, or with Authorization: Bearer",
+        origin.unwrap_or("not sent"),
+        fetch_site.unwrap_or("not sent")
+    ))
+    .into_response()
 }
 
 /// The page policy: scripts, styles, fonts and images from this server only

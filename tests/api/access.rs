@@ -316,3 +316,58 @@ fn sign_in_goes_on_only_to_a_path_here_and_pages_carry_a_strict_policy() {
         assert_eq!(r.header("referrer-policy"), Some("same-origin"));
     }
 }
+
+#[test]
+fn a_cookie_write_from_another_site_is_refused_and_bearer_calls_are_not() {
+    let tmp = TempDir::new("csrf");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let token = s.login("ro71", "demo-ro71");
+    let here = s.base.trim_start_matches("http://").to_string();
+    let post = |origin: Option<&str>, site: Option<&str>, bearer: bool| {
+        let mut r = ureq::post(&format!("{}/api/v1/acs/71/declare", s.base));
+        if bearer {
+            r = r.set("Authorization", &format!("Bearer {token}"));
+        } else {
+            r = r.set("Cookie", &format!("scrutiny_session={token}"));
+        }
+        if let Some(o) = origin {
+            r = r.set("Origin", o);
+        }
+        if let Some(f) = site {
+            r = r.set("Sec-Fetch-Site", f);
+        }
+        let r = match r.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let status = r.status();
+        let body: serde_json::Value = r.into_json().unwrap_or_default();
+        (status, body)
+    };
+    let other_port = format!("http://{}", here.replace(':', ":1"));
+    for (origin, site) in [
+        (Some("http://evil.example"), None),
+        (Some(other_port.as_str()), Some("same-site")),
+        (Some("null"), None),
+        (None, Some("cross-site")),
+    ] {
+        assert_error(post(origin, site, false), 403, "forbidden");
+    }
+    // From this server's own pages, the write goes through to the rules
+    // (declaring is refused while rounds are unpublished: a 409, not a 403).
+    let own = format!("http://{here}");
+    let (status, body) = post(Some(own.as_str()), Some("same-origin"), false);
+    assert_eq!(status, 409, "{body}");
+    // Another tool with a bearer token is no browser.
+    let (status, body) = post(Some("http://evil.example"), Some("cross-site"), true);
+    assert_eq!(status, 409, "{body}");
+    // Sign-in cannot be forced from another site either.
+    let forced = ureq::post(&format!("{}/login", s.base))
+        .set("Origin", "http://evil.example")
+        .send_form(&[("username", "ro71"), ("password", "demo-ro71")]);
+    assert!(
+        matches!(forced, Err(ureq::Error::Status(403, _))),
+        "{forced:?}"
+    );
+}
