@@ -91,6 +91,10 @@ pub enum Error {
     /// An election, AC, round, table or record that does not exist.
     #[error("{what} does not exist")]
     NotFound { what: String },
+    /// Too many requests of this kind for now: try again after
+    /// `retry_after` seconds.
+    #[error("{reason}")]
+    TooManyRequests { reason: String, retry_after: u64 },
     /// No credentials, wrong credentials, or an expired session.
     #[error("{reason}")]
     Unauthorized { reason: String },
@@ -186,6 +190,7 @@ impl Error {
             Error::BadInput { .. } => "bad-input",
             Error::NotFound { .. } => "not-found",
             Error::Unauthorized { .. } => "unauthorized",
+            Error::TooManyRequests { .. } => "too-many-requests",
             Error::Forbidden { .. } => "forbidden",
             Error::Rule { rule, .. } => rule.as_str(),
             Error::UnsupportedMedia { .. } => "unsupported-media-type",

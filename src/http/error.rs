@@ -32,6 +32,7 @@ pub fn status(e: &Error) -> StatusCode {
         }
         Error::NotFound { .. } | Error::UnknownForm { .. } => StatusCode::NOT_FOUND,
         Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+        Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Forbidden { .. } => StatusCode::FORBIDDEN,
         Error::Rule { .. } => StatusCode::CONFLICT,
         Error::UnsupportedMedia { .. } | Error::UnsupportedType { .. } => {
@@ -60,11 +61,20 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
+        let retry_after = match &self {
+            Error::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let body = ErrorBody {
             error: self.code().to_string(),
             message,
         };
-        (code, axum::Json(body)).into_response()
+        let mut res = (code, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 

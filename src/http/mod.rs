@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub store: BlobStore,
     pub workers: Workers,
+    /// The sign-in guard of this process.
+    pub throttle: Arc<throttle::Throttle>,
 }
 
 #[derive(OpenApi)]
@@ -208,6 +211,7 @@ pub async fn state(config: ServeConfig) -> Result<AppState> {
         config: Arc::new(config),
         store,
         workers,
+        throttle: Arc::new(throttle::Throttle::new(crate::config::cores())),
     })
 }
 
@@ -216,7 +220,8 @@ pub async fn state(config: ServeConfig) -> Result<AppState> {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<()> {
     let db = state.db.clone();
     let workers = state.workers.clone();
-    axum::serve(listener, app(state))
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| Error::io("the listening socket", e))?;

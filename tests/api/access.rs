@@ -371,3 +371,64 @@ fn a_cookie_write_from_another_site_is_refused_and_bearer_calls_are_not() {
         "{forced:?}"
     );
 }
+
+#[test]
+fn failed_sign_ins_lock_the_name_and_a_flood_is_bounded() {
+    let tmp = TempDir::new("throttle");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let login = |user: &str, password: &str| {
+        let r = ureq::post(&format!("{}/api/v1/login", s.base))
+            .send_json(json!({"username": user, "password": password}));
+        match r {
+            Ok(r) => (r.status(), None),
+            Err(ureq::Error::Status(code, r)) => {
+                (code, r.header("retry-after").map(str::to_string))
+            }
+            Err(e) => panic!("sign-in failed: {e}"),
+        }
+    };
+    // Five wrong passwords are five 401s; the sixth locks the name, and
+    // then even the right password waits.
+    for _ in 0..6 {
+        assert_eq!(login("ro72", "not-it").0, 401);
+    }
+    let (status, retry) = login("ro72", "demo-ro72");
+    assert_eq!(status, 429);
+    assert!(retry.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
+    // Another name from the same address is not locked by it; the lock is
+    // in the audit of the locked RO's AC.
+    assert_eq!(login("ro71", "demo-ro71").0, 200);
+    let admin = s.login("admin", "demo-admin");
+    let audit = s.get("/api/v1/acs/72/audit", &admin).to_string();
+    assert!(
+        audit.contains("sign-in.locked") && audit.contains("user:ro72"),
+        "{audit}"
+    );
+
+    // 64 sign-ins at once with unknown names: each is a 401 or a 429, the
+    // server's memory stays bounded, and it still answers.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..64)
+            .map(|i| scope.spawn(move || login(&format!("nobody{i}"), "guess").0))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a sign-in"))
+            .collect()
+    });
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.child.id())).unwrap();
+    let peak_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmHWM");
+    assert!(peak_kb < 600 * 1024, "peak {peak_kb} kB");
+    // More than 30 failures from one address lock the address.
+    let (status, _) = login("observer", "demo-observer");
+    assert_eq!(status, 429, "the address is locked after the flood");
+    assert_eq!(s.call("GET", "/api/v1/acs/71/result", None, None).0, 200);
+}

@@ -211,7 +211,7 @@ pub fn cli(args: &[&str], stdin: &str) -> String {
 
 /// The real server, started on port 0 with a data folder; killed on drop.
 pub struct Server {
-    child: Child,
+    pub child: Child,
     pub base: String,
     pub data: PathBuf,
     /// What the server printed before "listening on".

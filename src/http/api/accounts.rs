@@ -1,6 +1,7 @@
 //! Signing in and out: `POST /api/v1/login`, `POST /api/v1/logout`,
 //! `GET /api/v1/me`.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 
 use axum::Json;
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::http::AppState;
 use crate::http::auth::{self, Auth};
 use crate::http::error::{ApiJson, ErrorBody};
+use crate::http::throttle;
 use crate::tasks::blocking;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -56,12 +58,15 @@ fn decoy_hash() -> &'static str {
 /// Signs in; the token expires after the configured hours.
 #[utoipa::path(post, path = "/api/v1/login", tag = "accounts",
     request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody),
+        (status = 429, description = "too many failed sign-ins, or too many at once; see Retry-After", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
-    let (token, user, expires) = sign_in(&state, &req.username, req.password).await?;
+    let client = client_address(&extensions);
+    let (token, user, expires) = sign_in(&state, client, &req.username, req.password).await?;
     Ok(Json(LoginResponse {
         token,
         role: user.role,
@@ -71,22 +76,104 @@ pub async fn login(
     }))
 }
 
+/// Counts a failed sign-in against the name and the address; a lock it
+/// starts goes into the audit log.
+async fn failed_sign_in(
+    state: &AppState,
+    username: &str,
+    ac: Option<u32>,
+    user_key: &str,
+    address_key: Option<&str>,
+) -> Result<()> {
+    let now = clock::now_unix();
+    let mut locks = vec![];
+    if let Some(l) = state
+        .throttle
+        .failed(user_key, throttle::FREE_USER_FAILURES, now)
+    {
+        locks.push((user_key, ac, l));
+    }
+    if let Some(a) = address_key
+        && let Some(l) = state
+            .throttle
+            .failed(a, throttle::FREE_ADDRESS_FAILURES, now)
+    {
+        locks.push((a, None, l));
+    }
+    if locks.is_empty() {
+        return Ok(());
+    }
+    let at = clock::now_rfc3339();
+    let mut tx = state.db.write().await?;
+    for (key, ac, l) in locks {
+        tracing::warn!(
+            key,
+            seconds = l.seconds,
+            failures = l.failures,
+            "sign-in locked"
+        );
+        db::audit(
+            &mut tx,
+            &at,
+            username,
+            "sign-in.locked",
+            ac,
+            &format!(
+                "{key} locked for {} s after {} failed sign-ins",
+                l.seconds, l.failures
+            ),
+            None,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// The peer address of the connection, when the server was started with it.
+pub fn client_address(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
 /// Checks a password and opens a session: the token, the user, and when
 /// the token expires (Unix seconds). For the API and the sign-in page.
+/// Under the sign-in guard ([`throttle`]): a locked name or address, or no
+/// turn to hash soon, is a 429; a failure that starts a lock is audited.
 pub async fn sign_in(
     state: &AppState,
+    client: Option<IpAddr>,
     username: &str,
     password: String,
 ) -> Result<(String, User, i64)> {
+    let user_key = throttle::user_key(username);
+    let address_key = client.map(throttle::address_key);
+    let keys: Vec<&str> = std::iter::once(user_key.as_str())
+        .chain(address_key.as_deref())
+        .collect();
+    state.throttle.check(&keys, clock::now_unix())?;
     let found = db::user_by_name(&mut state.db.read().await?, username).await?;
     let (user, hash) = match found {
         Some((u, h)) => (Some(u), h),
         None => (None, decoy_hash().to_string()),
     };
-    let ok = blocking(move || Ok(accounts::verify_password(&password, &hash))).await?;
-    let user = user.filter(|_| ok).ok_or_else(|| Error::Unauthorized {
-        reason: "wrong username or password".into(),
-    })?;
+    let ok = {
+        let _turn = state.throttle.turn().await?;
+        blocking(move || Ok(accounts::verify_password(&password, &hash))).await?
+    };
+    // A lock of an RO's or operator's name shows in the audit of their AC.
+    let ac = user.as_ref().and_then(|u| match u.acs.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    });
+    let Some(user) = user.filter(|_| ok) else {
+        failed_sign_in(state, username, ac, &user_key, address_key.as_deref()).await?;
+        return Err(Error::Unauthorized {
+            reason: "wrong username or password".into(),
+        });
+    };
+    state.throttle.succeeded(&user_key);
     let (token, token_hash) = accounts::new_token()?;
     let expires = clock::now_unix() + (state.config.session_hours as i64) * 3600;
     let mut tx = state.db.write().await?;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{Ctx, home_of};
 use crate::http::AppState;
-use crate::http::api::accounts::{sign_in, sign_out};
+use crate::http::api::accounts::{client_address, sign_in, sign_out};
 use crate::http::auth::SESSION_COOKIE;
 
 /// The sign-in form's fields.
@@ -84,12 +84,14 @@ pub struct NextQuery {
 pub async fn login(
     ctx: Ctx,
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
         return login_page(&ctx, StatusCode::BAD_REQUEST, false, "", None);
     };
-    match sign_in(&state, &f.username, f.password).await {
+    let client = client_address(&extensions);
+    match sign_in(&state, client, &f.username, f.password).await {
         Ok((token, user, _)) => {
             let to = safe_next(f.next.as_deref())
                 .unwrap_or(home_of(&user))
