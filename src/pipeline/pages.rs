@@ -54,7 +54,15 @@ pub fn sniff(bytes: &[u8]) -> Result<FileType> {
         Ok(FileType::Png)
     } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
         Ok(FileType::Tiff)
-    } else if head.windows(5).any(|w| w == b"%PDF-") {
+    } else if head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .filter(|start| *start <= 8)
+        .is_some_and(|start| head[start..].starts_with(b"%PDF-"))
+    {
+        // At the very start (a few bytes of whitespace at most): a file
+        // that only holds `%PDF-` further in is something else (an HTML or
+        // ZIP polyglot), not a PDF.
         Ok(FileType::Pdf)
     } else {
         let magic = head
@@ -116,7 +124,14 @@ pub enum PageSource {
 /// file; a page that is bad on its own becomes an error for that page only.
 pub fn split(bytes: Arc<Vec<u8>>) -> Result<Vec<Result<PageSource>>> {
     match sniff(&bytes)? {
-        FileType::Jpeg | FileType::Png => Ok(vec![Ok(PageSource::Image(bytes))]),
+        FileType::Jpeg => {
+            jpeg_is_whole(&bytes)?;
+            Ok(vec![Ok(PageSource::Image(bytes))])
+        }
+        FileType::Png => {
+            png_is_whole(&bytes)?;
+            Ok(vec![Ok(PageSource::Image(bytes))])
+        }
         FileType::Tiff => {
             let mut dec =
                 tiff::decoder::Decoder::new(Cursor::new(bytes.as_slice())).map_err(|e| {
@@ -146,6 +161,80 @@ pub fn split(bytes: Arc<Vec<u8>>) -> Result<Vec<Result<PageSource>>> {
                 .collect())
         }
         FileType::Pdf => split_pdf(&bytes),
+    }
+}
+
+fn cut_short(what: &str, detail: String) -> Error {
+    Error::MalformedImage {
+        reason: format!("{what} is cut short or damaged: {detail}"),
+    }
+}
+
+/// A PNG's chunks run, each within the file, up to `IEND`: a file cut
+/// short (an interrupted copy) is refused at upload, not in the worker.
+fn png_is_whole(bytes: &[u8]) -> Result<()> {
+    let mut at = 8usize;
+    while let Some(head) = bytes.get(at..at + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let end = at
+            .checked_add(12 + len)
+            .filter(|e| *e <= bytes.len())
+            .ok_or_else(|| {
+                let kind = String::from_utf8_lossy(&head[4..8]).into_owned();
+                cut_short("the PNG", format!("its {kind} chunk runs past the end"))
+            })?;
+        if &head[4..8] == b"IEND" {
+            return Ok(());
+        }
+        at = end;
+    }
+    Err(cut_short("the PNG", "it has no IEND chunk".into()))
+}
+
+/// A JPEG's segments and entropy-coded data run up to its end-of-image
+/// marker (after every scan, so an embedded thumbnail's does not count).
+fn jpeg_is_whole(bytes: &[u8]) -> Result<()> {
+    let short = |what: &str| cut_short("the JPEG", what.to_string());
+    let mut at = 2usize;
+    loop {
+        // Fill bytes before a marker are allowed.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return Err(short("a segment is missing where one must start"));
+        };
+        at += 2;
+        match marker {
+            0xD9 => return Ok(()),
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let len = bytes
+            .get(at..at + 2)
+            .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize)
+            .filter(|l| *l >= 2)
+            .ok_or_else(|| short("a segment header runs past the end"))?;
+        at += len;
+        if at > bytes.len() {
+            return Err(short("a segment runs past the end"));
+        }
+        if marker == 0xDA {
+            // Entropy-coded data: up to the next marker that is not a
+            // stuffed byte (FF 00) or a restart (FF D0–D7).
+            loop {
+                let i = bytes[at..]
+                    .iter()
+                    .position(|b| *b == 0xFF)
+                    .ok_or_else(|| short("the image data stops before its end marker"))?;
+                at += i;
+                match bytes.get(at + 1) {
+                    Some(0x00 | 0xD0..=0xD7 | 0xFF) => at += 1,
+                    Some(_) => break,
+                    None => return Err(short("the image data stops before its end marker")),
+                }
+            }
+        }
     }
 }
 
@@ -568,6 +657,14 @@ mod tests {
     #[test]
     fn types_are_sniffed_from_bytes_not_names() {
         assert_eq!(sniff(b"%PDF-1.5\n...").unwrap(), FileType::Pdf);
+        assert_eq!(sniff(b"\r\n %PDF-1.7\n").unwrap(), FileType::Pdf);
+        for polyglot in [
+            &b"<html><body>%PDF-1.4 hello</body></html>"[..],
+            b"PK\x03\x04....%PDF-1.4",
+            b"          x %PDF-1.4",
+        ] {
+            assert_eq!(sniff(polyglot).unwrap_err().code(), "unsupported-type");
+        }
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\nxxxx").unwrap(), FileType::Png);
         assert_eq!(sniff(b"\xff\xd8\xff\xe0").unwrap(), FileType::Jpeg);
         assert_eq!(sniff(b"II*\0abcd").unwrap(), FileType::Tiff);
@@ -585,6 +682,27 @@ mod tests {
             [10, 15, 20, 11, 16, 21]
         );
         assert!(unpredict_png(&[9, 1, 2, 3], 3, 1).is_err());
+    }
+
+    #[test]
+    fn a_png_or_jpeg_cut_short_is_refused_before_it_is_stored() {
+        let mut png = vec![];
+        image::GrayImage::from_pixel(40, 30, image::Luma([200]))
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let mut jpeg = vec![];
+        let noise =
+            image::GrayImage::from_fn(64, 48, |x, y| image::Luma([((x * 7 + y * 13) % 251) as u8]));
+        image::DynamicImage::ImageLuma8(noise)
+            .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        for whole in [&png, &jpeg] {
+            assert_eq!(split(Arc::new(whole.clone())).unwrap().len(), 1);
+            for cut in [whole.len() - 1, whole.len() - 3, whole.len() / 2] {
+                let err = split(Arc::new(whole[..cut].to_vec())).unwrap_err();
+                assert_eq!(err.code(), "malformed-image", "{err}");
+            }
+        }
     }
 
     #[test]
