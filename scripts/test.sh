@@ -11,8 +11,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Chromium and its driver run the browser tests; Noto fonts draw Hindi;
 # PostgreSQL for the central deployment's tests.
-bash scripts/install-deps.sh chromium chromium-driver fonts-noto-core postgresql postgresql-client
+bash scripts/install-deps.sh chromium chromium-driver fonts-noto-core postgresql postgresql-client python3-venv curl
 cargo test --locked
+
+# ---- the OpenAPI document: valid, and true to what the server answers -----
+# openapi-spec-validator, then a bounded schemathesis run (every phase; not
+# logout, which would end its session) that fails on any 5xx or any answer
+# its schema does not describe. Pinned, in a venv kept under target/.
+venv=target/openapi-venv
+[ -x "$venv/bin/schemathesis" ] || {
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q schemathesis==4.32.5 openapi-spec-validator==0.9.0
+}
+api_data=$(mktemp -d /tmp/scrutiny-openapi.XXXXXX)
+api_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+target/debug/scrutiny serve --demo --no-demo-scans --workers 0 --data "$api_data" --bind "127.0.0.1:$api_port" >"$api_data/server.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$api_port/api/v1/openapi.json" -o "$api_data/openapi.json" && break; sleep 0.1; done
+"$venv/bin/python" -m openapi_spec_validator "$api_data/openapi.json"
+api_token=$(curl -sf -X POST "http://127.0.0.1:$api_port/api/v1/login" -H 'content-type: application/json' \
+  -d '{"username":"admin","password":"demo-admin"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+"$venv/bin/schemathesis" run "http://127.0.0.1:$api_port/api/v1/openapi.json" -H "Authorization: Bearer $api_token" \
+  -n 20 --seed 1 --phases examples,coverage,fuzzing,stateful --exclude-path /api/v1/logout \
+  --checks not_a_server_error,response_schema_conformance
+kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
+rm -rf "$api_data"
 
 # ---- the central deployment ------------------------------------------------
 work=$(mktemp -d /tmp/scrutiny-central.XXXXXX)

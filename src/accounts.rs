@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 crate::vocabulary! {
     /// What a user may do.
-    #[derive(ToSchema, clap::ValueEnum)]
+    #[derive(clap::ValueEnum)]
     pub enum Role {
         /// Every AC: setup, users, counts; not the RO's approvals.
         Admin = "admin",

@@ -3,7 +3,7 @@
 //!
 //! [`vocabulary!`](crate::vocabulary) declares such an enum: each variant
 //! with its word, `as_str`, `parse` (`None` for an unknown word), `ALL`,
-//! serde under the same words, and database encoding so that a row holding
+//! serde and an OpenAPI schema under the same words, and database encoding so that a row holding
 //! an unknown word fails to decode (loudly) instead of becoming a default.
 
 /// Declares a closed set of words as an enum (see the module docs).
@@ -40,6 +40,19 @@ macro_rules! vocabulary {
                 }
             }
         }
+
+        // The OpenAPI schema: a string, one of the words (a derive would
+        // not see the words through the macro, and name the variants).
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($word),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

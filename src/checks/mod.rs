@@ -25,7 +25,6 @@ use crate::pipeline::{PageReading, Reading, Scalar};
 
 crate::vocabulary! {
     /// What a finding is about (`docs/api.md` lists the kinds).
-    #[derive(ToSchema)]
     pub enum Kind {
         Mismatch = "mismatch",
         Unreadable = "unreadable",
@@ -53,7 +52,6 @@ impl Kind {
 
 crate::vocabulary! {
     /// An operator's decision on a finding.
-    #[derive(ToSchema)]
     pub enum Decision {
         /// The scan is right: the entry goes back to the RO to be edited (or,
         /// for a rule, the breach stands).
@@ -70,7 +68,6 @@ crate::vocabulary! {
     /// Where a stored finding stands: `open` until an operator decides
     /// (`closed`) or a later run of the checks finds it no longer holds
     /// (`resolved`).
-    #[derive(ToSchema)]
     pub enum FindingStatus {
         Open = "open",
         Closed = "closed",
@@ -153,7 +150,6 @@ pub struct AcState {
 
 crate::vocabulary! {
     /// Outcome of a postal ballot.
-    #[derive(ToSchema)]
     pub enum Outcome {
         Accepted = "accepted",
         Rejected = "rejected",

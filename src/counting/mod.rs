@@ -43,7 +43,6 @@ pub struct Ac {
 
 crate::vocabulary! {
     /// Where a round is in its workflow.
-    #[derive(ToSchema)]
     pub enum RoundStatus {
         Draft = "draft",
         Approved = "approved",

@@ -14,7 +14,6 @@ crate::vocabulary! {
     /// Where an upload is: `queued` until a worker takes a page, then
     /// `processing`, `done` once every page is read and every check has
     /// run, or `failed` (no page could be read).
-    #[derive(utoipa::ToSchema)]
     pub enum DocumentStatus {
         Queued = "queued",
         Processing = "processing",
@@ -26,7 +25,6 @@ crate::vocabulary! {
 crate::vocabulary! {
     /// Where a page job is: `queued` until its reading is stored (`done`),
     /// or `failed` with the reason.
-    #[derive(utoipa::ToSchema)]
     pub enum PageStatus {
         Queued = "queued",
         Done = "done",
@@ -545,10 +543,8 @@ pub struct FindingRow {
     pub field: Option<String>,
     pub ballot_id: Option<String>,
     /// What the scan shows: a whole number, a text or a yes/no.
-    #[schema(value_type = Option<serde_json::Value>)]
     pub scan_value: Option<Scalar>,
     /// What was entered (or is expected): a whole number, a text or a yes/no.
-    #[schema(value_type = Option<serde_json::Value>)]
     pub entered_value: Option<Scalar>,
     pub confidence: Option<f64>,
     pub message: String,

@@ -67,7 +67,7 @@ pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         // Room for the multipart headers around the file, and for reading
         // the rest of a refused upload so that its sender sees the answer.
         .layer(DefaultBodyLimit::max(3 * upload_limit + 64 * 1024));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::accounts::router())
         .merge(api::counting::router())
         .merge(api::documents::router())
@@ -75,7 +75,56 @@ pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(api::archive::router())
         .layer(DefaultBodyLimit::max(api::counting::MAX_REGISTER_BYTES))
         .merge(uploads)
-        .split_for_parts()
+        .split_for_parts();
+    (router, document_errors(doc))
+}
+
+/// Adds to every operation the error answers the server gives for it
+/// whatever the handler: 400 for a malformed parameter or body, 401 and 403
+/// where a session is needed, 413 and 415 where a body is sent, each with
+/// the error body.
+fn document_errors(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let answer = |what: &str| {
+        ResponseBuilder::new()
+            .description(what)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let mut add = |code: &str, what: &str| {
+                op.responses
+                    .responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| answer(what).into());
+            };
+            if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) || op.request_body.is_some() {
+                add("400", "a malformed parameter or body");
+            }
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                add("401", "no session, or an unknown or expired one");
+                add("403", "the role or the AC binding does not allow this");
+            }
+            if op.request_body.is_some() {
+                add("413", "the body is too large");
+                add("415", "the body is not of the type this operation takes");
+            }
+        }
+    }
+    doc
 }
 
 /// 404: the JSON body under `/api/`, a page for people elsewhere.

@@ -17,7 +17,7 @@ use crate::forms::FormKind;
 use crate::forms::payload::Payload;
 
 /// One value, as read or as entered: a count, a text or a yes/no.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Scalar {
     Bool(bool),

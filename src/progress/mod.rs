@@ -15,7 +15,6 @@ use crate::forms::FormKind;
 
 crate::vocabulary! {
     /// Why an owed document is listed as missing.
-    #[derive(ToSchema)]
     pub enum MissingState {
         NotUploaded = "not_uploaded",
         NotVerified = "not_verified",

@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// What to look for.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ArchiveQuery {
     /// AC number or name, winner, party, election, certificate id: partial,
     /// case- and accent-insensitive; several words must all match.

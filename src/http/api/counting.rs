@@ -297,6 +297,7 @@ pub async fn certificate(
 
 /// How much of the audit log to return.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Most entries, newest first (default 200, at most 1000).
     pub limit: Option<u32>,

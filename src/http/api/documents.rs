@@ -321,6 +321,7 @@ pub async fn edits(
 
 /// Which ACs' findings to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReviewQuery {
     /// One AC (default: every AC the caller sees).
     pub ac: Option<u32>,

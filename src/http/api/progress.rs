@@ -52,7 +52,6 @@ pub struct ProgressLine {
 
 crate::vocabulary! {
     /// How a list is sent: JSON (the default) or CSV for a spreadsheet.
-    #[derive(ToSchema)]
     pub enum Format {
         Json = "json",
         Csv = "csv",
@@ -61,7 +60,6 @@ crate::vocabulary! {
 
 crate::vocabulary! {
     /// What the completion lines are rolled up by.
-    #[derive(ToSchema)]
     pub enum RollUp {
         Ac = "ac",
         District = "district",
@@ -71,6 +69,7 @@ crate::vocabulary! {
 
 /// Which lines, in which form.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
     /// `json` (default) or `csv`.
     #[param(value_type = Option<String>)]
