@@ -112,6 +112,12 @@ pub async fn notify_pages(c: &mut Conn) -> Result<()> {
     Ok(())
 }
 
+/// The SHA-256 of every stored document.
+pub async fn document_shas(c: &mut Conn) -> Result<HashSet<String>> {
+    let shas: Vec<String> = query("SELECT sha256 FROM documents").scalars(c).await?;
+    Ok(shas.into_iter().collect())
+}
+
 /// The document with these bytes, if they were uploaded before.
 pub async fn document_by_sha(c: &mut Conn, sha256: &str) -> Result<Option<DocumentRow>> {
     query(&format!(

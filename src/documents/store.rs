@@ -143,6 +143,36 @@ impl BlobStore {
         }
     }
 
+    /// Removes from a folder store the files that no document names (a
+    /// process killed between storing an upload and recording it leaves
+    /// one); returns how many. Only for a store one process owns (the
+    /// counting hall): a bucket shared by many processes is left alone,
+    /// since another may be between the two steps right now.
+    pub fn remove_orphans(&self, named: &std::collections::HashSet<String>) -> Result<u64> {
+        let Backend::Folder(root) = &self.backend else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        for shard_dir in std::fs::read_dir(root)
+            .map_err(|e| Error::io(root, e))?
+            .flatten()
+        {
+            let Ok(files) = std::fs::read_dir(shard_dir.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                let is_blob = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+                if is_blob && !named.contains(&name) {
+                    std::fs::remove_file(f.path()).map_err(|e| Error::io(f.path(), e))?;
+                    tracing::warn!(sha256 = %name, "removed a stored file that no document names");
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// The stored bytes of a blob.
     pub async fn read(&self, sha256: &str) -> Result<Vec<u8>> {
         match &self.backend {

@@ -249,6 +249,12 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
 pub async fn state(config: ServeConfig) -> Result<AppState> {
     let db = config.storage.open_db().await?;
     let store = config.storage.open_blobs().await?;
+    if db.engine() == crate::db::Engine::Sqlite {
+        // The hall: this process owns the folder, nothing is mid-upload.
+        let named = crate::db::document_shas(&mut db.read().await?).await?;
+        let s = store.clone();
+        crate::tasks::blocking(move || s.remove_orphans(&named)).await?;
+    }
     if config.demo && crate::demo::load(&db).await? && !config.no_demo_scans {
         crate::demo::load_scans(&db, &store).await?;
     }

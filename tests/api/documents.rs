@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Server, TempDir, assert_error, scan_batch};
+use crate::helpers::{Server, TempDir, assert_error, blob_file, scan_batch};
 
 /// The values of a round sheet as Scrutiny prints it now, signed or not.
 fn sheet(s: &Server, tok: &str, ac: u32, round: u64, signed: bool) -> Value {
@@ -789,4 +789,26 @@ fn demo_scans_are_read_and_fill_the_review_queue() {
         (Some("rejected"), &json!(["unsigned"])),
         "{ballots}"
     );
+}
+
+#[test]
+fn a_stored_file_no_document_names_is_removed_when_the_hall_starts_again() {
+    let tmp = TempDir::new("docs-orphan");
+    let data = tmp.0.join("data");
+    let s = Server::start(&data, &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let pdf = scan_batch(&[("round-sheet", sheet(&s, &ro, 71, 1, true))], None);
+    let (st, doc) = s.upload(71, &ro, "r1.pdf", &pdf);
+    assert_eq!(st, 201, "{doc}");
+    let kept = blob_file(&data, doc["sha256"].as_str().unwrap());
+    drop(s);
+    // What a kill between storing an upload and recording it leaves.
+    let orphan = blob_file(&data, &"ab".repeat(32));
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(&orphan, b"%PDF-1.4 never recorded").unwrap();
+    let _s = Server::start(&data, &[]);
+    assert!(kept.exists(), "the uploaded file stays");
+    // A central deployment's bucket is shared by many processes: only the
+    // hall, which owns its folder, removes what no document names.
+    assert_eq!(orphan.exists(), crate::helpers::central());
 }
