@@ -138,17 +138,8 @@ pub async fn progress(acs: u32, ballots: u32, requests: usize) -> Result<Value> 
     let config = crate::config::ServeConfig::new(&dir);
     let state = crate::http::state(config).await?;
     let token = bench_session(&state.db, "bench", crate::accounts::Role::Observer, &[]).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| Error::io("a local port", e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("a local port", e))?;
     let workers = state.workers.clone();
-    let app = crate::http::app(state);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_here(state).await?;
     let mut out = json!({
         "acs": acs, "ballots_per_ac": ballots, "load_seconds": (load_s * 10.0).round() / 10.0,
         "recheck_one_ac_with_every_ballot_read_ms": recheck_ms.round(),
@@ -356,6 +347,21 @@ async fn recheck_with_every_ballot_read(db: &crate::db::Db) -> Result<f64> {
     }
     ms.sort_by(f64::total_cmp);
     Ok(ms[1])
+}
+
+/// Serves `state` on a free local port in this process; returns where.
+async fn serve_here(state: crate::http::AppState) -> Result<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Error::io("a local port", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("a local port", e))?;
+    let app = crate::http::app(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(addr)
 }
 
 /// A user's session for the timed requests; returns its token.

@@ -86,16 +86,7 @@ async fn measure(
     let state = crate::http::state(config).await?;
     let observer = super::bench_session(&state.db, "bench-observer", Role::Observer, &[]).await?;
     let ro = super::bench_session(&state.db, "bench-ro", Role::Ro, &[1]).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| Error::io("a local port", e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("a local port", e))?;
-    let app = crate::http::app(state);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = super::serve_here(state).await?;
     let mut out = json!({
         "engine": "postgres",
         "acs": ACS, "candidates": 15, "tables": 14, "rounds": 20, "rounds_published": 2,
