@@ -517,12 +517,7 @@ fn extract(
 }
 
 fn score(dir: PathBuf, workers: Option<usize>) -> Result<ExitCode> {
-    let truth_path = dir.join("truth.json");
-    let text = std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
-    let truths: Vec<samples::Truth> = serde_json::from_str(&text).map_err(|e| Error::Values {
-        form: "truth.json".into(),
-        reason: e.to_string(),
-    })?;
+    let truths = samples::read_truth(&dir)?;
     let files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
     let models = ModelSet::builtin();
     let mut score = samples::Score::default();

@@ -67,12 +67,7 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
         ..spec.clone()
     };
     generate_in_child(&dir, &spec)?;
-    let truth_path = dir.join("truth.json");
-    let text = std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
-    let truths: Vec<samples::Truth> = serde_json::from_str(&text).map_err(|e| Error::Values {
-        form: "truth.json".into(),
-        reason: e.to_string(),
-    })?;
+    let truths = samples::read_truth(&dir)?;
     let models = ModelSet::builtin();
     let mut ms = Vec::with_capacity(truths.len());
     let mut score = Score::default();

@@ -426,6 +426,16 @@ impl Spec {
     }
 }
 
+/// The `truth.json` that [`generate`] wrote into `dir`.
+pub fn read_truth(dir: &Path) -> Result<Vec<Truth>> {
+    let path = dir.join("truth.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Values {
+        form: "truth.json".into(),
+        reason: e.to_string(),
+    })
+}
+
 /// Writes simulated scans into `dir` with `truth.json`. The first page of
 /// each form in the mix is a clean scan; the rest are randomly degraded.
 /// Pages are made on all cores; each has its own seed, so the set is the
