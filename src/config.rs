@@ -91,6 +91,18 @@ pub struct ServeConfig {
     /// cores; 0: this process serves HTTP only, `scrutiny worker` reads).
     #[arg(long, env = "SCRUTINY_WORKERS")]
     pub workers: Option<usize>,
+    /// Run as a counting-hall node syncing with the central service at
+    /// this URL (enrolling from it on the first start, into an empty --data).
+    #[arg(
+        long,
+        env = "SCRUTINY_UPSTREAM",
+        requires = "node_token",
+        conflicts_with = "demo"
+    )]
+    pub upstream: Option<String>,
+    /// The node's token, printed once by `scrutiny node add` on central.
+    #[arg(long, env = "SCRUTINY_NODE_TOKEN", hide_env_values = true)]
+    pub node_token: Option<String>,
 }
 
 impl ServeConfig {
@@ -104,6 +116,8 @@ impl ServeConfig {
             session_hours: 12,
             max_upload_mb: 50,
             workers: None,
+            upstream: None,
+            node_token: None,
         }
     }
 }

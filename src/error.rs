@@ -43,6 +43,12 @@ crate::vocabulary! {
         UploadedElsewhere = "uploaded-elsewhere",
         /// Nobody has a vote yet.
         NoVotes = "no-votes",
+        /// A counting-hall node keeps this AC: it changes there and syncs here.
+        AcOwnedByNode = "ac-owned-by-node",
+        /// Central handed this hall's AC to another place.
+        AcHandedOver = "ac-handed-over",
+        /// A node's name is taken.
+        NodeExists = "node-exists",
     }
 }
 
@@ -121,6 +127,10 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// The central service a hall node syncs with did not answer, or
+    /// answered with an error.
+    #[error("the central service at {at}: {reason}")]
+    Upstream { at: String, reason: String },
     #[error("database schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -197,6 +207,7 @@ impl Error {
             Error::Database(_) | Error::Migrate(_) => "database",
             Error::DatabaseUnreachable { .. } => "database-unreachable",
             Error::Blobs { .. } => "blob-store",
+            Error::Upstream { .. } => "upstream",
         }
     }
 

@@ -39,6 +39,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod render;
 pub mod samples;
+pub mod sync;
 pub mod tasks;
 pub mod vocab;
 

@@ -117,6 +117,14 @@ enum Command {
         #[command(flatten)]
         storage: Storage,
     },
+    /// Counting-hall nodes of the central service: enrol one, list them,
+    /// hand an AC over (see README, "A counting hall that works offline").
+    Node {
+        #[command(subcommand)]
+        command: NodeCommand,
+        #[command(flatten)]
+        storage: Storage,
+    },
     /// The archive of signed certificates: check it, or export it.
     Archive {
         #[command(subcommand)]
@@ -168,6 +176,28 @@ enum UserCommand {
     Passwd { username: String },
     /// Remove a user and end their sessions.
     Remove { username: String },
+}
+
+#[derive(Subcommand)]
+enum NodeCommand {
+    /// Enrol a hall node keeping these ACs; prints its token once.
+    Add {
+        name: String,
+        /// AC the node keeps (repeat for several).
+        #[arg(long = "ac", required = true)]
+        acs: Vec<u32>,
+    },
+    /// List the nodes: their ACs, when each was last heard from, conflicts.
+    List,
+    /// Hand an AC to another node, or back to central; the AC's epoch goes
+    /// up, and what its previous keeper sends later is kept as a conflict.
+    Move {
+        #[arg(long)]
+        ac: u32,
+        /// A node's name, or `central`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -377,6 +407,43 @@ fn election(storage: Storage, command: ElectionCommand) -> Result<ExitCode> {
                 ac.tables,
                 ac.rounds
             );
+        }
+        db.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn node(storage: Storage, command: NodeCommand) -> Result<ExitCode> {
+    use scrutiny::sync::central;
+    runtime()?.block_on(async move {
+        let db = storage.open_db().await?;
+        match command {
+            NodeCommand::Add { name, acs } => {
+                let token = central::add_node(&db, &name, &acs).await?;
+                let list: Vec<String> = acs.iter().map(|a| a.to_string()).collect();
+                println!("enrolled {name}, keeping AC {}", list.join(", "));
+                println!("its token (shown once; give it to the hall as --node-token or SCRUTINY_NODE_TOKEN):");
+                println!("{token}");
+            }
+            NodeCommand::List => {
+                println!("NAME\tACS\tLAST SEEN\tLAST APPLIED\tCONFLICTS");
+                for n in central::nodes(&db).await? {
+                    let acs: Vec<String> = n.acs.iter().map(|a| a.to_string()).collect();
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        n.name,
+                        acs.join(","),
+                        n.last_seen_at.as_deref().unwrap_or("never"),
+                        n.last_applied_seq,
+                        n.open_conflicts
+                    );
+                }
+            }
+            NodeCommand::Move { ac, to } => {
+                let target = (to != "central").then_some(to.as_str());
+                let epoch = central::move_ac(&db, ac, target).await?;
+                println!("AC {ac} is now kept by {to} (epoch {epoch})");
+            }
         }
         db.close().await;
         Ok(ExitCode::SUCCESS)
@@ -614,6 +681,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::User { command, storage } => users(storage, command),
         Command::Election { command, storage } => election(storage, command),
         Command::Archive { command, storage } => archive(storage, command),
+        Command::Node { command, storage } => node(storage, command),
         Command::Bench { progress: true, .. } => {
             let r = runtime()?.block_on(bench::progress(250, 3000, 200))?;
             println!("{r}");

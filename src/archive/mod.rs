@@ -101,15 +101,25 @@ pub async fn record_certificates(
             archived_at: at,
         };
         let rid = db::insert_archive_record(&mut *c, &record).await?;
-        let event = json!({
-            "event": "certificate.archived", "record": rid, "ac_no": state.ac.ac_no,
-            "certificate_id": cert.id, "sha256": doc.sha256, "document": doc.id, "page": page.page_no,
-            "uploaded_by": doc.uploaded_by, "uploaded_at": doc.uploaded_at, "supersedes": supersedes,
-        })
-        .to_string();
-        append_log(&mut *c, &event, at).await?;
+        log_archived(&mut *c, rid, &record).await?;
     }
     Ok(())
+}
+
+/// Appends the log entry of a record just stored (here, or pushed by a
+/// counting-hall node: central's log then holds the hall's records too).
+pub(crate) async fn log_archived(
+    c: &mut Conn,
+    rid: i64,
+    r: &db::NewArchiveRecord<'_>,
+) -> Result<()> {
+    let event = json!({
+        "event": "certificate.archived", "record": rid, "ac_no": r.ac_no,
+        "certificate_id": r.certificate_id, "sha256": r.sha256, "document": r.document_id, "page": r.page_no,
+        "uploaded_by": r.uploaded_by, "uploaded_at": r.uploaded_at, "supersedes": r.supersedes,
+    })
+    .to_string();
+    append_log(c, &event, r.archived_at).await
 }
 
 async fn append_log(c: &mut Conn, event: &str, at: &str) -> Result<()> {

@@ -475,7 +475,9 @@ pub async fn certificate_pdf(
     ac_no: u32,
 ) -> Result<Vec<u8>> {
     user.require_read(ac_no)?;
-    let mut tx = db.write_ac(ac_no).await?;
+    // Anyone who may read the AC prints its certificate; only a new one
+    // is a change (refused where the AC is not changed).
+    let mut tx = db.write_ac_as_keeper(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let res = db::count_result(&mut tx, &ac).await?;
     let winner = super::check_final(&res)?;
@@ -507,6 +509,7 @@ pub async fn certificate_pdf(
     });
     let (pages, payload) = lay_out(&models, FormKind::Certificate, &values)?;
     if same.is_none() {
+        db::sync::require_changeable_here(&mut tx, ac_no).await?;
         let digest = Payload::parse(&payload)
             .and_then(|p| p.get("d").map(str::to_string))
             .unwrap_or_default();

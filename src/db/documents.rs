@@ -166,7 +166,8 @@ pub struct ClaimedPage {
 /// Claims up to `max` of the oldest unread pages that are free (never
 /// leased, or whose lease ran out before `now`), for `worker` until
 /// `lease_until` (Unix seconds), in document and page order. Their
-/// documents become `processing`.
+/// documents become `processing`. Pages of an AC a counting-hall node
+/// keeps are read there, never here.
 pub async fn claim_pages(
     c: &mut Conn,
     worker: &str,
@@ -182,6 +183,8 @@ pub async fn claim_pages(
              WHERE (document_id, page_no) IN (
                SELECT document_id, page_no FROM pages
                WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
+                 AND document_id NOT IN (SELECT d.id FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
+                                         WHERE o.node_id IS NOT NULL)
                ORDER BY document_id, page_no LIMIT $4)
              RETURNING document_id, page_no, attempts"
         }
@@ -189,6 +192,8 @@ pub async fn claim_pages(
             "UPDATE pages p SET worker = $1, lease_until = $2, attempts = p.attempts + 1
              FROM (SELECT document_id, page_no FROM pages
                    WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
+                     AND document_id NOT IN (SELECT d.id FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
+                                             WHERE o.node_id IS NOT NULL)
                    ORDER BY document_id, page_no LIMIT $4
                    FOR UPDATE SKIP LOCKED) free
              WHERE p.document_id = free.document_id AND p.page_no = free.page_no

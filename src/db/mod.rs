@@ -23,6 +23,7 @@ pub mod counting;
 pub mod documents;
 mod engine;
 pub mod progress;
+pub mod sync;
 
 pub use accounts::*;
 pub use archive::*;
@@ -263,7 +264,17 @@ impl Db {
 
     /// Starts a write transaction that holds the AC's lock: the checks of
     /// one AC never run twice at once.
+    /// It is refused (409) where the AC is not changed: on central, an AC
+    /// a counting-hall node keeps; on a hall, one handed elsewhere.
     pub async fn write_ac(&self, ac_no: u32) -> Result<Tx> {
+        let mut tx = self.write_ac_as_keeper(ac_no).await?;
+        sync::require_changeable_here(&mut tx, ac_no).await?;
+        Ok(tx)
+    }
+
+    /// The same whoever keeps the AC: for handing it over, and for checks
+    /// that only read.
+    pub async fn write_ac_as_keeper(&self, ac_no: u32) -> Result<Tx> {
         let mut tx = self.write().await?;
         lock(&mut tx, Lock::Ac(ac_no)).await?;
         Ok(tx)

@@ -18,7 +18,9 @@ use crate::pipeline::pages;
 /// before the body is read.
 pub async fn authorize(db: &Db, user: &User, ac_no: u32) -> Result<()> {
     user.require_enter(ac_no)?;
-    db::ac(&mut db.read().await?, ac_no).await.map(|_| ())
+    let mut c = db.read().await?;
+    db::ac(&mut c, ac_no).await?;
+    db::sync::require_changeable_here(&mut c, ac_no).await
 }
 
 /// Refuses early what the first bytes already show is not a PDF, JPEG, PNG
@@ -78,6 +80,7 @@ pub async fn accept(
         .take(200)
         .collect();
     let mut tx = db.write().await?;
+    db::sync::require_changeable_here(&mut tx, ac_no).await?;
     let inserted = db::insert_document(
         &mut tx,
         &NewDocument {

@@ -34,6 +34,7 @@ pub async fn decide(
     let f = db::finding_by_id(&mut tx, id).await?;
     user.require_enter(f.ac_no)?;
     db::lock(&mut tx, db::Lock::Ac(f.ac_no)).await?;
+    db::sync::require_changeable_here(&mut tx, f.ac_no).await?;
     // Read again under the lock: a decision taken meanwhile is seen.
     let f = db::finding_by_id(&mut tx, id).await?;
     if f.status != FindingStatus::Open {

@@ -39,6 +39,7 @@ pub fn status(e: &Error) -> StatusCode {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         }
         Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
         Error::Io { .. }
         | Error::Model { .. }
         | Error::Ocr { .. }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub workers: Workers,
     /// The sign-in guard of this process.
     pub throttle: Arc<throttle::Throttle>,
+    /// On a counting-hall node: who it is and how its link to central fares.
+    pub hall: Option<Arc<crate::sync::hall::Hall>>,
 }
 
 #[derive(OpenApi)]
@@ -44,7 +46,8 @@ pub struct AppState {
     tags((name = "accounts", description = "Signing in"), (name = "counting", description = "The election and its entered counts"),
         (name = "documents", description = "Uploads, checks, findings and review"),
         (name = "progress", description = "Which RO still owes which document"),
-        (name = "archive", description = "Signed certificates, searchable and provably unaltered"))
+        (name = "archive", description = "Signed certificates, searchable and provably unaltered"),
+        (name = "sync", description = "Counting-hall nodes and their sync with the central service"))
 )]
 struct ApiDoc;
 
@@ -64,6 +67,7 @@ impl Modify for BearerAuth {
 /// Uploads may be `upload_limit` bytes; every other body at most 16 MB.
 pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let uploads = api::documents::upload_router()
+        .merge(api::sync::blob_router())
         // Room for the multipart headers around the file, and for reading
         // the rest of a refused upload so that its sender sees the answer.
         .layer(DefaultBodyLimit::max(3 * upload_limit + 64 * 1024));
@@ -73,6 +77,7 @@ pub fn api(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(api::documents::router())
         .merge(api::progress::router())
         .merge(api::archive::router())
+        .merge(api::sync::router())
         .layer(DefaultBodyLimit::max(api::counting::MAX_REGISTER_BYTES))
         .merge(uploads)
         .split_for_parts();
@@ -249,6 +254,23 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
 pub async fn state(config: ServeConfig) -> Result<AppState> {
     let db = config.storage.open_db().await?;
     let store = config.storage.open_blobs().await?;
+    let hall = match (&config.upstream, &config.node_token) {
+        (Some(url), token) => {
+            if db.engine() != crate::db::Engine::Sqlite {
+                return Err(Error::bad_input(
+                    "a counting-hall node keeps its data in SQLite: leave out --database with --upstream",
+                ));
+            }
+            let up = crate::sync::hall::Upstream::new(url, token.as_deref().unwrap_or_default())?;
+            Some(crate::sync::hall::start(&db, &store, up).await?)
+        }
+        (None, _) if crate::sync::hall::is_hall(&db).await? => {
+            return Err(Error::bad_input(
+                "this data folder is a counting-hall node's: start it with --upstream URL and --node-token TOKEN",
+            ));
+        }
+        (None, _) => None,
+    };
     if db.engine() == crate::db::Engine::Sqlite {
         // The hall: this process owns the folder, nothing is mid-upload.
         let named = crate::db::document_shas(&mut db.read().await?).await?;
@@ -267,6 +289,7 @@ pub async fn state(config: ServeConfig) -> Result<AppState> {
         store,
         workers,
         throttle: Arc::new(throttle::Throttle::new(crate::config::cores())),
+        hall,
     })
 }
 

@@ -5,3 +5,4 @@ pub mod archive;
 pub mod counting;
 pub mod documents;
 pub mod progress;
+pub mod sync;
