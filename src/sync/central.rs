@@ -215,11 +215,16 @@ pub async fn apply_push(db: &Db, node: &NodeRow, push: &Push) -> Result<PushRepl
         let verdict = match ch.ac_no.and_then(|a| u32::try_from(a).ok()) {
             None => Err("a change that names no AC".to_string()),
             Some(ac) => {
-                if !owners.contains_key(&ac) {
-                    owners.insert(ac, q::ac_owner(&mut tx, ac).await?);
-                }
+                let owner = match owners.get(&ac) {
+                    Some(o) => *o,
+                    None => {
+                        let o = q::ac_owner(&mut tx, ac).await?;
+                        owners.insert(ac, o);
+                        o
+                    }
+                };
                 let epoch = push.epochs.get(&ac.to_string()).copied();
-                match owners[&ac] {
+                match owner {
                     Some(o) if o.node_id == Some(node.id) && Some(o.epoch) == epoch => {
                         if locked.insert(ac) {
                             db::lock(&mut tx, Lock::Ac(ac)).await?;

@@ -242,10 +242,11 @@ impl Hall {
         })
     }
 
-    fn record(&self, outcome: &Result<usize>) {
+    fn record(&self, outcome: &Result<Option<usize>>) {
         let Ok(mut l) = self.link.lock() else { return };
         match outcome {
-            Ok(n) => {
+            Ok(None) => {}
+            Ok(Some(n)) => {
                 l.failed = false;
                 l.offline_since = None;
                 l.last_error = None;
@@ -326,7 +327,7 @@ async fn pusher(db: Db, store: BlobStore, up: Upstream, hall: Arc<Hall>, batch: 
         let outcome = push_once(&db, &store, &up, &hall, batch).await;
         hall.record(&outcome);
         match outcome {
-            Ok(n) if n as u32 >= batch => continue,
+            Ok(Some(n)) if n as u32 >= batch => continue,
             Ok(_) => {
                 backoff = Duration::from_millis(250);
                 tokio::time::sleep(Duration::from_millis(300)).await;
@@ -341,14 +342,15 @@ async fn pusher(db: Db, store: BlobStore, up: Upstream, hall: Arc<Hall>, batch: 
 }
 
 /// One push: the files the next changes name, then the changes. Returns
-/// how many changes went (0: nothing waited, or a heartbeat).
+/// how many changes went (0: a heartbeat), or None when nothing waited and
+/// central was heard from lately (no call made).
 async fn push_once(
     db: &Db,
     store: &BlobStore,
     up: &Upstream,
     hall: &Hall,
     batch: u32,
-) -> Result<usize> {
+) -> Result<Option<usize>> {
     let (me, changes, acs) = {
         let mut c = db.read().await?;
         let me = q::hall(&mut c)
@@ -358,7 +360,7 @@ async fn push_once(
         (me, changes, q::hall_acs(&mut c).await?)
     };
     if changes.is_empty() && hall.heard_recently() {
-        return Ok(0);
+        return Ok(None);
     }
     for ch in changes
         .iter()
@@ -409,7 +411,7 @@ async fn push_once(
             "central kept changes of this hall as conflicts"
         );
     }
-    Ok(push.changes.len())
+    Ok(Some(push.changes.len()))
 }
 
 /// Whether this database is a hall's.

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::day::{counted_to_the_end, enter_round, publish, small_election_served};
 use crate::helpers::{Server, TempDir, assert_error, cli, scan_batch};
 
-fn form_13a(b: &Value) -> Value {
+pub(crate) fn form_13a(b: &Value) -> Value {
     json!({
         "ballot_id": b["ballot_id"], "ac_no": 5, "ac_name": "Testpur", "part_no": b["part_no"],
         "elector_serial_no": b["elector_serial_no"], "elector_name": "Kamla Devi",
@@ -13,7 +13,7 @@ fn form_13a(b: &Value) -> Value {
     })
 }
 
-fn form_13b(b: &Value) -> Value {
+pub(crate) fn form_13b(b: &Value) -> Value {
     json!({"ballot_id": b["ballot_id"], "ac_no": 5, "ac_name": "Testpur", "postal_ballot_serial_no": b["postal_ballot_serial_no"]})
 }
 

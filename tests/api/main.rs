@@ -8,5 +8,6 @@ mod central;
 mod completion;
 mod day;
 mod documents;
+mod hall;
 mod helpers;
 mod webdriver;

@@ -121,6 +121,9 @@ pub struct Ctx {
     pub uri: String,
     /// `?lang=` chose the language: remember it in a cookie.
     chose_lang: bool,
+    /// On a hall whose link to central is down: since when, and how many
+    /// changes wait.
+    offline: Option<(String, i64)>,
 }
 
 /// A query parameter of a URI's query string (plain, not percent-decoded).
@@ -174,7 +177,20 @@ impl FromRequestParts<AppState> for Ctx {
                     .map(|_| Lang::Hi)
             })
             .unwrap_or(Lang::En);
+        let offline = match &state.hall {
+            Some(h) => match h.status(&state.db).await {
+                Ok(s) if s.state == crate::sync::hall::LinkState::Offline => Some((
+                    s.offline_since
+                        .as_deref()
+                        .map_or_else(String::new, crate::clock::ist),
+                    s.pending_changes,
+                )),
+                _ => None,
+            },
+            None => None,
+        };
         Ok(Ctx {
+            offline,
             lang,
             t: lang.texts(),
             user,
@@ -278,6 +294,11 @@ impl Ctx {
                                 a href=(self.lang_link(Lang::En)) lang="en" hreflang="en" aria-current=[(self.lang == Lang::En).then_some("true")] { "English" }
                                 a href=(self.lang_link(Lang::Hi)) lang="hi" hreflang="hi" aria-current=[(self.lang == Lang::Hi).then_some("true")] { "हिन्दी" }
                             }
+                        }
+                    }
+                    @if let Some((at, n)) = &self.offline {
+                        p.offline role="status" {
+                            (t.offline_banner.replace("{at}", at).replace("{n}", &n.to_string()))
                         }
                     }
                     main #main tabindex="-1" {

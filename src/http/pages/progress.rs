@@ -200,6 +200,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
     let (ac_page, page, pages) = page_of(&per_ac, q.page);
     let (district_page, dpage, dpages) = page_of(&districts, q.dpage);
     let sp = state.first().map_or(100.0, |l| l.percent);
+    let silent = silent_halls(&s).await.or_page(&ctx)?;
     let t = ctx.t;
     let board = html! {
         div #board data-updated=(made_at) {
@@ -232,7 +233,12 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
                 tbody { @for l in ac_page {
                     @let ac = l.ac_no.unwrap_or(0);
                     (row(&ctx, html! {
-                        th scope="row" { a href=(ctx.with_lang(&format!("/progress/{ac}"))) { (ac) " " (l.ac_name.as_deref().unwrap_or("")) } }
+                        th scope="row" {
+                            a href=(ctx.with_lang(&format!("/progress/{ac}"))) { (ac) " " (l.ac_name.as_deref().unwrap_or("")) }
+                            @if let Some((node, at)) = silent.get(&ac) {
+                                " " span.silent { (t.hall_silent.replace("{node}", node).replace("{at}", at)) }
+                            }
+                        }
                         td { (l.ro.as_deref().unwrap_or("")) }
                         td { (l.district.as_deref().unwrap_or("")) }
                     }, l, sp))
@@ -253,6 +259,29 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
             (board)
         },
     ))
+}
+
+/// A counting hall is silent once it has not pushed (or said it is there)
+/// for this long; it says so every ten seconds while its link is up.
+const SILENT_AFTER_SECONDS: i64 = 60;
+
+/// The ACs whose counting-hall node has been silent for over a minute,
+/// with the node's name and when it was last heard from (or "never").
+async fn silent_halls(
+    s: &AppState,
+) -> crate::Result<std::collections::HashMap<u32, (String, String)>> {
+    let now = clock::now_unix();
+    let kept = crate::db::sync::node_acs(&mut s.db.read().await?).await?;
+    Ok(kept
+        .into_iter()
+        .filter_map(|(ac, node, seen)| {
+            let at = seen.as_deref().and_then(clock::unix_from_rfc3339);
+            match at {
+                Some(at) if now - at <= SILENT_AFTER_SECONDS => None,
+                _ => Some((ac, (node, seen.as_deref().map_or("—".into(), clock::ist)))),
+            }
+        })
+        .collect())
 }
 
 /// `GET /progress/{ac}`: what one AC still owes, by name.
