@@ -315,9 +315,9 @@ fn a_reply_lost_after_central_applied_adds_nothing_twice() {
     assert_eq!(puts, 3, "each of the three entries once: {log}");
 }
 
-#[test]
-fn a_hall_killed_in_the_middle_of_a_push_converges_after_restart() {
-    let day = central_with_a_node();
+/// A hall with two rounds done while the link was down, the link back, and
+/// central part-way through applying them: the moment to kill a side.
+fn mid_push(day: &Day) -> Server {
     let hall = day.hall();
     let (ro, op) = (
         hall.login("ro5", "secret-ro5"),
@@ -343,7 +343,13 @@ fn a_hall_killed_in_the_middle_of_a_push_converges_after_restart() {
             n.to_string(),
         )
     });
-    hall.kill();
+    hall
+}
+
+#[test]
+fn a_hall_killed_in_the_middle_of_a_push_converges_after_restart() {
+    let day = central_with_a_node();
+    mid_push(&day).kill();
     let hall = day.hall();
     let ro = hall.login("ro5", "secret-ro5");
     until("the restarted hall has pushed everything", || {
@@ -389,6 +395,17 @@ fn central_refuses_a_direct_write_to_an_ac_a_hall_keeps() {
             .call("POST", "/api/v1/acs/5/rounds/1/approve", Some(&ro), None),
         409,
         "ac-owned-by-node",
+    );
+    // The board marks the AC while its hall has not been heard from.
+    let board = ureq::get(&format!("{}/progress", day.central.base))
+        .set("Authorization", &format!("Bearer {}", day.admin))
+        .call()
+        .expect("board")
+        .into_string()
+        .expect("html");
+    assert!(
+        board.contains("hall hall-1 not heard from"),
+        "no silent-hall mark on the board"
     );
     // Reading stays open; a node's calls need a node's token.
     assert_eq!(
@@ -518,4 +535,25 @@ fn a_hall_with_no_data_and_no_centre_says_so_and_exits() {
         err.contains("http://127.0.0.1:9") && err.contains("needs the link once"),
         "{err}"
     );
+}
+
+#[test]
+fn central_killed_in_the_middle_of_a_push_loses_nothing() {
+    let mut day = central_with_a_node();
+    let hall = mid_push(&day);
+    let ro = hall.login("ro5", "secret-ro5");
+    let (data, addr) = (
+        day.central.data.clone(),
+        day.central.base.trim_start_matches("http://").to_string(),
+    );
+    let _ = day.central.child.kill();
+    let _ = day.central.child.wait();
+    day.central = Server::start_at(&data, &addr, &[]);
+    day.admin = day.central.login("admin", "secret-admin");
+    until(
+        "the hall has pushed everything to the restarted central",
+        || drained(&hall, &ro),
+    );
+    assert_same(&hall, &ro, &day.central, &day.admin);
+    assert_eq!(round_status(&day.central, &day.admin, 2), "published");
 }
