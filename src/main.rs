@@ -202,8 +202,14 @@ enum NodeCommand {
 
 #[derive(Subcommand)]
 enum ArchiveCommand {
-    /// Re-read every archived file and the log; exit 1 naming anything altered.
-    Verify,
+    /// Re-read every archived file and the log; exit 1 naming anything
+    /// altered. Prints the log's head: keep it, and check it later with --head.
+    Verify {
+        /// A head printed before (by verify, export or the archive page):
+        /// fail unless the log still passes through it.
+        #[arg(long)]
+        head: Option<String>,
+    },
     /// Copy the certificates to DIR with manifest.json, manifest.csv and
     /// SHA256SUMS (check with `cd DIR && sha256sum -c SHA256SUMS`).
     Export {
@@ -463,8 +469,8 @@ fn archive(storage: Storage, command: ArchiveCommand) -> Result<ExitCode> {
         let db = storage.open_db().await?;
         let store = storage.open_blobs().await?;
         let code = match command {
-            ArchiveCommand::Verify => {
-                let report = scrutiny::archive::verify(&db, &store).await?;
+            ArchiveCommand::Verify { head } => {
+                let report = scrutiny::archive::verify(&db, &store, head.as_deref()).await?;
                 for sha in &report.bad_files {
                     println!("ALTERED FILE {sha}");
                 }
@@ -477,6 +483,7 @@ fn archive(storage: Storage, command: ArchiveCommand) -> Result<ExitCode> {
                     report.log_entries,
                     if report.ok() { "intact" } else { "NOT INTACT" }
                 );
+                print_head(report.head.as_ref());
                 if report.ok() {
                     ExitCode::SUCCESS
                 } else {
@@ -486,12 +493,24 @@ fn archive(storage: Storage, command: ArchiveCommand) -> Result<ExitCode> {
             ArchiveCommand::Export { out } => {
                 let n = scrutiny::archive::export(&db, &store, &out).await?;
                 println!("exported {n} certificates to {}", out.display());
+                print_head(scrutiny::archive::head(&db).await?.as_ref());
                 ExitCode::SUCCESS
             }
         };
         db.close().await;
         Ok(code)
     })
+}
+
+/// The archive log's head, to be kept outside the database.
+fn print_head(head: Option<&scrutiny::archive::Head>) {
+    match head {
+        Some(h) => println!(
+            "log head: entry {} {} (keep it; `scrutiny archive verify --head {}` checks the log still reaches it)",
+            h.seq, h.hash, h.hash
+        ),
+        None => println!("log head: none (the log is empty)"),
+    }
 }
 
 fn parse_grid(s: &str) -> std::result::Result<(usize, usize), String> {

@@ -113,13 +113,22 @@ pub(crate) async fn log_archived(
     rid: i64,
     r: &db::NewArchiveRecord<'_>,
 ) -> Result<()> {
-    let event = json!({
-        "event": "certificate.archived", "record": rid, "ac_no": r.ac_no,
-        "certificate_id": r.certificate_id, "sha256": r.sha256, "document": r.document_id, "page": r.page_no,
-        "uploaded_by": r.uploaded_by, "uploaded_at": r.uploaded_at, "supersedes": r.supersedes,
+    let mut event = record_fields(rid, r);
+    event["event"] = json!("certificate.archived");
+    append_log(c, &event.to_string(), r.archived_at).await
+}
+
+/// Every field of a record, as its log entry carries it and as `verify`
+/// compares it (entries written before wave 2 carry fewer: those they carry
+/// are compared).
+fn record_fields(rid: i64, r: &db::NewArchiveRecord<'_>) -> serde_json::Value {
+    json!({
+        "record": rid, "ac_no": r.ac_no, "ac_name": r.ac_name, "certificate_id": r.certificate_id,
+        "sha256": r.sha256, "document": r.document_id, "page": r.page_no, "winner": r.winner,
+        "party": r.party, "election": r.election, "uploaded_by": r.uploaded_by,
+        "uploaded_at": r.uploaded_at, "supersedes": r.supersedes, "search": r.search,
+        "archived_at": r.archived_at,
     })
-    .to_string();
-    append_log(c, &event, r.archived_at).await
 }
 
 async fn append_log(c: &mut Conn, event: &str, at: &str) -> Result<()> {
@@ -273,8 +282,26 @@ pub struct VerifyReport {
     pub bad_files: Vec<String>,
     /// Log entries that do not chain (sequence number and why).
     pub broken_log: Vec<String>,
-    /// Records whose data disagree with their log entry.
+    /// Records whose data disagree with their log entry, and entries
+    /// whose record is gone.
     pub bad_records: Vec<String>,
+    /// The log's newest entry: keep its hash outside this database, and a
+    /// later `verify --head HASH` proves the log still reaches it.
+    pub head: Option<Head>,
+}
+
+/// The newest entry of the archive log.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The log's newest entry, if it has one.
+pub async fn head(db: &Db) -> Result<Option<Head>> {
+    Ok(db::archive_log_head(&mut db.read().await?)
+        .await?
+        .map(|(seq, hash)| Head { seq, hash }))
 }
 
 impl VerifyReport {
@@ -284,8 +311,10 @@ impl VerifyReport {
     }
 }
 
-/// Re-reads every archived file and the whole log.
-pub async fn verify(db: &Db, store: &BlobStore) -> Result<VerifyReport> {
+/// Re-reads every archived file and the whole log; with `head` (a hash
+/// someone kept from an earlier `verify`, `export` or the archive page),
+/// also that the log still passes through it.
+pub async fn verify(db: &Db, store: &BlobStore, head: Option<&str>) -> Result<VerifyReport> {
     let mut c = db.read().await?;
     let records = db::archive_records(&mut c).await?;
     let log = db::archive_log(&mut c).await?;
@@ -321,16 +350,51 @@ pub async fn verify(db: &Db, store: &BlobStore) -> Result<VerifyReport> {
             events.insert(r, v);
         }
     }
+    report.head = log.last().map(|e| Head {
+        seq: e.seq,
+        hash: e.hash.clone(),
+    });
+    if let Some(kept) = head
+        && !log.iter().any(|e| e.hash == kept)
+    {
+        report.broken_log.push(format!(
+            "the log no longer reaches the head {kept}: entries were removed or the chain was rewritten"
+        ));
+    }
+    let stored: HashMap<i64, &db::ArchiveRecord> = records.iter().map(|r| (r.id, r)).collect();
+    let mut missing: Vec<&i64> = events
+        .keys()
+        .filter(|id| !stored.contains_key(id))
+        .collect();
+    missing.sort();
+    for id in missing {
+        report.bad_records.push(format!(
+            "record {id}: its log entry stands but the record is gone (deleted)"
+        ));
+    }
     let mut checked: HashMap<String, bool> = HashMap::new();
     for r in &records {
         match events.get(&r.id) {
             None => report
                 .bad_records
                 .push(format!("record {}: no log entry", r.id)),
-            Some(e) if e["sha256"] != r.sha256 || e["certificate_id"] != r.certificate_id => report
-                .bad_records
-                .push(format!("record {}: differs from its log entry", r.id)),
-            Some(_) => {}
+            Some(e) => {
+                let now = record_fields(r.id, &r.as_new());
+                let changed: Vec<&str> = now
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, v)| e.get(k.as_str()).is_some_and(|logged| logged != *v))
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                if !changed.is_empty() {
+                    report.bad_records.push(format!(
+                        "record {}: differs from its log entry in {}",
+                        r.id,
+                        changed.join(", ")
+                    ));
+                }
+            }
         }
         if !checked.contains_key(&r.sha256) {
             let ok = match store.read(&r.sha256).await {
@@ -402,6 +466,9 @@ pub async fn export(db: &Db, store: &BlobStore, out: &Path) -> Result<usize> {
         let p = out.join(name);
         std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
     };
+    if let Some(h) = head(db).await? {
+        write("LOG-HEAD", format!("{} {}\n", h.seq, h.hash))?;
+    }
     write("SHA256SUMS", sums)?;
     write("manifest.csv", csv)?;
     write(

@@ -41,6 +41,29 @@ pub struct ArchiveRecord {
     pub uploaded_at: String,
     pub supersedes: Option<i64>,
     pub search: String,
+    pub archived_at: String,
+}
+
+impl ArchiveRecord {
+    /// The record as it was stored.
+    pub fn as_new(&self) -> NewArchiveRecord<'_> {
+        NewArchiveRecord {
+            ac_no: self.ac_no,
+            certificate_id: &self.certificate_id,
+            document_id: self.document_id,
+            page_no: self.page_no,
+            sha256: &self.sha256,
+            ac_name: &self.ac_name,
+            winner: &self.winner,
+            party: &self.party,
+            election: &self.election,
+            uploaded_by: &self.uploaded_by,
+            uploaded_at: &self.uploaded_at,
+            supersedes: self.supersedes,
+            search: &self.search,
+            archived_at: &self.archived_at,
+        }
+    }
 }
 
 /// Stores a record (never updated afterwards); returns its id.
@@ -93,7 +116,7 @@ pub async fn latest_archive_record(c: &mut Conn, ac_no: u32) -> Result<Option<i6
 pub async fn archive_records(c: &mut Conn) -> Result<Vec<ArchiveRecord>> {
     query(
         "SELECT id, ac_no, certificate_id, document_id, page_no, sha256, ac_name, winner, party, election,
-                uploaded_by, uploaded_at, supersedes, search
+                uploaded_by, uploaded_at, supersedes, search, archived_at
          FROM archive_records ORDER BY id",
     )
     .fetch_all(c)
@@ -128,6 +151,13 @@ pub async fn insert_log_entry(
         .execute(c)
         .await?;
     Ok(())
+}
+
+/// The newest log entry's sequence number and hash (no lock).
+pub async fn archive_log_head(c: &mut Conn) -> Result<Option<(i64, String)>> {
+    query("SELECT seq, hash FROM archive_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(c)
+        .await
 }
 
 /// One entry of the archive log.

@@ -183,8 +183,8 @@ pub async fn claim_pages(
              WHERE (document_id, page_no) IN (
                SELECT document_id, page_no FROM pages
                WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
-                 AND document_id NOT IN (SELECT d.id FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
-                                         WHERE o.node_id IS NOT NULL)
+                 AND NOT EXISTS (SELECT 1 FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
+                                 WHERE d.id = pages.document_id AND o.node_id IS NOT NULL)
                ORDER BY document_id, page_no LIMIT $4)
              RETURNING document_id, page_no, attempts"
         }
@@ -192,8 +192,8 @@ pub async fn claim_pages(
             "UPDATE pages p SET worker = $1, lease_until = $2, attempts = p.attempts + 1
              FROM (SELECT document_id, page_no FROM pages
                    WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
-                     AND document_id NOT IN (SELECT d.id FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
-                                             WHERE o.node_id IS NOT NULL)
+                     AND NOT EXISTS (SELECT 1 FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
+                                     WHERE d.id = pages.document_id AND o.node_id IS NOT NULL)
                    ORDER BY document_id, page_no LIMIT $4
                    FOR UPDATE SKIP LOCKED) free
              WHERE p.document_id = free.document_id AND p.page_no = free.page_no

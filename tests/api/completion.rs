@@ -383,8 +383,90 @@ fn certificates_are_archived_versioned_searched_and_proven_unaltered() {
     std::fs::write(&blob, &original).unwrap();
     assert!(run(&["archive", "verify", "--data", d]).status.success());
 
-    // Tamper with a log row: the chain breaks at that entry.
+    // Rewrite records behind the server's back, each way in turn: verify
+    // names the record and the field, and passes again once it is undone.
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let sql = |q: &str| {
+        rt.block_on(async {
+            let db = scrutiny::db::Db::connect(&crate::helpers::database_of(&data))
+                .await
+                .unwrap();
+            let mut tx = db.write().await.unwrap();
+            scrutiny::db::query(q).execute(&mut tx).await.unwrap();
+            tx.commit().await.unwrap();
+            db.close().await;
+        })
+    };
+    let newest = "(SELECT max(id) FROM archive_records)";
+    for (field, forge, undo) in [
+        (
+            "winner",
+            "winner = winner || ' (forged)'",
+            "winner = replace(winner, ' (forged)', '')",
+        ),
+        (
+            "party",
+            "party = party || ' (forged)'",
+            "party = replace(party, ' (forged)', '')",
+        ),
+        ("ac_name", "ac_name = 'Forgedpur'", "ac_name = 'Testpur'"),
+        (
+            "uploaded_by",
+            "uploaded_by = 'someone-else'",
+            "uploaded_by = 'ro5'",
+        ),
+        (
+            "supersedes",
+            "supersedes = NULL",
+            "supersedes = (SELECT min(id) FROM archive_records)",
+        ),
+    ] {
+        sql(&format!(
+            "UPDATE archive_records SET {forge} WHERE id = {newest}"
+        ));
+        let out = run(&["archive", "verify", "--data", d]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success(), "{field} rewritten, yet: {text}");
+        assert!(
+            text.contains("differs from its log entry in") && text.contains(field),
+            "{field}: {text}"
+        );
+        sql(&format!(
+            "UPDATE archive_records SET {undo} WHERE id = {newest}"
+        ));
+        assert!(
+            run(&["archive", "verify", "--data", d]).status.success(),
+            "{field} undone"
+        );
+    }
+    // The head, as someone outside kept it.
+    let out = cli(&["archive", "verify", "--data", d], "");
+    let head = out
+        .lines()
+        .find_map(|l| l.strip_prefix("log head: entry 2 "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no head printed: {out}"))
+        .to_string();
+    assert!(cli(&["archive", "verify", "--head", &head, "--data", d], "").contains("intact"));
+    // The newest record deleted, its entry left: verify names it.
+    sql(&format!("DELETE FROM archive_records WHERE id = {newest}"));
+    let out = run(&["archive", "verify", "--data", d]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success() && text.contains("the record is gone"),
+        "{text}"
+    );
+    // Its entry deleted too: the log alone looks whole, the kept head does not.
+    sql("DELETE FROM archive_log WHERE seq = 2");
+    assert!(run(&["archive", "verify", "--data", d]).status.success());
+    let out = run(&["archive", "verify", "--head", &head, "--data", d]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success() && text.contains("no longer reaches the head"),
+        "{text}"
+    );
+
+    // Tamper with a log row: the chain breaks at that entry.
     rt.block_on(async {
         let db = scrutiny::db::Db::connect(&crate::helpers::database_of(&data))
             .await

@@ -32,6 +32,7 @@ pub async fn page(
     };
     let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let found = archive::search(&s.db, user, text, ac).await.or_page(&ctx)?;
+    let head = archive::head(&s.db).await.or_page(&ctx)?;
     let t = ctx.t;
     Ok(ctx.render(
         StatusCode::OK,
@@ -62,6 +63,11 @@ pub async fn page(
                         }
                     } }
                 } }
+            }
+            @if let Some(h) = &head {
+                p.help #log-head {
+                    (t.log_head) " " (h.seq) ": " code.hash { (h.hash) }
+                }
             }
         },
     ))

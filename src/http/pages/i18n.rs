@@ -57,6 +57,7 @@ texts! {
     app_name: "Scrutiny", "स्क्रूटनी";
     skip: "Skip to content", "मुख्य सामग्री पर जाएँ";
     offline_banner: "Offline since {at} — {n} changes waiting. Work goes on here; they go to central by themselves when the link returns.", "{at} से ऑफ़लाइन — {n} बदलाव प्रतीक्षा में। काम यहाँ जारी रहता है; लिंक लौटने पर वे अपने आप केंद्र को जाएँगे।";
+    log_head: "Keep this to prove later that nothing was removed: `scrutiny archive verify --head HASH`. Archive log head, entry", "बाद में यह सिद्ध करने के लिए कि कुछ हटाया नहीं गया, इसे सँभालकर रखें: `scrutiny archive verify --head HASH`। अभिलेख लॉग का शीर्ष, प्रविष्टि";
     hall_silent: "hall {node} not heard from since {at}", "हॉल {node} से {at} से कोई संपर्क नहीं";
     nav_upload: "Upload", "अपलोड";
     nav_counting: "Counting", "मतगणना";
