@@ -11,6 +11,8 @@
     for (const k of kids) e.append(k);
     return e;
   };
+  // The session's form token: every write with the cookie carries it.
+  const CSRF = ($('meta[name="csrf-token"]') || {}).content || "";
   // The sentence of an API error body, or a fallback.
   async function message(res) {
     try { const b = await res.json(); return b.message || b.error || res.statusText; }
@@ -77,6 +79,7 @@
     function send(item) {
       const xhr = new XMLHttpRequest();
       xhr.open("POST", "/api/v1/acs/" + ac + "/documents");
+      xhr.setRequestHeader("X-CSRF-Token", CSRF);
       xhr.responseType = "json";
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) item.bar.value = e.loaded / e.total; };
       xhr.onload = () => {
@@ -192,7 +195,7 @@
       row.classList.add("saving");
       try {
         const res = await fetch("/api/v1/acs/" + ac + "/rounds/" + round + "/tables/" + row.dataset.table, {
-          method, headers: payload ? { "Content-Type": "application/json" } : {}, body: payload,
+          method, headers: payload ? { "Content-Type": "application/json", "X-CSRF-Token": CSRF } : { "X-CSRF-Token": CSRF }, body: payload,
         });
         if (!res.ok) {
           row.classList.add("failed");
@@ -229,7 +232,7 @@
       });
     });
     async function act(what) {
-      const res = await fetch("/api/v1/acs/" + ac + "/rounds/" + round + "/" + what, { method: "POST" });
+      const res = await fetch("/api/v1/acs/" + ac + "/rounds/" + round + "/" + what, { method: "POST", headers: { "X-CSRF-Token": CSRF } });
       if (res.ok) {
         const u = new URL(location.href);
         u.searchParams.set("round", round);

@@ -134,6 +134,17 @@ pub fn token_hash(token: &str) -> String {
     crate::hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// The form token of a session: every write a browser sends with the
+/// session cookie carries it (a hidden `csrf` field, or the `X-CSRF-Token`
+/// header from the pages' script), which a page of another site cannot
+/// know. Derived from the session's token, so nothing more is stored.
+pub fn form_token(session_token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"scrutiny form token\n");
+    h.update(session_token.as_bytes());
+    crate::hex(&h.finalize()[..16])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -203,16 +203,64 @@ async fn same_origin_writes(
         authority.is_some() && authority == host
     });
     let site_here = fetch_site.is_none_or(|s| s == "same-origin" || s == "none");
-    if origin_here && site_here {
+    if !(origin_here && site_here) {
+        return crate::error::Error::forbidden(format!(
+            "a write from another site is refused (Origin {}, Sec-Fetch-Site {}): send it from this server's pages, or with Authorization: Bearer",
+            origin.unwrap_or("not sent"),
+            fetch_site.unwrap_or("not sent")
+        ))
+        .into_response();
+    }
+    // Signing in has no session yet; every other write with the session
+    // cookie carries the session's form token.
+    let Some(session) = auth::cookie(h, auth::SESSION_COOKIE).map(str::to_string) else {
+        return next.run(req).await;
+    };
+    if req.uri().path() == "/login" {
         return next.run(req).await;
     }
-    crate::error::Error::forbidden(format!(
-        "a write from another site is refused (Origin {}, Sec-Fetch-Site {}): send it from this server's pages, or with Authorization: Bearer",
-        origin.unwrap_or("not sent"),
-        fetch_site.unwrap_or("not sent")
-    ))
+    let expected = crate::accounts::form_token(&session);
+    let sent = h
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let form = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let (req, sent) = match sent {
+        Some(t) => (req, Some(t)),
+        None if form => {
+            // A page's form: the token is its hidden `csrf` field. Forms are
+            // small; the body is read here and handed on unchanged.
+            let (parts, body) = req.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+                return crate::error::Error::TooLarge {
+                    reason: format!("a form larger than {} KB", FORM_LIMIT / 1024),
+                }
+                .into_response();
+            };
+            let field = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|f| f.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+            (
+                axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)),
+                field,
+            )
+        }
+        None => (req, None),
+    };
+    if sent.as_deref() == Some(expected.as_str()) {
+        return next.run(req).await;
+    }
+    crate::error::Error::forbidden(
+        "this write lacks the page's form token: reload the page and try again (programs send Authorization: Bearer)",
+    )
     .into_response()
 }
+
+/// The largest form a page posts (a review decision with its note).
+const FORM_LIMIT: usize = 64 * 1024;
 
 /// The page policy: scripts, styles, fonts and images from this server only
 /// (inline style attributes draw the progress bars), no plugins, no

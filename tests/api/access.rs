@@ -323,12 +323,16 @@ fn a_cookie_write_from_another_site_is_refused_and_bearer_calls_are_not() {
     let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
     let token = s.login("ro71", "demo-ro71");
     let here = s.base.trim_start_matches("http://").to_string();
-    let post = |origin: Option<&str>, site: Option<&str>, bearer: bool| {
+    let form_token = scrutiny::accounts::form_token(&token);
+    let post_with = |origin: Option<&str>, site: Option<&str>, bearer: bool, csrf: Option<&str>| {
         let mut r = ureq::post(&format!("{}/api/v1/acs/71/declare", s.base));
         if bearer {
             r = r.set("Authorization", &format!("Bearer {token}"));
         } else {
             r = r.set("Cookie", &format!("scrutiny_session={token}"));
+        }
+        if let Some(t) = csrf {
+            r = r.set("X-CSRF-Token", t);
         }
         if let Some(o) = origin {
             r = r.set("Origin", o);
@@ -345,6 +349,9 @@ fn a_cookie_write_from_another_site_is_refused_and_bearer_calls_are_not() {
         let body: serde_json::Value = r.into_json().unwrap_or_default();
         (status, body)
     };
+    let post = |origin: Option<&str>, site: Option<&str>, bearer: bool| {
+        post_with(origin, site, bearer, Some(&form_token))
+    };
     let other_port = format!("http://{}", here.replace(':', ":1"));
     for (origin, site) in [
         (Some("http://evil.example"), None),
@@ -359,6 +366,45 @@ fn a_cookie_write_from_another_site_is_refused_and_bearer_calls_are_not() {
     let own = format!("http://{here}");
     let (status, body) = post(Some(own.as_str()), Some("same-origin"), false);
     assert_eq!(status, 409, "{body}");
+    // ...but only with the session's form token, as the pages give it.
+    let page = ureq::get(&format!("{}/upload", s.base))
+        .set("Cookie", &format!("scrutiny_session={token}"))
+        .call()
+        .expect("page")
+        .into_string()
+        .expect("html");
+    assert!(
+        page.contains(&format!("name=\"csrf-token\" content=\"{form_token}\"")),
+        "no form token on the page"
+    );
+    for csrf in [None, Some("0123456789abcdef0123456789abcdef")] {
+        let got = post_with(Some(own.as_str()), Some("same-origin"), false, csrf);
+        assert!(
+            got.1["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("form token"),
+            "{}",
+            got.1
+        );
+        assert_error(got, 403, "forbidden");
+    }
+    // A page's form carries it as a field: sign-out without it is refused.
+    let logout = |fields: &[(&str, &str)]| match ureq::post(&format!("{}/logout", s.base))
+        .set("Cookie", &format!("scrutiny_session={token}"))
+        .set("Origin", &own)
+        .send_form(fields)
+    {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(c, _)) => c,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(logout(&[]), 403);
+    assert_eq!(
+        s.call("GET", "/api/v1/me", Some(&token), None).0,
+        200,
+        "still signed in"
+    );
     // Another tool with a bearer token is no browser.
     let (status, body) = post(Some("http://evil.example"), Some("cross-site"), true);
     assert_eq!(status, 409, "{body}");

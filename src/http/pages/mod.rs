@@ -124,6 +124,8 @@ pub struct Ctx {
     /// On a hall whose link to central is down: since when, and how many
     /// changes wait.
     offline: Option<(String, i64)>,
+    /// The session's form token, put in every form and given to the script.
+    pub csrf: Option<String>,
 }
 
 /// A query parameter of a URI's query string (plain, not percent-decoded).
@@ -189,8 +191,13 @@ impl FromRequestParts<AppState> for Ctx {
             },
             None => None,
         };
+        let csrf = user.as_ref().and_then(|_| {
+            super::auth::cookie(&parts.headers, super::auth::SESSION_COOKIE)
+                .map(crate::accounts::form_token)
+        });
         Ok(Ctx {
             offline,
+            csrf,
             lang,
             t: lang.texts(),
             user,
@@ -204,6 +211,11 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 impl Ctx {
+    /// The hidden form-token field every form that posts carries.
+    pub fn csrf_field(&self) -> Markup {
+        html! { @if let Some(token) = &self.csrf { input type="hidden" name="csrf" value=(token); } }
+    }
+
     /// The signed-in user, or a redirect to the sign-in page and back.
     pub fn user(&self) -> Result<&User, Refusal> {
         self.user.as_ref().ok_or_else(|| self.to_sign_in().into())
@@ -263,6 +275,7 @@ impl Ctx {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (title) " · " (t.app_name) }
+                    @if let Some(token) = &self.csrf { meta name="csrf-token" content=(token); }
                     link rel="stylesheet" href=(concat!("/assets/app.css?v=", env!("CARGO_PKG_VERSION")));
                     script src=(concat!("/assets/app.js?v=", env!("CARGO_PKG_VERSION"))) defer {}
                 }
@@ -286,7 +299,7 @@ impl Ctx {
                                         (t.ac) " " (u.acs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "))
                                     }
                                 }
-                                form method="post" action="/logout" { button.link type="submit" { (t.sign_out) } }
+                                form method="post" action="/logout" { (self.csrf_field()) button.link type="submit" { (t.sign_out) } }
                             } @else {
                                 a href=(self.with_lang(&if here == "/login" { here.to_string() } else { format!("/login?next={here}") })) { (t.sign_in) }
                             }

@@ -111,6 +111,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
                     }
                     @if may_decide {
                         form #decide method="post" action=(format!("/review/{}{back}", f.id)) {
+                            (ctx.csrf_field())
                             div.actions {
                                 button.primary type="submit" name="decision" value="scan_correct" data-key="s" { kbd { "S" } " " (t.decide_scan) }
                                 button.primary type="submit" name="decision" value="entry_correct" data-key="e" { kbd { "E" } " " (t.decide_entry) }
