@@ -18,14 +18,15 @@ cargo test --locked
 # openapi-spec-validator, then a bounded schemathesis run (every phase; not
 # logout, which would end its session) that fails on any 5xx or any answer
 # its schema does not describe. Pinned, in a venv kept under target/.
-venv=target/openapi-venv
+target=${CARGO_TARGET_DIR:-target}
+venv=$target/openapi-venv
 [ -x "$venv/bin/schemathesis" ] || {
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q schemathesis==4.32.5 openapi-spec-validator==0.9.0
 }
 api_data=$(mktemp -d /tmp/scrutiny-openapi.XXXXXX)
 api_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-target/debug/scrutiny serve --demo --no-demo-scans --workers 0 --data "$api_data" --bind "127.0.0.1:$api_port" >"$api_data/server.log" 2>&1 &
+"$target/debug/scrutiny" serve --demo --no-demo-scans --workers 0 --data "$api_data" --bind "127.0.0.1:$api_port" >"$api_data/server.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$api_port/api/v1/openapi.json" -o "$api_data/openapi.json" && break; sleep 0.1; done
 "$venv/bin/python" -m openapi_spec_validator "$api_data/openapi.json"
