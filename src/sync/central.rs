@@ -369,7 +369,11 @@ async fn log_record(
         uploaded_at: text("uploaded_at"),
         supersedes: int("supersedes"),
         search: text("search"),
-        archived_at: at,
+        // As the hall archived it: the entry carries the record's own fields.
+        archived_at: row
+            .get("archived_at")
+            .and_then(|v| v.as_str())
+            .unwrap_or(at),
     };
     crate::archive::log_archived(c, rid, &record).await
 }

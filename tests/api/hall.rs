@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::completion::{form_13a, form_13b};
 use crate::day::{enter_round, publish, small_election_served};
-use crate::helpers::{Server, TempDir, assert_error, bin, cli, scan_batch};
+use crate::helpers::{Server, TempDir, assert_error, bin, cli, extract, scan_batch};
 
 const PASS: u8 = 0;
 const REFUSE: u8 = 1;
@@ -97,7 +97,7 @@ fn until(what: &str, mut f: impl FnMut() -> (bool, String)) {
 }
 
 struct Day {
-    _tmp: TempDir,
+    tmp: TempDir,
     central: Server,
     proxy: Proxy,
     token: String,
@@ -122,7 +122,7 @@ fn central_with_a_node() -> Day {
     let admin = central.login("admin", "secret-admin");
     Day {
         hall_dir: tmp.0.join("hall"),
-        _tmp: tmp,
+        tmp,
         central,
         proxy,
         token,
@@ -556,4 +556,48 @@ fn central_killed_in_the_middle_of_a_push_loses_nothing() {
     );
     assert_same(&hall, &ro, &day.central, &day.admin);
     assert_eq!(round_status(&day.central, &day.admin, 2), "published");
+}
+
+#[test]
+fn a_certificate_archived_in_the_hall_is_in_centrals_archive_intact() {
+    let day = central_with_a_node();
+    let hall = day.hall();
+    let (ro, op) = (
+        hall.login("ro5", "secret-ro5"),
+        hall.login("op5", "secret-op5"),
+    );
+    s_postal(&hall, &op);
+    for round in 1..=4 {
+        enter_round(&hall, &op, round);
+        publish(&hall, &ro, round);
+    }
+    let (st, b) = hall.call("POST", "/api/v1/acs/5/declare", Some(&ro), None);
+    assert_eq!(st, 200, "{b}");
+    let (_, _, pdf) = hall.bytes("/api/v1/acs/5/certificate.pdf", &ro);
+    let printed = extract(&pdf, &day.tmp.0, "form22.pdf");
+    let mut values: serde_json::Map<String, Value> = printed["fields"]
+        .as_object()
+        .expect("fields")
+        .iter()
+        .map(|(k, v)| (k.clone(), v["value"].clone()))
+        .collect();
+    values.insert("ro_signed".into(), json!(true));
+    let signed = scan_batch(&[("certificate", Value::Object(values))], None);
+    hall.upload_read(5, &ro, "form22-signed.pdf", &signed);
+    let here = hall.get("/api/v1/archive/certificates?ac=5", &ro);
+    assert_eq!(here.as_array().map(Vec::len), Some(1), "{here}");
+
+    until("the hall's changes reach central", || drained(&hall, &ro));
+    assert_same(&hall, &ro, &day.central, &day.admin);
+    let there = day
+        .central
+        .get("/api/v1/archive/certificates?ac=5", &day.admin);
+    assert_eq!(
+        there[0]["certificate_id"], here[0]["certificate_id"],
+        "{there}"
+    );
+    assert_eq!(there[0]["verified"], true, "{there}");
+    let d = day.central.data.to_str().expect("path");
+    let out = cli(&["archive", "verify", "--data", d], "");
+    assert!(out.contains("1 records, 1 log entries: intact"), "{out}");
 }
