@@ -760,6 +760,24 @@ pub async fn blob_pushed(c: &mut Conn, sha256: &str) -> Result<()> {
     Ok(())
 }
 
+/// Central lacks the file after all: push it again.
+pub async fn blob_unpushed_again(c: &mut Conn, sha256: &str) -> Result<()> {
+    query("UPDATE outbox_blobs SET pushed = 0 WHERE sha256 = $1")
+        .bind(sha256)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Whether any hall node is enrolled (their files reach the store before
+/// the rows that name them).
+pub async fn any_node(c: &mut Conn) -> Result<bool> {
+    Ok(query("SELECT 1 FROM nodes LIMIT 1")
+        .scalar_optional::<i32>(c)
+        .await?
+        .is_some())
+}
+
 /// Whether the database holds an election (a hall enrols into an empty one).
 pub async fn has_election(c: &mut Conn) -> Result<bool> {
     Ok(query("SELECT 1 FROM elections LIMIT 1")

@@ -319,8 +319,11 @@ pub async fn state(config: ServeConfig) -> Result<AppState> {
         }
         (None, _) => None,
     };
-    if db.engine() == crate::db::Engine::Sqlite {
-        // The hall: this process owns the folder, nothing is mid-upload.
+    // One process on SQLite owns the folder: nothing is mid-upload, unless
+    // hall nodes push files ahead of the rows that will name them.
+    if db.engine() == crate::db::Engine::Sqlite
+        && !crate::db::sync::any_node(&mut db.read().await?).await?
+    {
         let named = crate::db::document_shas(&mut db.read().await?).await?;
         let s = store.clone();
         crate::tasks::blocking(move || s.remove_orphans(&named)).await?;

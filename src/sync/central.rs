@@ -11,6 +11,7 @@ use super::{EnrolledAc, Enrolment, Push, PushReply, TableRows};
 use crate::clock;
 use crate::db::sync::{self as q, NodeRow, OutboxRow, Owner, SYNCED, Synced};
 use crate::db::{self, Conn, Db, Lock};
+use crate::documents::store::BlobStore;
 use crate::error::{Error, Result};
 
 /// Enrols a node keeping `acs` (each kept by central until now); returns
@@ -199,7 +200,15 @@ pub async fn node_may_read_blob(db: &Db, node: &NodeRow, sha256: &str) -> Result
 /// Applies a node's push in one transaction: each change after the last
 /// one applied, in order; a change to an AC the node no longer keeps (or
 /// that does not fit the AC it names) is kept as a conflict instead.
-pub async fn apply_push(db: &Db, node: &NodeRow, push: &Push) -> Result<PushReply> {
+///
+/// A new document whose file central does not hold stops the push there:
+/// the reply names the file, and the node sends it before the rest.
+pub async fn apply_push(
+    db: &Db,
+    store: &BlobStore,
+    node: &NodeRow,
+    push: &Push,
+) -> Result<PushReply> {
     let mut changes: Vec<&OutboxRow> = push.changes.iter().collect();
     changes.sort_by_key(|c| c.seq);
     let at = clock::now_rfc3339();
@@ -208,9 +217,16 @@ pub async fn apply_push(db: &Db, node: &NodeRow, push: &Push) -> Result<PushRepl
     let mut owners: HashMap<u32, Option<Owner>> = HashMap::new();
     let mut locked = BTreeSet::new();
     let mut conflicts = 0;
+    let mut missing_blobs = vec![];
     for ch in changes {
         if ch.seq <= last {
             continue;
+        }
+        if let Some(sha) = named_file(ch)
+            && !store.contains(&sha).await?
+        {
+            missing_blobs.push(sha);
+            break;
         }
         let verdict = match ch.ac_no.and_then(|a| u32::try_from(a).ok()) {
             None => Err("a change that names no AC".to_string()),
@@ -259,7 +275,20 @@ pub async fn apply_push(db: &Db, node: &NodeRow, push: &Push) -> Result<PushRepl
         applied_through: last,
         conflicts,
         handed_over,
+        missing_blobs,
     })
+}
+
+/// The stored file a change names, if it is a document's.
+fn named_file(ch: &OutboxRow) -> Option<String> {
+    if ch.tbl != "documents" || ch.op != "upsert" {
+        return None;
+    }
+    super::object(&ch.row)
+        .ok()?
+        .get("sha256")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// Applies one change inside its own savepoint: Ok, or the reason it is

@@ -404,6 +404,10 @@ async fn push_once(
     for ac in &reply.handed_over {
         q::set_handed_over(&mut tx, *ac, &at).await?;
     }
+    for sha in &reply.missing_blobs {
+        tracing::warn!(sha256 = %sha, "central lacks a file it was sent; sending it again");
+        q::blob_unpushed_again(&mut tx, sha).await?;
+    }
     tx.commit().await?;
     if reply.conflicts > 0 {
         tracing::warn!(

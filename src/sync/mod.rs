@@ -45,6 +45,10 @@ pub struct PushReply {
     pub conflicts: u64,
     /// The node's ACs that central has handed to another place.
     pub handed_over: Vec<u32>,
+    /// Files a change names that central does not hold (SHA-256): the push
+    /// stopped before that change; send them, then the rest.
+    #[serde(default)]
+    pub missing_blobs: Vec<String>,
 }
 
 /// What a node is given when it starts for the first time.

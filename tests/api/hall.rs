@@ -601,3 +601,47 @@ fn a_certificate_archived_in_the_hall_is_in_centrals_archive_intact() {
     let out = cli(&["archive", "verify", "--data", d], "");
     assert!(out.contains("1 records, 1 log entries: intact"), "{out}");
 }
+
+#[test]
+fn a_file_central_lacks_is_sent_again_before_the_document_that_names_it() {
+    let day = central_with_a_node();
+    let hall = day.hall();
+    let (ro, op) = (
+        hall.login("ro5", "secret-ro5"),
+        hall.login("op5", "secret-op5"),
+    );
+    until("the hall is connected", || drained(&hall, &ro));
+    day.proxy.set(REFUSE);
+    let b = json!({"ballot_id": "PB005-000001", "postal_ballot_serial_no": 1, "part_no": 12, "elector_serial_no": 301});
+    let pdf = scan_batch(&[("form-13b", form_13b(&b))], None);
+    let doc = hall.upload_read(5, &op, "b.pdf", &pdf);
+    // As if central had said it holds the file and lost it since.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let db = scrutiny::db::Db::open(&day.hall_dir)
+            .await
+            .expect("hall db");
+        let mut tx = db.write().await.expect("tx");
+        scrutiny::db::query("UPDATE outbox_blobs SET pushed = 1")
+            .execute(&mut tx)
+            .await
+            .expect("update");
+        tx.commit().await.expect("commit");
+        db.close().await;
+    });
+    assert_eq!(sync(&hall, &ro)["pending_blobs"], 0);
+    day.proxy.set(PASS);
+    until("the hall's changes reach central", || drained(&hall, &ro));
+    assert_same(&hall, &ro, &day.central, &day.admin);
+    let docs = day.central.get("/api/v1/acs/5/documents", &day.admin);
+    let id = docs[0]["id"].as_i64().expect("id");
+    let file = day
+        .central
+        .bytes(&format!("/api/v1/documents/{id}/file"), &day.admin);
+    assert_eq!(
+        (file.0, file.2 == pdf),
+        (200, true),
+        "central holds {}",
+        doc["sha256"]
+    );
+}

@@ -131,7 +131,9 @@ pub async fn push(
     NodeAuth(node): NodeAuth,
     ApiJson(push): ApiJson<Push>,
 ) -> Result<Json<PushReply>> {
-    Ok(Json(central::apply_push(&s.db, &node, &push).await?))
+    Ok(Json(
+        central::apply_push(&s.db, &s.store, &node, &push).await?,
+    ))
 }
 
 fn sha_of(sha: &str) -> Result<()> {
