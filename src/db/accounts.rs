@@ -185,3 +185,48 @@ pub async fn delete_session(c: &mut Conn, token_hash: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// The latest lock (Unix seconds) of any of `keys`, 0 when none is locked.
+pub async fn strikes_locked_until(c: &mut Conn, keys: &[&str]) -> Result<i64> {
+    let mut until = 0;
+    for k in keys {
+        let t: Option<i64> = query("SELECT locked_until FROM login_strikes WHERE key = $1")
+            .bind(*k)
+            .scalar_optional(&mut *c)
+            .await?;
+        until = until.max(t.unwrap_or(0));
+    }
+    Ok(until)
+}
+
+/// Counts one more failure of `key`; returns how many it has in a row.
+pub async fn add_strike(c: &mut Conn, key: &str) -> Result<u32> {
+    let n: i64 = query(
+        "INSERT INTO login_strikes (key, failures) VALUES ($1, 1)
+         ON CONFLICT (key) DO UPDATE SET failures = login_strikes.failures + 1
+         RETURNING failures",
+    )
+    .bind(key)
+    .scalar(c)
+    .await?;
+    super::to_u32(n, "failed sign-ins")
+}
+
+/// Locks `key` until `until` (Unix seconds).
+pub async fn lock_strikes(c: &mut Conn, key: &str, until: i64) -> Result<()> {
+    query("UPDATE login_strikes SET locked_until = $1 WHERE key = $2")
+        .bind(until)
+        .bind(key)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// A success clears the key's failures.
+pub async fn clear_strikes(c: &mut Conn, key: &str) -> Result<()> {
+    query("DELETE FROM login_strikes WHERE key = $1")
+        .bind(key)
+        .execute(c)
+        .await?;
+    Ok(())
+}

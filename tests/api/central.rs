@@ -267,3 +267,51 @@ fn a_bad_configuration_says_what_is_wrong_and_exits() {
         "{err}"
     );
 }
+
+#[test]
+fn failed_sign_ins_are_counted_across_web_processes() {
+    if !central() {
+        eprintln!("not the central run (no SCRUTINY_TEST_DATABASE_URL): one process only");
+        return;
+    }
+    let tmp = TempDir::new("strikes");
+    let storage = storage_env(&tmp.0.join("shared"));
+    let start = |name: &str| {
+        Server::start_with(
+            &tmp.0.join(name),
+            "127.0.0.1:0",
+            storage.clone(),
+            &["--demo", "--no-demo-scans", "--workers", "0"],
+        )
+    };
+    let (a, b) = (start("web-a"), start("web-b"));
+    let wrong = |s: &Server| {
+        s.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(serde_json::json!({"username": "ro71", "password": "not-it"})),
+        )
+        .0
+    };
+    // Three wrong passwords through each process: six in a row for the
+    // name, one past the five allowed, wherever they landed.
+    for s in [&a, &b, &a, &b, &a, &b] {
+        assert_eq!(wrong(s), 401);
+    }
+    let admin = a.login("admin", "demo-admin");
+    let log = a.get("/api/v1/acs/71/audit?limit=50", &admin);
+    let locked: Vec<&Value> = log
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| e["action"] == "sign-in.locked")
+        .collect();
+    assert_eq!(locked.len(), 1, "{log}");
+    assert!(
+        locked[0]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("after 6 failed sign-ins")),
+        "{log}"
+    );
+}

@@ -86,25 +86,24 @@ async fn failed_sign_in(
     address_key: Option<&str>,
 ) -> Result<()> {
     let now = clock::now_unix();
+    let mut tx = state.db.write().await?;
     let mut locks = vec![];
     if let Some(l) = state
         .throttle
-        .failed(user_key, throttle::FREE_USER_FAILURES, now)
+        .failed(&mut tx, user_key, throttle::FREE_USER_FAILURES, now)
+        .await?
     {
         locks.push((user_key, ac, l));
     }
     if let Some(a) = address_key
         && let Some(l) = state
             .throttle
-            .failed(a, throttle::FREE_ADDRESS_FAILURES, now)
+            .failed(&mut tx, a, throttle::FREE_ADDRESS_FAILURES, now)
+            .await?
     {
         locks.push((a, None, l));
     }
-    if locks.is_empty() {
-        return Ok(());
-    }
     let at = clock::now_rfc3339();
-    let mut tx = state.db.write().await?;
     for (key, ac, l) in locks {
         tracing::warn!(
             key,
@@ -152,7 +151,10 @@ pub async fn sign_in(
     let keys: Vec<&str> = std::iter::once(user_key.as_str())
         .chain(address_key.as_deref())
         .collect();
-    state.throttle.check(&keys, clock::now_unix())?;
+    state
+        .throttle
+        .check(&state.db, &keys, clock::now_unix())
+        .await?;
     let found = db::user_by_name(&mut state.db.read().await?, username).await?;
     let (user, hash) = match found {
         Some((u, h)) => (Some(u), h),
@@ -173,10 +175,11 @@ pub async fn sign_in(
             reason: "wrong username or password".into(),
         });
     };
-    state.throttle.succeeded(&user_key);
     let (token, token_hash) = accounts::new_token()?;
     let expires = clock::now_unix() + (state.config.session_hours as i64) * 3600;
     let mut tx = state.db.write().await?;
+    // A success clears the name's failures.
+    db::clear_strikes(&mut tx, &user_key).await?;
     db::insert_session(
         &mut tx,
         &token_hash,
