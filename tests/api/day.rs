@@ -98,15 +98,20 @@ pub(crate) fn counted_to_the_end(
         publish(&s, &ro, round);
     }
     let (_, _, pdf) = s.bytes("/api/v1/acs/5/certificate.pdf", &ro);
-    let printed = extract(&pdf, &tmp.0, "form22.pdf");
-    let mut values: serde_json::Map<String, Value> = printed["fields"]
+    let mut values = printed_values(&pdf, &tmp.0);
+    values.insert("ro_signed".into(), json!(false));
+    (s, ro, op, values)
+}
+
+/// The values of a printed form (its first page read back), by field name.
+pub(crate) fn printed_values(pdf: &[u8], dir: &std::path::Path) -> serde_json::Map<String, Value> {
+    let printed = extract(pdf, dir, "printed.pdf");
+    printed["fields"]
         .as_object()
         .expect("fields")
         .iter()
         .map(|(k, v)| (k.clone(), v["value"].clone()))
-        .collect();
-    values.insert("ro_signed".into(), json!(false));
-    (s, ro, op, values)
+        .collect()
 }
 
 /// Votes for round r, table t: distinct figures so that a wrong sum shows.

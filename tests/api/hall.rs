@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::completion::{form_13a, form_13b};
-use crate::day::{enter_round, publish, small_election_served};
-use crate::helpers::{Server, TempDir, assert_error, bin, cli, extract, scan_batch};
+use crate::day::{enter_round, printed_values, publish, small_election_served};
+use crate::helpers::{Server, TempDir, assert_error, bin, cli, scan_batch};
 
 const PASS: u8 = 0;
 const REFUSE: u8 = 1;
@@ -140,6 +140,17 @@ impl Day {
         )
     }
 
+    /// The hall started, its RO and operator signed in, and its link up.
+    fn connected_hall(&self) -> (Server, String, String) {
+        let hall = self.hall();
+        let (ro, op) = (
+            hall.login("ro5", "secret-ro5"),
+            hall.login("op5", "secret-op5"),
+        );
+        until("the hall is connected", || drained(&hall, &ro));
+        (hall, ro, op)
+    }
+
     fn node(&self) -> Value {
         let nodes = self.central.get("/api/v1/nodes", &self.admin);
         nodes
@@ -189,12 +200,7 @@ fn round_status(s: &Server, tok: &str, round: u64) -> String {
 #[test]
 fn a_round_done_offline_reaches_central_when_the_link_returns() {
     let day = central_with_a_node();
-    let hall = day.hall();
-    let (ro, op) = (
-        hall.login("ro5", "secret-ro5"),
-        hall.login("op5", "secret-op5"),
-    );
-    until("the hall is connected", || drained(&hall, &ro));
+    let (hall, ro, op) = day.connected_hall();
     assert_same(&hall, &ro, &day.central, &day.admin);
     let enrolled = hall.get("/api/v1/acs/5/etpbs-register", &ro);
     assert_eq!(enrolled.as_array().map(Vec::len), Some(3), "{enrolled}");
@@ -278,12 +284,7 @@ fn s_postal(hall: &Server, op: &str) {
 #[test]
 fn a_reply_lost_after_central_applied_adds_nothing_twice() {
     let day = central_with_a_node();
-    let hall = day.hall();
-    let (ro, op) = (
-        hall.login("ro5", "secret-ro5"),
-        hall.login("op5", "secret-op5"),
-    );
-    until("the hall is connected", || drained(&hall, &ro));
+    let (hall, ro, op) = day.connected_hall();
     let before = day.node()["last_applied_seq"].as_i64().expect("seq");
 
     day.proxy.set(DROP_REPLY);
@@ -318,12 +319,7 @@ fn a_reply_lost_after_central_applied_adds_nothing_twice() {
 /// A hall with two rounds done while the link was down, the link back, and
 /// central part-way through applying them: the moment to kill a side.
 fn mid_push(day: &Day) -> Server {
-    let hall = day.hall();
-    let (ro, op) = (
-        hall.login("ro5", "secret-ro5"),
-        hall.login("op5", "secret-op5"),
-    );
-    until("the hall is connected", || drained(&hall, &ro));
+    let (hall, ro, op) = day.connected_hall();
     day.proxy.set(REFUSE);
     s_postal(&hall, &op);
     for round in 1..=2 {
@@ -429,12 +425,7 @@ fn central_refuses_a_direct_write_to_an_ac_a_hall_keeps() {
 #[test]
 fn after_a_hand_over_the_old_halls_late_changes_are_kept_as_conflicts() {
     let day = central_with_a_node();
-    let hall = day.hall();
-    let (ro, op) = (
-        hall.login("ro5", "secret-ro5"),
-        hall.login("op5", "secret-op5"),
-    );
-    until("the hall is connected", || drained(&hall, &ro));
+    let (hall, ro, op) = day.connected_hall();
     day.proxy.set(REFUSE);
     hall.ok(
         "PUT",
@@ -574,13 +565,7 @@ fn a_certificate_archived_in_the_hall_is_in_centrals_archive_intact() {
     let (st, b) = hall.call("POST", "/api/v1/acs/5/declare", Some(&ro), None);
     assert_eq!(st, 200, "{b}");
     let (_, _, pdf) = hall.bytes("/api/v1/acs/5/certificate.pdf", &ro);
-    let printed = extract(&pdf, &day.tmp.0, "form22.pdf");
-    let mut values: serde_json::Map<String, Value> = printed["fields"]
-        .as_object()
-        .expect("fields")
-        .iter()
-        .map(|(k, v)| (k.clone(), v["value"].clone()))
-        .collect();
+    let mut values = printed_values(&pdf, &day.tmp.0);
     values.insert("ro_signed".into(), json!(true));
     let signed = scan_batch(&[("certificate", Value::Object(values))], None);
     hall.upload_read(5, &ro, "form22-signed.pdf", &signed);
@@ -605,12 +590,7 @@ fn a_certificate_archived_in_the_hall_is_in_centrals_archive_intact() {
 #[test]
 fn a_file_central_lacks_is_sent_again_before_the_document_that_names_it() {
     let day = central_with_a_node();
-    let hall = day.hall();
-    let (ro, op) = (
-        hall.login("ro5", "secret-ro5"),
-        hall.login("op5", "secret-op5"),
-    );
-    until("the hall is connected", || drained(&hall, &ro));
+    let (hall, ro, op) = day.connected_hall();
     day.proxy.set(REFUSE);
     let b = json!({"ballot_id": "PB005-000001", "postal_ballot_serial_no": 1, "part_no": 12, "elector_serial_no": 301});
     let pdf = scan_batch(&[("form-13b", form_13b(&b))], None);
