@@ -425,7 +425,7 @@ fn central_refuses_a_direct_write_to_an_ac_a_hall_keeps() {
 #[test]
 fn after_a_hand_over_the_old_halls_late_changes_are_kept_as_conflicts() {
     let day = central_with_a_node();
-    let (hall, ro, op) = day.connected_hall();
+    let (hall, _, op) = day.connected_hall();
     day.proxy.set(REFUSE);
     hall.ok(
         "PUT",
