@@ -86,14 +86,34 @@ pub async fn insert_document(c: &mut Conn, d: &NewDocument<'_>) -> Result<Option
     .scalar_optional(&mut *c)
     .await?;
     let Some(id) = id else { return Ok(None) };
+    let turn = next_turn(c, d.ac_no).await?;
     for page in 1..=d.page_count {
-        query("INSERT INTO pages (document_id, page_no) VALUES ($1, $2)")
+        query("INSERT INTO pages (document_id, page_no, turn) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(i64::from(page))
+            .bind(turn + i64::from(page))
             .execute(&mut *c)
             .await?;
     }
     Ok(Some(id))
+}
+
+/// The turn after which an AC's next pages are read: after its last queued
+/// page, or, when it has none queued, after the page being read now (the
+/// lowest queued turn). ACs are thus served in rotation, each new one
+/// joining the rotation at once.
+async fn next_turn(c: &mut Conn, ac_no: u32) -> Result<i64> {
+    query(
+        "SELECT COALESCE(MAX(t), 0) FROM (
+           SELECT MIN(turn) AS t FROM pages WHERE status = 'queued'
+           UNION ALL
+           SELECT MAX(p.turn) AS t FROM pages p JOIN documents d ON d.id = p.document_id
+           WHERE d.ac_no = $1 AND p.status = 'queued'
+         ) x",
+    )
+    .bind(i64::from(ac_no))
+    .scalar(c)
+    .await
 }
 
 /// The channel on which PostgreSQL tells the workers that pages were queued.
@@ -163,9 +183,9 @@ pub struct ClaimedPage {
     pub attempts: u32,
 }
 
-/// Claims up to `max` of the oldest unread pages that are free (never
-/// leased, or whose lease ran out before `now`), for `worker` until
-/// `lease_until` (Unix seconds), in document and page order. Their
+/// Claims up to `max` unread pages that are free (never leased, or whose
+/// lease ran out before `now`), for `worker` until `lease_until` (Unix
+/// seconds), in turn order (ACs in rotation, see `next_turn`). Their
 /// documents become `processing`. Pages of an AC a counting-hall node
 /// keeps are read there, never here.
 pub async fn claim_pages(
@@ -185,7 +205,7 @@ pub async fn claim_pages(
                WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
                  AND NOT EXISTS (SELECT 1 FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
                                  WHERE d.id = pages.document_id AND o.node_id IS NOT NULL)
-               ORDER BY document_id, page_no LIMIT $4)
+               ORDER BY turn, document_id, page_no LIMIT $4)
              RETURNING document_id, page_no, attempts"
         }
         super::Engine::Postgres => {
@@ -194,7 +214,7 @@ pub async fn claim_pages(
                    WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < $3)
                      AND NOT EXISTS (SELECT 1 FROM documents d JOIN ac_owners o ON o.ac_no = d.ac_no
                                      WHERE d.id = pages.document_id AND o.node_id IS NOT NULL)
-                   ORDER BY document_id, page_no LIMIT $4
+                   ORDER BY turn, document_id, page_no LIMIT $4
                    FOR UPDATE SKIP LOCKED) free
              WHERE p.document_id = free.document_id AND p.page_no = free.page_no
              RETURNING p.document_id, p.page_no, p.attempts"
@@ -483,11 +503,18 @@ pub async fn pages_of_document(
 /// Puts every page of a document back in the queue, to be read again
 /// (`scrutiny bench` reads one batch twice).
 pub async fn requeue_document(c: &mut Conn, document_id: i64) -> Result<()> {
+    let ac_no: i64 = query("SELECT ac_no FROM documents WHERE id = $1")
+        .bind(document_id)
+        .scalar(&mut *c)
+        .await?;
+    let turn = next_turn(c, super::to_u32(ac_no, "AC")?).await?;
     query(
-        "UPDATE pages SET status = 'queued', worker = NULL, lease_until = NULL, attempts = 0
+        "UPDATE pages SET status = 'queued', worker = NULL, lease_until = NULL, attempts = 0,
+           turn = $2 + page_no
          WHERE document_id = $1",
     )
     .bind(document_id)
+    .bind(turn)
     .execute(&mut *c)
     .await?;
     query("UPDATE documents SET status = 'queued', reason = NULL, done_at = NULL WHERE id = $1")

@@ -72,7 +72,7 @@ pub const SYNCED: &[Synced] = &[
     Synced {
         ac_of: BY_DOCUMENT,
         ids: &[("document_id", "documents")],
-        local: &["worker", "lease_until", "attempts"],
+        local: &["worker", "lease_until", "attempts", "turn"],
         ..pushed("pages", &["document_id", "page_no"])
     },
     Synced {

@@ -812,3 +812,39 @@ fn a_stored_file_no_document_names_is_removed_when_the_hall_starts_again() {
     // hall, which owns its folder, removes what no document names.
     assert_eq!(orphan.exists(), crate::helpers::central());
 }
+
+#[test]
+fn one_acs_big_batch_does_not_hold_up_another_acs_single_page() {
+    let tmp = TempDir::new("docs-turns");
+    let s = Server::start(
+        &tmp.0.join("data"),
+        &["--demo", "--no-demo-scans", "--workers", "1"],
+    );
+    let (ro71, ro72) = (s.login("ro71", "demo-ro71"), s.login("ro72", "demo-ro72"));
+    let covers = |ac: u32, tok: &str, n: usize| -> Vec<(&'static str, Value)> {
+        let a = s.get(&format!("/api/v1/acs/{ac}"), tok);
+        let register = s.get(&format!("/api/v1/acs/{ac}/etpbs-register"), tok);
+        register.as_array().unwrap()[..n]
+            .iter()
+            .map(|b| ("form-13b", form_13b(&a, b)))
+            .collect()
+    };
+    let big = scan_batch(&covers(71, &ro71, 24), None);
+    let one = scan_batch(&covers(72, &ro72, 1), None);
+    let (st, a) = s.upload(71, &ro71, "big.pdf", &big);
+    assert_eq!(st, 201, "{a}");
+    let (st, b) = s.upload(72, &ro72, "one.pdf", &one);
+    assert_eq!(st, 201, "{b}");
+    // One worker: AC 72's page takes the turn after the page being read,
+    // not the one after AC 71's 24.
+    s.wait_done(b["id"].as_i64().unwrap(), &ro72);
+    let a_now = s.get(&format!("/api/v1/documents/{}", a["id"]), &ro71);
+    assert_ne!(
+        a_now["status"], "done",
+        "AC 72's page waited for all of AC 71's: {a_now}"
+    );
+    assert_eq!(
+        s.wait_done(a["id"].as_i64().unwrap(), &ro71)["status"],
+        "done"
+    );
+}
