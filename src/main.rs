@@ -125,6 +125,13 @@ enum Command {
         #[command(flatten)]
         storage: Storage,
     },
+    /// The stored files: remove those no document names.
+    Blobs {
+        #[command(subcommand)]
+        command: BlobsCommand,
+        #[command(flatten)]
+        storage: Storage,
+    },
     /// The archive of signed certificates: check it, or export it.
     Archive {
         #[command(subcommand)]
@@ -176,6 +183,17 @@ enum UserCommand {
     Passwd { username: String },
     /// Remove a user and end their sessions.
     Remove { username: String },
+}
+
+#[derive(Subcommand)]
+enum BlobsCommand {
+    /// Remove stored files (folder or bucket) that no document names and
+    /// that are older than --min-age-hours (younger ones may be an upload
+    /// being recorded right now). Safe beside running servers.
+    Sweep {
+        #[arg(long, default_value_t = 1)]
+        min_age_hours: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -414,6 +432,23 @@ fn election(storage: Storage, command: ElectionCommand) -> Result<ExitCode> {
                 ac.rounds
             );
         }
+        db.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn blobs(storage: Storage, command: BlobsCommand) -> Result<ExitCode> {
+    let BlobsCommand::Sweep { min_age_hours } = command;
+    runtime()?.block_on(async move {
+        let db = storage.open_db().await?;
+        let store = storage.open_blobs().await?;
+        let named = db::document_shas(&mut db.read().await?).await?;
+        let before = clock::now_unix() - (min_age_hours as i64) * 3600;
+        let removed = store.sweep(&named, before).await?;
+        println!(
+            "removed {removed} stored files no document names (older than {min_age_hours} h) from {}",
+            storage.blobs()?.shown()
+        );
         db.close().await;
         Ok(ExitCode::SUCCESS)
     })
@@ -701,6 +736,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Election { command, storage } => election(storage, command),
         Command::Archive { command, storage } => archive(storage, command),
         Command::Node { command, storage } => node(storage, command),
+        Command::Blobs { command, storage } => blobs(storage, command),
         Command::Bench { progress: true, .. } => {
             let r = runtime()?.block_on(bench::progress(250, 3000, 200))?;
             println!("{r}");

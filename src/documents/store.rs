@@ -143,34 +143,80 @@ impl BlobStore {
         }
     }
 
-    /// Removes from a folder store the files that no document names (a
-    /// process killed between storing an upload and recording it leaves
-    /// one); returns how many. Only for a store one process owns (the
-    /// counting hall): a bucket shared by many processes is left alone,
-    /// since another may be between the two steps right now.
-    pub fn remove_orphans(&self, named: &std::collections::HashSet<String>) -> Result<u64> {
-        let Backend::Folder(root) = &self.backend else {
-            return Ok(0);
-        };
-        let mut removed = 0;
-        for shard_dir in std::fs::read_dir(root)
-            .map_err(|e| Error::io(root, e))?
-            .flatten()
-        {
-            let Ok(files) = std::fs::read_dir(shard_dir.path()) else {
-                continue;
-            };
-            for f in files.flatten() {
-                let name = f.file_name().to_string_lossy().into_owned();
-                let is_blob = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
-                if is_blob && !named.contains(&name) {
-                    std::fs::remove_file(f.path()).map_err(|e| Error::io(f.path(), e))?;
-                    tracing::warn!(sha256 = %name, "removed a stored file that no document names");
-                    removed += 1;
+    /// Removes the stored files that no document names and that are older
+    /// than `before` (Unix seconds), from a folder or a bucket; returns how
+    /// many. The age keeps what is being stored right now (an upload between
+    /// storing its file and recording it, a hall node's file pushed before
+    /// the rows that name it; a node sends again a file central lacks).
+    pub async fn sweep(
+        &self,
+        named: &std::collections::HashSet<String>,
+        before: i64,
+    ) -> Result<u64> {
+        let is_blob = |name: &str| name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        match &self.backend {
+            Backend::Folder(root) => {
+                let (root, named) = (root.clone(), named.clone());
+                crate::tasks::blocking(move || {
+                    let mut removed = 0;
+                    for shard_dir in std::fs::read_dir(&root)
+                        .map_err(|e| Error::io(&root, e))?
+                        .flatten()
+                    {
+                        for f in std::fs::read_dir(shard_dir.path())
+                            .into_iter()
+                            .flatten()
+                            .flatten()
+                        {
+                            let name = f.file_name().to_string_lossy().into_owned();
+                            let old = f
+                                .metadata()
+                                .and_then(|m| m.modified())
+                                .ok()
+                                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                                .is_some_and(|d| (d.as_secs() as i64) < before);
+                            if is_blob(&name) && !named.contains(&name) && old {
+                                std::fs::remove_file(f.path())
+                                    .map_err(|e| Error::io(f.path(), e))?;
+                                removed += 1;
+                            }
+                        }
+                    }
+                    Ok(removed)
+                })
+                .await
+            }
+            Backend::S3 {
+                store,
+                prefix,
+                shown,
+            } => {
+                let fail = |e| BlobStore::s3_error(shown, e);
+                let root = (!prefix.is_empty()).then(|| Key::from(prefix.as_str()));
+                let shards = store
+                    .list_with_delimiter(root.as_ref())
+                    .await
+                    .map_err(fail)?;
+                let mut removed = 0;
+                for shard_key in shards.common_prefixes {
+                    let listed = store
+                        .list_with_delimiter(Some(&shard_key))
+                        .await
+                        .map_err(fail)?;
+                    for o in listed.objects {
+                        let name = o.location.filename().unwrap_or_default().to_string();
+                        if is_blob(&name)
+                            && !named.contains(&name)
+                            && o.last_modified.timestamp() < before
+                        {
+                            store.delete(&o.location).await.map_err(fail)?;
+                            removed += 1;
+                        }
+                    }
                 }
+                Ok(removed)
             }
         }
-        Ok(removed)
     }
 
     /// The stored bytes of a blob.

@@ -325,8 +325,10 @@ pub async fn state(config: ServeConfig) -> Result<AppState> {
         && !crate::db::sync::any_node(&mut db.read().await?).await?
     {
         let named = crate::db::document_shas(&mut db.read().await?).await?;
-        let s = store.clone();
-        crate::tasks::blocking(move || s.remove_orphans(&named)).await?;
+        let removed = store.sweep(&named, i64::MAX).await?;
+        if removed > 0 {
+            tracing::warn!(removed, "removed stored files that no document names");
+        }
     }
     if config.demo && crate::demo::load(&db).await? && !config.no_demo_scans {
         crate::demo::load_scans(&db, &store).await?;

@@ -811,6 +811,40 @@ fn a_stored_file_no_document_names_is_removed_when_the_hall_starts_again() {
     // A central deployment's bucket is shared by many processes: only the
     // hall, which owns its folder, removes what no document names.
     assert_eq!(orphan.exists(), crate::helpers::central());
+
+    // `scrutiny blobs sweep`, beside a running server, on a folder or a
+    // bucket: removes what no document names once it is older than an
+    // upload takes to be recorded, and nothing else.
+    let (young, old) = (
+        blob_file(&data, &"cd".repeat(32)),
+        blob_file(&data, &"ef".repeat(32)),
+    );
+    for p in [&young, &old] {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"%PDF-1.4 never recorded").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    for p in [&old, &orphan] {
+        if p.exists() {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+    }
+    let out = crate::helpers::cli(&["blobs", "sweep", "--data", data.to_str().unwrap()], "");
+    let expected = if crate::helpers::central() { 2 } else { 1 };
+    assert!(out.contains(&format!("removed {expected} ")), "{out}");
+    assert!(
+        !old.exists() && !orphan.exists(),
+        "the old unnamed files are gone"
+    );
+    assert!(
+        young.exists() && kept.exists(),
+        "a young file and a named one stay"
+    );
 }
 
 #[test]
