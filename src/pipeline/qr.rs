@@ -45,6 +45,22 @@ pub fn find_in(img: &GrayImage, r: Region) -> Vec<QrHit> {
     if r.w < 21 || r.h < 21 {
         return Vec::new();
     }
+    // Only a large region can hold enough patterns to matter (a region
+    // where a model prints its code is searched as it is).
+    let finders = if u64::from(r.w) * u64::from(r.h) > GUARDED_AREA {
+        finder_patterns(img, r, MAX_FINDER_PATTERNS + 1)
+    } else {
+        0
+    };
+    if finders > MAX_FINDER_PATTERNS {
+        // rqrr tries every pair of finder patterns (copying the image for
+        // each): a page tiled with them would hold a worker for minutes.
+        tracing::debug!(
+            finders,
+            "QR search skipped: more finder patterns than any form prints"
+        );
+        return Vec::new();
+    }
     let stride = img.width() as usize;
     let (ox, oy) = (r.x as usize, r.y as usize);
     let raw = img.as_raw();
@@ -71,6 +87,127 @@ pub fn find_in(img: &GrayImage, r: Region) -> Vec<QrHit> {
             })
         })
         .collect()
+}
+
+/// More finder patterns than this in one search and the region is not one
+/// of our pages (a form prints one or two codes, three patterns each; the
+/// rest is margin for look-alikes in text and noise).
+pub const MAX_FINDER_PATTERNS: usize = 60;
+
+/// Regions larger than this (pixels) have their finder patterns counted
+/// before the search.
+const GUARDED_AREA: u64 = 500_000;
+
+/// Counts the QR finder patterns (dark-light-dark-light-dark runs in the
+/// ratio 1:1:3:1:1 on two rows and down the column through the centre)
+/// in `r`, stopping at `stop`.
+/// Every other row is scanned, thresholded at the region's mean.
+pub fn finder_patterns(img: &GrayImage, r: Region, stop: usize) -> usize {
+    const STEP: u32 = 2;
+    let stride = img.width() as usize;
+    let raw = img.as_raw();
+    let row = |y: u32| {
+        let start = y as usize * stride + r.x as usize;
+        &raw[start..start + r.w as usize]
+    };
+    let (mut sum, mut n) = (0u64, 0u64);
+    for y in (r.y..r.y + r.h).step_by(16) {
+        for &v in row(y).iter().step_by(16) {
+            sum += u64::from(v);
+            n += 1;
+        }
+    }
+    let threshold = (sum / n.max(1)) as u8;
+    // (centre x, last row seen, rows seen)
+    let mut open: Vec<(f64, u32, u32)> = Vec::new();
+    let mut counted = 0;
+    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(64);
+    for y in (r.y..r.y + r.h).step_by(STEP as usize) {
+        runs.clear();
+        let line = row(y);
+        let mut start = 0;
+        for x in 1..=line.len() {
+            if x == line.len() || (line[x] < threshold) != (line[start] < threshold) {
+                runs.push((start, x - start));
+                start = x;
+            }
+        }
+        open.retain(|c| y - c.1 <= 3 * STEP);
+        let first_dark = usize::from(line.first().is_some_and(|&v| v >= threshold));
+        for i in (first_dark..runs.len().saturating_sub(4)).step_by(2) {
+            let l: Vec<f64> = runs[i..i + 5].iter().map(|r| r.1 as f64).collect();
+            let unit = l.iter().sum::<f64>() / 7.0;
+            let near = |v: f64, want: f64| {
+                (v - want * unit).abs() <= unit * if want > 1.0 { 1.2 } else { 0.6 }
+            };
+            if unit < 1.0
+                || !(near(l[0], 1.0)
+                    && near(l[1], 1.0)
+                    && near(l[2], 3.0)
+                    && near(l[3], 1.0)
+                    && near(l[4], 1.0))
+            {
+                continue;
+            }
+            let cx = runs[i + 2].0 as f64 + l[2] / 2.0;
+            match open.iter_mut().find(|c| (c.0 - cx).abs() <= 2.0 * unit) {
+                Some(c) => {
+                    c.1 = y;
+                    c.2 += 1;
+                    // Seen on two rows, and the column through its centre
+                    // shows the same ratio: a finder pattern.
+                    if c.2 == 2 && column_ratio(img, r, r.x + cx as u32, y, threshold) {
+                        counted += 1;
+                        if counted >= stop {
+                            return counted;
+                        }
+                    }
+                }
+                None => open.push((cx, y, 1)),
+            }
+        }
+    }
+    counted
+}
+
+/// Whether the column `x` through row `y` (inside a dark centre) reads
+/// dark-light-dark-light-dark in the ratio 1:1:3:1:1 up and down from it.
+fn column_ratio(img: &GrayImage, r: Region, x: u32, y: u32, threshold: u8) -> bool {
+    let dark = |yy: u32| img.get_pixel(x, yy).0[0] < threshold;
+    if x >= r.x + r.w || !dark(y) {
+        return false;
+    }
+    // Runs counted outwards: the centre's dark, then light, then dark.
+    let walk = |up: bool| {
+        let mut runs = [0u32; 3];
+        let mut yy = y;
+        for (k, want_dark) in [true, false, true].into_iter().enumerate() {
+            loop {
+                let next = if up {
+                    if yy <= r.y {
+                        break;
+                    }
+                    yy - 1
+                } else {
+                    if yy + 1 >= r.y + r.h {
+                        break;
+                    }
+                    yy + 1
+                };
+                if dark(next) != want_dark {
+                    break;
+                }
+                runs[k] += 1;
+                yy = next;
+            }
+        }
+        runs
+    };
+    let (u, d) = (walk(true), walk(false));
+    let centre = f64::from(u[0] + d[0] + 1);
+    let unit = centre / 3.0;
+    let near = |v: u32| (f64::from(v) - unit).abs() <= unit * 0.7;
+    unit >= 1.0 && near(u[1]) && near(u[2]) && near(d[1]) && near(d[2])
 }
 
 /// Finds a wanted code looking first only where the models print theirs
@@ -165,4 +302,60 @@ pub fn find_retrying(img: &GrayImage, wanted: impl Fn(&str) -> bool) -> Vec<QrHi
         return retry;
     }
     hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A QR code of `text`, `px` pixels a module, with a quiet zone.
+    fn code(text: &str, px: u32) -> GrayImage {
+        let c = qrcode::QrCode::new(text.as_bytes()).unwrap();
+        let n = c.width() as u32;
+        let colors = c.to_colors();
+        let side = (n + 8) * px;
+        GrayImage::from_fn(side, side, |x, y| {
+            let (mx, my) = ((x / px) as i64 - 4, (y / px) as i64 - 4);
+            let dark = mx >= 0
+                && my >= 0
+                && (mx as u32) < n
+                && (my as u32) < n
+                && colors[my as usize * n as usize + mx as usize] == qrcode::Color::Dark;
+            image::Luma([if dark { 0 } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn a_code_shows_its_three_finder_patterns_and_is_read() {
+        let img = code("SCR1|form-13b|id=PB071-000001", 6);
+        let whole = Region {
+            x: 0,
+            y: 0,
+            w: img.width(),
+            h: img.height(),
+        };
+        let n = finder_patterns(&img, whole, 100);
+        assert!((3..=6).contains(&n), "{n} finder patterns");
+        assert_eq!(find(&img)[0].text, "SCR1|form-13b|id=PB071-000001");
+    }
+
+    #[test]
+    fn a_page_tiled_with_finder_patterns_is_not_searched() {
+        // 27 × 27 finder patterns: rqrr alone takes most of a minute on it.
+        let tile = code("x", 7);
+        let (w, h) = (1700, 1700);
+        let img = GrayImage::from_fn(w, h, |x, y| {
+            let (tx, ty) = (x % 63, y % 63);
+            let on = tx < 49 && ty < 49;
+            let v = if on {
+                tile.get_pixel(tx + 28, ty + 28).0[0]
+            } else {
+                255
+            };
+            image::Luma([v])
+        });
+        let whole = Region { x: 0, y: 0, w, h };
+        assert!(finder_patterns(&img, whole, MAX_FINDER_PATTERNS + 1) > MAX_FINDER_PATTERNS);
+        assert!(find(&img).is_empty());
+    }
 }
