@@ -273,6 +273,11 @@ fn row_columns<'a>(
     Ok(out)
 }
 
+/// A travelling row as the JSON text its statements bind as `$1`.
+fn text(row: &serde_json::Map<String, serde_json::Value>) -> String {
+    serde_json::Value::Object(row.clone()).to_string()
+}
+
 /// `k = <the row's k>` for every key column, the row being JSON in `$1`.
 fn key_match(engine: Engine, t: &Synced) -> String {
     match engine {
@@ -292,24 +297,14 @@ fn key_match(engine: Engine, t: &Synced) -> String {
     }
 }
 
-/// Inserts a travelling row, or updates the row with its key; returns
-/// whether it was new.
+/// Inserts a travelling row, or updates the row with its key.
 pub async fn upsert_row(
     c: &mut Conn,
     t: &Synced,
     cols: &[String],
     row: &serde_json::Map<String, serde_json::Value>,
-) -> Result<bool> {
+) -> Result<()> {
     let names = row_columns(t, cols, row)?;
-    let existed = query(&format!(
-        "SELECT 1 FROM {} WHERE {}",
-        t.name,
-        key_match(c.engine(), t)
-    ))
-    .bind(serde_json::Value::Object(row.clone()).to_string())
-    .scalar_optional::<i32>(&mut *c)
-    .await?
-    .is_some();
     let list = names.join(", ");
     let updates: Vec<String> = names
         .iter()
@@ -340,11 +335,8 @@ pub async fn upsert_row(
         t.name,
         t.key.join(", ")
     );
-    query(&sql)
-        .bind(serde_json::Value::Object(row.clone()).to_string())
-        .execute(c)
-        .await?;
-    Ok(!existed)
+    query(&sql).bind(text(row)).execute(c).await?;
+    Ok(())
 }
 
 /// Deletes the row with the key of `row`.
@@ -354,15 +346,13 @@ pub async fn delete_row(
     row: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<()> {
     let sql = format!("DELETE FROM {} WHERE {}", t.name, key_match(c.engine(), t));
-    query(&sql)
-        .bind(serde_json::Value::Object(row.clone()).to_string())
-        .execute(c)
-        .await?;
+    query(&sql).bind(text(row)).execute(c).await?;
     Ok(())
 }
 
 /// The AC of the stored row with the key of `row` (for a page, its
-/// document's), if there is one.
+/// document's): None when no row has that key (every travelling row of a
+/// hall names its AC).
 pub async fn stored_ac(
     c: &mut Conn,
     t: &Synced,
@@ -375,7 +365,7 @@ pub async fn stored_ac(
         key_match(c.engine(), t)
     );
     query(&sql)
-        .bind(serde_json::Value::Object(row.clone()).to_string())
+        .bind(text(row))
         .fetch_optional::<(Option<i64>,)>(c)
         .await
         .map(|r| r.and_then(|r| r.0))
@@ -706,6 +696,17 @@ pub struct OutboxRow {
     pub ac_no: Option<i64>,
     /// The row's columns (a delete: its key) as JSON text.
     pub row: String,
+}
+
+impl OutboxRow {
+    /// The stored file the change names: a new or changed document's SHA-256.
+    pub fn named_file(&self) -> Option<String> {
+        if self.tbl != "documents" || self.op != "upsert" {
+            return None;
+        }
+        let row: serde_json::Value = serde_json::from_str(&self.row).ok()?;
+        row.get("sha256")?.as_str().map(str::to_string)
+    }
 }
 
 /// Up to `limit` changes after `seq`, in order.

@@ -222,7 +222,7 @@ pub async fn apply_push(
         if ch.seq <= last {
             continue;
         }
-        if let Some(sha) = named_file(ch)
+        if let Some(sha) = ch.named_file()
             && !store.contains(&sha).await?
         {
             missing_blobs.push(sha);
@@ -279,18 +279,6 @@ pub async fn apply_push(
     })
 }
 
-/// The stored file a change names, if it is a document's.
-fn named_file(ch: &OutboxRow) -> Option<String> {
-    if ch.tbl != "documents" || ch.op != "upsert" {
-        return None;
-    }
-    super::object(&ch.row)
-        .ok()?
-        .get("sha256")?
-        .as_str()
-        .map(str::to_string)
-}
-
 /// Applies one change inside its own savepoint: Ok, or the reason it is
 /// kept as a conflict (nothing of it stays).
 async fn apply_one(
@@ -308,14 +296,15 @@ async fn apply_one(
     };
     db::query("SAVEPOINT sync_change").execute(&mut *c).await?;
     let done: Result<Option<String>> = async {
-        if let Some(reason) = foreign(&mut *c, t, ac, &row).await? {
+        let stored = q::stored_ac(&mut *c, t, &row).await?;
+        if let Some(reason) = foreign(&mut *c, t, ac, &row, stored).await? {
             return Ok(Some(reason));
         }
         let cols = q::columns(&mut *c, t).await?;
         match ch.op.as_str() {
             "upsert" => {
-                let new = q::upsert_row(&mut *c, t, &cols, &row).await?;
-                if new && t.name == "archive_records" {
+                q::upsert_row(&mut *c, t, &cols, &row).await?;
+                if stored.is_none() && t.name == "archive_records" {
                     log_record(&mut *c, &row, at).await?;
                 }
             }
@@ -325,11 +314,7 @@ async fn apply_one(
         Ok(None)
     }
     .await;
-    let refused = match done {
-        Ok(None) => None,
-        Ok(Some(reason)) => Some(reason),
-        Err(e) => Some(e.to_string()),
-    };
+    let refused = done.unwrap_or_else(|e| Some(e.to_string()));
     if refused.is_some() {
         db::query("ROLLBACK TO SAVEPOINT sync_change")
             .execute(&mut *c)
@@ -342,12 +327,13 @@ async fn apply_one(
 }
 
 /// Why a row cannot be AC `ac`'s, if it cannot: it names another AC, or
-/// the row stored under its key is another AC's.
+/// the row stored under its key (whose AC is `stored`) is another AC's.
 async fn foreign(
     c: &mut Conn,
     t: &Synced,
     ac: u32,
     row: &serde_json::Map<String, serde_json::Value>,
+    stored: Option<i64>,
 ) -> Result<Option<String>> {
     let named = if t.ac_is_column() {
         row.get("ac_no").and_then(|v| v.as_i64())
@@ -360,10 +346,7 @@ async fn foreign(
     if let Some(other) = named.filter(|a| *a != i64::from(ac)) {
         return Ok(Some(format!("the row is AC {other}'s, not AC {ac}'s")));
     }
-    if let Some(other) = q::stored_ac(c, t, row)
-        .await?
-        .filter(|a| *a != i64::from(ac))
-    {
+    if let Some(other) = stored.filter(|a| *a != i64::from(ac)) {
         return Ok(Some(format!(
             "the row stored under this key is AC {other}'s"
         )));

@@ -89,7 +89,7 @@ impl Upstream {
         format!("{}{path}", self.base)
     }
 
-    async fn json<T: serde::de::DeserializeOwned>(&self, body: Vec<u8>) -> Result<T> {
+    fn json<T: serde::de::DeserializeOwned>(&self, body: Vec<u8>) -> Result<T> {
         serde_json::from_slice(&body)
             .map_err(|e| self.fail(format!("an answer that is not what was asked ({e})")))
     }
@@ -103,7 +103,7 @@ pub async fn enrol(db: &Db, store: &BlobStore, up: &Upstream) -> Result<HallRow>
     let got = up
         .send(up.http.get(up.url("/api/v1/sync/enrolment")))
         .await?;
-    let e: Enrolment = up.json(got).await?;
+    let e: Enrolment = up.json(got)?;
     for sha in &e.blobs {
         if !store.contains(sha).await? {
             let bytes = up
@@ -115,7 +115,8 @@ pub async fn enrol(db: &Db, store: &BlobStore, up: &Upstream) -> Result<HallRow>
     let mut tx = db.write().await?;
     if q::has_election(&mut tx).await? {
         return Err(Error::bad_input(
-            "this data folder holds an election already: a hall node enrols into an empty one",
+            "this data folder holds an election already: a hall node enrols into an empty one \
+             (give --data an empty folder)",
         ));
     }
     // Rows given here keep central's ids as their global ids; here they
@@ -128,8 +129,7 @@ pub async fn enrol(db: &Db, store: &BlobStore, up: &Upstream) -> Result<HallRow>
         let cols = q::columns(&mut tx, t).await?;
         for text in &rows.rows {
             let mut row = super::object(text)?;
-            for col in cols.iter().filter_map(|c| t.id_table(c).map(|r| (c, r))) {
-                let (col, refers) = col;
+            for (col, refers) in cols.iter().filter_map(|c| t.id_table(c).map(|r| (c, r))) {
                 let Some(global) = row.get(col.as_str()).and_then(|v| v.as_i64()) else {
                     continue;
                 };
@@ -187,6 +187,13 @@ struct Link {
     last_contact: Option<std::time::Instant>,
 }
 
+impl Link {
+    /// The last attempt failed, or none has reached central yet.
+    fn offline(&self) -> bool {
+        self.failed || self.last_contact.is_none()
+    }
+}
+
 /// A running hall: who it is and how its link fares.
 pub struct Hall {
     pub name: String,
@@ -222,7 +229,7 @@ impl Hall {
             .map(|(a, _, _)| a)
             .collect();
         let link = self.link.lock().map(|l| l.clone()).unwrap_or_default();
-        let state = if link.failed || link.last_contact.is_none() {
+        let state = if link.offline() {
             LinkState::Offline
         } else if changes + blobs > 0 {
             LinkState::Syncing
@@ -240,6 +247,17 @@ impl Hall {
             offline_since: link.offline_since.filter(|_| link.failed),
             handed_over,
         })
+    }
+
+    /// For the pages' banner: since when the link is down and how many
+    /// changes wait, or None while central answers (no query then).
+    pub async fn offline(&self, db: &Db) -> Result<Option<(Option<String>, i64)>> {
+        let since = match self.link.lock() {
+            Ok(l) if l.offline() => l.offline_since.clone(),
+            _ => return Ok(None),
+        };
+        let (changes, _) = q::outbox_pending(&mut db.read().await?).await?;
+        Ok(Some((since, changes)))
     }
 
     fn record(&self, outcome: &Result<Option<usize>>) {
@@ -283,24 +301,16 @@ pub async fn start(db: &Db, store: &BlobStore, up: Upstream) -> Result<Arc<Hall>
     };
     let me = match me {
         Some(h) => h,
-        None => {
-            if q::has_election(&mut db.read().await?).await? {
-                return Err(Error::bad_input(
-                    "this data folder holds an election already: a hall node enrols into an empty one \
-                     (give --data an empty folder)",
-                ));
-            }
-            enrol(db, store, &up).await.map_err(|e| match e {
-                Error::Upstream { at, reason } => Error::Upstream {
-                    at,
-                    reason: format!(
-                        "{reason}; a hall starting with no data fetches its ACs from central first, \
+        None => enrol(db, store, &up).await.map_err(|e| match e {
+            Error::Upstream { at, reason } => Error::Upstream {
+                at,
+                reason: format!(
+                    "{reason}; a hall starting with no data fetches its ACs from central first, \
                          so it needs the link once"
-                    ),
-                },
-                other => other,
-            })?
-        }
+                ),
+            },
+            other => other,
+        })?,
     };
     {
         let mut tx = db.write().await?;
@@ -362,14 +372,8 @@ async fn push_once(
     if changes.is_empty() && hall.heard_recently() {
         return Ok(None);
     }
-    for ch in changes
-        .iter()
-        .filter(|c| c.tbl == "documents" && c.op == "upsert")
-    {
-        let row = super::object(&ch.row)?;
-        let Some(sha) = row.get("sha256").and_then(|v| v.as_str()) else {
-            continue;
-        };
+    for sha in changes.iter().filter_map(|c| c.named_file()) {
+        let sha = sha.as_str();
         if q::blob_unpushed(&mut db.read().await?, sha).await? {
             let bytes = store.read(sha).await?;
             up.send(
@@ -397,7 +401,7 @@ async fn push_once(
                 .body(body),
         )
         .await?;
-    let reply: PushReply = up.json(got).await?;
+    let reply: PushReply = up.json(got)?;
     let at = clock::now_rfc3339();
     let mut tx = db.write().await?;
     q::outbox_applied(&mut tx, reply.applied_through.max(me.pushed_seq)).await?;

@@ -180,15 +180,12 @@ impl FromRequestParts<AppState> for Ctx {
             })
             .unwrap_or(Lang::En);
         let offline = match &state.hall {
-            Some(h) => match h.status(&state.db).await {
-                Ok(s) if s.state == crate::sync::hall::LinkState::Offline => Some((
-                    s.offline_since
-                        .as_deref()
-                        .map_or_else(String::new, crate::clock::ist),
-                    s.pending_changes,
-                )),
-                _ => None,
-            },
+            Some(h) => h.offline(&state.db).await.ok().flatten().map(|(since, n)| {
+                (
+                    since.as_deref().map_or_else(String::new, crate::clock::ist),
+                    n,
+                )
+            }),
             None => None,
         };
         let csrf = user.as_ref().and_then(|_| {
