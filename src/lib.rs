@@ -16,6 +16,7 @@
 //! - [`counting`]: entered counts and the counting-day rules; `actions` applies them.
 //! - [`checks`]: scans against entries: findings and ballot outcomes (pure).
 //! - [`db`]: the database and every query.
+//! - [`sandbox`]: the reader process that opens untrusted files under memory and time limits.
 //! - [`documents`]: uploads, blob store, worker pool, rechecks, review, crops.
 //! - [`demo`]: the demo election of `serve --demo`.
 //! - [`http`]: the HTTP server: the JSON API and the pages for people.
@@ -39,6 +40,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod render;
 pub mod samples;
+pub mod sandbox;
 pub mod sync;
 pub mod tasks;
 pub mod vocab;

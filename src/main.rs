@@ -103,6 +103,11 @@ enum Command {
         #[arg(long, env = "SCRUTINY_WORKERS")]
         workers: Option<usize>,
     },
+    /// The reader process that workers, uploads and cut-outs start to open
+    /// untrusted files under memory and time limits (requests on standard
+    /// input). Not for people.
+    #[command(hide = true)]
+    Reader,
     /// Manage user accounts (passwords are read from standard input).
     User {
         #[command(subcommand)]
@@ -732,6 +737,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Score { dir, workers } => score(dir, workers),
         Command::Serve(config) => serve(config),
         Command::Worker { storage, workers } => worker(storage, workers),
+        Command::Reader => scrutiny::sandbox::serve_requests().map(|()| ExitCode::SUCCESS),
         Command::User { command, storage } => users(storage, command),
         Command::Election { command, storage } => election(storage, command),
         Command::Archive { command, storage } => archive(storage, command),

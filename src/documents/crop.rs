@@ -1,10 +1,9 @@
 //! The cut-out shown beside a finding: the field's box (with a margin of
 //! context) cut upright from the cleaned page through the transform that
 //! reading found, as a PNG. A finding about a whole page shows the page.
-//! The file is fetched from the blob store, decoded on a blocking thread;
-//! nothing is cached.
-
-use std::sync::Arc;
+//! The file is fetched from the blob store and decoded in a reader process
+//! (`crate::sandbox`); the cut is made on a blocking thread; nothing is
+//! cached.
 
 use crate::accounts::User;
 use crate::db::{self, Db};
@@ -13,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::forms::grid::GridGeometry;
 use crate::forms::payload::Payload;
 use crate::forms::{BoxMm, ModelSet};
-use crate::pipeline::{clean, extract, pages};
+use crate::pipeline::extract;
+use crate::sandbox;
 use crate::tasks::blocking;
 
 /// Pixels per millimetre of a cut-out (about 250 dpi).
@@ -47,8 +47,8 @@ pub async fn finding_png(db: &Db, store: &BlobStore, user: &User, id: i64) -> Re
         _ => None,
     };
     let bytes = store.read(&doc.sha256).await?;
+    let img = sandbox::picture(bytes, page_no).await?;
     blocking(move || {
-        let img = cleaned_page(bytes, page_no)?;
         let cut = match (area, transform) {
             (Some(b), Some(t)) => extract::crop(&img, &t, b, PPM),
             _ => fit(img),
@@ -77,16 +77,8 @@ pub async fn page_png(
         )));
     }
     let bytes = store.read(&doc.sha256).await?;
-    blocking(move || png(&fit(cleaned_page(bytes, page_no)?))).await
-}
-
-/// Page `page_no` (from 1) of a stored file, decoded and normalised.
-fn cleaned_page(bytes: Vec<u8>, page_no: u32) -> Result<image::GrayImage> {
-    let source = pages::split(Arc::new(bytes))?
-        .into_iter()
-        .nth(page_no as usize - 1)
-        .ok_or_else(|| Error::not_found(format!("page {page_no} in the stored file")))??;
-    Ok(clean::normalize(&pages::decode(&source)?))
+    let img = sandbox::picture(bytes, page_no).await?;
+    blocking(move || png(&fit(img))).await
 }
 
 /// Shrinks a page to at most [`PAGE_PX`] wide.

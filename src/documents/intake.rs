@@ -3,8 +3,6 @@
 //! per page in the database, all before the upload is acknowledged. The
 //! same bytes again are the same document.
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::store::{BlobStore, Received};
@@ -58,12 +56,9 @@ pub async fn accept(
         discard(&received);
         return Ok((doc, false));
     }
-    let path = received.path.clone();
-    let inspected = crate::tasks::blocking(move || {
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        pages::inspect(Arc::new(bytes))
-    })
-    .await;
+    // Opened in a reader process of its own: a file built to exhaust
+    // memory or time is refused without touching this one.
+    let inspected = crate::sandbox::inspect(received.path.clone()).await;
     let inspection = match inspected {
         Ok(i) => i,
         Err(e) => {

@@ -1,5 +1,6 @@
 //! The workers that read uploaded pages. Page jobs live in the database
-//! (`pages` rows); each worker thread, with its own warm Tesseract, claims a
+//! (`pages` rows); each worker thread, with its own reader process
+//! (`crate::sandbox`, with its own warm Tesseract), claims a
 //! few pages of the oldest unfinished document under a lease, reads them,
 //! and stores each page's reading in one transaction with, for the last
 //! page of a document, the AC's checks. A reading is stored only while the
@@ -22,8 +23,8 @@ use super::store::BlobStore;
 use crate::clock;
 use crate::db::{self, ClaimedPage, Db, PageResult};
 use crate::error::{Error, Result};
-use crate::forms::ModelSet;
-use crate::pipeline::{self, Trace, pages};
+use crate::pipeline::PageReading;
+use crate::sandbox::Reader;
 
 /// Pages a worker claims at once (all of one document, which it splits once).
 const BATCH: u32 = 4;
@@ -150,7 +151,7 @@ impl Workers {
                 handle: handle.clone(),
                 wake: workers.wake.clone(),
                 stop: workers.stop.clone(),
-                split: None,
+                reader: Reader::new(),
             };
             let spawned = std::thread::Builder::new()
                 .name(format!("scrutiny-worker-{i}"))
@@ -183,14 +184,13 @@ struct Worker {
     handle: Handle,
     wake: Arc<Wake>,
     stop: Arc<AtomicBool>,
-    /// The last document split into pages: a batch of the same document
-    /// does not split it again.
-    split: Option<(i64, Vec<Result<pages::PageSource>>)>,
+    /// The reader process that opens and reads the pages; it keeps the last
+    /// document it was sent, so a batch of one document is sent once.
+    reader: Reader,
 }
 
 impl Worker {
     fn run(mut self) {
-        let models = ModelSet::shared();
         loop {
             if self.stop.load(Ordering::SeqCst) {
                 return;
@@ -211,7 +211,7 @@ impl Worker {
                 if self.stop.load(Ordering::SeqCst) {
                     return;
                 }
-                if let Err(e) = self.read_and_store(models, &page) {
+                if let Err(e) = self.read_and_store(&page) {
                     tracing::error!(worker = %self.id, document = page.document_id, page = page.page_no, error = %e, "cannot store a page");
                 }
             }
@@ -226,34 +226,19 @@ impl Worker {
         Ok(claimed)
     }
 
-    /// The page's source, splitting its document when it is not the last
-    /// one split.
-    fn source(&mut self, document_id: i64, page_no: u32) -> Result<pages::PageSource> {
-        if self.split.as_ref().map(|(id, _)| *id) != Some(document_id) {
-            self.split = None;
-            let doc = self
-                .handle
-                .block_on(async { db::document(&mut self.db.read().await?, document_id).await })?;
-            let bytes = self.handle.block_on(self.store.read(&doc.sha256))?;
-            let sources = pages::split(Arc::new(bytes))?;
-            self.split = Some((document_id, sources));
-        }
-        let (_, sources) = self
-            .split
-            .as_mut()
-            .ok_or_else(|| Error::internal("the split document is gone"))?;
-        let gone = || Error::MalformedPdf {
-            reason: format!("page {page_no} cannot be taken from the stored file"),
-        };
-        match sources.get_mut(page_no as usize - 1) {
-            Some(Ok(src)) => Ok(src.clone()),
-            // A page that does not split is read once: its error is handed out.
-            Some(slot) => std::mem::replace(slot, Err(gone())),
-            None => Err(gone()),
-        }
+    /// Reads one page in the reader, sending it the document's bytes when
+    /// it does not hold them yet.
+    fn read(&mut self, document_id: i64, page_no: u32) -> Result<PageReading> {
+        let (db, store, handle) = (&self.db, &self.store, &self.handle);
+        self.reader.read(document_id, page_no, || {
+            handle.block_on(async {
+                let doc = db::document(&mut db.read().await?, document_id).await?;
+                store.read(&doc.sha256).await
+            })
+        })
     }
 
-    fn read_and_store(&mut self, models: &ModelSet, page: &ClaimedPage) -> Result<()> {
+    fn read_and_store(&mut self, page: &ClaimedPage) -> Result<()> {
         let start = Instant::now();
         let read = if page.attempts > MAX_ATTEMPTS {
             Err(Error::TooLarge {
@@ -262,8 +247,7 @@ impl Worker {
                 ),
             })
         } else {
-            self.source(page.document_id, page.page_no)
-                .and_then(|src| pipeline::process(models, &src, &mut Trace::off()))
+            self.read(page.document_id, page.page_no)
         };
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let at = clock::now_rfc3339();

@@ -13,6 +13,7 @@ pub mod ink;
 pub mod locate;
 pub mod ocr;
 pub mod pages;
+pub mod pdf_bounds;
 pub mod pdf_drawing;
 pub mod qr;
 pub mod reading;

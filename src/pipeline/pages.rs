@@ -25,7 +25,8 @@ pub const MAX_PAGES: usize = 10_000;
 pub const BORN_DIGITAL_DPI: f64 = 200.0;
 
 /// What a file is, from its bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FileType {
     Pdf,
     Jpeg,
@@ -239,7 +240,12 @@ fn jpeg_is_whole(bytes: &[u8]) -> Result<()> {
 }
 
 fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
-    let doc = Document::load_mem(bytes).map_err(|e| Error::MalformedPdf {
+    super::pdf_bounds::check(bytes)?;
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(super::pdf_bounds::MAX_STREAM as usize),
+        ..Default::default()
+    };
+    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| Error::MalformedPdf {
         reason: e.to_string(),
     })?;
     let pages = doc.get_pages();
@@ -256,14 +262,23 @@ fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
             ),
         });
     }
-    Ok(pages.values().map(|&id| pdf_page(&doc, id)).collect())
+    let mut content_left = super::pdf_drawing::MAX_FILE_CONTENT;
+    let mut sources = Vec::with_capacity(pages.len());
+    for &id in pages.values() {
+        match pdf_page(&doc, id, &mut content_left) {
+            // The file's drawing budget is spent: the whole file is refused.
+            Err(e) if content_left == 0 => return Err(e),
+            page => sources.push(page),
+        }
+    }
+    Ok(sources)
 }
 
 fn name_of(obj: &Object) -> Option<&[u8]> {
     obj.as_name().ok()
 }
 
-fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
+fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<PageSource> {
     let bad = |reason: String| Error::MalformedPdf { reason };
     let images = doc
         .get_page_images(page)
@@ -373,7 +388,7 @@ fn pdf_page(doc: &Document, page: ObjectId) -> Result<PageSource> {
                 invert,
             })
         }
-        _ => super::pdf_drawing::page_drawing(doc, page).map(PageSource::Drawing),
+        _ => super::pdf_drawing::page_drawing(doc, page, content_left).map(PageSource::Drawing),
     }
 }
 
@@ -713,7 +728,7 @@ mod tests {
 }
 
 /// What an upload holds, found without decoding a pixel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Inspection {
     pub file_type: FileType,
     pub pages: usize,

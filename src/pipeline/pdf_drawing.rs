@@ -18,6 +18,15 @@ use crate::render::font;
 const MM_PER_PT: f64 = 25.4 / 72.0;
 /// Largest inline image (QR code) decoded from a born-digital page.
 const MAX_SMALL_IMAGE: i64 = 4_000_000;
+/// Largest decoded content of one page (our own forms write about 40 KB).
+pub const MAX_PAGE_CONTENT: usize = 4 << 20;
+/// Largest decoded content of all the pages of one file together: pages
+/// that share one content stream each draw it again.
+pub const MAX_FILE_CONTENT: usize = 64 << 20;
+/// Most shapes drawn on one page.
+pub const MAX_SHAPES: usize = 200_000;
+/// Deepest `q` nesting kept (PDF readers allow 28; more is ignored).
+const MAX_SAVED_STATES: usize = 256;
 
 type Matrix = [f64; 6];
 
@@ -57,13 +66,35 @@ fn media_box(doc: &Document, page: ObjectId) -> Result<[f64; 4]> {
     Ok(media)
 }
 
-/// The page as shapes in millimetres (origin top-left).
-pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
+/// The page as shapes in millimetres (origin top-left). `content_left` is
+/// what the file's pages may still decode between them; this page's content
+/// is taken from it, and it is 0 after a page that would overdraw it.
+pub fn page_drawing(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<Drawing> {
     let bad = |reason: String| Error::MalformedPdf { reason };
     let media = media_box(doc, page)?;
     let bytes = doc
-        .get_page_content_with_limit(page, 16 << 20)
-        .map_err(|e| bad(format!("page content: {e}")))?;
+        .get_page_content_with_limit(page, MAX_PAGE_CONTENT)
+        .map_err(|e| match e {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+                Error::TooLarge {
+                    reason: format!(
+                        "the page's drawing inflates to more than {} MB",
+                        MAX_PAGE_CONTENT >> 20
+                    ),
+                }
+            }
+            e => bad(format!("page content: {e}")),
+        })?;
+    let Some(left) = content_left.checked_sub(bytes.len()) else {
+        *content_left = 0;
+        return Err(Error::TooLarge {
+            reason: format!(
+                "the pages' drawings inflate to more than {} MB together",
+                MAX_FILE_CONTENT >> 20
+            ),
+        });
+    };
+    *content_left = left;
     let content = Content::decode(&bytes).map_err(|e| bad(format!("page content: {e}")))?;
     let (res, _) = doc
         .get_page_resources(page)
@@ -78,6 +109,11 @@ pub fn page_drawing(doc: &Document, page: ObjectId) -> Result<Drawing> {
     let mut painter = Painter::new(media);
     for op in &content.operations {
         painter.run(doc, xobjects, op.operator.as_str(), &op.operands);
+        if painter.drawing.shapes.len() > MAX_SHAPES {
+            return Err(Error::TooLarge {
+                reason: format!("the page draws more than {MAX_SHAPES} shapes"),
+            });
+        }
     }
     Ok(painter.drawing)
 }
@@ -135,7 +171,7 @@ impl Painter {
         a: &[Object],
     ) {
         match operator {
-            "q" => self.stack.push((self.ctm, self.line_w)),
+            "q" if self.stack.len() < MAX_SAVED_STATES => self.stack.push((self.ctm, self.line_w)),
             "Q" => (self.ctm, self.line_w) = self.stack.pop().unwrap_or((self.ctm, self.line_w)),
             "cm" if a.len() == 6 => {
                 let m = [

@@ -10,4 +10,5 @@ mod day;
 mod documents;
 mod hall;
 mod helpers;
+mod hostile;
 mod webdriver;
