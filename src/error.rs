@@ -74,6 +74,14 @@ pub enum Error {
     UnsupportedType { magic: String },
     #[error("malformed PDF: {reason}")]
     MalformedPdf { reason: String },
+    /// A PDF that cannot be opened without its user password.
+    #[error("the PDF is encrypted and needs a password to open: upload a copy without one")]
+    EncryptedPdf,
+    /// A valid page encoded in a way Scrutiny does not decode (named).
+    #[error(
+        "page images encoded with {encoding} cannot be read yet: scan again as JPEG, PNG or TIFF"
+    )]
+    UnsupportedEncoding { encoding: String },
     #[error("malformed image: {reason}")]
     MalformedImage { reason: String },
     #[error("refused: {reason}")]
@@ -192,6 +200,8 @@ impl Error {
             Error::Values { .. } => "invalid-values",
             Error::UnsupportedType { .. } => "unsupported-type",
             Error::MalformedPdf { .. } => "malformed-pdf",
+            Error::EncryptedPdf => "encrypted-pdf",
+            Error::UnsupportedEncoding { .. } => "unsupported-encoding",
             Error::MalformedImage { .. } => "malformed-image",
             Error::TooLarge { .. } => "too-large",
             Error::Ocr { .. } => "ocr",

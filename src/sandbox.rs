@@ -128,6 +128,7 @@ fn to_wire(e: &Error) -> Reply {
         | Error::Panic { reason }
         | Error::Internal { reason } => reason.clone(),
         Error::UnsupportedType { magic } => magic.clone(),
+        Error::UnsupportedEncoding { encoding } => encoding.clone(),
         Error::NotFound { what } => what.clone(),
         other => other.to_string(),
     };
@@ -144,6 +145,8 @@ fn from_wire(code: &str, reason: String) -> Error {
         "too-large" => Error::TooLarge { reason },
         "ocr" => Error::Ocr { reason },
         "unsupported-type" => Error::UnsupportedType { magic: reason },
+        "unsupported-encoding" => Error::UnsupportedEncoding { encoding: reason },
+        "encrypted-pdf" => Error::EncryptedPdf,
         "not-found" => Error::NotFound { what: reason },
         _ => Error::Internal { reason },
     }

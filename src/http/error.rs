@@ -27,9 +27,11 @@ pub struct ErrorBody {
 pub fn status(e: &Error) -> StatusCode {
     match e {
         Error::BadInput { .. } => StatusCode::BAD_REQUEST,
-        Error::Values { .. } | Error::MalformedPdf { .. } | Error::MalformedImage { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        Error::Values { .. }
+        | Error::MalformedPdf { .. }
+        | Error::MalformedImage { .. }
+        | Error::EncryptedPdf
+        | Error::UnsupportedEncoding { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Error::NotFound { .. } | Error::UnknownForm { .. } => StatusCode::NOT_FOUND,
         Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

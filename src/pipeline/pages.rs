@@ -12,6 +12,7 @@ use std::sync::Arc;
 use image::GrayImage;
 use lopdf::{Document, Object, ObjectId};
 
+use super::pdf_bounds;
 use crate::error::{Error, Result};
 use crate::render::{drawing::Drawing, raster};
 
@@ -86,6 +87,8 @@ pub fn sniff(bytes: &[u8]) -> Result<FileType> {
 #[derive(Debug, Clone)]
 pub enum PdfFilter {
     Dct,
+    /// A JPEG inside Flate (`[/FlateDecode /DCTDecode]`, as OCRmyPDF writes).
+    FlateDct,
     /// Flate, with PNG row predictors when `png_predictor` (as img2pdf and
     /// many scanners write).
     Flate {
@@ -115,6 +118,10 @@ pub enum PageSource {
         bpc: u8,
         comps: u8,
         invert: bool,
+        /// For an indexed-colour image: the grey of each index.
+        palette: Option<Vec<u8>>,
+        /// The page's `/Rotate`: quarter turns clockwise, 0–3.
+        quarter_turns: u8,
     },
     /// A PDF page without a page image, such as our own render.
     Drawing(Drawing),
@@ -240,14 +247,29 @@ fn jpeg_is_whole(bytes: &[u8]) -> Result<()> {
 }
 
 fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
-    super::pdf_bounds::check(bytes)?;
+    pdf_bounds::check(bytes)?;
     let options = lopdf::LoadOptions {
-        max_decompressed_size: Some(super::pdf_bounds::MAX_STREAM as usize),
+        max_decompressed_size: Some(pdf_bounds::MAX_STREAM as usize),
         ..Default::default()
     };
-    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| Error::MalformedPdf {
-        reason: e.to_string(),
-    })?;
+    let doc = Document::load_mem_with_options(bytes, options);
+    // A file encrypted with a user password opens with no objects (or not
+    // at all): say so, not that it is broken. One encrypted with an owner
+    // password only is decrypted with the empty password and read.
+    let locked = |doc: Option<&Document>| {
+        doc.is_none_or(|d| d.trailer.get(b"Encrypt").is_ok() && d.get_pages().is_empty())
+            && pdf_bounds::names_encryption(bytes)
+    };
+    let doc = match doc {
+        Ok(d) if locked(Some(&d)) => return Err(Error::EncryptedPdf),
+        Ok(d) => d,
+        Err(_) if locked(None) => return Err(Error::EncryptedPdf),
+        Err(e) => {
+            return Err(Error::MalformedPdf {
+                reason: e.to_string(),
+            });
+        }
+    };
     let pages = doc.get_pages();
     if pages.is_empty() {
         return Err(Error::MalformedPdf {
@@ -276,6 +298,113 @@ fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
 
 fn name_of(obj: &Object) -> Option<&[u8]> {
     obj.as_name().ok()
+}
+
+/// A page's `/Rotate` (inherited from the page tree) in quarter turns
+/// clockwise.
+fn quarter_turns(doc: &Document, page: ObjectId) -> u8 {
+    let mut node = doc.get_dictionary(page).ok();
+    for _ in 0..32 {
+        let Some(dict) = node else { break };
+        if let Ok(r) = dict.get(b"Rotate").and_then(|r| r.as_i64()) {
+            return (r.rem_euclid(360) / 90) as u8;
+        }
+        node = dict
+            .get(b"Parent")
+            .and_then(|p| p.as_reference())
+            .and_then(|p| doc.get_dictionary(p))
+            .ok();
+    }
+    0
+}
+
+/// Components of a (non-indexed) colour space: names, `[/ICCBased s]` by
+/// its `/N`, `[/CalRGB …]`, `[/DeviceN names …]`; grey when unknown.
+fn colour_components(doc: &Document, cs: &Object) -> u8 {
+    match cs {
+        Object::Name(n) => match n.as_slice() {
+            b"DeviceRGB" | b"CalRGB" | b"RGB" | b"Lab" => 3,
+            b"DeviceCMYK" | b"CMYK" => 4,
+            _ => 1,
+        },
+        Object::Array(a) => match a.first().and_then(name_of) {
+            Some(b"ICCBased") => a
+                .get(1)
+                .and_then(|r| r.as_reference().ok())
+                .and_then(|r| doc.get_object(r).ok())
+                .and_then(|o| o.as_stream().ok())
+                .and_then(|s| s.dict.get(b"N").ok())
+                .and_then(|n| n.as_i64().ok())
+                .map_or(1, |n| n.clamp(1, 4) as u8),
+            Some(b"CalRGB" | b"Lab") => 3,
+            Some(b"CalGray") => 1,
+            Some(b"DeviceN") => a
+                .get(1)
+                .and_then(|n| n.as_array().ok())
+                .map_or(1, |n| n.len().clamp(1, 4) as u8),
+            _ => 1,
+        },
+        Object::Reference(r) => doc.get_object(*r).map_or(1, |o| colour_components(doc, o)),
+        _ => 1,
+    }
+}
+
+/// The grey of each index of `[/Indexed base hival lookup]`.
+fn indexed_palette(doc: &Document, cs: &[Object]) -> std::result::Result<Vec<u8>, String> {
+    let [_, base, hival, lookup] = cs else {
+        return Err("an indexed colour space needs a base, a top index and a table".into());
+    };
+    let base = match base {
+        Object::Reference(r) => doc.get_object(*r).map_err(|e| e.to_string())?,
+        o => o,
+    };
+    let comps = usize::from(colour_components(doc, base));
+    let hival = hival
+        .as_i64()
+        .ok()
+        .filter(|h| (0..=255).contains(h))
+        .ok_or("an indexed colour space's top index is not 0–255")? as usize;
+    let lookup = match lookup {
+        Object::Reference(r) => doc.get_object(*r).map_err(|e| e.to_string())?,
+        o => o,
+    };
+    let table: Vec<u8> = match lookup {
+        Object::String(bytes, _) => bytes.clone(),
+        Object::Stream(s) => s
+            .decompressed_content()
+            .unwrap_or_else(|_| s.content.clone()),
+        _ => return Err("an indexed colour space's table is not a string or a stream".into()),
+    };
+    let entries = hival + 1;
+    if table.len() < entries * comps {
+        return Err(format!(
+            "an indexed colour table of {} bytes for {entries} colours",
+            table.len()
+        ));
+    }
+    Ok(table
+        .chunks_exact(comps)
+        .take(entries)
+        .map(|c| match c {
+            [g] => *g,
+            [_, _, _] => luma(c),
+            [c0, m, y, k] => cmyk_grey(*c0, *m, *y, *k),
+            _ => c[0],
+        })
+        .chain(std::iter::repeat(255))
+        .take(256)
+        .collect())
+}
+
+/// The grey of a CMYK colour (no inversion: 0 is no ink).
+fn cmyk_grey(c: u8, m: u8, y: u8, k: u8) -> u8 {
+    let ink = |v: u8| 255 - u32::from(v);
+    let (r, g, b) = (
+        ink(c) * ink(k) / 255,
+        ink(m) * ink(k) / 255,
+        ink(y) * ink(k) / 255,
+    );
+    ((r * 299 + g * 587 + b * 114) / 1000) as u8
 }
 
 fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<PageSource> {
@@ -321,6 +450,7 @@ fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<
             {
                 [] => PdfFilter::None,
                 ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
+                ["FlateDecode", "DCTDecode"] | ["Fl", "DCT"] => PdfFilter::FlateDct,
                 ["FlateDecode"] | ["Fl"] => match parm(b"Predictor").unwrap_or(1) {
                     1 => PdfFilter::Flate {
                         png_predictor: false,
@@ -328,7 +458,11 @@ fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<
                     10..=15 => PdfFilter::Flate {
                         png_predictor: true,
                     },
-                    p => return Err(bad(format!("Flate predictor {p} is not supported"))),
+                    p => {
+                        return Err(Error::UnsupportedEncoding {
+                            encoding: format!("Flate with predictor {p}"),
+                        });
+                    }
                 },
                 ["CCITTFaxDecode"] | ["CCF"] => {
                     let k = parm(b"K").unwrap_or(0);
@@ -340,32 +474,44 @@ fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<
                     PdfFilter::Ccitt { k, black_is_1 }
                 }
                 other => {
-                    return Err(bad(format!(
-                        "page images compressed with {} are not supported",
-                        other.join("+")
-                    )));
+                    let known = [
+                        "ASCIIHexDecode",
+                        "ASCII85Decode",
+                        "LZWDecode",
+                        "FlateDecode",
+                        "RunLengthDecode",
+                        "CCITTFaxDecode",
+                        "JBIG2Decode",
+                        "DCTDecode",
+                        "JPXDecode",
+                        "Crypt",
+                        "AHx",
+                        "A85",
+                        "LZW",
+                        "Fl",
+                        "RL",
+                        "CCF",
+                        "DCT",
+                    ];
+                    let named = other.join(" + ");
+                    return Err(if other.iter().all(|f| known.contains(f)) {
+                        Error::UnsupportedEncoding { encoding: named }
+                    } else {
+                        bad(format!("page image filter {named} is not a PDF filter"))
+                    });
                 }
             };
-            let cs = dict.get(b"ColorSpace").ok().map(|o| match o {
+            let resolve = |o: &Object| match o {
                 Object::Reference(r) => doc.get_object(*r).ok().cloned().unwrap_or(Object::Null),
                 other => other.clone(),
-            });
-            let comps = match &cs {
-                Some(Object::Name(n)) if n == b"DeviceRGB" || n == b"CalRGB" => 3,
-                Some(Object::Name(n)) if n == b"DeviceCMYK" => 4,
-                Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"ICCBased") => {
-                    a.get(1)
-                        .and_then(|r| r.as_reference().ok())
-                        .and_then(|r| doc.get_object(r).ok())
-                        .and_then(|o| o.as_stream().ok())
-                        .and_then(|s| s.dict.get(b"N").ok())
-                        .and_then(|n| n.as_i64().ok())
-                        .unwrap_or(1) as u8
-                }
+            };
+            let cs = dict.get(b"ColorSpace").ok().map(resolve);
+            let (comps, palette) = match &cs {
                 Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"Indexed") => {
-                    return Err(bad("indexed-colour page images are not supported".into()));
+                    (1, Some(indexed_palette(doc, a).map_err(bad)?))
                 }
-                _ => 1,
+                Some(other) => (colour_components(doc, other), None),
+                None => (1, None),
             };
             let bpc =
                 img.bits_per_component
@@ -374,10 +520,22 @@ fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<
                     } else {
                         8
                     });
-            if !matches!(bpc, 1 | 8) {
-                return Err(bad(format!("{bpc}-bit page images are not supported")));
+            let allowed: &[i64] = if palette.is_some() {
+                &[1, 2, 4, 8]
+            } else {
+                &[1, 8]
+            };
+            if !allowed.contains(&bpc) {
+                return Err(Error::UnsupportedEncoding {
+                    encoding: format!("{bpc}-bit samples"),
+                });
             }
-            let invert = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok()) == Some(1.0));
+            // `/Decode [1 0 …]` swaps dark and light. A JPEG's decoder has
+            // already undone the inversion Adobe writes in CMYK JPEGs, which
+            // is what such an array compensates for: it is not applied twice.
+            let inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok().or_else(|| o.as_i64().ok().map(|v| v as f32))).is_some_and(|v| v > 0.5));
+            let jpeg = matches!(filter, PdfFilter::Dct | PdfFilter::FlateDct);
+            let invert = inverted && palette.is_none() && !(jpeg && comps == 4);
             Ok(PageSource::PdfImage {
                 data: img.content.to_vec(),
                 filter,
@@ -386,6 +544,8 @@ fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<
                 bpc: bpc as u8,
                 comps,
                 invert,
+                palette,
+                quarter_turns: quarter_turns(doc, page),
             })
         }
         _ => super::pdf_drawing::page_drawing(doc, page, content_left).map(PageSource::Drawing),
@@ -406,12 +566,22 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
             bpc,
             comps,
             invert,
+            palette,
+            quarter_turns,
         } => {
-            let mut img = decode_pdf_image(data, filter, *width, *height, *bpc, *comps)?;
+            let mut img = match palette {
+                Some(p) => decode_indexed(data, filter, *width, *height, *bpc, p)?,
+                None => decode_pdf_image(data, filter, *width, *height, *bpc, *comps)?,
+            };
             if *invert {
                 image::imageops::invert(&mut img);
             }
-            Ok(img)
+            Ok(match quarter_turns {
+                1 => image::imageops::rotate90(&img),
+                2 => image::imageops::rotate180(&img),
+                3 => image::imageops::rotate270(&img),
+                _ => img,
+            })
         }
         PageSource::Drawing(d) => Ok(raster::rasterize(d, BORN_DIGITAL_DPI)),
     }
@@ -450,7 +620,21 @@ fn decode_image(bytes: &[u8]) -> Result<GrayImage> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 4);
     reader.limits(limits);
-    Ok(reader.decode().map_err(bad)?.to_luma8())
+    Ok(over_white(reader.decode().map_err(bad)?))
+}
+
+/// Grey pixels of an image, transparent parts on white paper (a PNG whose
+/// paper is transparent is not a black page).
+fn over_white(img: image::DynamicImage) -> GrayImage {
+    if !img.color().has_alpha() {
+        return img.to_luma8();
+    }
+    let la = img.to_luma_alpha8();
+    GrayImage::from_fn(la.width(), la.height(), |x, y| {
+        let [l, a] = la.get_pixel(x, y).0;
+        let (l, a) = (u32::from(l), u32::from(a));
+        image::Luma([((l * a + 255 * (255 - a)) / 255) as u8])
+    })
 }
 
 fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
@@ -467,29 +651,141 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
     dec.seek_to_image(index).map_err(bad)?;
     let (w, h) = dec.dimensions().map_err(bad)?;
     check_dims(w, h)?;
+    use tiff::tags::Tag;
+    // Group 3 fax (what fax-mode scanners and `tiffcp -c g3` write) is
+    // decoded here; the tiff crate reads Group 4 itself.
+    match dec
+        .find_tag_unsigned::<u16>(Tag::Compression)
+        .ok()
+        .flatten()
+    {
+        Some(3) => return decode_tiff_g3(&mut dec, bytes, w, h, index),
+        Some(2) => {
+            return Err(Error::UnsupportedEncoding {
+                encoding: "CCITT modified Huffman (TIFF compression 2)".into(),
+            });
+        }
+        _ => {}
+    }
     let color = dec.colortype().map_err(bad)?;
     let data = dec.read_image().map_err(bad)?;
-    let DecodingResult::U8(px) = data else {
-        return Err(Error::MalformedImage {
-            reason: "TIFF with more than 8 bits a sample is not supported".into(),
-        });
+    let px: Vec<u8> = match data {
+        DecodingResult::U8(px) => px,
+        DecodingResult::U16(px) => px.iter().map(|v| (v >> 8) as u8).collect(),
+        _ => {
+            return Err(Error::UnsupportedEncoding {
+                encoding: "TIFF samples of more than 16 bits".into(),
+            });
+        }
     };
     use tiff::ColorType;
     let (w_us, h_us) = (w as usize, h as usize);
+    // Transparent parts are white paper.
+    let over_white = |l: u8, a: u8| {
+        let (l, a) = (u32::from(l), u32::from(a));
+        ((l * a + 255 * (255 - a)) / 255) as u8
+    };
     let gray: Vec<u8> = match color {
-        ColorType::Gray(8) => px,
+        ColorType::Gray(8 | 16) => px,
         ColorType::Gray(1) => unpack_bits(&px, w_us, h_us, false),
-        ColorType::RGB(8) => px.chunks_exact(3).map(luma).collect(),
-        ColorType::RGBA(8) => px.chunks_exact(4).map(luma).collect(),
+        ColorType::GrayA(8 | 16) => px.chunks_exact(2).map(|p| over_white(p[0], p[1])).collect(),
+        ColorType::RGB(8 | 16) => px.chunks_exact(3).map(luma).collect(),
+        ColorType::RGBA(8 | 16) => px
+            .chunks_exact(4)
+            .map(|p| over_white(luma(p), p[3]))
+            .collect(),
+        ColorType::CMYK(8 | 16) => px
+            .chunks_exact(4)
+            .map(|p| cmyk_grey(p[0], p[1], p[2], p[3]))
+            .collect(),
         other => {
-            return Err(Error::MalformedImage {
-                reason: format!("TIFF colour type {other:?} is not supported"),
+            return Err(Error::UnsupportedEncoding {
+                encoding: format!("TIFF colour type {other:?}"),
             });
         }
     };
     GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage {
         reason: "TIFF data is shorter than its size".into(),
     })
+}
+
+/// A Group 3 (T.4, one-dimensional) fax TIFF page, strip by strip.
+fn decode_tiff_g3(
+    dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>,
+    bytes: &[u8],
+    w: u32,
+    h: u32,
+    index: usize,
+) -> Result<GrayImage> {
+    use tiff::tags::Tag;
+    let bad = |what: &str| Error::MalformedImage {
+        reason: format!("TIFF page {}: {what}", index + 1),
+    };
+    let t4 = dec
+        .find_tag_unsigned::<u32>(Tag::Unknown(292))
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    if t4 & 1 != 0 {
+        return Err(Error::UnsupportedEncoding {
+            encoding: "CCITT Group 3 two-dimensional fax".into(),
+        });
+    }
+    let lsb_first = dec.find_tag_unsigned::<u16>(Tag::FillOrder).ok().flatten() == Some(2);
+    // The codes' black runs are 1 bits; the photometric says what a 1 is
+    // (white when black is zero).
+    let black_is_zero = dec
+        .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
+        .ok()
+        .flatten()
+        == Some(1);
+    let black = if black_is_zero { 255u8 } else { 0u8 };
+    let offsets = dec
+        .get_tag_u64_vec(Tag::StripOffsets)
+        .map_err(|_| bad("a fax image without strips"))?;
+    let counts = dec
+        .get_tag_u64_vec(Tag::StripByteCounts)
+        .map_err(|_| bad("a fax image without strip sizes"))?;
+    let rows_per_strip = dec
+        .find_tag_unsigned::<u32>(Tag::RowsPerStrip)
+        .ok()
+        .flatten()
+        .unwrap_or(h)
+        .clamp(1, h) as usize;
+    let w16 = u16::try_from(w).map_err(|_| Error::TooLarge {
+        reason: "fax image wider than 65535".into(),
+    })?;
+    let (wu, hu) = (w as usize, h as usize);
+    let mut out = Vec::with_capacity(wu * hu);
+    for (offset, count) in offsets.iter().zip(&counts) {
+        let start = usize::try_from(*offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(usize::try_from(*count).unwrap_or(usize::MAX));
+        let data = bytes
+            .get(start..end)
+            .ok_or_else(|| bad("a fax strip runs past the end of the file"))?;
+        let stop = (out.len() / wu.max(1) + rows_per_strip).min(hu) * wu;
+        // A strip ends without an end-of-line code after its last row; one
+        // is added so that the row is kept.
+        let bits = data
+            .iter()
+            .map(|b| if lsb_first { b.reverse_bits() } else { *b })
+            .chain([0x00, 0x01]);
+        let _ = fax::decoder::decode_g3(bits, |transitions| {
+            if out.len() < stop {
+                out.extend(fax::decoder::pels(transitions, w16).map(|c| match c {
+                    fax::Color::Black => black,
+                    fax::Color::White => 255 - black,
+                }));
+            }
+        });
+        // A strip that ends early leaves its remaining rows white.
+        out.resize(stop, 255);
+    }
+    if out.is_empty() {
+        return Err(bad("the fax data does not decode"));
+    }
+    out.resize(wu * hu, 255);
+    GrayImage::from_raw(w, h, out).ok_or_else(|| bad("fax size"))
 }
 
 fn luma(px: &[u8]) -> u8 {
@@ -511,6 +807,71 @@ fn unpack_bits(px: &[u8], w: usize, h: usize, one_is_black: bool) -> Vec<u8> {
     out
 }
 
+/// Inflates Flate data, never more than `most` bytes: a bomb stops here.
+fn inflate(data: &[u8], most: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::ZlibDecoder::new(data)
+        .take(most + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::MalformedImage {
+            reason: format!("Flate data: {e}"),
+        })?;
+    Ok(out)
+}
+
+/// An indexed-colour page image (1, 2, 4 or 8 bits an index, rows padded
+/// to a byte) through its palette of greys.
+fn decode_indexed(
+    data: &[u8],
+    filter: &PdfFilter,
+    w: u32,
+    h: u32,
+    bpc: u8,
+    palette: &[u8],
+) -> Result<GrayImage> {
+    let (wu, hu, bits) = (w as usize, h as usize, usize::from(bpc));
+    let stride = (wu * bits).div_ceil(8);
+    let raw = match filter {
+        PdfFilter::None => data.to_vec(),
+        PdfFilter::Flate { png_predictor } => {
+            let want = stride * hu + if *png_predictor { hu } else { 0 };
+            let out = inflate(data, want as u64)?;
+            if *png_predictor {
+                unpredict_png(&out, stride, 1)?
+            } else {
+                out
+            }
+        }
+        _ => {
+            return Err(Error::UnsupportedEncoding {
+                encoding: "indexed colour in a JPEG or fax image".into(),
+            });
+        }
+    };
+    if raw.len() < stride * hu {
+        return Err(Error::MalformedImage {
+            reason: format!(
+                "page image holds {} bytes, {} expected",
+                raw.len(),
+                stride * hu
+            ),
+        });
+    }
+    let mask = ((1u16 << bits) - 1) as u8;
+    let mut grey = Vec::with_capacity(wu * hu);
+    for row in raw.chunks_exact(stride).take(hu) {
+        for x in 0..wu {
+            let bit = x * bits;
+            let index = (row[bit / 8] >> (8 - bits - bit % 8)) & mask;
+            grey.push(palette[usize::from(index)]);
+        }
+    }
+    GrayImage::from_raw(w, h, grey).ok_or_else(|| Error::MalformedImage {
+        reason: "image size".into(),
+    })
+}
+
 fn decode_pdf_image(
     data: &[u8],
     filter: &PdfFilter,
@@ -526,8 +887,19 @@ fn decode_pdf_image(
         wu * hu * comps as usize
     };
     let raw = match filter {
-        PdfFilter::Dct => {
-            let img = decode_image(data)?;
+        PdfFilter::Dct | PdfFilter::FlateDct => {
+            let inflated;
+            let jpeg = if matches!(filter, PdfFilter::FlateDct) {
+                // A JPEG is smaller than its pixels: inflate no more than that.
+                inflated = inflate(
+                    data,
+                    (wu * hu * usize::from(comps.max(1))) as u64 + (1 << 20),
+                )?;
+                &inflated[..]
+            } else {
+                data
+            };
+            let img = decode_image(jpeg)?;
             if img.dimensions() != (w, h) {
                 return Err(Error::MalformedImage {
                     reason: "JPEG size differs from the PDF's image size".into(),
@@ -570,21 +942,13 @@ fn decode_pdf_image(
             });
         }
         PdfFilter::Flate { png_predictor } => {
-            use std::io::Read;
             let row_bytes = raw_len / hu.max(1);
             let want = if *png_predictor {
                 raw_len + hu
             } else {
                 raw_len
             };
-            let mut out = Vec::with_capacity(want);
-            // Never inflate more than the declared image needs: a bomb stops here.
-            flate2::read::ZlibDecoder::new(data)
-                .take(want as u64 + 1)
-                .read_to_end(&mut out)
-                .map_err(|e| Error::MalformedImage {
-                    reason: format!("Flate data: {e}"),
-                })?;
+            let out = inflate(data, want as u64)?;
             if *png_predictor {
                 let bpp = (usize::from(comps) * usize::from(bpc)).div_ceil(8).max(1);
                 unpredict_png(&out, row_bytes, bpp)?
@@ -605,7 +969,7 @@ fn decode_pdf_image(
         (8, 3) => raw[..raw_len].chunks_exact(3).map(luma).collect(),
         (8, 4) => raw[..raw_len]
             .chunks_exact(4)
-            .map(|p| 255u8.saturating_sub(p[3]).saturating_sub(luma(&p[..3]) / 4))
+            .map(|p| cmyk_grey(p[0], p[1], p[2], p[3]))
             .collect(),
         _ => {
             return Err(Error::MalformedImage {

@@ -51,6 +51,12 @@ pub fn check(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Whether the file names an encryption dictionary (`/Encrypt` in a
+/// trailer or cross-reference stream).
+pub fn names_encryption(bytes: &[u8]) -> bool {
+    has_name(bytes, b"/Encrypt")
+}
+
 fn is_white(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
 }

@@ -507,6 +507,25 @@ fn bad_uploads_are_refused_clearly_and_the_server_keeps_serving() {
     assert!(png.len() < 5_000_000);
     let mut too_big = b"%PDF-1.7\n".to_vec();
     too_big.resize(6_000_000, b'0');
+    // The good scan locked with a user password by qpdf.
+    let locked = {
+        std::fs::write(tmp.0.join("good.pdf"), &good).unwrap();
+        let out = std::process::Command::new("qpdf")
+            .args([
+                "--encrypt",
+                "secret",
+                "owner",
+                "256",
+                "--",
+                "good.pdf",
+                "locked.pdf",
+            ])
+            .current_dir(&tmp.0)
+            .output()
+            .expect("qpdf (scripts/test.sh installs it)");
+        assert!(out.status.success(), "{out:?}");
+        std::fs::read(tmp.0.join("locked.pdf")).unwrap()
+    };
 
     for (name, bytes, status, code) in [
         ("empty.pdf", vec![], 400, "bad-input"),
@@ -528,6 +547,7 @@ fn bad_uploads_are_refused_clearly_and_the_server_keeps_serving() {
             422,
             "malformed-pdf",
         ),
+        ("locked.pdf", locked, 422, "encrypted-pdf"),
         ("bomb.pdf", huge_image, 413, "too-large"),
         ("pages.pdf", many_pages, 413, "too-large"),
         ("huge.png", png, 413, "too-large"),

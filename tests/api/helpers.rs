@@ -275,6 +275,18 @@ impl Server {
         }
     }
 
+    /// The server process's peak resident memory (VmHWM), in MB.
+    pub fn peak_mb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("VmHWM");
+        kb / 1024
+    }
+
     /// Stops the server the hard way (as a power cut or a crash would).
     pub fn kill(mut self) {
         let _ = self.child.kill();

@@ -10,17 +10,6 @@ use serde_json::Value;
 use crate::documents::form_13b;
 use crate::helpers::{Server, TempDir, scan_batch, storage_env};
 
-/// The server's peak resident memory (VmHWM), in MB.
-fn peak_mb(s: &Server) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", s.child.id())).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM");
-    kb / 1024
-}
-
 fn deflate(data: &[u8]) -> Vec<u8> {
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     z.write_all(data).unwrap();
@@ -167,7 +156,7 @@ fn hostile_pdfs_are_refused_and_the_server_stays_small() {
     // than a fraction of what the files would have taken.
     assert_eq!(s.get("/api/v1/acs/71/documents", &ro), before);
     assert_eq!(s.get("/api/v1/me", &ro)["username"], "ro71");
-    let peak = peak_mb(&s);
+    let peak = s.peak_mb();
     assert!(peak < 1024, "the server reached {peak} MB");
     let a = s.get("/api/v1/acs/71", &ro);
     let register = s.get("/api/v1/acs/71/etpbs-register", &ro);
@@ -252,6 +241,6 @@ fn a_page_past_its_time_budget_fails_alone_and_others_are_read() {
         assert_ne!(doc["pages"][0]["status"], "failed", "{doc}");
         assert!(doc["pages"][0]["form"].is_null(), "{doc}");
     }
-    assert!(peak_mb(&s) < 1024);
+    assert!(s.peak_mb() < 1024);
     assert_eq!(s.get("/api/v1/me", &ro71)["username"], "ro71");
 }

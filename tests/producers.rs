@@ -1,0 +1,430 @@
+//! Scans written by other programs, not by our simulator: ImageMagick,
+//! img2pdf, qpdf, Ghostscript, libtiff and OpenJPEG turn a printed and
+//! scanned form into the files people upload. Each is read to the form's
+//! values, or refused with the code that says why. The tools are installed
+//! by `scripts/test.sh`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use scrutiny::forms::ModelSet;
+use scrutiny::pipeline::extract_files;
+use scrutiny::render;
+use scrutiny::samples::{self, Degradation, Score, Truth};
+use serde_json::Value;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("scrutiny-producers-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs a third-party tool in `dir`; fails the test with its output when
+/// it fails or is missing.
+fn tool(dir: &Path, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is missing ({e}): scripts/test.sh installs it"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Form 13A with random values, printed and scanned clean at 200 dpi,
+/// saved as `base.png`; its truth.
+fn scanned_form(dir: &Path, seed: u64) -> Truth {
+    let models = ModelSet::builtin();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let form = "form-13a";
+    let page = render::layout(
+        models.get(form).unwrap(),
+        &samples::random_values(form, &mut rng),
+    )
+    .unwrap()
+    .remove(0);
+    let d = Degradation {
+        dpi: 200.0,
+        ..Degradation::clean()
+    };
+    samples::scan(&page, &d, &mut rng)
+        .save(dir.join("base.png"))
+        .unwrap();
+    Truth {
+        file: String::new(),
+        page: 1,
+        form: form.into(),
+        qr: page.payload.clone(),
+        fields: page.fields.clone(),
+        marks: page.marks.clone(),
+        degradation: d,
+    }
+}
+
+/// Reads each file; returns one JSON line per page.
+fn extract(files: &[PathBuf]) -> Vec<Value> {
+    let mut out = Vec::new();
+    extract_files(files, &ModelSet::builtin(), 2, |o| out.push(o.to_json()));
+    out
+}
+
+/// Asserts each file read as the form, every value right and none wrong
+/// with confidence.
+fn assert_read(dir: &Path, truth: &Truth, files: &[&str]) {
+    let models = ModelSet::builtin();
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+    let reports = extract(&paths);
+    assert_eq!(reports.len(), files.len(), "{reports:?}");
+    for (file, report) in files.iter().zip(&reports) {
+        let mut score = Score::default();
+        let truth = Truth {
+            file: file.to_string(),
+            ..truth.clone()
+        };
+        score.add(&models, &truth, report);
+        assert_eq!(
+            (score.forms_right, score.qr_right, score.silent_errors),
+            (1, 1, 0),
+            "{file}: {report}\n{:?}",
+            score.misses
+        );
+        assert_eq!(
+            score.fields_right, score.fields,
+            "{file}: {:?}",
+            score.misses
+        );
+    }
+}
+
+#[test]
+fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
+    let dir = temp_dir("pdf");
+    let truth = scanned_form(&dir, 11);
+    // img2pdf: a JPEG as it is; a CMYK JPEG (Adobe, with its Decode array);
+    // palette PNGs (8-bit and 1-bit indexed colour).
+    tool(&dir, "convert", &["base.png", "-quality", "90", "base.jpg"]);
+    tool(&dir, "img2pdf", &["base.jpg", "-o", "jpeg.pdf"]);
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-colorspace",
+            "CMYK",
+            "-quality",
+            "90",
+            "cmyk.jpg",
+        ],
+    );
+    tool(&dir, "img2pdf", &["cmyk.jpg", "-o", "cmyk.pdf"]);
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-colors",
+            "16",
+            "-define",
+            "png:color-type=3",
+            "palette.png",
+        ],
+    );
+    tool(&dir, "img2pdf", &["palette.png", "-o", "palette.pdf"]);
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-threshold",
+            "55%",
+            "-define",
+            "png:color-type=3",
+            "-define",
+            "png:bit-depth=1",
+            "bw-palette.png",
+        ],
+    );
+    tool(&dir, "img2pdf", &["bw-palette.png", "-o", "bw-palette.pdf"]);
+    // qpdf: object streams and a cross-reference stream; encrypted with an
+    // owner password only (opens without one).
+    tool(
+        &dir,
+        "qpdf",
+        &["--object-streams=generate", "jpeg.pdf", "objstm.pdf"],
+    );
+    tool(
+        &dir,
+        "qpdf",
+        &[
+            "--encrypt",
+            "",
+            "owner",
+            "256",
+            "--",
+            "jpeg.pdf",
+            "owner.pdf",
+        ],
+    );
+    // qpdf: the page turned a quarter (`/Rotate 90`) and its image the
+    // other way, so that it shows upright.
+    tool(
+        &dir,
+        "convert",
+        &["base.jpg", "-rotate", "-90", "turned.jpg"],
+    );
+    tool(&dir, "img2pdf", &["turned.jpg", "-o", "turned-plain.pdf"]);
+    tool(
+        &dir,
+        "qpdf",
+        &["--rotate=+90", "turned-plain.pdf", "turned.pdf"],
+    );
+    // Ghostscript's pdfwrite copy of the JPEG page.
+    tool(
+        &dir,
+        "gs",
+        &[
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pdfwrite",
+            "-sOutputFile=gs.pdf",
+            "jpeg.pdf",
+        ],
+    );
+    // OCRmyPDF's way: the JPEG wrapped in Flate.
+    std::fs::write(
+        dir.join("flate-jpeg.pdf"),
+        flate_jpeg_pdf(&dir.join("base.jpg")),
+    )
+    .unwrap();
+    assert_read(
+        &dir,
+        &truth,
+        &[
+            "jpeg.pdf",
+            "cmyk.pdf",
+            "palette.pdf",
+            "bw-palette.pdf",
+            "objstm.pdf",
+            "owner.pdf",
+            "turned.pdf",
+            "gs.pdf",
+            "flate-jpeg.pdf",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One page whose image is a JPEG inside Flate (`[/FlateDecode /DCTDecode]`).
+fn flate_jpeg_pdf(jpeg: &Path) -> Vec<u8> {
+    use std::io::Write;
+    let bytes = std::fs::read(jpeg).unwrap();
+    let (w, h) = image::image_dimensions(jpeg).unwrap();
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&bytes).unwrap();
+    let data = z.finish().unwrap();
+    let (pw, ph) = (f64::from(w) * 72.0 / 200.0, f64::from(h) * 72.0 / 200.0);
+    let content = format!("q {pw:.2} 0 0 {ph:.2} 0 0 cm /Im0 Do Q");
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.2} {ph:.2}] /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>").into_bytes(),
+        [format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(), content.as_bytes(), b"\nendstream"].concat(),
+        [
+            format!("<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter [/FlateDecode /DCTDecode] /Length {} >>\nstream\n", data.len()).as_bytes(),
+            &data,
+            b"\nendstream",
+        ]
+        .concat(),
+    ];
+    let mut out = b"%PDF-1.5\n".to_vec();
+    let mut offsets = vec![];
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend(body);
+        out.extend(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn tiffs_and_pngs_from_imagemagick_and_libtiff_are_read() {
+    let dir = temp_dir("tiff");
+    let truth = scanned_form(&dir, 12);
+    // Bilevel: uncompressed, then Group 3 and Group 4 fax by libtiff, in
+    // strips of 64 rows, and Deflate in tiles. (LZW in tiles is not read:
+    // the tiff crate's image-rs/image-tiff#395.)
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-threshold",
+            "55%",
+            "-colorspace",
+            "gray",
+            "-depth",
+            "1",
+            "-compress",
+            "none",
+            "bw.tif",
+        ],
+    );
+    tool(
+        &dir,
+        "tiffcp",
+        &["-c", "g3", "-r", "64", "bw.tif", "g3.tif"],
+    );
+    tool(&dir, "tiffcp", &["-c", "g4", "bw.tif", "g4.tif"]);
+    tool(
+        &dir,
+        "tiffcp",
+        &[
+            "-c",
+            "zip",
+            "-t",
+            "-w",
+            "256",
+            "-l",
+            "256",
+            "bw.tif",
+            "tiles.tif",
+        ],
+    );
+    // ImageMagick's own Group 3.
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-threshold",
+            "55%",
+            "-compress",
+            "Fax",
+            "fax.tif",
+        ],
+    );
+    // Paper that is transparent (black where transparent): PNG and TIFF.
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-transparent",
+            "white",
+            "-background",
+            "black",
+            "-alpha",
+            "background",
+            "alpha.png",
+        ],
+    );
+    tool(&dir, "convert", &["alpha.png", "alpha.tif"]);
+    assert_read(
+        &dir,
+        &truth,
+        &[
+            "bw.tif",
+            "g3.tif",
+            "g4.tif",
+            "tiles.tif",
+            "fax.tif",
+            "alpha.png",
+            "alpha.tif",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn files_that_cannot_be_read_say_why() {
+    let dir = temp_dir("refused");
+    scanned_form(&dir, 13);
+    tool(&dir, "convert", &["base.png", "-quality", "90", "base.jpg"]);
+    tool(&dir, "img2pdf", &["base.jpg", "-o", "jpeg.pdf"]);
+    // A user password; JPEG 2000 (OpenJPEG, wrapped by img2pdf); 2-D Group 3.
+    tool(
+        &dir,
+        "qpdf",
+        &[
+            "--encrypt",
+            "secret",
+            "owner",
+            "256",
+            "--",
+            "jpeg.pdf",
+            "locked.pdf",
+        ],
+    );
+    tool(&dir, "convert", &["base.png", "base.ppm"]);
+    tool(&dir, "opj_compress", &["-i", "base.ppm", "-o", "base.jp2"]);
+    tool(&dir, "img2pdf", &["base.jp2", "-o", "jpx.pdf"]);
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-threshold",
+            "55%",
+            "-colorspace",
+            "gray",
+            "-depth",
+            "1",
+            "-compress",
+            "none",
+            "bw.tif",
+        ],
+    );
+    tool(&dir, "tiffcp", &["-c", "g3:2d", "bw.tif", "g3-2d.tif"]);
+    let files: Vec<PathBuf> = ["locked.pdf", "jpx.pdf", "g3-2d.tif"]
+        .iter()
+        .map(|f| dir.join(f))
+        .collect();
+    // The same codes from the library and from `scrutiny extract`.
+    let out = Command::new(env!("CARGO_BIN_EXE_scrutiny"))
+        .arg("extract")
+        .args(&files)
+        .env("OMP_THREAD_LIMIT", "1")
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for reports in [extract(&files), lines] {
+        let got: Vec<(&str, &str)> = reports
+            .iter()
+            .map(|r| {
+                (
+                    r["error"].as_str().unwrap_or("none"),
+                    r["message"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 3, "{reports:?}");
+        assert_eq!(got[0].0, "encrypted-pdf", "{got:?}");
+        assert_eq!(got[1].0, "unsupported-encoding", "{got:?}");
+        assert!(got[1].1.contains("JPXDecode"), "{got:?}");
+        assert_eq!(got[2].0, "unsupported-encoding", "{got:?}");
+        assert!(got[2].1.contains("two-dimensional"), "{got:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
