@@ -199,7 +199,7 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
     // OCRmyPDF's way: the JPEG wrapped in Flate.
     std::fs::write(
         dir.join("flate-jpeg.pdf"),
-        flate_jpeg_pdf(&dir.join("base.jpg")),
+        jpegs_pdf(&[dir.join("base.jpg")], true),
     )
     .unwrap();
     assert_read(
@@ -220,28 +220,57 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// One page whose image is a JPEG inside Flate (`[/FlateDecode /DCTDecode]`).
-fn flate_jpeg_pdf(jpeg: &Path) -> Vec<u8> {
+/// One page of JPEGs stacked top to bottom at 200 dpi, each inside Flate
+/// (`[/FlateDecode /DCTDecode]`, as OCRmyPDF writes) when `flate`.
+fn jpegs_pdf(jpegs: &[PathBuf], flate: bool) -> Vec<u8> {
     use std::io::Write;
-    let bytes = std::fs::read(jpeg).unwrap();
-    let (w, h) = image::image_dimensions(jpeg).unwrap();
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(&bytes).unwrap();
-    let data = z.finish().unwrap();
-    let (pw, ph) = (f64::from(w) * 72.0 / 200.0, f64::from(h) * 72.0 / 200.0);
-    let content = format!("q {pw:.2} 0 0 {ph:.2} 0 0 cm /Im0 Do Q");
-    let objects: Vec<Vec<u8>> = vec![
+    let pt = |px: u32| f64::from(px) * 72.0 / 200.0;
+    let sizes: Vec<(u32, u32)> = jpegs
+        .iter()
+        .map(|j| image::image_dimensions(j).unwrap())
+        .collect();
+    let pw = pt(sizes.iter().map(|s| s.0).max().unwrap());
+    let ph = pt(sizes.iter().map(|s| s.1).sum());
+    let mut objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.2} {ph:.2}] /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>").into_bytes(),
-        [format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(), content.as_bytes(), b"\nendstream"].concat(),
-        [
-            format!("<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter [/FlateDecode /DCTDecode] /Length {} >>\nstream\n", data.len()).as_bytes(),
-            &data,
-            b"\nendstream",
-        ]
-        .concat(),
+        vec![],
+        vec![],
     ];
+    let (mut content, mut names, mut top) = (String::new(), String::new(), ph);
+    for (i, (jpeg, (w, h))) in jpegs.iter().zip(&sizes).enumerate() {
+        let mut data = std::fs::read(jpeg).unwrap();
+        let filter = if flate {
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            z.write_all(&data).unwrap();
+            data = z.finish().unwrap();
+            "[/FlateDecode /DCTDecode]"
+        } else {
+            "/DCTDecode"
+        };
+        top -= pt(*h);
+        content.push_str(&format!(
+            "q {:.3} 0 0 {:.3} 0 {top:.3} cm /Im{i} Do Q\n",
+            pt(*w),
+            pt(*h)
+        ));
+        names.push_str(&format!("/Im{i} {} 0 R ", objects.len() + 1));
+        objects.push(
+            [
+                format!("<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter {filter} /Length {} >>\nstream\n", data.len()).as_bytes(),
+                &data,
+                b"\nendstream",
+            ]
+            .concat(),
+        );
+    }
+    objects[2] = format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.3} {ph:.3}] /Resources << /XObject << {names}>> >> /Contents 4 0 R >>").into_bytes();
+    objects[3] = [
+        format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+        content.as_bytes(),
+        b"\nendstream",
+    ]
+    .concat();
     let mut out = b"%PDF-1.5\n".to_vec();
     let mut offsets = vec![];
     for (i, body) in objects.iter().enumerate() {
@@ -263,6 +292,31 @@ fn flate_jpeg_pdf(jpeg: &Path) -> Vec<u8> {
         .as_bytes(),
     );
     out
+}
+
+#[test]
+fn a_page_made_of_image_strips_is_read_whole() {
+    let dir = temp_dir("strips");
+    let truth = scanned_form(&dir, 14);
+    // ImageMagick cuts the scan into four strips, placed one under another
+    // on one page as some scanners write them.
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-crop",
+            "100%x25%",
+            "+repage",
+            "-quality",
+            "90",
+            "strip-%d.jpg",
+        ],
+    );
+    let strips: Vec<PathBuf> = (0..4).map(|i| dir.join(format!("strip-{i}.jpg"))).collect();
+    std::fs::write(dir.join("strips.pdf"), jpegs_pdf(&strips, false)).unwrap();
+    assert_read(&dir, &truth, &["strips.pdf"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -123,6 +123,15 @@ pub enum PageSource {
         /// The page's `/Rotate`: quarter turns clockwise, 0–3.
         quarter_turns: u8,
     },
+    /// A PDF page drawn from several images (strips, tiles): each part in
+    /// its rectangle (`[x, y, w, h]` pixels from the top left) of a white
+    /// page of `width × height` pixels.
+    Composite {
+        width: u32,
+        height: u32,
+        parts: Vec<(PageSource, [u32; 4])>,
+        quarter_turns: u8,
+    },
     /// A PDF page without a page image, such as our own render.
     Drawing(Drawing),
 }
@@ -412,144 +421,215 @@ fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<
     let images = doc
         .get_page_images(page)
         .map_err(|e| bad(format!("page images: {e}")))?;
-    let largest = images
-        .iter()
-        .max_by_key(|i| i.width.saturating_mul(i.height));
+    let area = |i: &lopdf::xobject::PdfImage| i.width.saturating_mul(i.height);
+    let parts: Vec<_> = images.iter().filter(|i| area(i) >= MIN_PART).collect();
+    let largest = parts.iter().copied().max_by_key(|i| area(i));
+    let total: i64 = parts.iter().map(|i| area(i)).sum();
     match largest {
-        Some(img) if img.width.saturating_mul(img.height) >= 250_000 => {
-            let (w, h) = (img.width, img.height);
-            if w <= 0
-                || h <= 0
-                || w > i64::from(MAX_SIDE)
-                || h > i64::from(MAX_SIDE)
-                || (w * h) as u64 > MAX_PIXELS
-            {
-                return Err(Error::TooLarge {
-                    reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)"),
-                });
-            }
-            let dict = img.origin_dict;
-            let filters = img.filters.clone().unwrap_or_default();
-            let parms = dict.get(b"DecodeParms").ok().and_then(|p| match p {
-                Object::Dictionary(d) => Some(d.clone()),
-                Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
-                Object::Reference(r) => doc.get_dictionary(*r).ok().cloned(),
-                _ => None,
-            });
-            let parm = |key: &[u8]| {
-                parms
-                    .as_ref()
-                    .and_then(|p| p.get(key).ok())
-                    .and_then(|v| v.as_i64().ok())
-            };
-            let filter = match filters
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice()
-            {
-                [] => PdfFilter::None,
-                ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
-                ["FlateDecode", "DCTDecode"] | ["Fl", "DCT"] => PdfFilter::FlateDct,
-                ["FlateDecode"] | ["Fl"] => match parm(b"Predictor").unwrap_or(1) {
-                    1 => PdfFilter::Flate {
-                        png_predictor: false,
-                    },
-                    10..=15 => PdfFilter::Flate {
-                        png_predictor: true,
-                    },
-                    p => {
-                        return Err(Error::UnsupportedEncoding {
-                            encoding: format!("Flate with predictor {p}"),
-                        });
-                    }
-                },
-                ["CCITTFaxDecode"] | ["CCF"] => {
-                    let k = parm(b"K").unwrap_or(0);
-                    let black_is_1 = parms
-                        .as_ref()
-                        .and_then(|p| p.get(b"BlackIs1").ok())
-                        .and_then(|b| b.as_bool().ok())
-                        .unwrap_or(false);
-                    PdfFilter::Ccitt { k, black_is_1 }
-                }
-                other => {
-                    let known = [
-                        "ASCIIHexDecode",
-                        "ASCII85Decode",
-                        "LZWDecode",
-                        "FlateDecode",
-                        "RunLengthDecode",
-                        "CCITTFaxDecode",
-                        "JBIG2Decode",
-                        "DCTDecode",
-                        "JPXDecode",
-                        "Crypt",
-                        "AHx",
-                        "A85",
-                        "LZW",
-                        "Fl",
-                        "RL",
-                        "CCF",
-                        "DCT",
-                    ];
-                    let named = other.join(" + ");
-                    return Err(if other.iter().all(|f| known.contains(f)) {
-                        Error::UnsupportedEncoding { encoding: named }
-                    } else {
-                        bad(format!("page image filter {named} is not a PDF filter"))
-                    });
-                }
-            };
-            let resolve = |o: &Object| match o {
-                Object::Reference(r) => doc.get_object(*r).ok().cloned().unwrap_or(Object::Null),
-                other => other.clone(),
-            };
-            let cs = dict.get(b"ColorSpace").ok().map(resolve);
-            let (comps, palette) = match &cs {
-                Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"Indexed") => {
-                    (1, Some(indexed_palette(doc, a).map_err(bad)?))
-                }
-                Some(other) => (colour_components(doc, other), None),
-                None => (1, None),
-            };
-            let bpc =
-                img.bits_per_component
-                    .unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) {
-                        1
-                    } else {
-                        8
-                    });
-            let allowed: &[i64] = if palette.is_some() {
-                &[1, 2, 4, 8]
-            } else {
-                &[1, 8]
-            };
-            if !allowed.contains(&bpc) {
-                return Err(Error::UnsupportedEncoding {
-                    encoding: format!("{bpc}-bit samples"),
-                });
-            }
-            // `/Decode [1 0 …]` swaps dark and light. A JPEG's decoder has
-            // already undone the inversion Adobe writes in CMYK JPEGs, which
-            // is what such an array compensates for: it is not applied twice.
-            let inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok().or_else(|| o.as_i64().ok().map(|v| v as f32))).is_some_and(|v| v > 0.5));
-            let jpeg = matches!(filter, PdfFilter::Dct | PdfFilter::FlateDct);
-            let invert = inverted && palette.is_none() && !(jpeg && comps == 4);
-            Ok(PageSource::PdfImage {
-                data: img.content.to_vec(),
-                filter,
-                width: w as u32,
-                height: h as u32,
-                bpc: bpc as u8,
-                comps,
-                invert,
-                palette,
-                quarter_turns: quarter_turns(doc, page),
-            })
+        // Several images make the page (a scanner's strips): each drawn
+        // where the page puts it.
+        Some(img) if parts.len() > 1 && area(img) * 10 < total * 9 && total >= 250_000 => {
+            composite(doc, page, &parts, content_left)
         }
+        Some(img) if area(img) >= 250_000 => image_source(doc, page, img),
         _ => super::pdf_drawing::page_drawing(doc, page, content_left).map(PageSource::Drawing),
     }
+}
+
+/// The smallest image counted as part of a page (a logo is not).
+const MIN_PART: i64 = 10_000;
+
+/// A page of several images, placed as its content places them on a
+/// white page at the resolution of its largest image.
+fn composite(
+    doc: &Document,
+    page: ObjectId,
+    parts: &[&lopdf::xobject::PdfImage],
+    content_left: &mut usize,
+) -> Result<PageSource> {
+    let media = super::pdf_drawing::media_box(doc, page)?;
+    let placed = super::pdf_drawing::image_placements(doc, page, content_left)?;
+    let mut placed_parts = Vec::new();
+    for (id, rect) in placed {
+        let Some(img) = parts.iter().find(|p| p.id == id) else {
+            continue;
+        };
+        let rect = rect.ok_or_else(|| Error::UnsupportedEncoding {
+            encoding: "an image turned or skewed among several on one page".into(),
+        })?;
+        placed_parts.push((img, rect));
+    }
+    let Some(ppi) = placed_parts
+        .iter()
+        .map(|(img, r)| img.width as f64 / (r[2] / 72.0))
+        .max_by(f64::total_cmp)
+    else {
+        return Err(Error::MalformedPdf {
+            reason: "the page's images are not drawn by its content".into(),
+        });
+    };
+    let (w_pt, h_pt) = ((media[2] - media[0]).abs(), (media[3] - media[1]).abs());
+    // At most the pixels one page may have.
+    let fit = (MAX_PIXELS as f64 / (w_pt * h_pt / 5184.0)).sqrt();
+    let scale = ppi.clamp(100.0, 600.0).min(fit) / 72.0;
+    let (width, height) = ((w_pt * scale).round() as u32, (h_pt * scale).round() as u32);
+    check_dims(width, height)?;
+    let mut out = Vec::new();
+    for (img, r) in placed_parts {
+        let mut src = image_source(doc, page, img)?;
+        if let PageSource::PdfImage { quarter_turns, .. } = &mut src {
+            *quarter_turns = 0;
+        }
+        let px = |v: f64| v.max(0.0).round() as u32;
+        let (x, w) = (px(r[0] * scale), px(r[2] * scale).max(1));
+        let (top, h) = (px((h_pt - r[1] - r[3]) * scale), px(r[3] * scale).max(1));
+        out.push((src, [x, top, w, h]));
+    }
+    Ok(PageSource::Composite {
+        width,
+        height,
+        parts: out,
+        quarter_turns: quarter_turns(doc, page),
+    })
+}
+
+/// One page image, not yet decoded, with what it takes to decode it.
+fn image_source(
+    doc: &Document,
+    page: ObjectId,
+    img: &lopdf::xobject::PdfImage,
+) -> Result<PageSource> {
+    let bad = |reason: String| Error::MalformedPdf { reason };
+    let (w, h) = (img.width, img.height);
+    if w <= 0
+        || h <= 0
+        || w > i64::from(MAX_SIDE)
+        || h > i64::from(MAX_SIDE)
+        || (w * h) as u64 > MAX_PIXELS
+    {
+        return Err(Error::TooLarge {
+            reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)"),
+        });
+    }
+    let dict = img.origin_dict;
+    let filters = img.filters.clone().unwrap_or_default();
+    let parms = dict.get(b"DecodeParms").ok().and_then(|p| match p {
+        Object::Dictionary(d) => Some(d.clone()),
+        Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
+        Object::Reference(r) => doc.get_dictionary(*r).ok().cloned(),
+        _ => None,
+    });
+    let parm = |key: &[u8]| {
+        parms
+            .as_ref()
+            .and_then(|p| p.get(key).ok())
+            .and_then(|v| v.as_i64().ok())
+    };
+    let filter = match filters
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => PdfFilter::None,
+        ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
+        ["FlateDecode", "DCTDecode"] | ["Fl", "DCT"] => PdfFilter::FlateDct,
+        ["FlateDecode"] | ["Fl"] => match parm(b"Predictor").unwrap_or(1) {
+            1 => PdfFilter::Flate {
+                png_predictor: false,
+            },
+            10..=15 => PdfFilter::Flate {
+                png_predictor: true,
+            },
+            p => {
+                return Err(Error::UnsupportedEncoding {
+                    encoding: format!("Flate with predictor {p}"),
+                });
+            }
+        },
+        ["CCITTFaxDecode"] | ["CCF"] => {
+            let k = parm(b"K").unwrap_or(0);
+            let black_is_1 = parms
+                .as_ref()
+                .and_then(|p| p.get(b"BlackIs1").ok())
+                .and_then(|b| b.as_bool().ok())
+                .unwrap_or(false);
+            PdfFilter::Ccitt { k, black_is_1 }
+        }
+        other => {
+            let known = [
+                "ASCIIHexDecode",
+                "ASCII85Decode",
+                "LZWDecode",
+                "FlateDecode",
+                "RunLengthDecode",
+                "CCITTFaxDecode",
+                "JBIG2Decode",
+                "DCTDecode",
+                "JPXDecode",
+                "Crypt",
+                "AHx",
+                "A85",
+                "LZW",
+                "Fl",
+                "RL",
+                "CCF",
+                "DCT",
+            ];
+            let named = other.join(" + ");
+            return Err(if other.iter().all(|f| known.contains(f)) {
+                Error::UnsupportedEncoding { encoding: named }
+            } else {
+                bad(format!("page image filter {named} is not a PDF filter"))
+            });
+        }
+    };
+    let resolve = |o: &Object| match o {
+        Object::Reference(r) => doc.get_object(*r).ok().cloned().unwrap_or(Object::Null),
+        other => other.clone(),
+    };
+    let cs = dict.get(b"ColorSpace").ok().map(resolve);
+    let (comps, palette) = match &cs {
+        Some(Object::Array(a)) if a.first().and_then(name_of) == Some(b"Indexed") => {
+            (1, Some(indexed_palette(doc, a).map_err(bad)?))
+        }
+        Some(other) => (colour_components(doc, other), None),
+        None => (1, None),
+    };
+    let bpc = img
+        .bits_per_component
+        .unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) {
+            1
+        } else {
+            8
+        });
+    let allowed: &[i64] = if palette.is_some() {
+        &[1, 2, 4, 8]
+    } else {
+        &[1, 8]
+    };
+    if !allowed.contains(&bpc) {
+        return Err(Error::UnsupportedEncoding {
+            encoding: format!("{bpc}-bit samples"),
+        });
+    }
+    // `/Decode [1 0 …]` swaps dark and light. A JPEG's decoder has
+    // already undone the inversion Adobe writes in CMYK JPEGs, which
+    // is what such an array compensates for: it is not applied twice.
+    let inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok().or_else(|| o.as_i64().ok().map(|v| v as f32))).is_some_and(|v| v > 0.5));
+    let jpeg = matches!(filter, PdfFilter::Dct | PdfFilter::FlateDct);
+    let invert = inverted && palette.is_none() && !(jpeg && comps == 4);
+    Ok(PageSource::PdfImage {
+        data: img.content.to_vec(),
+        filter,
+        width: w as u32,
+        height: h as u32,
+        bpc: bpc as u8,
+        comps,
+        invert,
+        palette,
+        quarter_turns: quarter_turns(doc, page),
+    })
 }
 
 /// Decodes one page into grey pixels, refusing oversized images before
@@ -576,14 +656,42 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
             if *invert {
                 image::imageops::invert(&mut img);
             }
-            Ok(match quarter_turns {
-                1 => image::imageops::rotate90(&img),
-                2 => image::imageops::rotate180(&img),
-                3 => image::imageops::rotate270(&img),
-                _ => img,
-            })
+            Ok(turn(img, *quarter_turns))
+        }
+        PageSource::Composite {
+            width,
+            height,
+            parts,
+            quarter_turns,
+        } => {
+            check_dims(*width, *height)?;
+            let mut page = GrayImage::from_pixel(*width, *height, image::Luma([255]));
+            for (part, [x, y, w, h]) in parts {
+                let mut img = decode(part)?;
+                if img.dimensions() != (*w, *h) {
+                    check_dims(*w, *h)?;
+                    img = image::imageops::resize(
+                        &img,
+                        *w,
+                        *h,
+                        image::imageops::FilterType::Triangle,
+                    );
+                }
+                image::imageops::replace(&mut page, &img, i64::from(*x), i64::from(*y));
+            }
+            Ok(turn(page, *quarter_turns))
         }
         PageSource::Drawing(d) => Ok(raster::rasterize(d, BORN_DIGITAL_DPI)),
+    }
+}
+
+/// A page turned `quarter_turns` quarters clockwise.
+fn turn(img: GrayImage, quarter_turns: u8) -> GrayImage {
+    match quarter_turns {
+        1 => image::imageops::rotate90(&img),
+        2 => image::imageops::rotate180(&img),
+        3 => image::imageops::rotate270(&img),
+        _ => img,
     }
 }
 
@@ -1155,7 +1263,8 @@ pub fn dimensions(src: &PageSource) -> Result<(u32, u32)> {
             dec.seek_to_image(*index).map_err(bad)?;
             dec.dimensions().map_err(bad)?
         }
-        PageSource::PdfImage { width, height, .. } => (*width, *height),
+        PageSource::PdfImage { width, height, .. }
+        | PageSource::Composite { width, height, .. } => (*width, *height),
         PageSource::Drawing(d) => {
             let px = |mm: f64| (mm / 25.4 * BORN_DIGITAL_DPI).round() as u32;
             (px(d.width_mm), px(d.height_mm))

@@ -49,7 +49,7 @@ fn num(o: &Object) -> f64 {
 }
 
 /// The page's media box in points (`[x0, y0, x1, y1]`), A4 when absent.
-fn media_box(doc: &Document, page: ObjectId) -> Result<[f64; 4]> {
+pub fn media_box(doc: &Document, page: ObjectId) -> Result<[f64; 4]> {
     let bad = |reason: String| Error::MalformedPdf { reason };
     let page_dict = doc.get_dictionary(page).map_err(|e| bad(e.to_string()))?;
     let media = page_dict
@@ -70,6 +70,26 @@ fn media_box(doc: &Document, page: ObjectId) -> Result<[f64; 4]> {
 /// what the file's pages may still decode between them; this page's content
 /// is taken from it, and it is 0 after a page that would overdraw it.
 pub fn page_drawing(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<Drawing> {
+    paint(doc, page, content_left).map(|p| p.drawing)
+}
+
+/// Where each image XObject of a page is drawn: its object and the
+/// rectangle it fills, in points from the media box's lower left
+/// (`[x, y, w, h]`), or `None` when it is turned or skewed.
+pub type Placement = (ObjectId, Option<[f64; 4]>);
+
+/// The images a page draws, in the order it draws them.
+pub fn image_placements(
+    doc: &Document,
+    page: ObjectId,
+    content_left: &mut usize,
+) -> Result<Vec<Placement>> {
+    let painter = paint(doc, page, content_left)?;
+    Ok(painter.placed)
+}
+
+/// Runs a page's content through a [`Painter`].
+fn paint(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<Painter> {
     let bad = |reason: String| Error::MalformedPdf { reason };
     let media = media_box(doc, page)?;
     let bytes = doc
@@ -115,7 +135,7 @@ pub fn page_drawing(doc: &Document, page: ObjectId, content_left: &mut usize) ->
             });
         }
     }
-    Ok(painter.drawing)
+    Ok(painter)
 }
 
 /// The graphics state while a page's operators run, and what they drew.
@@ -129,6 +149,8 @@ struct Painter {
     text_pos: (f64, f64),
     path: Vec<(f64, f64)>,
     rects: Vec<[f64; 4]>,
+    /// Every image XObject drawn, where (see [`Placement`]).
+    placed: Vec<Placement>,
 }
 
 impl Painter {
@@ -144,6 +166,7 @@ impl Painter {
             text_pos: (0.0, 0.0),
             path: Vec::new(),
             rects: Vec::new(),
+            placed: Vec::new(),
         }
     }
 
@@ -268,14 +291,21 @@ impl Painter {
         let Some(name) = operand.and_then(|o| o.as_name().ok()) else {
             return;
         };
-        let Some(stream) = xobjects
+        let Some((id, stream)) = xobjects
             .and_then(|x| x.get(name).ok())
             .and_then(|o| o.as_reference().ok())
-            .and_then(|id| doc.get_object(id).ok())
-            .and_then(|o| o.as_stream().ok())
+            .and_then(|id| Some((id, doc.get_object(id).ok()?.as_stream().ok()?)))
         else {
             return;
         };
+        if stream.dict.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Image")
+            && self.placed.len() < MAX_SHAPES
+        {
+            let m = self.ctm;
+            let upright = m[1].abs() < 1e-9 && m[2].abs() < 1e-9 && m[0] > 0.0 && m[3] > 0.0;
+            let rect = upright.then(|| [m[4] - self.media[0], m[5] - self.media[1], m[0], m[3]]);
+            self.placed.push((id, rect));
+        }
         if let Some(image) = small_gray_image(stream) {
             let ctm = self.ctm;
             let (x0, y0) = self.to_mm(ctm[4], ctm[5] + ctm[3]);
