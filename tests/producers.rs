@@ -13,6 +13,9 @@ use scrutiny::render;
 use scrutiny::samples::{self, Degradation, Score, Truth};
 use serde_json::Value;
 
+#[path = "common/pdf.rs"]
+mod pdf;
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir =
         std::env::temp_dir().join(format!("scrutiny-producers-{name}-{}", std::process::id()));
@@ -64,6 +67,24 @@ fn scanned_form(dir: &Path, seed: u64) -> Truth {
         marks: page.marks.clone(),
         degradation: d,
     }
+}
+
+/// `base.png` thresholded to one bit a pixel, uncompressed, as `bw.tif`.
+fn bilevel_tiff(dir: &Path) {
+    let args = [
+        "base.png",
+        "-threshold",
+        "55%",
+        "-colorspace",
+        "gray",
+        "-depth",
+        "1",
+    ];
+    tool(
+        dir,
+        "convert",
+        &[&args[..], &["-compress", "none", "bw.tif"]].concat(),
+    );
 }
 
 /// Reads each file; returns one JSON line per page.
@@ -223,7 +244,6 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
 /// One page of JPEGs stacked top to bottom at 200 dpi, each inside Flate
 /// (`[/FlateDecode /DCTDecode]`, as OCRmyPDF writes) when `flate`.
 fn jpegs_pdf(jpegs: &[PathBuf], flate: bool) -> Vec<u8> {
-    use std::io::Write;
     let pt = |px: u32| f64::from(px) * 72.0 / 200.0;
     let sizes: Vec<(u32, u32)> = jpegs
         .iter()
@@ -241,9 +261,7 @@ fn jpegs_pdf(jpegs: &[PathBuf], flate: bool) -> Vec<u8> {
     for (i, (jpeg, (w, h))) in jpegs.iter().zip(&sizes).enumerate() {
         let mut data = std::fs::read(jpeg).unwrap();
         let filter = if flate {
-            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-            z.write_all(&data).unwrap();
-            data = z.finish().unwrap();
+            data = pdf::deflate(&data);
             "[/FlateDecode /DCTDecode]"
         } else {
             "/DCTDecode"
@@ -255,43 +273,14 @@ fn jpegs_pdf(jpegs: &[PathBuf], flate: bool) -> Vec<u8> {
             pt(*h)
         ));
         names.push_str(&format!("/Im{i} {} 0 R ", objects.len() + 1));
-        objects.push(
-            [
-                format!("<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter {filter} /Length {} >>\nstream\n", data.len()).as_bytes(),
-                &data,
-                b"\nendstream",
-            ]
-            .concat(),
-        );
+        objects.push(pdf::stream(
+            &format!("/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter {filter}"),
+            &data,
+        ));
     }
     objects[2] = format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.3} {ph:.3}] /Resources << /XObject << {names}>> >> /Contents 4 0 R >>").into_bytes();
-    objects[3] = [
-        format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
-        content.as_bytes(),
-        b"\nendstream",
-    ]
-    .concat();
-    let mut out = b"%PDF-1.5\n".to_vec();
-    let mut offsets = vec![];
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend(body);
-        out.extend(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    objects[3] = pdf::stream("", content.as_bytes());
+    pdf::pdf(&objects)
 }
 
 #[test]
@@ -326,22 +315,7 @@ fn tiffs_and_pngs_from_imagemagick_and_libtiff_are_read() {
     // Bilevel: uncompressed, then Group 3 and Group 4 fax by libtiff, in
     // strips of 64 rows, and Deflate in tiles. (LZW in tiles is not read:
     // the tiff crate's image-rs/image-tiff#395.)
-    tool(
-        &dir,
-        "convert",
-        &[
-            "base.png",
-            "-threshold",
-            "55%",
-            "-colorspace",
-            "gray",
-            "-depth",
-            "1",
-            "-compress",
-            "none",
-            "bw.tif",
-        ],
-    );
+    bilevel_tiff(&dir);
     tool(
         &dir,
         "tiffcp",
@@ -431,22 +405,7 @@ fn files_that_cannot_be_read_say_why() {
     tool(&dir, "convert", &["base.png", "base.ppm"]);
     tool(&dir, "opj_compress", &["-i", "base.ppm", "-o", "base.jp2"]);
     tool(&dir, "img2pdf", &["base.jp2", "-o", "jpx.pdf"]);
-    tool(
-        &dir,
-        "convert",
-        &[
-            "base.png",
-            "-threshold",
-            "55%",
-            "-colorspace",
-            "gray",
-            "-depth",
-            "1",
-            "-compress",
-            "none",
-            "bw.tif",
-        ],
-    );
+    bilevel_tiff(&dir);
     tool(&dir, "tiffcp", &["-c", "g3:2d", "bw.tif", "g3-2d.tif"]);
     let files: Vec<PathBuf> = ["locked.pdf", "jpx.pdf", "g3-2d.tif"]
         .iter()

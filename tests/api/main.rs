@@ -11,4 +11,6 @@ mod documents;
 mod hall;
 mod helpers;
 mod hostile;
+#[path = "../common/pdf.rs"]
+mod pdf;
 mod webdriver;
