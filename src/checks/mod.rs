@@ -21,7 +21,7 @@ use crate::counting::{
     Ac, CertificateRecord, CountResult, Postal, RegisterBallot, RoundState, TableEntry,
 };
 use crate::forms::{FormKind, ModelSet};
-use crate::pipeline::{PageReading, Reading, Scalar};
+use crate::pipeline::{PageReading, Reading, Scalar, Unplaced};
 
 crate::vocabulary! {
     /// What a finding is about (`docs/api.md` lists the kinds).
@@ -368,10 +368,28 @@ pub fn check_pages(
                 entered_value: None,
                 confidence: Some(0.0),
                 message: format!(
-                    "page {} is none of our forms (no Scrutiny QR code was found on it)",
-                    page.page_no
+                    "page {} is none of our forms: {}",
+                    page.page_no,
+                    page.reading.unplaced.unwrap_or(Unplaced::NoQr).sentence()
                 ),
             }),
+        }
+        if page.reading.unplaced == Some(Unplaced::NotRegistered) {
+            out.findings.push(Finding {
+                document_id: Some(page.document_id),
+                page_no: Some(page.page_no),
+                kind: Kind::Unreadable,
+                field: None,
+                ballot_id: page.reading.ballot_id(),
+                scan_value: None,
+                entered_value: None,
+                confidence: Some(0.0),
+                message: format!(
+                    "page {}: {}; scan it again",
+                    page.page_no,
+                    Unplaced::NotRegistered.sentence()
+                ),
+            });
         }
     }
     out.ballots = ballots::check(state, &ballot_pages, models, decisions, &mut out.findings);

@@ -8,7 +8,7 @@ use crate::checks::{Ballot, Decision, Finding, FindingStatus, Kind, Outcome, Sca
 use crate::error::{Error, Result};
 use crate::forms::FormKind;
 use crate::pipeline::locate::Affine;
-use crate::pipeline::{FieldReading, InkReading, PageReading, Scalar};
+use crate::pipeline::{FieldReading, InkReading, PageReading, Scalar, Unplaced};
 
 crate::vocabulary! {
     /// Where an upload is: `queued` until a worker takes a page, then
@@ -274,6 +274,9 @@ struct StoredReading {
     fields: BTreeMap<String, FieldReading>,
     marks: BTreeMap<String, InkReading>,
     transform: Option<Affine>,
+    /// Absent in readings stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unplaced: Option<Unplaced>,
 }
 
 /// Stores a page's reading while `worker` still holds its lease (a page is
@@ -294,6 +297,7 @@ pub async fn store_page(
                 fields: p.fields.clone(),
                 marks: p.marks.clone(),
                 transform: p.transform,
+                unplaced: p.unplaced,
             })
         })
         .transpose()?;
@@ -350,8 +354,8 @@ impl PageRow {
             .as_deref()
             .map(|s| from_json(s, &format!("the reading of {}", where_())))
             .transpose()?;
-        let (fields, marks, transform) = stored
-            .map(|s| (s.fields, s.marks, s.transform))
+        let (fields, marks, transform, unplaced) = stored
+            .map(|s| (s.fields, s.marks, s.transform, s.unplaced))
             .unwrap_or_default();
         let error = match self.status {
             PageStatus::Failed => Some(self.error.unwrap_or_else(|| "unknown error".into())),
@@ -368,6 +372,7 @@ impl PageRow {
                     fields,
                     marks,
                     transform,
+                    unplaced,
                 },
                 error,
             },

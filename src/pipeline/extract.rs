@@ -16,7 +16,7 @@ use super::debug::Trace;
 use super::locate::{Affine, Location, locate};
 use super::qr::QrHit;
 use super::reading::{
-    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar,
+    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar, Unplaced,
 };
 use super::{clean, ink, ocr, qr};
 use crate::error::Result;
@@ -54,6 +54,11 @@ pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Resu
     let Some((hit, payload, model)) = ours else {
         return Ok(PageReading {
             qr: hits.first().map(|h| h.text.clone()),
+            unplaced: Some(if hits.is_empty() {
+                Unplaced::NoQr
+            } else {
+                Unplaced::ForeignQr
+            }),
             ..PageReading::default()
         });
     };
@@ -67,6 +72,7 @@ pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Resu
         marks_found,
     }) = locate(model, hit, &clean, trace)
     else {
+        reading.unplaced = Some(Unplaced::NotRegistered);
         return Ok(reading);
     };
     tracing::debug!(form = %model.id, marks_found, ?transform, corners = ?hit.corners, "located");

@@ -30,7 +30,7 @@ use crate::forms::ModelSet;
 pub use debug::Trace;
 pub use extract::read_page;
 pub use reading::{
-    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar,
+    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar, Unplaced,
 };
 
 /// One line of `extract`: what one page of one file gave (or, with
@@ -48,10 +48,17 @@ impl Extracted {
     /// The JSON line `extract --json` prints (`docs/api.md`, the contract).
     pub fn to_json(&self) -> Value {
         match &self.reading {
-            Ok(r) => json!({
-                "file": self.file, "page": self.page, "form": r.form, "qr": r.qr,
-                "fields": r.fields, "marks": r.marks, "ms": (self.ms * 10.0).round() / 10.0,
-            }),
+            Ok(r) => {
+                let mut line = json!({
+                    "file": self.file, "page": self.page, "form": r.form, "qr": r.qr,
+                    "fields": r.fields, "marks": r.marks, "ms": (self.ms * 10.0).round() / 10.0,
+                });
+                if let Some(why) = r.unplaced {
+                    line["unplaced"] = json!(why);
+                    line["message"] = json!(format!("not read as a form: {}", why.sentence()));
+                }
+                line
+            }
             Err(e) => {
                 json!({ "file": self.file, "page": self.page, "error": e.code(), "message": e.to_string() })
             }

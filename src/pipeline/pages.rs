@@ -711,7 +711,15 @@ fn check_dims(w: u32, h: u32) -> Result<()> {
     Ok(())
 }
 
+/// A whole image file (JPEG, PNG) as a page: grey, transparent parts
+/// white, and turned upright as its EXIF orientation says (phone photos).
 fn decode_image(bytes: &[u8]) -> Result<GrayImage> {
+    decode_image_as(bytes, true)
+}
+
+/// An image in grey; `orient`: apply its EXIF orientation (not for a JPEG
+/// inside a PDF, which viewers draw as stored).
+fn decode_image_as(bytes: &[u8], orient: bool) -> Result<GrayImage> {
     let bad = |e: image::ImageError| Error::MalformedImage {
         reason: e.to_string(),
     };
@@ -728,7 +736,17 @@ fn decode_image(bytes: &[u8]) -> Result<GrayImage> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 4);
     reader.limits(limits);
-    Ok(over_white(reader.decode().map_err(bad)?))
+    let mut decoder = reader.into_decoder().map_err(bad)?;
+    let orientation = if orient {
+        image::ImageDecoder::orientation(&mut decoder).ok()
+    } else {
+        None
+    };
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(bad)?;
+    if let Some(o) = orientation {
+        img.apply_orientation(o);
+    }
+    Ok(over_white(img))
 }
 
 /// Grey pixels of an image, transparent parts on white paper (a PNG whose
@@ -1007,7 +1025,7 @@ fn decode_pdf_image(
             } else {
                 data
             };
-            let img = decode_image(jpeg)?;
+            let img = decode_image_as(jpeg, false)?;
             if img.dimensions() != (w, h) {
                 return Err(Error::MalformedImage {
                     reason: "JPEG size differs from the PDF's image size".into(),

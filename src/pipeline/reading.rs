@@ -258,6 +258,35 @@ pub struct PageReading {
     pub marks: BTreeMap<String, InkReading>,
     /// Model millimetres → page pixels (for cut-outs and debug pictures).
     pub transform: Option<Affine>,
+    /// Why the page was not placed on a model, when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unplaced: Option<Unplaced>,
+}
+
+/// Why a page could not be placed on one of our forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unplaced {
+    /// No QR code was found on the page.
+    NoQr,
+    /// A QR code was found, but it names none of our forms.
+    ForeignQr,
+    /// The QR code names a form, but the page could not be registered on
+    /// it (its marks were not found, or did not fit).
+    NotRegistered,
+}
+
+impl Unplaced {
+    /// The reason as a sentence for a person.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Unplaced::NoQr => "no QR code was found on it",
+            Unplaced::ForeignQr => "its QR code is not one of the forms Scrutiny reads",
+            Unplaced::NotRegistered => {
+                "its QR code was read, but the page could not be lined up with the form (registration marks not found)"
+            }
+        }
+    }
 }
 
 impl PageReading {

@@ -24,7 +24,7 @@ use crate::forms::FormKind;
 use crate::http::AppState;
 use crate::http::auth::Auth;
 use crate::http::error::{ApiJson, ApiPath, ErrorBody};
-use crate::pipeline::{FieldReading, InkReading};
+use crate::pipeline::{FieldReading, InkReading, Unplaced};
 
 /// The upload route, apart: it has its own body limit.
 pub fn upload_router() -> OpenApiRouter<AppState> {
@@ -187,6 +187,9 @@ pub struct DocumentPage {
     /// Ink box name → `{value: true|false, confidence}`.
     #[schema(value_type = Object)]
     pub marks: BTreeMap<String, InkReading>,
+    /// Why a page that was read is not placed on one of our forms:
+    /// `no_qr`, `foreign_qr` or `not_registered`.
+    pub unplaced: Option<Unplaced>,
     pub error: Option<String>,
 }
 
@@ -239,6 +242,7 @@ pub async fn get_document(
                 qr: p.reading.qr,
                 fields: p.reading.fields,
                 marks: p.reading.marks,
+                unplaced: p.reading.unplaced,
                 error: p.error,
             })
             .collect(),
