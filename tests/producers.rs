@@ -40,7 +40,7 @@ fn tool(dir: &Path, program: &str, args: &[&str]) {
 }
 
 /// A Form 13A with random values, printed and scanned clean at 200 dpi,
-/// saved as `base.png`; its truth.
+/// saved as `base.png` (and as printed, `printed.pdf`); its truth.
 fn scanned_form(dir: &Path, seed: u64) -> Truth {
     let models = ModelSet::builtin();
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -58,6 +58,8 @@ fn scanned_form(dir: &Path, seed: u64) -> Truth {
     samples::scan(&page, &d, &mut rng)
         .save(dir.join("base.png"))
         .unwrap();
+    let printed = render::pdf::drawings_to_pdf(&[&page.drawing]).unwrap();
+    std::fs::write(dir.join("printed.pdf"), printed).unwrap();
     Truth {
         file: String::new(),
         page: 1,
@@ -545,5 +547,29 @@ fn a_page_that_is_none_of_our_forms_says_why() {
     assert_eq!(reports[1]["unplaced"], "foreign_qr", "{}", reports[1]);
     assert_eq!(reports[1]["qr"], url);
     assert!(reports[0]["form"].is_null() && reports[1]["form"].is_null());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ghostscript_copies_of_a_printed_form_are_read() {
+    let dir = temp_dir("gs-born");
+    let truth = scanned_form(&dir, 16);
+    // pdfwrite and ps2pdf rewrite the page: the QR code becomes an inline
+    // image (`BI … ID … EI`, Flate with a PNG predictor), text lines use
+    // `TL` and `'`, and everything sits under a scaled matrix.
+    tool(
+        &dir,
+        "gs",
+        &[
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pdfwrite",
+            "-sOutputFile=gs.pdf",
+            "printed.pdf",
+        ],
+    );
+    tool(&dir, "ps2pdf", &["printed.pdf", "ps2pdf.pdf"]);
+    assert_read(&dir, &truth, &["printed.pdf", "gs.pdf", "ps2pdf.pdf"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

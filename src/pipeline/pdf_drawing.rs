@@ -127,7 +127,19 @@ fn paint(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<Pai
             _ => None,
         });
     let mut painter = Painter::new(media);
+    // lopdf skips inline images it cannot size (any with a filter): they
+    // are taken from the bytes, in order, for its `BI` operations.
+    let mut inline = inline_images(&bytes).into_iter();
     for op in &content.operations {
+        if op.operator == "BI" {
+            let own = inline.next();
+            if op.operands.is_empty() {
+                if let Some(stream) = own {
+                    painter.run(doc, xobjects, "BI", &[Object::Stream(stream)]);
+                }
+                continue;
+            }
+        }
         painter.run(doc, xobjects, op.operator.as_str(), &op.operands);
         if painter.drawing.shapes.len() > MAX_SHAPES {
             return Err(Error::TooLarge {
@@ -146,6 +158,8 @@ struct Painter {
     stack: Vec<(Matrix, f64)>,
     line_w: f64,
     font_size: f64,
+    /// Text leading (`TL`), for `T*`, `'` and `"`.
+    leading: f64,
     text_pos: (f64, f64),
     path: Vec<(f64, f64)>,
     rects: Vec<[f64; 4]>,
@@ -163,6 +177,7 @@ impl Painter {
             stack: Vec::new(),
             line_w: 1.0,
             font_size: 12.0,
+            leading: 0.0,
             text_pos: (0.0, 0.0),
             path: Vec::new(),
             rects: Vec::new(),
@@ -211,10 +226,20 @@ impl Painter {
             "BT" => self.text_pos = (0.0, 0.0),
             "Tf" if a.len() == 2 => self.font_size = num(&a[1]),
             "Td" | "TD" if a.len() == 2 => {
+                if operator == "TD" {
+                    self.leading = -num(&a[1]);
+                }
                 self.text_pos = (self.text_pos.0 + num(&a[0]), self.text_pos.1 + num(&a[1]))
             }
             "Tm" if a.len() == 6 => self.text_pos = (num(&a[4]), num(&a[5])),
-            "Tj" | "TJ" | "'" => self.show_text(a.first()),
+            "TL" if !a.is_empty() => self.leading = num(&a[0]),
+            "T*" => self.text_pos.1 -= self.leading,
+            "Tj" | "TJ" => self.show_text(a.first()),
+            // Next line, then show (`"` also sets the spacing, ignored).
+            "'" | "\"" => {
+                self.text_pos.1 -= self.leading;
+                self.show_text(a.last());
+            }
             "m" if a.len() == 2 => {
                 self.path.clear();
                 let p = self.apply(num(&a[0]), num(&a[1]));
@@ -237,6 +262,16 @@ impl Painter {
                 self.rects.clear();
             }
             "Do" => self.draw_xobject(doc, xobjects, a.first()),
+            // An inline image (`BI … ID … EI`), as Ghostscript writes a
+            // small image such as a QR code.
+            "BI" => {
+                if let Some(image) = a.first().and_then(|o| match o {
+                    Object::Stream(s) => small_gray_image(&expand_inline(s)),
+                    _ => None,
+                }) {
+                    self.place_image(image);
+                }
+            }
             _ => {}
         }
     }
@@ -262,7 +297,11 @@ impl Painter {
 
     /// Fills or strokes the rectangles and the path built so far.
     fn paint(&mut self, fill: bool) {
-        let stroke = self.line_w * MM_PER_PT;
+        // The width is in user space: through the matrix (its mean scale).
+        let scale = (self.ctm[0] * self.ctm[3] - self.ctm[1] * self.ctm[2])
+            .abs()
+            .sqrt();
+        let stroke = self.line_w * scale * MM_PER_PT;
         for [x, y, w, h] in std::mem::take(&mut self.rects) {
             let (x0, y0) = self.to_mm(x, y + h);
             self.drawing.shapes.push(Shape::Rect {
@@ -307,20 +346,122 @@ impl Painter {
             self.placed.push((id, rect));
         }
         if let Some(image) = small_gray_image(stream) {
-            let ctm = self.ctm;
-            let (x0, y0) = self.to_mm(ctm[4], ctm[5] + ctm[3]);
-            self.drawing.shapes.push(Shape::Image {
-                x: x0,
-                y: y0,
-                w: ctm[0] * MM_PER_PT,
-                h: ctm[3] * MM_PER_PT,
-                image,
-            });
+            self.place_image(image);
         }
+    }
+
+    /// Draws an image in the unit square of the current matrix.
+    fn place_image(&mut self, image: GrayImage) {
+        let ctm = self.ctm;
+        let (x0, y0) = self.to_mm(ctm[4], ctm[5] + ctm[3]);
+        self.drawing.shapes.push(Shape::Image {
+            x: x0,
+            y: y0,
+            w: ctm[0] * MM_PER_PT,
+            h: ctm[3] * MM_PER_PT,
+            image,
+        });
     }
 }
 
 /// Decodes a small 8-bit grey or 1-bit image XObject (a QR code).
+/// Every inline image (`BI dict ID data EI`) of a content stream, in
+/// order, as a stream with its dictionary as written. The data ends at the
+/// first `EI` between white space, as readers find it.
+fn inline_images(content: &[u8]) -> Vec<lopdf::Stream> {
+    let white = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0');
+    let at_token = |i: usize, word: &[u8]| {
+        content[i..].starts_with(word)
+            && (i == 0 || white(content[i - 1]))
+            && content
+                .get(i + word.len())
+                .is_none_or(|b| white(*b) || *b == b'/')
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 2 <= content.len() && out.len() < MAX_SHAPES {
+        if !at_token(i, b"BI") {
+            i += 1;
+            continue;
+        }
+        let dict_start = i + 2;
+        let Some(id) = (dict_start..content.len().saturating_sub(1)).find(|&j| at_token(j, b"ID"))
+        else {
+            break;
+        };
+        let data_start = (id + 3).min(content.len());
+        let Some(ei) = (data_start..content.len().saturating_sub(2)).find(|&j| {
+            white(content[j])
+                && content[j + 1..].starts_with(b"EI")
+                && content.get(j + 3).is_none_or(|b| white(*b))
+        }) else {
+            break;
+        };
+        // The dictionary, parsed as an operand of a made-up operator.
+        let mut text = b"<<".to_vec();
+        text.extend(&content[dict_start..id]);
+        text.extend(b">> inline");
+        let dict = Content::decode(&text)
+            .ok()
+            .and_then(|c| c.operations.into_iter().next())
+            .and_then(|op| op.operands.into_iter().next())
+            .and_then(|o| o.as_dict().ok().cloned())
+            .unwrap_or_default();
+        out.push(lopdf::Stream::new(dict, content[data_start..ei].to_vec()));
+        i = ei + 3;
+    }
+    out
+}
+
+/// An inline image's stream with the abbreviated keys and names of
+/// `BI … ID` spelt out, as an image XObject's would be.
+fn expand_inline(s: &lopdf::Stream) -> lopdf::Stream {
+    let long = |key: &[u8]| -> Vec<u8> {
+        match key {
+            b"W" => b"Width".to_vec(),
+            b"H" => b"Height".to_vec(),
+            b"BPC" => b"BitsPerComponent".to_vec(),
+            b"CS" => b"ColorSpace".to_vec(),
+            b"F" => b"Filter".to_vec(),
+            b"DP" => b"DecodeParms".to_vec(),
+            b"IM" => b"ImageMask".to_vec(),
+            b"D" => b"Decode".to_vec(),
+            b"I" => b"Interpolate".to_vec(),
+            other => other.to_vec(),
+        }
+    };
+    let name = |o: &Object| -> Object {
+        match o {
+            Object::Array(items) => Object::Array(items.iter().map(spelt_out).collect()),
+            other => spelt_out(other),
+        }
+    };
+    let mut dict = lopdf::Dictionary::new();
+    dict.set("Subtype", Object::Name(b"Image".to_vec()));
+    for (k, v) in s.dict.iter() {
+        dict.set(long(k), name(v));
+    }
+    lopdf::Stream::new(dict, s.content.clone())
+}
+
+/// An inline image's abbreviated name (colour space, filter) spelt out.
+fn spelt_out(o: &Object) -> Object {
+    let long: &[u8] = match o.as_name() {
+        Ok(b"G") => b"DeviceGray",
+        Ok(b"RGB") => b"DeviceRGB",
+        Ok(b"CMYK") => b"DeviceCMYK",
+        Ok(b"Fl") => b"FlateDecode",
+        Ok(b"AHx") => b"ASCIIHexDecode",
+        Ok(b"A85") => b"ASCII85Decode",
+        Ok(b"LZW") => b"LZWDecode",
+        Ok(b"RL") => b"RunLengthDecode",
+        Ok(b"CCF") => b"CCITTFaxDecode",
+        Ok(b"DCT") => b"DCTDecode",
+        _ => return o.clone(),
+    };
+    Object::Name(long.to_vec())
+}
+
 fn small_gray_image(stream: &lopdf::Stream) -> Option<GrayImage> {
     let dict = &stream.dict;
     if dict.get(b"Subtype").ok()?.as_name().ok()? != b"Image" {
@@ -337,7 +478,8 @@ fn small_gray_image(stream: &lopdf::Stream) -> Option<GrayImage> {
         .and_then(|b| b.as_i64().ok())
         .unwrap_or(8);
     let data = stream
-        .decompressed_content_with_limit((w * h) as usize + 1)
+        // Room for PNG predictor bytes (a tag byte a row) and samples.
+        .decompressed_content_with_limit((w * h * 4 + h) as usize + 1)
         .ok()
         .unwrap_or_else(|| stream.content.clone());
     let (wu, hu) = (w as usize, h as usize);
