@@ -89,6 +89,14 @@ fn bilevel_tiff(dir: &Path) {
     );
 }
 
+/// Asserts the picture's paper is transparent and black beneath (so that a
+/// reader that ignores transparency sees a black page).
+fn assert_transparent_paper(path: &Path) {
+    let img = image::open(path).unwrap().to_rgba8();
+    let clear = img.pixels().filter(|p| p.0[3] == 0 && p.0[0] < 16).count();
+    assert!(clear * 2 > img.pixels().len(), "{path:?} has opaque paper");
+}
+
 /// Reads each file; returns one JSON line per page.
 fn extract(files: &[PathBuf]) -> Vec<Value> {
     let mut out = Vec::new();
@@ -225,6 +233,26 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
             "jpeg.pdf",
         ],
     );
+    // img2pdf of a PNG whose paper is transparent (black under it): the
+    // transparency becomes a soft mask.
+    tool(
+        &dir,
+        "convert",
+        &[
+            "base.png",
+            "-fuzz",
+            "15%",
+            "-transparent",
+            "white",
+            "-background",
+            "black",
+            "-alpha",
+            "background",
+            "PNG32:alpha.png",
+        ],
+    );
+    assert_transparent_paper(&dir.join("alpha.png"));
+    tool(&dir, "img2pdf", &["alpha.png", "-o", "smask.pdf"]);
     // OCRmyPDF's way: the JPEG wrapped in Flate.
     std::fs::write(
         dir.join("flate-jpeg.pdf"),
@@ -242,6 +270,7 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
             "objstm.pdf",
             "owner.pdf",
             "turned.pdf",
+            "smask.pdf",
             "gs.pdf",
             "flate-jpeg.pdf",
         ],
@@ -364,16 +393,23 @@ fn tiffs_and_pngs_from_imagemagick_and_libtiff_are_read() {
         "convert",
         &[
             "base.png",
+            "-fuzz",
+            "15%",
             "-transparent",
             "white",
             "-background",
             "black",
             "-alpha",
             "background",
-            "alpha.png",
+            "PNG32:alpha.png",
         ],
     );
-    tool(&dir, "convert", &["alpha.png", "alpha.tif"]);
+    assert_transparent_paper(&dir.join("alpha.png"));
+    tool(
+        &dir,
+        "convert",
+        &["alpha.png", "-colorspace", "gray", "alpha.tif"],
+    );
     assert_read(
         &dir,
         &truth,

@@ -122,6 +122,9 @@ pub enum PageSource {
         palette: Option<Vec<u8>>,
         /// The page's `/Rotate`: quarter turns clockwise, 0–3.
         quarter_turns: u8,
+        /// The image's soft mask (`/SMask`, as img2pdf writes a PNG's
+        /// transparency): where it is clear, the paper shows, white.
+        soft_mask: Option<Box<PageSource>>,
     },
     /// A PDF page drawn from several images (strips, tiles): each part in
     /// its rectangle (`[x, y, w, h]` pixels from the top left) of a white
@@ -499,6 +502,16 @@ fn image_source(
     page: ObjectId,
     img: &lopdf::xobject::PdfImage,
 ) -> Result<PageSource> {
+    image_source_of(doc, page, img, true)
+}
+
+/// The same; `with_mask`: with its soft mask (not for a mask itself).
+fn image_source_of(
+    doc: &Document,
+    page: ObjectId,
+    img: &lopdf::xobject::PdfImage,
+    with_mask: bool,
+) -> Result<PageSource> {
     let bad = |reason: String| Error::MalformedPdf { reason };
     let (w, h) = (img.width, img.height);
     if w <= 0
@@ -619,6 +632,37 @@ fn image_source(
     let inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok().or_else(|| o.as_i64().ok().map(|v| v as f32))).is_some_and(|v| v > 0.5));
     let jpeg = matches!(filter, PdfFilter::Dct | PdfFilter::FlateDct);
     let invert = inverted && palette.is_none() && !(jpeg && comps == 4);
+    let soft_mask = match dict.get(b"SMask").and_then(|m| m.as_reference()) {
+        Ok(id) if with_mask => {
+            let stream = doc
+                .get_object(id)
+                .and_then(|o| o.as_stream())
+                .map_err(|e| bad(format!("soft mask: {e}")))?;
+            let filters = match stream.dict.get(b"Filter") {
+                Ok(Object::Name(n)) => Some(vec![String::from_utf8_lossy(n).into_owned()]),
+                Ok(Object::Array(a)) => Some(
+                    a.iter()
+                        .filter_map(|f| f.as_name().ok())
+                        .map(|n| String::from_utf8_lossy(n).into_owned())
+                        .collect(),
+                ),
+                _ => None,
+            };
+            let int = |key: &[u8]| stream.dict.get(key).and_then(|v| v.as_i64()).ok();
+            let mask = lopdf::xobject::PdfImage {
+                id,
+                width: int(b"Width").unwrap_or(0),
+                height: int(b"Height").unwrap_or(0),
+                color_space: None,
+                filters,
+                bits_per_component: int(b"BitsPerComponent"),
+                content: &stream.content,
+                origin_dict: &stream.dict,
+            };
+            Some(Box::new(image_source_of(doc, page, &mask, false)?))
+        }
+        _ => None,
+    };
     Ok(PageSource::PdfImage {
         data: img.content.to_vec(),
         filter,
@@ -628,7 +672,12 @@ fn image_source(
         comps,
         invert,
         palette,
-        quarter_turns: quarter_turns(doc, page),
+        quarter_turns: if with_mask {
+            quarter_turns(doc, page)
+        } else {
+            0
+        },
+        soft_mask,
     })
 }
 
@@ -648,6 +697,7 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
             invert,
             palette,
             quarter_turns,
+            soft_mask,
         } => {
             let mut img = match palette {
                 Some(p) => decode_indexed(data, filter, *width, *height, *bpc, p)?,
@@ -655,6 +705,21 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
             };
             if *invert {
                 image::imageops::invert(&mut img);
+            }
+            if let Some(mask) = soft_mask {
+                let mut alpha = decode(mask)?;
+                if alpha.dimensions() != img.dimensions() {
+                    alpha = image::imageops::resize(
+                        &alpha,
+                        img.width(),
+                        img.height(),
+                        image::imageops::FilterType::Triangle,
+                    );
+                }
+                for (p, a) in img.pixels_mut().zip(alpha.pixels()) {
+                    let (l, a) = (u32::from(p.0[0]), u32::from(a.0[0]));
+                    p.0[0] = ((l * a + 255 * (255 - a)) / 255) as u8;
+                }
             }
             Ok(turn(img, *quarter_turns))
         }
@@ -814,9 +879,19 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
     let gray: Vec<u8> = match color {
         ColorType::Gray(8 | 16) => px,
         ColorType::Gray(1) => unpack_bits(&px, w_us, h_us, false),
-        ColorType::GrayA(8 | 16) => px.chunks_exact(2).map(|p| over_white(p[0], p[1])).collect(),
+        // Grey or RGB with an extra (alpha) sample, as ImageMagick writes
+        // them, are read the same way.
+        ColorType::GrayA(8 | 16)
+        | ColorType::Multiband {
+            bit_depth: 8 | 16,
+            num_samples: 2,
+        } => px.chunks_exact(2).map(|p| over_white(p[0], p[1])).collect(),
         ColorType::RGB(8 | 16) => px.chunks_exact(3).map(luma).collect(),
-        ColorType::RGBA(8 | 16) => px
+        ColorType::RGBA(8 | 16)
+        | ColorType::Multiband {
+            bit_depth: 8 | 16,
+            num_samples: 4,
+        } => px
             .chunks_exact(4)
             .map(|p| over_white(luma(p), p[3]))
             .collect(),
