@@ -89,12 +89,22 @@ fn bilevel_tiff(dir: &Path) {
     );
 }
 
-/// Asserts the picture's paper is transparent and black beneath (so that a
-/// reader that ignores transparency sees a black page).
-fn assert_transparent_paper(path: &Path) {
-    let img = image::open(path).unwrap().to_rgba8();
+/// `base.png` with its paper made transparent and black beneath (so that
+/// a reader that ignores transparency sees a black page), as
+/// `alpha.png`; asserts it is.
+fn transparent_png(dir: &Path) {
+    let args = ["base.png", "-fuzz", "15%", "-transparent", "white"];
+    let rest = [
+        "-background",
+        "black",
+        "-alpha",
+        "background",
+        "PNG32:alpha.png",
+    ];
+    tool(dir, "convert", &[&args[..], &rest[..]].concat());
+    let img = image::open(dir.join("alpha.png")).unwrap().to_rgba8();
     let clear = img.pixels().filter(|p| p.0[3] == 0 && p.0[0] < 16).count();
-    assert!(clear * 2 > img.pixels().len(), "{path:?} has opaque paper");
+    assert!(clear * 2 > img.pixels().len(), "alpha.png has opaque paper");
 }
 
 /// Reads each file; returns one JSON line per page.
@@ -235,23 +245,7 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
     );
     // img2pdf of a PNG whose paper is transparent (black under it): the
     // transparency becomes a soft mask.
-    tool(
-        &dir,
-        "convert",
-        &[
-            "base.png",
-            "-fuzz",
-            "15%",
-            "-transparent",
-            "white",
-            "-background",
-            "black",
-            "-alpha",
-            "background",
-            "PNG32:alpha.png",
-        ],
-    );
-    assert_transparent_paper(&dir.join("alpha.png"));
+    transparent_png(&dir);
     tool(&dir, "img2pdf", &["alpha.png", "-o", "smask.pdf"]);
     // OCRmyPDF's way: the JPEG wrapped in Flate.
     std::fs::write(
@@ -388,23 +382,7 @@ fn tiffs_and_pngs_from_imagemagick_and_libtiff_are_read() {
         ],
     );
     // Paper that is transparent (black where transparent): PNG and TIFF.
-    tool(
-        &dir,
-        "convert",
-        &[
-            "base.png",
-            "-fuzz",
-            "15%",
-            "-transparent",
-            "white",
-            "-background",
-            "black",
-            "-alpha",
-            "background",
-            "PNG32:alpha.png",
-        ],
-    );
-    assert_transparent_paper(&dir.join("alpha.png"));
+    transparent_png(&dir);
     tool(
         &dir,
         "convert",
