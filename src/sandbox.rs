@@ -118,8 +118,11 @@ enum Reply {
     },
 }
 
-/// An error as it crosses between the processes: its code and sentence.
-fn to_wire(e: &Error) -> Reply {
+/// An error as code and reason, as it crosses between the processes (and
+/// as the reader keeps a split's errors to hand out again).
+type Failure = (String, String);
+
+fn failure(e: &Error) -> Failure {
     let reason = match e {
         Error::MalformedPdf { reason }
         | Error::MalformedImage { reason }
@@ -132,10 +135,12 @@ fn to_wire(e: &Error) -> Reply {
         Error::NotFound { what } => what.clone(),
         other => other.to_string(),
     };
-    Reply::Failed {
-        code: e.code().to_string(),
-        reason,
-    }
+    (e.code().to_string(), reason)
+}
+
+fn to_wire(e: &Error) -> Reply {
+    let (code, reason) = failure(e);
+    Reply::Failed { code, reason }
 }
 
 fn from_wire(code: &str, reason: String) -> Error {
@@ -219,16 +224,6 @@ fn cpu_used() -> u64 {
     let secs = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec;
     let micros = usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
     (secs as u64) + (micros as u64).div_ceil(1_000_000)
-}
-
-/// An error as code and reason, kept to be handed out again.
-type Failure = (String, String);
-
-fn failure(e: &Error) -> Failure {
-    match to_wire(e) {
-        Reply::Failed { code, reason } => (code, reason),
-        _ => (e.code().to_string(), e.to_string()),
-    }
 }
 
 /// The file and its pages, kept between requests.

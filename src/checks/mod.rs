@@ -335,19 +335,22 @@ pub fn check_pages(
 ) -> Checked {
     let mut out = Checked::default();
     let mut ballot_pages = vec![];
+    // A finding about a whole page that could not be read as a form.
+    let unreadable = |page: &ScannedPage, message: String| Finding {
+        document_id: Some(page.document_id),
+        page_no: Some(page.page_no),
+        kind: Kind::Unreadable,
+        field: None,
+        ballot_id: None,
+        scan_value: None,
+        entered_value: None,
+        confidence: Some(0.0),
+        message,
+    };
     for page in pages {
         if let Some(error) = &page.error {
-            out.findings.push(Finding {
-                document_id: Some(page.document_id),
-                page_no: Some(page.page_no),
-                kind: Kind::Unreadable,
-                field: None,
-                ballot_id: None,
-                scan_value: None,
-                entered_value: None,
-                confidence: Some(0.0),
-                message: format!("page {} could not be read: {error}", page.page_no),
-            });
+            let message = format!("page {} could not be read: {error}", page.page_no);
+            out.findings.push(unreadable(page, message));
             continue;
         }
         match page.kind() {
@@ -359,36 +362,28 @@ pub fn check_pages(
                 certificate::check(state, page, models, &mut out.findings)
             }
             None => out.findings.push(Finding {
-                document_id: Some(page.document_id),
-                page_no: Some(page.page_no),
-                kind: Kind::Unreadable,
-                field: None,
-                ballot_id: None,
                 scan_value: page.reading.qr.clone().map(Scalar::Text),
-                entered_value: None,
-                confidence: Some(0.0),
-                message: format!(
-                    "page {} is none of our forms: {}",
-                    page.page_no,
-                    page.reading.unplaced.unwrap_or(Unplaced::NoQr).sentence()
-                ),
+                ..unreadable(
+                    page,
+                    format!(
+                        "page {} is none of our forms: {}",
+                        page.page_no,
+                        page.reading.unplaced.unwrap_or(Unplaced::NoQr).sentence()
+                    ),
+                )
             }),
         }
         if page.reading.unplaced == Some(Unplaced::NotRegistered) {
             out.findings.push(Finding {
-                document_id: Some(page.document_id),
-                page_no: Some(page.page_no),
-                kind: Kind::Unreadable,
-                field: None,
                 ballot_id: page.reading.ballot_id(),
-                scan_value: None,
-                entered_value: None,
-                confidence: Some(0.0),
-                message: format!(
-                    "page {}: {}; scan it again",
-                    page.page_no,
-                    Unplaced::NotRegistered.sentence()
-                ),
+                ..unreadable(
+                    page,
+                    format!(
+                        "page {}: {}; scan it again",
+                        page.page_no,
+                        Unplaced::NotRegistered.sentence()
+                    ),
+                )
             });
         }
     }

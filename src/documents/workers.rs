@@ -1,7 +1,7 @@
 //! The workers that read uploaded pages. Page jobs live in the database
 //! (`pages` rows); each worker thread, with its own reader process
-//! (`crate::sandbox`, with its own warm Tesseract), claims a
-//! few pages of the oldest unfinished document under a lease, reads them,
+//! (`crate::sandbox`, with its own warm Tesseract), claims the next few
+//! pages in turn (ACs in rotation, `db::claim_pages`) under a lease, reads them,
 //! and stores each page's reading in one transaction with, for the last
 //! page of a document, the AC's checks. A reading is stored only while the
 //! worker's lease holds, so a page is stored once even when a worker dies

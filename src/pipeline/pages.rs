@@ -502,18 +502,21 @@ fn image_source(
     page: ObjectId,
     img: &lopdf::xobject::PdfImage,
 ) -> Result<PageSource> {
-    image_source_of(doc, page, img, true)
+    stream_source(doc, page, img.origin_dict, img.content, true)
 }
 
-/// The same; `with_mask`: with its soft mask (not for a mask itself).
-fn image_source_of(
+/// An image stream (its dictionary and bytes) as a page image source;
+/// `with_mask`: with its soft mask (not for a mask itself).
+fn stream_source(
     doc: &Document,
     page: ObjectId,
-    img: &lopdf::xobject::PdfImage,
+    dict: &lopdf::Dictionary,
+    content: &[u8],
     with_mask: bool,
 ) -> Result<PageSource> {
     let bad = |reason: String| Error::MalformedPdf { reason };
-    let (w, h) = (img.width, img.height);
+    let int = |key: &[u8]| dict.get(key).and_then(|v| v.as_i64()).ok();
+    let (w, h) = (int(b"Width").unwrap_or(0), int(b"Height").unwrap_or(0));
     if w <= 0
         || h <= 0
         || w > i64::from(MAX_SIDE)
@@ -524,8 +527,15 @@ fn image_source_of(
             reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)"),
         });
     }
-    let dict = img.origin_dict;
-    let filters = img.filters.clone().unwrap_or_default();
+    let filters: Vec<String> = match dict.get(b"Filter") {
+        Ok(Object::Name(n)) => vec![String::from_utf8_lossy(n).into_owned()],
+        Ok(Object::Array(a)) => a
+            .iter()
+            .filter_map(|f| f.as_name().ok())
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .collect(),
+        _ => vec![],
+    };
     let parms = dict.get(b"DecodeParms").ok().and_then(|p| match p {
         Object::Dictionary(d) => Some(d.clone()),
         Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
@@ -609,13 +619,11 @@ fn image_source_of(
         Some(other) => (colour_components(doc, other), None),
         None => (1, None),
     };
-    let bpc = img
-        .bits_per_component
-        .unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) {
-            1
-        } else {
-            8
-        });
+    let bpc = int(b"BitsPerComponent").unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) {
+        1
+    } else {
+        8
+    });
     let allowed: &[i64] = if palette.is_some() {
         &[1, 2, 4, 8]
     } else {
@@ -634,37 +642,22 @@ fn image_source_of(
     let invert = inverted && palette.is_none() && !(jpeg && comps == 4);
     let soft_mask = match dict.get(b"SMask").and_then(|m| m.as_reference()) {
         Ok(id) if with_mask => {
-            let stream = doc
+            let mask = doc
                 .get_object(id)
                 .and_then(|o| o.as_stream())
                 .map_err(|e| bad(format!("soft mask: {e}")))?;
-            let filters = match stream.dict.get(b"Filter") {
-                Ok(Object::Name(n)) => Some(vec![String::from_utf8_lossy(n).into_owned()]),
-                Ok(Object::Array(a)) => Some(
-                    a.iter()
-                        .filter_map(|f| f.as_name().ok())
-                        .map(|n| String::from_utf8_lossy(n).into_owned())
-                        .collect(),
-                ),
-                _ => None,
-            };
-            let int = |key: &[u8]| stream.dict.get(key).and_then(|v| v.as_i64()).ok();
-            let mask = lopdf::xobject::PdfImage {
-                id,
-                width: int(b"Width").unwrap_or(0),
-                height: int(b"Height").unwrap_or(0),
-                color_space: None,
-                filters,
-                bits_per_component: int(b"BitsPerComponent"),
-                content: &stream.content,
-                origin_dict: &stream.dict,
-            };
-            Some(Box::new(image_source_of(doc, page, &mask, false)?))
+            Some(Box::new(stream_source(
+                doc,
+                page,
+                &mask.dict,
+                &mask.content,
+                false,
+            )?))
         }
         _ => None,
     };
     Ok(PageSource::PdfImage {
-        data: img.content.to_vec(),
+        data: content.to_vec(),
         filter,
         width: w as u32,
         height: h as u32,
@@ -717,8 +710,7 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
                     );
                 }
                 for (p, a) in img.pixels_mut().zip(alpha.pixels()) {
-                    let (l, a) = (u32::from(p.0[0]), u32::from(a.0[0]));
-                    p.0[0] = ((l * a + 255 * (255 - a)) / 255) as u8;
+                    p.0[0] = on_white(p.0[0], a.0[0]);
                 }
             }
             Ok(turn(img, *quarter_turns))
@@ -823,9 +815,14 @@ fn over_white(img: image::DynamicImage) -> GrayImage {
     let la = img.to_luma_alpha8();
     GrayImage::from_fn(la.width(), la.height(), |x, y| {
         let [l, a] = la.get_pixel(x, y).0;
-        let (l, a) = (u32::from(l), u32::from(a));
-        image::Luma([((l * a + 255 * (255 - a)) / 255) as u8])
+        image::Luma([on_white(l, a)])
     })
+}
+
+/// A grey `l` of opacity `a` on white paper.
+fn on_white(l: u8, a: u8) -> u8 {
+    let (l, a) = (u32::from(l), u32::from(a));
+    ((l * a + 255 * (255 - a)) / 255) as u8
 }
 
 fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
@@ -871,11 +868,7 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
     };
     use tiff::ColorType;
     let (w_us, h_us) = (w as usize, h as usize);
-    // Transparent parts are white paper.
-    let over_white = |l: u8, a: u8| {
-        let (l, a) = (u32::from(l), u32::from(a));
-        ((l * a + 255 * (255 - a)) / 255) as u8
-    };
+    // Transparent parts are white paper (`on_white`).
     let gray: Vec<u8> = match color {
         ColorType::Gray(8 | 16) => px,
         ColorType::Gray(1) => unpack_bits(&px, w_us, h_us, false),
@@ -885,7 +878,7 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
         | ColorType::Multiband {
             bit_depth: 8 | 16,
             num_samples: 2,
-        } => px.chunks_exact(2).map(|p| over_white(p[0], p[1])).collect(),
+        } => px.chunks_exact(2).map(|p| on_white(p[0], p[1])).collect(),
         ColorType::RGB(8 | 16) => px.chunks_exact(3).map(luma).collect(),
         ColorType::RGBA(8 | 16)
         | ColorType::Multiband {
@@ -893,7 +886,7 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
             num_samples: 4,
         } => px
             .chunks_exact(4)
-            .map(|p| over_white(luma(p), p[3]))
+            .map(|p| on_white(luma(p), p[3]))
             .collect(),
         ColorType::CMYK(8 | 16) => px
             .chunks_exact(4)

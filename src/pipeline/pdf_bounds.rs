@@ -57,7 +57,8 @@ pub fn names_encryption(bytes: &[u8]) -> bool {
     has_name(bytes, b"/Encrypt")
 }
 
-fn is_white(b: u8) -> bool {
+/// PDF white space.
+pub(super) fn is_white(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
 }
 

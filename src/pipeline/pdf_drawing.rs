@@ -369,7 +369,7 @@ impl Painter {
 /// order, as a stream with its dictionary as written. The data ends at the
 /// first `EI` between white space, as readers find it.
 fn inline_images(content: &[u8]) -> Vec<lopdf::Stream> {
-    let white = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0');
+    let white = super::pdf_bounds::is_white;
     let at_token = |i: usize, word: &[u8]| {
         content[i..].starts_with(word)
             && (i == 0 || white(content[i - 1]))
