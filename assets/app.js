@@ -146,6 +146,7 @@
     const grid = $("#entry");
     const ac = grid.dataset.ac, round = grid.dataset.round, n = Number(grid.dataset.n);
     let confirmed = grid.dataset.locked !== "1";
+    const MAX_ELECTORS = Number(grid.dataset.maxElectors) || 1500;
     const rows = $$("tbody tr", grid);
     const errorBox = $("#entry-error");
     const fail = (text) => { errorBox.textContent = text; errorBox.hidden = !text; };
@@ -170,7 +171,44 @@
       if (approve) approve.disabled = view.status !== "draft" || view.tables.length === 0;
       if (publish) publish.disabled = view.status !== "approved";
     }
-    async function save(row) {
+    // Puts a row back as the server sent it (the inputs' default values).
+    function revert(row) {
+      $$("input", row).forEach((inp) => { inp.value = inp.defaultValue; });
+      row.classList.remove("dirty", "failed");
+      delete row.dataset.declined;
+      totals();
+      fail("");
+    }
+    // A figure no polling station can have (more than the most electors
+    // one may have) is saved only once confirmed; a figure declined is
+    // not asked about again until it changes or Enter is pressed.
+    function outOfLine(row, explicit) {
+      const inputs = $$("input.v", row);
+      const big = inputs.find((inp) => Number(digits(inp.value)) > MAX_ELECTORS);
+      if (!big) return false;
+      const values = inputs.map((i) => i.value).join(",");
+      if (!explicit && row.dataset.declined === values) return true;
+      const what = T.table + " " + row.dataset.table + " · " + big.getAttribute("aria-label").split(": ").pop();
+      if (window.confirm(T.confirm_large.replace("{what}", what).replace("{n}", digits(big.value)))) {
+        delete row.dataset.declined;
+        return false;
+      }
+      row.dataset.declined = values;
+      row.classList.add("failed");
+      fail(what + ": " + T.large_not_saved);
+      big.focus();
+      big.select();
+      return true;
+    }
+    // The input a refusal is about: the PS number, or else the row's first.
+    function culprit(row, body) {
+      const text = ((body && (body.error + " " + body.message)) || "").toLowerCase();
+      if (/ps-counted|exceeds-electors|ps_no|polling station/.test(text)) return $("input.ps", row);
+      const m = text.match(/votes\[(\d+)\]/);
+      if (m) return $$("input.v", row)[Number(m[1])] || $("input.ps", row);
+      return $("input.ps", row);
+    }
+    async function save(row, explicit) {
       if (row.dataset.busy === "1" || !row.classList.contains("dirty")) return true;
       const ps = digits($("input.ps", row).value);
       const votes = $$("input.v", row).map((i) => digits(i.value));
@@ -182,13 +220,17 @@
       } else if (all.some((v) => !/^\d+$/.test(v))) {
         row.classList.add("failed");
         fail(T.table + " " + row.dataset.table + ": " + T.fill_all);
+        if (explicit) $$("input", row).find((i) => !/^\d+$/.test(digits(i.value))).focus();
         return false;
       } else {
+        if (outOfLine(row, explicit)) return false;
         method = "PUT";
         payload = JSON.stringify({ ps_no: Number(ps), votes: votes.map(Number) });
       }
       if (!confirmed) {
-        if (!window.confirm(T.confirm_edit)) return false;
+        // Cancel leaves the round as it was: the row goes back to what is
+        // stored, so leaving it does not ask again.
+        if (!window.confirm(T.confirm_edit)) { revert(row); return false; }
         confirmed = true;
       }
       row.dataset.busy = "1";
@@ -199,7 +241,12 @@
         });
         if (!res.ok) {
           row.classList.add("failed");
-          fail(T.table + " " + row.dataset.table + ": " + (await message(res)));
+          let body = null;
+          try { body = await res.json(); } catch (_) { /* not JSON */ }
+          fail(T.table + " " + row.dataset.table + ": " + ((body && (body.message || body.error)) || res.status + " " + res.statusText));
+          const inp = culprit(row, body);
+          inp.focus();
+          inp.select();
           return false;
         }
         status(await res.json());
@@ -222,7 +269,7 @@
       row.addEventListener("keydown", async (e) => {
         if (e.key !== "Enter") return;
         e.preventDefault();
-        if (await save(row)) {
+        if (await save(row, true)) {
           const next = rows[i + 1];
           (next ? $("input.ps", next) : ($("#approve") || $("input.ps", rows[0]))).focus();
         }
@@ -234,8 +281,10 @@
     async function act(what) {
       const res = await fetch("/api/v1/acs/" + ac + "/rounds/" + round + "/" + what, { method: "POST", headers: { "X-CSRF-Token": CSRF } });
       if (res.ok) {
+        // Back on the same round with the focus where the RO goes next.
         const u = new URL(location.href);
         u.searchParams.set("round", round);
+        sessionStorage.setItem("scrutiny-focus", what === "approve" ? "publish" : "first");
         location.assign(u);
       }
       else fail(await message(res));
@@ -243,24 +292,64 @@
     const approve = $("#approve"), publish = $("#publish");
     if (approve) approve.addEventListener("click", () => act("approve"));
     if (publish) publish.addEventListener("click", () => act("publish"));
+    // An entry to correct opens its input.
+    $$("#edits a[data-focus]").forEach((a) => a.addEventListener("click", (e) => {
+      const inp = document.getElementById(a.dataset.focus);
+      if (!inp) return;
+      e.preventDefault();
+      inp.focus();
+      inp.select();
+    }));
+    // Where the focus starts: Publish after an approval, else the first
+    // table still to enter (or the first table).
+    const wanted = sessionStorage.getItem("scrutiny-focus");
+    sessionStorage.removeItem("scrutiny-focus");
+    if (wanted === "publish" && publish && !publish.disabled) publish.focus();
+    else {
+      const open = rows.find((r) => r.dataset.saved !== "1") || rows[0];
+      const first = open && $("input.ps:not([disabled])", open);
+      if (first) first.focus();
+    }
   }
 
   // ---- /review ---------------------------------------------------------
   function review() {
     const form = $("#decide");
     if (!form) return;
+    const typed = $("#read-value");
     let sent = false;
-    form.addEventListener("submit", () => { sent = true; });
+    // "Scan is correct" on a figure needs the figure the operator reads.
+    function submit(button) {
+      if (button.value === "scan_correct" && typed && !typed.value.trim()) {
+        typed.focus();
+        return;
+      }
+      form.requestSubmit(button);
+    }
+    form.addEventListener("submit", (e) => {
+      const button = e.submitter;
+      if (button && button.value === "scan_correct" && typed && !typed.value.trim()) {
+        e.preventDefault();
+        typed.focus();
+        return;
+      }
+      sent = true;
+    });
+    if (typed) typed.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      submit($('button[value="scan_correct"]', form));
+    });
+    // By the key's place, so that the keys work on a Hindi layout too.
+    const places = { KeyS: "s", KeyE: "e", KeyR: "r", KeyY: "y", KeyN: "n", KeyA: "a", KeyX: "x" };
     document.addEventListener("keydown", (e) => {
       if (sent || e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.target.closest && e.target.closest("input, textarea, select")) return;
-      // By the key's place, so that S, E and R work on a Hindi layout too.
-      const key = { KeyS: "s", KeyE: "e", KeyR: "r" }[e.code] || e.key.toLowerCase();
+      const key = places[e.code] || e.key.toLowerCase();
       const button = $('button[data-key="' + key + '"]', form);
       if (!button) return;
       e.preventDefault();
-      sent = true;
-      form.requestSubmit(button);
+      submit(button);
     });
   }
 

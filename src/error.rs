@@ -17,6 +17,10 @@ crate::vocabulary! {
         UserExists = "user-exists",
         /// The finding was decided or no longer holds.
         FindingNotOpen = "finding-not-open",
+        /// No decision settles this finding: it settles by itself.
+        NoDecision = "no-decision",
+        /// The decision is not one that fits the finding.
+        DecisionDoesNotFit = "decision-does-not-fit",
         /// An election is loaded into a database that holds one.
         NotEmpty = "not-empty",
         /// From the second-last round on, rounds wait for the postal entry.

@@ -190,7 +190,7 @@ async fn with_status(
             .filter(|f| {
                 f.status == FindingStatus::Open
                     || (f.status == FindingStatus::Closed
-                        && f.decision != Some(Decision::EntryCorrect))
+                        && !f.decision.is_some_and(Decision::clears))
             })
             .map(|f| f.message.clone())
             .collect();

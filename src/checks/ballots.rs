@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::decisions::{Effect, INK};
 use super::{
     Ballot, Decision, Decisions, Finding, Kind, Outcome, PageChecker, ScannedPage, threshold,
 };
@@ -244,19 +245,29 @@ fn inked(c: &mut PageChecker, id: &str, th: &impl Fn(&str) -> f64) {
     }
 }
 
+/// The ground on which a finding whose decision stands rejects the cover:
+/// a Rule 54A breach, an empty ink box, or what the RO rejected it for (a
+/// figure the scan shows right only sends an entry back to be edited).
+fn ground(f: &Finding, decision: Decision) -> Option<Kind> {
+    if f.kind.is_rule_54a() || decision == Decision::Reject {
+        return Some(f.kind);
+    }
+    let field = f.field.as_deref()?;
+    INK.iter()
+        .find(|(name, _)| *name == field)
+        .filter(|_| f.kind == Kind::Unreadable)
+        .map(|(_, kind)| *kind)
+}
+
 /// A ballot's outcome from its findings and the decisions on them.
 fn outcome(id: &str, s: &Seen, findings: &[Finding], decisions: &Decisions) -> Ballot {
     let mut reasons = vec![];
     let mut open = false;
     for f in findings {
-        match decisions.get(&f.key()) {
-            Some(Decision::EntryCorrect) => continue,
-            Some(Decision::ScanCorrect) => {
-                if f.kind.is_rule_54a() || f.kind == Kind::NotInRegister {
-                    reasons.push(f.kind);
-                }
-            }
-            Some(Decision::Rescan) | None => {
+        match decisions.get(&f.key()).map(|d| (*d, d.effect())) {
+            Some((_, Effect::Clears)) => continue,
+            Some((decision, Effect::Stands)) => reasons.extend(ground(f, decision)),
+            Some((_, Effect::Waits)) | None => {
                 if f.kind.is_rule_54a() {
                     reasons.push(f.kind);
                 } else {

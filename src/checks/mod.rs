@@ -10,6 +10,7 @@
 
 pub mod ballots;
 pub mod certificate;
+pub mod decisions;
 pub mod round_sheet;
 
 use std::collections::{BTreeMap, HashMap};
@@ -51,16 +52,25 @@ impl Kind {
 }
 
 crate::vocabulary! {
-    /// An operator's decision on a finding.
+    /// A decision on a finding; which ones fit a finding is
+    /// [`decisions::choices`].
     pub enum Decision {
-        /// The scan is right: the entry goes back to the RO to be edited (or,
-        /// for a rule, the breach stands).
+        /// The scan is right: the entry goes back to the RO to be edited.
         ScanCorrect = "scan_correct",
         /// The entry is right: the reading was an OCR misread; the finding no
         /// longer counts.
         EntryCorrect = "entry_correct",
         /// The scan cannot settle it: a new upload is asked for.
         Rescan = "rescan",
+        /// The ink box is signed (or attested): the finding no longer counts.
+        Signed = "signed",
+        /// The ink box is empty: the breach stands.
+        NotSigned = "not_signed",
+        /// The RO accepts the cover despite the finding (a cover scanned
+        /// twice, a ballot the register missed, serial numbers that agree).
+        Accept = "accept",
+        /// The RO rejects the cover on this ground.
+        Reject = "reject",
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Conn, count_arg, from_json, query, to_json, to_u32, to_u64};
+use crate::checks::decisions::{Choices, choices};
 use crate::checks::{Ballot, Decision, Finding, FindingStatus, Kind, Outcome, ScannedPage};
 use crate::error::{Error, Result};
 use crate::forms::FormKind;
@@ -598,8 +599,24 @@ pub struct FindingRow {
     pub decided_at: Option<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
+    /// The value the operator read on the scan when deciding.
+    pub read_value: Option<Scalar>,
+    /// A view someone other than the RO gave on a ground only the RO may
+    /// settle: the finding stays open until the RO decides.
+    pub recommendation: Option<Recommendation>,
+    /// The decisions that fit this finding and who may take them.
+    pub choices: Choices,
     /// A PNG of the field's box cut from the cleaned page.
     pub crop_url: Option<String>,
+}
+
+/// An operator's view, kept for the RO to decide on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Recommendation {
+    pub decision: Decision,
+    pub by: String,
+    pub at: String,
+    pub note: Option<String>,
 }
 
 impl FindingRow {
@@ -640,9 +657,14 @@ struct FindingTuple {
     decided_at: Option<String>,
     created_at: String,
     resolved_at: Option<String>,
+    read_value: Option<String>,
+    recommended: Option<Decision>,
+    recommended_by: Option<String>,
+    recommended_at: Option<String>,
+    recommended_note: Option<String>,
 }
 
-const FINDING_COLUMNS: &str = "id, ac_no, document_id, page_no, kind, field, ballot_id, scan_value, entered_value, confidence, message, status, decision, note, decided_by, decided_at, created_at, resolved_at";
+const FINDING_COLUMNS: &str = "id, ac_no, document_id, page_no, kind, field, ballot_id, scan_value, entered_value, confidence, message, status, decision, note, decided_by, decided_at, created_at, resolved_at, read_value, recommended, recommended_by, recommended_at, recommended_note";
 
 impl FindingTuple {
     fn row(self) -> Result<FindingRow> {
@@ -650,7 +672,21 @@ impl FindingTuple {
         let value = |s: Option<String>| -> Result<Option<Scalar>> {
             s.map(|s| from_json(&s, &what)).transpose()
         };
-        Ok(FindingRow {
+        let recommendation = match (self.recommended, self.recommended_by, self.recommended_at) {
+            (Some(decision), Some(by), Some(at)) => Some(Recommendation {
+                decision,
+                by,
+                at,
+                note: self.recommended_note,
+            }),
+            (None, _, _) => None,
+            _ => {
+                return Err(Error::corrupt(format!(
+                    "{what}: a recommendation without who or when"
+                )));
+            }
+        };
+        let mut row = FindingRow {
             crop_url: self
                 .document_id
                 .map(|_| format!("/api/v1/findings/{}/crop.png", self.id)),
@@ -672,7 +708,12 @@ impl FindingTuple {
             decided_at: self.decided_at,
             created_at: self.created_at,
             resolved_at: self.resolved_at,
-        })
+            read_value: value(self.read_value)?,
+            recommendation,
+            choices: Choices::default(),
+        };
+        row.choices = choices(&row.as_finding());
+        Ok(row)
     }
 }
 
@@ -770,23 +811,42 @@ pub async fn set_finding_status(
     Ok(())
 }
 
-/// Records an operator's decision: the finding is closed.
-pub async fn decide_finding(
-    c: &mut Conn,
-    id: i64,
-    decision: Decision,
-    note: Option<&str>,
-    by: &str,
-    at: &str,
-) -> Result<()> {
+/// A decision on a finding, as stored.
+pub struct Decided<'a> {
+    pub decision: Decision,
+    pub note: Option<&'a str>,
+    /// The value the decider read on the scan.
+    pub read_value: Option<&'a Scalar>,
+    pub by: &'a str,
+    pub at: &'a str,
+}
+
+/// Records a decision: the finding is closed.
+pub async fn decide_finding(c: &mut Conn, id: i64, d: &Decided<'_>) -> Result<()> {
     query(
-        "UPDATE findings SET status = $1, decision = $2, note = $3, decided_by = $4, decided_at = $5 WHERE id = $6",
+        "UPDATE findings SET status = $1, decision = $2, note = $3, decided_by = $4, decided_at = $5, read_value = $6 WHERE id = $7",
     )
     .bind(FindingStatus::Closed)
-    .bind(decision)
-    .bind(note)
-    .bind(by)
-    .bind(at)
+    .bind(d.decision)
+    .bind(d.note)
+    .bind(d.by)
+    .bind(d.at)
+    .bind(d.read_value.map(to_json).transpose()?)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Records a recommendation to the RO: the finding stays open.
+pub async fn recommend_finding(c: &mut Conn, id: i64, d: &Decided<'_>) -> Result<()> {
+    query(
+        "UPDATE findings SET recommended = $1, recommended_note = $2, recommended_by = $3, recommended_at = $4 WHERE id = $5",
+    )
+    .bind(d.decision)
+    .bind(d.note)
+    .bind(d.by)
+    .bind(d.at)
     .bind(id)
     .execute(c)
     .await?;

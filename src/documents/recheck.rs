@@ -391,9 +391,14 @@ mod tests {
             .into_iter()
             .find(|f| f.document == Some(two) && f.ballot_id.as_deref() == Some("PB-5"))
             .expect("ballot 5 has a finding");
-        db::decide_finding(&mut tx, serial.id, Decision::ScanCorrect, None, "test", &at)
-            .await
-            .unwrap();
+        let d = db::Decided {
+            decision: Decision::Reject,
+            note: None,
+            read_value: None,
+            by: "test",
+            at: &at,
+        };
+        db::decide_finding(&mut tx, serial.id, &d).await.unwrap();
         let scope = Scope::Pages {
             documents: vec![two],
             ballots: vec!["PB-5".into()],

@@ -6,11 +6,12 @@
 use serde_json::json;
 
 use super::recheck;
-use crate::accounts::User;
-use crate::checks::{Decision, FindingStatus, Kind};
+use crate::accounts::{Role, User};
+use crate::checks::{Decision, FindingStatus, Kind, decisions};
 use crate::clock;
 use crate::db::{self, Db, FindingRow};
 use crate::error::{Error, Result, Rule};
+use crate::pipeline::Scalar;
 
 /// Open findings the user may see, optionally of one AC, oldest first.
 pub async fn open(db: &Db, user: &User, ac: Option<u32>) -> Result<Vec<FindingRow>> {
@@ -22,14 +23,18 @@ pub async fn open(db: &Db, user: &User, ac: Option<u32>) -> Result<Vec<FindingRo
     Ok(all.into_iter().filter(|f| user.can_read(f.ac_no)).collect())
 }
 
-/// Records a decision on an open finding; returns it closed.
-pub async fn decide(
-    db: &Db,
-    user: &User,
-    id: i64,
-    decision: Decision,
-    note: Option<&str>,
-) -> Result<FindingRow> {
+/// A decision asked for: what, why, and the value read on the scan.
+#[derive(Debug, Clone)]
+pub struct Asked<'a> {
+    pub decision: Decision,
+    pub note: Option<&'a str>,
+    pub value: Option<Scalar>,
+}
+
+/// Records a decision on an open finding, if it fits the finding and the
+/// user may take it (`checks::decisions`); returns the finding, closed, or
+/// still open with the user's recommendation when only the RO may decide.
+pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<FindingRow> {
     let mut tx = db.write().await?;
     let f = db::finding_by_id(&mut tx, id).await?;
     user.require_enter(f.ac_no)?;
@@ -50,9 +55,79 @@ pub async fn decide(
             ),
         ));
     }
-    let note = note.map(|n| n.chars().take(2000).collect::<String>());
+    let ch = &f.choices;
+    if ch.decisions.is_empty() {
+        return Err(Error::rule(
+            Rule::NoDecision,
+            format!(
+                "no decision settles finding {id} ({}): {}",
+                f.kind,
+                decisions::settles_by_itself(f.kind)
+            ),
+        ));
+    }
+    let words = || {
+        ch.decisions
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let decision = asked.decision;
+    if !ch.decisions.contains(&decision) {
+        return Err(Error::rule(
+            Rule::DecisionDoesNotFit,
+            format!(
+                "{decision} does not fit finding {id} ({}): it takes {}",
+                f.kind,
+                words()
+            ),
+        ));
+    }
+    let is_ro = user.role == Role::Ro;
+    if ch.ro_decides {
+        user.require_ro(f.ac_no)?;
+    }
+    let note = asked
+        .note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(2000).collect::<String>());
+    if ch.note_required && note.is_none() {
+        return Err(Error::bad_input(format!(
+            "a note is required for a decision on a {} finding: say why",
+            f.kind
+        )));
+    }
+    let read_value = read_value(&f, decision, asked.value)?;
     let at = clock::now_rfc3339();
-    db::decide_finding(&mut tx, id, decision, note.as_deref(), &user.username, &at).await?;
+    let d = db::Decided {
+        decision,
+        note: note.as_deref(),
+        read_value: read_value.as_ref(),
+        by: &user.username,
+        at: &at,
+    };
+    if !is_ro && ch.recommend_only.contains(&decision) {
+        // Only the RO reverses a Rule 54A ground: the view is kept for the
+        // RO and the ballot's outcome stands meanwhile.
+        db::recommend_finding(&mut tx, id, &d).await?;
+        db::audit(
+            &mut tx,
+            &at,
+            &user.username,
+            "finding.recommend",
+            Some(f.ac_no),
+            &format!("finding {id} ({})", f.kind.as_str()),
+            Some(&json!({"recommendation": f.recommendation.as_ref().map(|r| r.decision)})),
+            Some(&json!({"recommendation": decision, "note": note})),
+        )
+        .await?;
+        let row = db::finding_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        return Ok(row);
+    }
+    db::decide_finding(&mut tx, id, &d).await?;
     db::audit(
         &mut tx,
         &at,
@@ -61,7 +136,7 @@ pub async fn decide(
         Some(f.ac_no),
         &format!("finding {id} ({})", f.kind.as_str()),
         Some(&json!({"status": f.status})),
-        Some(&json!({"status": FindingStatus::Closed, "decision": decision, "note": note})),
+        Some(&json!({"status": FindingStatus::Closed, "decision": decision, "note": note, "read_value": read_value})),
     )
     .await?;
     // A decision changes its ballot's outcome (every page of the ballot is
@@ -82,6 +157,44 @@ pub async fn decide(
     Ok(decided)
 }
 
+/// The value the decider read, checked against the decision: "entry
+/// correct" with a value other than the entry, or "scan correct" with the
+/// entry itself, contradicts itself.
+fn read_value(f: &FindingRow, decision: Decision, value: Option<Scalar>) -> Result<Option<Scalar>> {
+    let Some(value) = value else { return Ok(None) };
+    if !matches!(decision, Decision::ScanCorrect | Decision::EntryCorrect) {
+        return Err(Error::bad_input(format!(
+            "a value read on the scan goes with scan_correct or entry_correct, not {decision}"
+        )));
+    }
+    let Some(entered) = &f.entered_value else {
+        return Ok(Some(value));
+    };
+    let (value, same) = match entered {
+        Scalar::Count(_) => {
+            let Some(n) = value.as_count() else {
+                return Err(Error::bad_input(format!(
+                    "the value read on the scan must be a whole number, not {value}"
+                )));
+            };
+            (Scalar::Count(n), entered.same_number(&Scalar::Count(n)))
+        }
+        _ => {
+            let same = entered.same_text(&value);
+            (value, same)
+        }
+    };
+    match (decision, same) {
+        (Decision::EntryCorrect, false) => Err(Error::bad_input(format!(
+            "the scan reads {value} but {entered} was entered: that is scan_correct, not entry_correct"
+        ))),
+        (Decision::ScanCorrect, true) => Err(Error::bad_input(format!(
+            "the scan reads {value}, the value entered: that is entry_correct, not scan_correct"
+        ))),
+        _ => Ok(Some(value)),
+    }
+}
+
 /// Mismatches an operator judged the scan right on: entries the RO must edit.
 pub async fn edit_list(db: &Db, user: &User, ac: u32) -> Result<Vec<FindingRow>> {
     user.require_read(ac)?;
@@ -93,6 +206,39 @@ pub async fn edit_list(db: &Db, user: &User, ac: u32) -> Result<Vec<FindingRow>>
             f.status == FindingStatus::Closed
                 && f.kind == Kind::Mismatch
                 && f.decision == Some(Decision::ScanCorrect)
+        })
+        .collect())
+}
+
+/// The edit list of one round: the mismatches an operator judged the scan
+/// right on, on signed sheets of that round (ballot and certificate
+/// findings are not round entries).
+pub async fn edits_of_round(db: &Db, user: &User, ac: u32, round: u32) -> Result<Vec<FindingRow>> {
+    let all = edit_list(db, user, ac).await?;
+    if all.is_empty() {
+        return Ok(all);
+    }
+    let mut c = db.read().await?;
+    let only = db::PageScope::Some {
+        documents: &[],
+        ballots: &[],
+    };
+    let sheets: std::collections::HashMap<(i64, u32), Option<usize>> =
+        db::read_pages_of_ac(&mut c, ac, only)
+            .await?
+            .into_iter()
+            .filter(|p| p.kind() == Some(crate::forms::FormKind::RoundSheet))
+            .map(|p| {
+                let round = p.reading.payload().and_then(|q| q.get_usize("round"));
+                ((p.document_id, p.page_no), round)
+            })
+            .collect();
+    Ok(all
+        .into_iter()
+        .filter(|f| {
+            f.ballot_id.is_none()
+                && matches!((f.document, f.page), (Some(d), Some(p))
+                    if sheets.get(&(d, p)).copied().flatten() == Some(round as usize))
         })
         .collect())
 }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::checks::{AcState, Ballot, Decision, Decisions, Finding, Outcome, ScannedPage};
+use crate::checks::{AcState, Ballot, Decisions, Finding, Outcome, ScannedPage};
 use crate::counting::RoundStatus;
 use crate::forms::FormKind;
 
@@ -93,11 +93,12 @@ pub fn compute(
     decisions: &Decisions,
     ballots: &[Ballot],
 ) -> AcProgress {
-    // A finding an operator judged an OCR misread no longer counts; any
-    // other (undecided, scan right, rescan asked) keeps its page unverified.
+    // A finding decided away (an OCR misread, a signature found, a cover
+    // the RO accepts) no longer counts; any other (undecided, scan right,
+    // rescan asked) keeps its page unverified.
     let troubled: HashSet<(i64, u32)> = findings
         .iter()
-        .filter(|f| decisions.get(&f.key()) != Some(&Decision::EntryCorrect))
+        .filter(|f| !decisions.get(&f.key()).is_some_and(|d| d.clears()))
         .filter_map(|f| Some((f.document_id?, f.page_no?)))
         .collect();
     let mut p = AcProgress {

@@ -210,7 +210,9 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
 
     // Two tables, typed with Tab between figures and Enter after each table.
     let figures = |t: usize| -> Vec<u64> { (0..n).map(|c| (10 * t + c) as u64).collect() };
-    b.find("#entry tbody tr[data-table=\"1\"] input.ps").click();
+    // The focus starts on the first table still to enter: no Tabs to reach it.
+    let focused = b.js("return document.activeElement.id", json!([]));
+    assert_eq!(focused, "ps-1");
     for t in 1..=2usize {
         // Table 2's PS number typed on a Hindi keyboard: Devanagari digits.
         let mut keys = if t == 2 {
@@ -255,8 +257,53 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
         json!(["#entry tbody tr[data-table=\"3\"] input.v"]),
     );
 
+    // A figure no polling station can have asks first; declined, the
+    // table is not saved, the focus is on that figure, and leaving the
+    // row does not ask again.
+    let asked =
+        "window.__asked = []; window.confirm = (m) => { window.__asked.push(m); return false; };";
+    b.js(asked, json!([]));
+    b.find("#ps-3").click();
+    let mut keys = "903".to_string();
+    for c in 0..n {
+        keys.push_str(TAB);
+        keys.push_str(if c == 1 { "247237" } else { "3" });
+    }
+    keys.push_str(ENTER);
+    b.keys(&keys);
+    let questions = b.js("return window.__asked", json!([]));
+    assert_eq!(questions.as_array().map(Vec::len), Some(1), "{questions}");
+    assert!(
+        questions[0].as_str().unwrap().contains("247237"),
+        "{questions}"
+    );
+    assert_eq!(b.js("return document.activeElement.id", json!([])), "v-3-1");
+    b.find("#ps-4").click();
+    assert_eq!(b.js("return window.__asked.length", json!([])), 1);
+    assert!(
+        b.text("#entry-error").contains("247237") || b.text("#entry-error").contains("Table 3")
+    );
+    let api = s.get(&format!("/api/v1/acs/71/rounds/{round}"), &ro);
+    assert_eq!(
+        api["tables"].as_array().unwrap().len(),
+        2,
+        "not saved: {api}"
+    );
+    // Emptied again, the table is left out.
+    for id in std::iter::once("ps-3".to_string()).chain((0..n).map(|c| format!("v-3-{c}"))) {
+        b.find(&format!("#{id}")).clear();
+    }
+    b.js(
+        "document.querySelector('#ps-3').dispatchEvent(new Event('input', {bubbles: true}));",
+        json!([]),
+    );
+
     b.find("#approve").click();
     b.wait_text("#round-status", |t| t == "approved");
+    // After the approval the page comes back with the focus on Publish.
+    b.wait("the focus on Publish", || {
+        (b.js("return document.activeElement.id", json!([])) == "publish").then_some(())
+    });
     // The print link gives the round sheet of this round (with the page's session).
     let sheet = b.js_async(
         "const done = arguments[0];
@@ -281,6 +328,20 @@ fn ro_enters_a_round_by_keyboard_then_approves_and_publishes_it() {
         "{warning}"
     );
     shot(&b, "counting-edit-warning");
+    // Cancel on "send these rounds back to draft?" leaves the round as it
+    // was, and leaving the row does not ask again.
+    b.js(asked, json!([]));
+    let before = b.find("#v-1-0").prop("value");
+    b.find("#v-1-0").clear();
+    b.find("#v-1-0").send("77");
+    b.find("#ps-2").click();
+    b.find("#ps-3").click();
+    b.find("#v-1-0").click();
+    b.find("#ps-2").click();
+    assert_eq!(b.js("return window.__asked.length", json!([])), 1);
+    assert_eq!(b.find("#v-1-0").prop("value"), before);
+    let earlier = s.get(&format!("/api/v1/acs/71/rounds/{}", round - 1), &ro);
+    assert_eq!(earlier["status"], "published", "{earlier}");
 
     // The public results now count the round; another AC's RO is refused.
     b.goto(&format!("{}/results/71", s.base));
@@ -308,7 +369,25 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
     }
     let queue = s.get("/api/v1/review?ac=71", &op);
     let open = queue.as_array().unwrap().len();
-    assert!(open >= 2, "{queue}");
+    // The operator's queue: what an operator may decide (the RO's
+    // questions and what settles by itself are counted apart).
+    let mine = |queue: &Value| -> Vec<Value> {
+        queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["choices"]["decisions"]
+                    .as_array()
+                    .is_some_and(|d| !d.is_empty())
+                    && f["choices"]["ro_decides"] == false
+                    && f["recommendation"].is_null()
+            })
+            .cloned()
+            .collect()
+    };
+    let theirs = mine(&queue);
+    assert!(theirs.len() >= 3 && theirs.len() < open, "{queue}");
 
     // An observer watches the dashboard in a second browser.
     let board = Browser::start(WIDE.0, WIDE.1);
@@ -319,28 +398,80 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
 
     let b = Browser::start(WIDE.0, WIDE.1);
     sign_in(&b, &s, "/review", "op71", "demo-op71");
-    assert_eq!(b.text("#left"), open.to_string());
-    // Go to the first finding with a figure read from a scan.
-    let first = &queue[0];
+    assert_eq!(b.text("#left"), theirs.len().to_string());
+    let awaiting = (open - theirs.len()).to_string();
+    assert_eq!(b.text("#awaiting"), awaiting);
+    // The demo's first finding: a declaration the elector did not sign.
+    let first = &theirs[0];
+    assert_eq!(first["kind"], "unsigned", "{first}");
     assert_eq!(
         b.find("#finding").prop("dataset")["id"],
         first["id"].to_string()
     );
     shot(&b, "review");
+    // E (entry correct) is no decision on a signature: it does nothing.
+    // Y (signed) from an operator is a recommendation to the RO: the
+    // finding leaves the operator's queue, the ballot stays rejected.
     b.keys("e");
-    b.wait_text("#left", |t| t == (open - 1).to_string());
-    let decided = s.get("/api/v1/acs/71/findings", &op);
-    let f = decided
+    b.keys("y");
+    b.wait_text("#left", |t| t == (theirs.len() - 1).to_string());
+    let f = s.get(&format!("/api/v1/documents/{}", first["document"]), &op);
+    let f = f["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["id"] == first["id"])
-        .unwrap();
-    assert_eq!(f["status"], "closed");
-    assert_eq!(f["decision"], "entry_correct");
-    assert_eq!(f["decided_by"], "op71");
-    b.keys("r");
-    b.wait_text("#left", |t| t == (open - 2).to_string());
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (f["status"].as_str(), f["decision"].as_str()),
+        (Some("open"), None),
+        "{f}"
+    );
+    assert_eq!(f["recommendation"]["decision"], "signed");
+    let ballot_of = |id: &Value| {
+        s.get("/api/v1/acs/71/ballots", &op)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| &b["ballot_id"] == id)
+            .unwrap()["outcome"]
+            .clone()
+    };
+    assert_eq!(ballot_of(&first["ballot_id"]), "rejected");
+    assert_eq!(b.text("#awaiting"), (open - theirs.len() + 1).to_string());
+
+    // The RO sees the recommendation and reverses the rejection.
+    let ro = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&ro, &s, "/review?ac=71", "ro71", "demo-ro71");
+    assert_eq!(
+        ro.find("#finding").prop("dataset")["id"],
+        first["id"].to_string()
+    );
+    let rec = ro.text("#recommendation");
+    assert!(rec.contains("op71"), "{rec}");
+    let left = ro.text("#left");
+    ro.keys("y");
+    ro.wait_text("#left", |t| t != left);
+    // No longer rejected (its serial number, read unsurely, still waits).
+    assert_eq!(ballot_of(&first["ballot_id"]), "needs_review");
+
+    // The operator goes on, each finding with a key that fits it.
+    let key_for = |f: &Value| {
+        let d = &f["choices"]["decisions"];
+        let has = |w: &str| d.as_array().unwrap().iter().any(|x| x == w);
+        if has("entry_correct") {
+            "e"
+        } else if has("not_signed") {
+            "n"
+        } else {
+            "r"
+        }
+    };
+    let left = b.text("#left");
+    let next = mine(&s.get("/api/v1/review?ac=71", &op))[0].clone();
+    b.keys(key_for(&next));
+    b.wait_text("#left", |t| t != left);
 
     // The dashboard refreshes by itself to the new count.
     board.wait_text(open_cell, |t| t == (open - 2).to_string());
@@ -357,12 +488,14 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
         .unwrap()
         .iter()
         .find(|f| f["kind"] == "mismatch")
-        .expect("the demo's signed sheet of round 2 differs from the entry");
+        .expect("the demo's signed sheet of round 2 differs from the entry")
+        .clone();
     b.goto(&format!("{}/review?ac=71", s.base));
     let want = m["id"].to_string();
     while b.find("#finding").prop("dataset")["id"].as_str() != Some(want.as_str()) {
         let left = b.text("#left");
-        b.keys("e");
+        let here = mine(&s.get("/api/v1/review?ac=71", &op))[0].clone();
+        b.keys(key_for(&here));
         b.wait_text("#left", |t| t != left);
     }
     assert_eq!(b.text("#scan-value"), m["scan_value"].to_string());
@@ -380,15 +513,30 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
     shot(&b, "review-phone");
     b.resize(WIDE.0, WIDE.1);
 
-    // S: the scan is right, so the entry goes to the RO to correct.
+    // S: the scan is right. It asks for the figure the operator reads
+    // (focus goes to it); Enter then decides, and the entry goes to the RO.
     let left = b.text("#left");
     b.keys("s");
+    let focused = b.js("return document.activeElement.id", json!([]));
+    assert_eq!(focused, "read-value");
+    b.keys(&format!("{}{ENTER}", m["scan_value"]));
     b.wait_text("#left", |t| t != left);
     let field = m["field"].as_str().unwrap();
-    let ro = Browser::start(WIDE.0, WIDE.1);
-    sign_in(&ro, &s, "/counting/71?round=2", "ro71", "demo-ro71");
+    ro.goto(&format!("{}/counting/71?round=2", s.base));
+    // The RO's edit list of round 2 says the place in people's words and
+    // opens its input; the figure the operator read is shown.
     let edits = ro.wait_text("#edits", |t| !t.is_empty());
-    assert!(edits.contains(field) && edits.contains("op71"), "{edits}");
+    assert!(!edits.contains(field) && edits.contains("op71"), "{edits}");
+    assert!(edits.contains(&m["scan_value"].to_string()), "{edits}");
+    ro.find("#edits a[data-focus]").click();
+    let focused = ro.js("return document.activeElement.id", json!([]));
+    assert!(
+        focused.as_str().is_some_and(|id| id.starts_with("v-")),
+        "{focused}"
+    );
+    // Another round's page does not list it.
+    ro.goto(&format!("{}/counting/71?round=1", s.base));
+    assert!(ro.try_find("#edits").is_none());
 }
 
 #[test]

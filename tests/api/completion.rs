@@ -158,6 +158,26 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         assert_eq!(st, 200, "{b}");
     }
     assert_eq!(figures(&s, &ro), (7, 6, 5, 2));
+    // The stale sheet takes no decision: it settles when the signed sheet
+    // of the current revision is uploaded.
+    let stale = s.get("/api/v1/acs/5/findings", &ro);
+    let stale = stale
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "stale" && f["status"] == "open")
+        .unwrap_or_else(|| panic!("an open stale finding: {stale}"));
+    assert_eq!(stale["choices"]["decisions"], json!([]));
+    assert_error(
+        s.call(
+            "POST",
+            &format!("/api/v1/review/{}", stale["id"]),
+            Some(&op),
+            Some(json!({"decision": "entry_correct"})),
+        ),
+        409,
+        "no-decision",
+    );
 
     // Roll-ups, filters and CSV of the same figures.
     let by_state = s.get("/api/v1/progress?by=state", &ro);

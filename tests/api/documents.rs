@@ -224,15 +224,46 @@ fn a_changed_figure_is_one_mismatch_with_both_values_and_is_reviewed() {
         img.height()
     );
 
+    // The figures of a mismatch take the three decisions, and the value
+    // the operator reads must agree with the one chosen.
+    assert_eq!(
+        item["choices"]["decisions"],
+        json!(["scan_correct", "entry_correct", "rescan"])
+    );
+    let decide = |body: Value| {
+        s.call(
+            "POST",
+            &format!("/api/v1/review/{}", cell[0]["id"]),
+            Some(&op),
+            Some(body),
+        )
+    };
+    for (body, code) in [
+        (json!({"decision": "scan_correct", "value": entered}), 400),
+        (
+            json!({"decision": "entry_correct", "value": entered + 7}),
+            400,
+        ),
+        (json!({"decision": "scan_correct", "value": "many"}), 400),
+        (json!({"decision": "signed"}), 409),
+        (json!({"decision": "rescan", "value": entered}), 400),
+    ] {
+        let (st, b) = decide(body.clone());
+        assert_eq!(st, code, "{body}: {b}");
+        assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()), "{b}");
+    }
+    assert_eq!(
+        open_findings(&s.get(&format!("/api/v1/documents/{}", doc["id"]), &op)).len(),
+        2
+    );
+
     // Decisions: the scan is right (the entry goes to the RO's edit list);
     // the total was an arithmetic echo (entry correct); then closed for good.
-    let (st, f) = s.call(
-        "POST",
-        &format!("/api/v1/review/{}", cell[0]["id"]),
-        Some(&op),
-        Some(json!({"decision": "scan_correct", "note": "17C says so"})),
+    let (st, f) = decide(
+        json!({"decision": "scan_correct", "note": "17C says so", "value": (entered + 7).to_string()}),
     );
     assert_eq!(st, 200, "{f}");
+    assert_eq!(f["read_value"].as_u64(), Some(entered + 7), "{f}");
     assert_eq!(
         (f["status"].as_str(), f["decided_by"].as_str()),
         (Some("closed"), Some("op71"))
@@ -411,20 +442,133 @@ fn rule_54a_duplicates_and_missing_pairs() {
     let dupes = kinds(&s.get(&format!("/api/v1/documents/{}", second["id"]), &ro));
     assert_eq!(dupes, vec![("duplicate".to_string(), id(dup))]);
 
-    // The operator confirms the duplicate was a rescan of the same paper:
-    // the ballot is accepted. The lonely 13A's 13B arrives: its finding closes.
+    // Decisions that fit the finding. A duplicate is the RO's to decide,
+    // with a note: the operator is refused, a decision of a figure does not
+    // fit, a note is asked for. The RO finds it a rescan of the same paper:
+    // the ballot is accepted.
+    let op = s.login("op71", "demo-op71");
     let dup_finding =
         open_findings(&s.get(&format!("/api/v1/documents/{}", second["id"]), &ro))[0]["id"].clone();
-    assert_eq!(
+    let decide = |who: &str, finding: &Value, body: Value| {
         s.call(
             "POST",
-            &format!("/api/v1/review/{dup_finding}"),
-            Some(&ro),
-            Some(json!({"decision": "entry_correct"}))
+            &format!("/api/v1/review/{finding}"),
+            Some(who),
+            Some(body),
         )
-        .0,
-        200
+    };
+    assert_error(
+        decide(
+            &op,
+            &dup_finding,
+            json!({"decision": "accept", "note": "same paper"}),
+        ),
+        403,
+        "forbidden",
     );
+    assert_error(
+        decide(&ro, &dup_finding, json!({"decision": "entry_correct"})),
+        409,
+        "decision-does-not-fit",
+    );
+    assert_error(
+        decide(
+            &ro,
+            &dup_finding,
+            json!({"decision": "accept", "note": "  "}),
+        ),
+        400,
+        "bad-input",
+    );
+    let (st, f) = decide(
+        &ro,
+        &dup_finding,
+        json!({"decision": "accept", "note": "the same cover, scanned twice"}),
+    );
+    assert_eq!((st, f["decision"].as_str()), (200, Some("accept")), "{f}");
+
+    // Not signed: the operator's "entry correct" does not fit, and the
+    // operator's "signed" is only a recommendation: the ballot stays
+    // rejected until the RO decides.
+    let all = s.get("/api/v1/acs/71/findings", &ro);
+    let of = |kind: &str, ballot: &Value| -> Value {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["kind"] == kind && f["ballot_id"] == ballot["ballot_id"] && f["status"] == "open"
+            })
+            .unwrap_or_else(|| panic!("an open {kind} finding of {ballot}: {all}"))["id"]
+            .clone()
+    };
+    let ink = of("unsigned", unsigned);
+    assert_error(
+        decide(&op, &ink, json!({"decision": "entry_correct"})),
+        409,
+        "decision-does-not-fit",
+    );
+    let (st, f) = decide(
+        &op,
+        &ink,
+        json!({"decision": "signed", "note": "faint signature at the edge"}),
+    );
+    assert_eq!(st, 200, "{f}");
+    assert_eq!(f["status"], "open");
+    assert_eq!(
+        (
+            f["recommendation"]["decision"].as_str(),
+            f["recommendation"]["by"].as_str()
+        ),
+        (Some("signed"), Some("op71"))
+    );
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    assert_eq!(
+        ballot(&ballots, &unsigned["ballot_id"])["outcome"],
+        "rejected"
+    );
+    let log = s.get("/api/v1/acs/71/audit", &ro);
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "finding.recommend" && e["username"] == "op71"),
+        "{log}"
+    );
+    let (st, f) = decide(&ro, &ink, json!({"decision": "signed"}));
+    assert_eq!((st, f["status"].as_str()), (200, Some("closed")), "{f}");
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    assert_eq!(
+        ballot(&ballots, &unsigned["ballot_id"])["outcome"],
+        "accepted"
+    );
+
+    // Serial numbers that differ: the RO's rejection, with a note, stands.
+    let serial = of("serial_mismatch", crossed);
+    assert_error(
+        decide(&op, &serial, json!({"decision": "accept", "note": "x"})),
+        403,
+        "forbidden",
+    );
+    let (st, _) = decide(
+        &ro,
+        &serial,
+        json!({"decision": "reject", "note": "Cover A differs from the declaration"}),
+    );
+    assert_eq!(st, 200);
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    let b = ballot(&ballots, &crossed["ballot_id"]);
+    assert_eq!(
+        (b["outcome"].as_str(), &b["reasons"]),
+        (Some("rejected"), &json!(["serial_mismatch"]))
+    );
+    // A missing 13B settles when it arrives: only the RO's rejection fits.
+    let lonely_finding = of("missing_pair", lonely);
+    assert_error(
+        decide(&op, &lonely_finding, json!({"decision": "rescan"})),
+        409,
+        "decision-does-not-fit",
+    );
+
     s.upload_read(
         71,
         &ro,

@@ -24,7 +24,7 @@ use crate::forms::FormKind;
 use crate::http::AppState;
 use crate::http::auth::Auth;
 use crate::http::error::{ApiJson, ApiPath, ErrorBody};
-use crate::pipeline::{FieldReading, InkReading, Unplaced};
+use crate::pipeline::{FieldReading, InkReading, Scalar, Unplaced};
 
 /// The upload route, apart: it has its own body limit.
 pub fn upload_router() -> OpenApiRouter<AppState> {
@@ -344,19 +344,32 @@ pub async fn review_queue(
     Ok(Json(review::open(&s.db, &user, q.ac).await?))
 }
 
-/// An operator's decision.
+/// A decision on a finding.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionInput {
+    /// One of the finding's `choices.decisions`.
     pub decision: Decision,
+    /// Why; required where `choices.note_required`.
     pub note: Option<String>,
+    /// The value the operator reads on the scan (with `scan_correct` or
+    /// `entry_correct`): it must differ from the entry for `scan_correct`
+    /// and equal it for `entry_correct`.
+    pub value: Option<Scalar>,
 }
 
-/// Records a decision on an open finding: `scan_correct` (the entry goes to
-/// the RO's edit list), `entry_correct` (an OCR misread) or `rescan`.
+/// Records a decision on an open finding, one of those that fit it
+/// (`choices.decisions`): for a figure `scan_correct` (the entry goes to the
+/// RO's edit list), `entry_correct` (an OCR misread) or `rescan`; for an ink
+/// box `signed` or `not_signed`; for a duplicate, a ballot not in the
+/// register or differing serial numbers, `accept` or `reject` (the RO, with
+/// a note). On a Rule 54A ground, anyone but the RO only recommends
+/// `signed`: the finding stays open, with the recommendation, for the RO.
+/// Missing pairs, stale sheets, pages of another AC and the AC-wide rules
+/// take no decision (409 `no-decision`): they settle by themselves.
 #[utoipa::path(post, path = "/api/v1/review/{id}", tag = "documents", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Finding id")),
     request_body = DecisionInput,
-    responses((status = 200, description = "the finding, closed", body = FindingRow), (status = 400, body = ErrorBody),
+    responses((status = 200, description = "the finding, closed (or open with the recommendation)", body = FindingRow), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn decide(
     State(s): State<AppState>,
@@ -364,9 +377,12 @@ pub async fn decide(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> Result<Json<FindingRow>> {
-    Ok(Json(
-        review::decide(&s.db, &user, id, input.decision, input.note.as_deref()).await?,
-    ))
+    let asked = review::Asked {
+        decision: input.decision,
+        note: input.note.as_deref(),
+        value: input.value,
+    };
+    Ok(Json(review::decide(&s.db, &user, id, asked).await?))
 }
 
 /// The field's box cut from the cleaned page (the whole page for a

@@ -16,6 +16,7 @@ use crate::accounts::Role;
 use crate::counting::actions::{self, RoundView};
 use crate::counting::{Ac, RoundState, RoundStatus};
 use crate::http::AppState;
+use crate::pipeline::Scalar;
 
 /// `GET /counting`: the user's AC, or a list of those they may see.
 pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
@@ -75,7 +76,7 @@ pub async fn page(
         .filter(|r| r.round >= current && r.status != RoundStatus::Draft)
         .map(|r| r.round)
         .collect();
-    let edits = crate::documents::review::edit_list(&s.db, user, ac_no)
+    let edits = crate::documents::review::edits_of_round(&s.db, user, ac_no, current)
         .await
         .or_page(&ctx)?;
     let t = ctx.t;
@@ -95,7 +96,18 @@ pub async fn page(
                 section.warning #edits role="note" {
                     strong { (t.to_correct) ": " (edits.len()) }
                     ul { @for f in &edits {
-                        li { (f.message) " — " (f.decided_by.as_deref().unwrap_or("")) }
+                        @let place = edit_place(&ac, &view, f.field.as_deref().unwrap_or(""));
+                        li {
+                            @if let Some((label, input)) = &place {
+                                a href=(format!("#{input}")) data-focus=(input) { (t.table) " " (label) }
+                            } @else { code { (f.field.as_deref().unwrap_or("")) } }
+                            ": " (t.scan_value) " " strong { (shown(f.read_value.as_ref().or(f.scan_value.as_ref()))) }
+                            ", " (t.entered_value) " " (shown(f.entered_value.as_ref()))
+                            " — " (f.decided_by.as_deref().unwrap_or(""))
+                            @if let (Some(d), Some(p)) = (f.document, f.page) {
+                                " · " a href=(format!("/api/v1/documents/{d}/pages/{p}/image.png")) target="_blank" rel="noopener" { (t.whole_page) }
+                            }
+                        }
                     } }
                 }
             }
@@ -119,6 +131,36 @@ pub async fn page(
             }
         },
     ))
+}
+
+/// A value of the edit list as a person reads it.
+fn shown(v: Option<&Scalar>) -> String {
+    v.map_or_else(|| "—".into(), Scalar::to_string)
+}
+
+/// Where an edit of a round sheet's figure lands in the grid: "5 · D. P.
+/// Chaudhary" and the input's id, for `votes[r][c]` (row r of the sheet
+/// is the r-th table entered) and `ps_no[r]`.
+fn edit_place(ac: &Ac, view: &RoundView, field: &str) -> Option<(String, String)> {
+    let idx: Vec<usize> = field
+        .split(['[', ']'])
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let table = |r: usize| view.tables.get(r).map(|e| e.table);
+    match (field.split('[').next()?, idx.as_slice()) {
+        ("votes", [r, c]) => {
+            let t = table(*r)?;
+            Some((
+                format!("{t} · {}", ac.candidates.get(*c)?.name),
+                format!("v-{t}-{c}"),
+            ))
+        }
+        ("ps_no", [r]) => {
+            let t = table(*r)?;
+            Some((t.to_string(), format!("ps-{t}")))
+        }
+        _ => None,
+    }
 }
 
 /// The rounds of the AC as links, coloured by status, the current one marked.
@@ -166,11 +208,11 @@ fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: boo
                         @let entry = view.tables.iter().find(|e| e.table == table);
                         tr data-table=(table) data-saved=(if entry.is_some() { "1" } else { "0" }) {
                             th scope="row" { (table) }
-                            td { input.ps type="text" inputmode="numeric" pattern="[0-9]*" size="4"
+                            td { input.ps id=(format!("ps-{table}")) type="text" inputmode="numeric" pattern="[0-9]*" size="4"
                                     aria-label=(format!("{} {table}: {}", t.table, t.ps_no))
                                     value=[entry.map(|e| e.ps_no)] disabled[!can_enter]; }
                             @for (i, c) in ac.candidates.iter().enumerate() {
-                                td { input.v type="text" inputmode="numeric" pattern="[0-9]*" size="4"
+                                td { input.v id=(format!("v-{table}-{i}")) type="text" inputmode="numeric" pattern="[0-9]*" size="4"
                                         aria-label=(format!("{} {table}: {}", t.table, c.name))
                                         value=[entry.and_then(|e| e.votes.get(i))] disabled[!can_enter]; }
                             }

@@ -386,6 +386,18 @@ pub fn number<T: std::str::FromStr>(ctx: &Ctx, what: &str, raw: &str) -> Result<
     })
 }
 
+/// A figure as typed, with Devanagari digits (a Hindi keyboard's ०-९) made
+/// western.
+pub fn western_digits(typed: &str) -> String {
+    typed
+        .chars()
+        .map(|c| match c {
+            '\u{966}'..='\u{96F}' => char::from(b'0' + (c as u32 - 0x966) as u8),
+            c => c,
+        })
+        .collect()
+}
+
 /// `result.or_page(&ctx)?`: a library error becomes the error page.
 pub trait OrPage<T> {
     fn or_page(self, ctx: &Ctx) -> Result<T, Refusal>;

@@ -1,7 +1,10 @@
 //! `/review`: the operator's queue, one finding at a time: the cut-out of
 //! the scan large, beside what was read and what was entered; the whole
-//! page a click away; S, E or R decides (the script presses the button)
-//! and the next finding follows at once (a redirect back here).
+//! page a click away; the buttons are the decisions that fit the finding
+//! (`checks::decisions`), each with its key (the script presses the
+//! button), and the next finding follows at once (a redirect back here).
+//! Findings only the RO may settle are left out of others' queues, and
+//! those that settle by themselves out of everyone's: both are counted.
 
 use crate::pipeline::Scalar;
 use axum::Form;
@@ -13,10 +16,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{Ctx, OrPage, PageResult, ac_picker, number};
+use crate::accounts::{Role, User};
 use crate::checks::Decision;
 use crate::counting::Candidate;
 use crate::counting::actions;
 use crate::db;
+use crate::db::FindingRow;
 use crate::documents::review;
 use crate::error::Error;
 use crate::http::AppState;
@@ -44,10 +49,56 @@ fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -> Option<St
         .filter_map(|p| p.parse().ok())
         .collect();
     let name = |c: usize| candidates.get(c).map(|c| c.name.clone());
-    match (field.split('[').next()?, idx.as_slice()) {
-        ("votes", [r, c]) => Some(format!("{} {} · {}", t.row, r + 1, name(*c)?)),
-        ("totals", [c]) => Some(format!("{} · {}", t.total, name(*c)?)),
-        _ => None,
+    let words = match (field.split('[').next()?, idx.as_slice()) {
+        ("votes", [r, c]) => return Some(format!("{} {} · {}", t.row, r + 1, name(*c)?)),
+        ("totals", [c]) => return Some(format!("{} · {}", t.total, name(*c)?)),
+        ("ps_no", [r]) => return Some(format!("{} {} · {}", t.row, r + 1, t.ps_no)),
+        ("elector_signed", []) => t.f_elector_signed,
+        ("attested", []) => t.f_attested,
+        ("ro_signed", []) => t.f_ro_signed,
+        ("postal_ballot_serial_no", []) => t.f_serial,
+        ("part_no", []) => t.f_part_no,
+        ("elector_serial_no", []) => t.f_elector_serial,
+        ("ac_no", []) => t.f_ac_no,
+        ("ac_name", []) => t.f_ac_name,
+        ("ballot_id", []) => t.f_ballot_id,
+        ("revision", []) => t.revision,
+        _ => return None,
+    };
+    Some(words.to_string())
+}
+
+/// The key that takes a decision on the page, and its label.
+fn key_of(ctx: &Ctx, d: Decision) -> (&'static str, &'static str) {
+    let t = ctx.t;
+    match d {
+        Decision::ScanCorrect => ("s", t.decide_scan),
+        Decision::EntryCorrect => ("e", t.decide_entry),
+        Decision::Rescan => ("r", t.decide_rescan),
+        Decision::Signed => ("y", t.decide_signed),
+        Decision::NotSigned => ("n", t.decide_not_signed),
+        Decision::Accept => ("a", t.decide_accept),
+        Decision::Reject => ("x", t.decide_reject),
+    }
+}
+
+/// Where an open finding stands for this user: theirs to decide, waiting
+/// for the RO, or settling by itself.
+#[derive(PartialEq)]
+enum Turn {
+    Mine,
+    AwaitsRo,
+    SettlesItself,
+}
+
+fn turn(user: &User, f: &FindingRow) -> Turn {
+    let ro = user.role == Role::Ro;
+    if f.choices.decisions.is_empty() {
+        Turn::SettlesItself
+    } else if !ro && (f.choices.ro_decides || f.recommendation.is_some()) {
+        Turn::AwaitsRo
+    } else {
+        Turn::Mine
     }
 }
 
@@ -57,7 +108,13 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
     let open = review::open(&s.db, user, q.ac).await.or_page(&ctx)?;
     let acs = actions::ac_list(&s.db, user).await.or_page(&ctx)?;
     let t = ctx.t;
-    let first = open.first();
+    let count = |w: Turn| open.iter().filter(|f| turn(user, f) == w).count();
+    let (awaiting, settling) = (count(Turn::AwaitsRo), count(Turn::SettlesItself));
+    let mine: Vec<&FindingRow> = open
+        .iter()
+        .filter(|f| turn(user, f) == Turn::Mine)
+        .collect();
+    let first = mine.first().copied();
     let doc = match first.and_then(|f| f.document) {
         Some(d) => Some(
             db::document(&mut s.db.read().await.or_page(&ctx)?, d)
@@ -78,15 +135,18 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
         None => None,
     };
     let back = q.ac.map(|a| format!("?ac={a}")).unwrap_or_default();
+    let is_ro = user.role == Role::Ro;
     Ok(ctx.render(
         StatusCode::OK,
         "review",
         t.review_title,
         html! {
             (ac_picker(&ctx, "/review", &acs, q.ac.unwrap_or(0)))
-            p.count { (t.left_to_review) ": " strong #left { (open.len()) } }
+            p.count { (t.left_to_review) ": " strong #left { (mine.len()) }
+                @if awaiting > 0 { " · " (t.awaits_ro) ": " strong #awaiting { (awaiting) } }
+                @if settling > 0 { " · " (t.settle_themselves) ": " strong #settling { (settling) } } }
             @if let Some(f) = first {
-                article.finding #finding data-id=(f.id) {
+                article.finding #finding data-id=(f.id) data-kind=(f.kind.as_str()) {
                     h2 { span.chip.kind { (t.kind(f.kind)) } " " (t.ac) " " (f.ac_no)
                         @if let Some(b) = &f.ballot_id { " · " (t.ballot) " " (b) } }
                     p.message { (f.message) }
@@ -103,19 +163,44 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
                             }
                         }
                         dl.values {
-                            @if let Some(field) = &f.field { dt { (t.field) } dd #field { @if let Some(w) = &field_words { (w) " · " } code { (field) } } }
+                            @if let Some(field) = &f.field { dt { (t.field) } dd #field { @if let Some(w) = &field_words { (w) } @else { code { (field) } } } }
                             dt { (t.scan_value) } dd.big #scan-value { (value(&ctx, &f.scan_value)) }
                             dt { (t.entered_value) } dd.big #entered-value { (value(&ctx, &f.entered_value)) }
                             @if let Some(c) = f.confidence { dt { (t.confidence) } dd { (format!("{:.0} %", c * 100.0)) } }
+                            @if let Some(r) = &f.recommendation {
+                                dt { (t.recommended) } dd #recommendation { (key_of(&ctx, r.decision).1) " — " (r.by)
+                                    @if let Some(n) = &r.note { ": " (n) } }
+                            }
                         }
                     }
                     @if may_decide {
                         form #decide method="post" action=(format!("/review/{}{back}", f.id)) {
                             (ctx.csrf_field())
+                            @if f.choices.decisions.contains(&Decision::ScanCorrect)
+                                && matches!(f.entered_value, Some(Scalar::Count(_))) {
+                                label.read-value { (t.value_read) " "
+                                    input #read-value name="value" inputmode="numeric" pattern="[0-9०-९]*" autocomplete="off" size="8"; }
+                                p.help { (t.value_read_help) }
+                            }
                             div.actions {
-                                button.primary type="submit" name="decision" value="scan_correct" data-key="s" { kbd { "S" } " " (t.decide_scan) }
-                                button.primary type="submit" name="decision" value="entry_correct" data-key="e" { kbd { "E" } " " (t.decide_entry) }
-                                button type="submit" name="decision" value="rescan" data-key="r" { kbd { "R" } " " (t.decide_rescan) }
+                                @for d in &f.choices.decisions {
+                                    @let (key, label) = key_of(&ctx, *d);
+                                    @let recommend = !is_ro && f.choices.recommend_only.contains(d);
+                                    button.primary[*d != Decision::Rescan] type="submit" name="decision" value=(d.as_str()) data-key=(key) {
+                                        kbd { (key.to_uppercase()) } " " (label)
+                                        @if recommend { " — " (t.recommend_to_ro) }
+                                    }
+                                }
+                            }
+                            @if f.choices.note_required {
+                                p.help { (t.note_required) }
+                            }
+                            @if f.choices.note_required || !f.choices.recommend_only.is_empty() {
+                                label.note { (t.note) " "
+                                    textarea #note name="note" rows="2" cols="40" required[f.choices.note_required] {} }
+                            }
+                            @if !is_ro && !f.choices.recommend_only.is_empty() {
+                                p.help #rule-54a { (t.rule_54a_ro) }
                             }
                         }
                         p.help { (t.keys_help) }
@@ -133,6 +218,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
 pub struct DecisionForm {
     pub decision: Decision,
     pub note: Option<String>,
+    /// The figure the operator typed, as the page sends it.
+    pub value: Option<String>,
 }
 
 /// `POST /review/{id}?ac=`: records the decision, then the next finding.
@@ -147,19 +234,23 @@ pub async fn decide(
     let id: i64 = number(&ctx, "a finding id", &id)?;
     let Form(f) = form.map_err(|e| {
         ctx.error(Error::bad_input(format!(
-            "the decision is scan_correct, entry_correct or rescan: {}",
+            "the decision is one of the buttons of the finding: {}",
             e.body_text()
         )))
     })?;
-    review::decide(
-        &s.db,
-        user,
-        id,
-        f.decision,
-        f.note.as_deref().filter(|n| !n.is_empty()),
-    )
-    .await
-    .or_page(&ctx)?;
+    // Figures typed with a Hindi keyboard come as Devanagari digits.
+    let value = f
+        .value
+        .as_deref()
+        .map(|v| super::western_digits(v.trim()))
+        .filter(|v| !v.is_empty())
+        .map(Scalar::Text);
+    let asked = review::Asked {
+        decision: f.decision,
+        note: f.note.as_deref(),
+        value,
+    };
+    review::decide(&s.db, user, id, asked).await.or_page(&ctx)?;
     let back =
         q.ac.map(|a| format!("/review?ac={a}"))
             .unwrap_or("/review".into());
