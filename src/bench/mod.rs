@@ -110,6 +110,12 @@ pub fn run(spec: &Spec, workers: usize) -> Result<Value> {
         "values_right": round(score.field_accuracy(), 4),
         "values": score.fields,
         "silent_errors": score.silent_errors,
+        "by_confidence": score.by_confidence,
+        // Values under their threshold that agree with their independent
+        // figure at or over the model's floor: decisions saved.
+        "agreeable_right": score.agreeable_right,
+        "agreeable_wrong": score.agreeable_wrong,
+        "agreement_saves_per_1000_pages": round(score.agreeable_right as f64 * 1000.0 / ms.len() as f64, 1),
     }))
 }
 

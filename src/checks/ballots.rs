@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::decisions::{Effect, INK};
 use super::{
-    Ballot, Decision, Decisions, Finding, Kind, Outcome, PageChecker, ScannedPage, threshold,
+    Ballot, Decision, Decisions, Finding, Found, Kind, Outcome, PageChecker, ScannedPage, bar,
+    threshold,
 };
 use crate::checks::AcState;
 use crate::counting::RegisterBallot;
@@ -28,7 +29,7 @@ pub fn check(
     pages: &[&ScannedPage],
     models: &ModelSet,
     decisions: &Decisions,
-    out: &mut Vec<Finding>,
+    out: &mut Found,
 ) -> Vec<Ballot> {
     let seen = by_ballot(pages, out);
     let register: HashMap<&str, &RegisterBallot> = state
@@ -38,7 +39,7 @@ pub fn check(
         .collect();
     let mut ballots = vec![];
     for (id, s) in &seen {
-        let start = out.len();
+        let start = out.findings.len();
         duplicates(id, s, out);
         let reg = register.get(id.as_str()).copied();
         let serial_a =
@@ -67,14 +68,14 @@ pub fn check(
             );
         }
         missing_pair(id, s, out);
-        ballots.push(outcome(id, s, &out[start..], decisions));
+        ballots.push(outcome(id, s, &out.findings[start..], decisions));
     }
     ballots
 }
 
 /// The pages grouped by the ballot id of their QR code; a page whose id
 /// cannot be read is a finding of its own.
-fn by_ballot<'a>(pages: &[&'a ScannedPage], out: &mut Vec<Finding>) -> BTreeMap<String, Seen<'a>> {
+fn by_ballot<'a>(pages: &[&'a ScannedPage], out: &mut Found) -> BTreeMap<String, Seen<'a>> {
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for &page in pages {
         let Some(id) = page.reading.ballot_id() else {
@@ -107,7 +108,7 @@ fn by_ballot<'a>(pages: &[&'a ScannedPage], out: &mut Vec<Finding>) -> BTreeMap<
 }
 
 /// Every 13A or 13B of a ballot after its first is a duplicate.
-fn duplicates(id: &str, s: &Seen, out: &mut Vec<Finding>) {
+fn duplicates(id: &str, s: &Seen, out: &mut Found) {
     for (form, list) in [(FormKind::Form13A, &s.a), (FormKind::Form13B, &s.b)] {
         let Some(first) = list.first() else { continue };
         for dup in list.iter().skip(1) {
@@ -134,7 +135,7 @@ fn duplicates(id: &str, s: &Seen, out: &mut Vec<Finding>) {
 }
 
 /// A ballot with only one of its two forms uploaded so far.
-fn missing_pair(id: &str, s: &Seen, out: &mut Vec<Finding>) {
+fn missing_pair(id: &str, s: &Seen, out: &mut Found) {
     let (page, missing) = match (s.a.first(), s.b.first()) {
         (Some(p), None) => (p, FormKind::Form13B),
         (None, Some(p)) => (p, FormKind::Form13A),
@@ -166,7 +167,7 @@ fn check_page(
     id: &str,
     reg: Option<&RegisterBallot>,
     models: &ModelSet,
-    out: &mut Vec<Finding>,
+    out: &mut Found,
 ) -> Option<u64> {
     let form = page.kind().unwrap_or(FormKind::Form13A);
     let th = |f: &str| threshold(models, form, f);
@@ -202,7 +203,8 @@ fn check_page(
                 ]);
             }
             for (name, entered) in fields {
-                c.field(name, entered.into(), th(name), Scalar::same_number);
+                let bar = bar(models, form, name, "the ETPBS register");
+                c.field(name, entered.into(), bar, Scalar::same_number);
             }
         }
     }

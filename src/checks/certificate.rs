@@ -2,7 +2,7 @@
 //! AC, its figures must still be the final result (a certificate printed
 //! before an edit is stale), and the RO must have signed it.
 
-use super::{AcState, Finding, Kind, PageChecker, ScannedPage, threshold};
+use super::{AcState, Found, Kind, PageChecker, ScannedPage, threshold};
 use crate::forms::{FormKind, ModelSet};
 use crate::pipeline::{PageReading, Scalar};
 
@@ -16,7 +16,7 @@ pub fn certificate_id(reading: &PageReading) -> Option<String> {
 }
 
 /// Checks one certificate page.
-pub fn check(state: &AcState, page: &ScannedPage, models: &ModelSet, out: &mut Vec<Finding>) {
+pub fn check(state: &AcState, page: &ScannedPage, models: &ModelSet, out: &mut Found) {
     let th = |f: &str| threshold(models, FORM, f);
     let id = certificate_id(&page.reading);
     let mut c = PageChecker {

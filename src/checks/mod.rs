@@ -183,6 +183,70 @@ pub struct Ballot {
 pub struct Checked {
     pub findings: Vec<Finding>,
     pub ballots: Vec<Ballot>,
+    /// Values verified by agreement with an independent figure.
+    pub agreements: Vec<Agreement>,
+}
+
+/// What the checks of pages collect as they go.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub findings: Vec<Finding>,
+    pub agreements: Vec<Agreement>,
+}
+
+/// A value read under its field's threshold, verified because it equals a
+/// figure from an independent source and was read at or over the field's
+/// agreement floor (`agree_from`): the evidence, kept.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Agreement {
+    pub document_id: i64,
+    pub page_no: u32,
+    pub field: String,
+    pub value: Scalar,
+    pub confidence: f64,
+    pub threshold: f64,
+    /// Where the figure it agrees with comes from ("the ETPBS register").
+    pub source: String,
+}
+
+impl Agreement {
+    /// The evidence in a sentence: "read 71 at 0.79 (under 0.80); agrees
+    /// with the AC it was uploaded to".
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} read {} at {:.2} (under {:.2}); agrees with {}",
+            self.field, self.value, self.confidence, self.threshold, self.source
+        )
+    }
+}
+
+/// What a value must reach to be verified: its field's threshold, or, when
+/// it equals a figure from `source`, the agreement floor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    pub threshold: f64,
+    pub agree_from: Option<f64>,
+    pub source: &'static str,
+}
+
+impl From<f64> for Bar {
+    fn from(threshold: f64) -> Bar {
+        Bar {
+            threshold,
+            agree_from: None,
+            source: "",
+        }
+    }
+}
+
+/// The bar of a field of a model, for figures from `source`.
+pub fn bar(models: &ModelSet, form: FormKind, field: &str, source: &'static str) -> Bar {
+    let f = models.get(form.id()).ok().and_then(|m| m.field(field));
+    Bar {
+        threshold: f.map_or(0.8, |f| f.threshold),
+        agree_from: f.and_then(|f| f.agree_from),
+        source,
+    }
 }
 
 /// Operator decisions so far, by finding identity.
@@ -198,7 +262,7 @@ pub fn shown(v: &Option<Scalar>) -> String {
 pub struct PageChecker<'a> {
     pub page: &'a ScannedPage,
     pub ballot_id: Option<String>,
-    pub out: &'a mut Vec<Finding>,
+    pub out: &'a mut Found,
 }
 
 impl PageChecker<'_> {
@@ -212,7 +276,7 @@ impl PageChecker<'_> {
         confidence: Option<f64>,
         message: String,
     ) {
-        self.out.push(Finding {
+        self.out.findings.push(Finding {
             document_id: Some(self.page.document_id),
             page_no: Some(self.page.page_no),
             kind,
@@ -226,18 +290,39 @@ impl PageChecker<'_> {
     }
 
     /// Compares a value read with the entered value: unreadable under
-    /// `threshold`, a mismatch when different, nothing when they agree.
-    /// Returns whether it was verified.
+    /// the bar's threshold (unless it equals the entry and reaches the
+    /// agreement floor: verified, the agreement kept), a mismatch when
+    /// different, nothing when they agree. Returns whether it was verified.
     pub fn compare(
         &mut self,
         field: &str,
         got: Option<Reading>,
         entered: Scalar,
-        threshold: f64,
+        bar: impl Into<Bar>,
         equal: impl Fn(&Scalar, &Scalar) -> bool,
     ) -> bool {
         let page = self.page.page_no;
+        let bar = bar.into();
+        let threshold = bar.threshold;
         match got {
+            Some(Reading {
+                value: Some(v),
+                confidence,
+            }) if confidence < threshold
+                && bar.agree_from.is_some_and(|floor| confidence >= floor)
+                && equal(&v, &entered) =>
+            {
+                self.out.agreements.push(Agreement {
+                    document_id: self.page.document_id,
+                    page_no: page,
+                    field: field.to_string(),
+                    value: v,
+                    confidence: (confidence * 1000.0).round() / 1000.0,
+                    threshold,
+                    source: bar.source.to_string(),
+                });
+                true
+            }
             None => {
                 self.push(
                     Kind::Unreadable,
@@ -289,26 +374,27 @@ impl PageChecker<'_> {
         &mut self,
         name: &str,
         entered: Scalar,
-        threshold: f64,
+        bar: impl Into<Bar>,
         equal: impl Fn(&Scalar, &Scalar) -> bool,
     ) -> bool {
         let got = self.page.reading.field(name).cloned();
-        self.compare(name, got, entered, threshold, equal)
+        self.compare(name, got, entered, bar, equal)
     }
 
     /// The AC number and name printed on the page against the AC it was
     /// uploaded to.
     pub fn ac(&mut self, ac: &Ac, models: &ModelSet, form: FormKind) {
+        let source = "the AC it was uploaded to";
         self.field(
             "ac_no",
             ac.ac_no.into(),
-            threshold(models, form, "ac_no"),
+            bar(models, form, "ac_no", source),
             Scalar::same_number,
         );
         self.field(
             "ac_name",
             ac.name.as_str().into(),
-            threshold(models, form, "ac_name"),
+            bar(models, form, "ac_name", source),
             Scalar::same_text,
         );
     }
@@ -343,7 +429,7 @@ pub fn check_pages(
     models: &ModelSet,
     decisions: &Decisions,
 ) -> Checked {
-    let mut out = Checked::default();
+    let mut out = Found::default();
     let mut ballot_pages = vec![];
     // A finding about a whole page that could not be read as a form.
     let unreadable = |page: &ScannedPage, message: String| Finding {
@@ -365,12 +451,8 @@ pub fn check_pages(
         }
         match page.kind() {
             Some(FormKind::Form13A | FormKind::Form13B) => ballot_pages.push(page),
-            Some(FormKind::RoundSheet) => {
-                round_sheet::check(state, page, models, &mut out.findings)
-            }
-            Some(FormKind::Certificate) => {
-                certificate::check(state, page, models, &mut out.findings)
-            }
+            Some(FormKind::RoundSheet) => round_sheet::check(state, page, models, &mut out),
+            Some(FormKind::Certificate) => certificate::check(state, page, models, &mut out),
             None => out.findings.push(Finding {
                 scan_value: page.reading.qr.clone().map(Scalar::Text),
                 ..unreadable(
@@ -397,8 +479,12 @@ pub fn check_pages(
             });
         }
     }
-    out.ballots = ballots::check(state, &ballot_pages, models, decisions, &mut out.findings);
-    out
+    let ballots = ballots::check(state, &ballot_pages, models, decisions, &mut out);
+    Checked {
+        findings: out.findings,
+        ballots,
+        agreements: out.agreements,
+    }
 }
 
 /// The AC-wide rules, over the outcome of every ballot of the AC: the

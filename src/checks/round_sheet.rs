@@ -3,7 +3,7 @@
 //! table and PS number and every total against the entered counts, each its
 //! own finding; the RO's signature.
 
-use super::{AcState, Finding, Kind, PageChecker, ScannedPage, threshold};
+use super::{AcState, Found, Kind, PageChecker, ScannedPage, threshold};
 use crate::counting::{RoundState, TableEntry};
 use crate::forms::{FormKind, ModelSet};
 use crate::pipeline::Scalar;
@@ -30,7 +30,7 @@ fn or_unreadable(v: Option<u64>) -> String {
 }
 
 /// Checks one round-sheet page.
-pub fn check(state: &AcState, page: &ScannedPage, models: &ModelSet, out: &mut Vec<Finding>) {
+pub fn check(state: &AcState, page: &ScannedPage, models: &ModelSet, out: &mut Found) {
     let th = |f: &str| threshold(models, FORM, f);
     let mut c = PageChecker {
         page,

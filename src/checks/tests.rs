@@ -486,3 +486,68 @@ fn postal_reconciliation_and_a_narrow_margin() {
         vec![(Kind::MarginBelowRejected, Some("margin".into()))]
     );
 }
+
+/// Ballot PB1's declaration with its AC number and serial number read at
+/// these confidences and values.
+fn a13_read(ac_no: (u64, f64), serial: (u64, f64)) -> ScannedPage {
+    let mut f = fields(&[
+        ("ac_name", json!("REWA")),
+        ("part_no", json!(10)),
+        ("elector_serial_no", json!(100)),
+    ]);
+    f.insert(
+        "ac_no".into(),
+        json!({"value": ac_no.0, "confidence": ac_no.1}),
+    );
+    f.insert(
+        "postal_ballot_serial_no".into(),
+        json!({"value": serial.0, "confidence": serial.1}),
+    );
+    page(
+        1,
+        "form-13a",
+        "SCR1|form-13a|id=PB1",
+        f,
+        fields(&[("elector_signed", json!(true)), ("attested", json!(true))]),
+    )
+}
+
+#[test]
+fn an_unsure_value_equal_to_the_register_is_verified_with_its_evidence() {
+    // AC 71 read at 0.72 and serial 1 at 0.65: under the 0.8 threshold,
+    // over the 0.6 floor, equal to the AC and the register.
+    let c = run(
+        &state(1, None),
+        &[a13_read((71, 0.72), (1, 0.65)), b13(1, "PB1", 1)],
+    );
+    assert_eq!(kinds(&c), vec![]);
+    assert_eq!(c.ballots[0].outcome, Outcome::Accepted);
+    let evidence: Vec<String> = c.agreements.iter().map(Agreement::sentence).collect();
+    assert_eq!(
+        evidence,
+        [
+            "ac_no read 71 at 0.72 (under 0.80); agrees with the AC it was uploaded to",
+            "postal_ballot_serial_no read 1 at 0.65 (under 0.80); agrees with the ETPBS register",
+        ]
+    );
+}
+
+#[test]
+fn an_unsure_value_that_differs_or_is_under_the_floor_is_still_a_finding() {
+    // 77 at 0.72: not the AC; 1 at 0.55: under the floor.
+    let c = run(
+        &state(1, None),
+        &[a13_read((77, 0.72), (1, 0.55)), b13(1, "PB1", 1)],
+    );
+    let k = kinds(&c);
+    assert!(
+        k.contains(&(Kind::Unreadable, Some("ac_no".into()))),
+        "{k:?}"
+    );
+    assert!(
+        k.contains(&(Kind::Unreadable, Some("postal_ballot_serial_no".into()))),
+        "{k:?}"
+    );
+    assert!(c.agreements.is_empty());
+    assert_eq!(c.ballots[0].outcome, Outcome::NeedsReview);
+}

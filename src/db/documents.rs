@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Conn, count_arg, from_json, query, to_json, to_u32, to_u64};
 use crate::checks::decisions::{Choices, choices};
-use crate::checks::{Ballot, Decision, Finding, FindingStatus, Kind, Outcome, ScannedPage};
+use crate::checks::{
+    Agreement, Ballot, Decision, Finding, FindingStatus, Kind, Outcome, ScannedPage,
+};
 use crate::error::{Error, Result};
 use crate::forms::FormKind;
 use crate::pipeline::locate::Affine;
@@ -850,6 +852,103 @@ pub async fn recommend_finding(c: &mut Conn, id: i64, d: &Decided<'_>) -> Result
     .bind(id)
     .execute(c)
     .await?;
+    Ok(())
+}
+
+// ---- agreements --------------------------------------------------------------------
+
+#[derive(sqlx::FromRow)]
+struct AgreementRow {
+    document_id: i64,
+    page_no: i64,
+    field: String,
+    value: String,
+    confidence: f64,
+    threshold: f64,
+    source: String,
+}
+
+impl AgreementRow {
+    fn agreement(self) -> Result<Agreement> {
+        let what = format!(
+            "agreement of document {} page {}",
+            self.document_id, self.page_no
+        );
+        Ok(Agreement {
+            document_id: self.document_id,
+            page_no: to_u32(self.page_no, "page number")?,
+            value: from_json(&self.value, &what)?,
+            field: self.field,
+            confidence: self.confidence,
+            threshold: self.threshold,
+            source: self.source,
+        })
+    }
+}
+
+const AGREEMENT_COLUMNS: &str =
+    "a.document_id, a.page_no, a.field, a.value, a.confidence, a.threshold, a.source";
+
+/// The values of a document verified by agreement, by page and field.
+pub async fn agreements_of_document(c: &mut Conn, document_id: i64) -> Result<Vec<Agreement>> {
+    let rows: Vec<AgreementRow> = query(&format!(
+        "SELECT {AGREEMENT_COLUMNS} FROM agreements a WHERE a.document_id = $1 ORDER BY a.page_no, a.field"
+    ))
+    .bind(document_id)
+    .fetch_all(c)
+    .await?;
+    rows.into_iter().map(AgreementRow::agreement).collect()
+}
+
+/// Makes the stored agreements of the pages just checked (`pages`) those
+/// the checks found (`found`), writing only what changed.
+pub async fn replace_agreements(
+    c: &mut Conn,
+    ac_no: u32,
+    pages: &HashSet<(i64, u32)>,
+    found: &[Agreement],
+    at: &str,
+) -> Result<()> {
+    let rows: Vec<AgreementRow> = query(&format!(
+        "SELECT {AGREEMENT_COLUMNS} FROM agreements a JOIN documents d ON d.id = a.document_id WHERE d.ac_no = $1"
+    ))
+    .bind(i64::from(ac_no))
+    .fetch_all(&mut *c)
+    .await?;
+    let stored = rows
+        .into_iter()
+        .map(AgreementRow::agreement)
+        .collect::<Result<Vec<_>>>()?;
+    for a in stored
+        .iter()
+        .filter(|a| pages.contains(&(a.document_id, a.page_no)) && !found.contains(a))
+    {
+        query("DELETE FROM agreements WHERE document_id = $1 AND page_no = $2 AND field = $3")
+            .bind(a.document_id)
+            .bind(i64::from(a.page_no))
+            .bind(&a.field)
+            .execute(&mut *c)
+            .await?;
+    }
+    for a in found.iter().filter(|a| !stored.contains(a)) {
+        query(
+            "INSERT INTO agreements (document_id, page_no, field, value, confidence, threshold, source, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (document_id, page_no, field) DO UPDATE SET value = EXCLUDED.value,
+                 confidence = EXCLUDED.confidence, threshold = EXCLUDED.threshold,
+                 source = EXCLUDED.source, created_at = EXCLUDED.created_at",
+        )
+        .bind(a.document_id)
+        .bind(i64::from(a.page_no))
+        .bind(&a.field)
+        .bind(to_json(&a.value)?)
+        .bind(a.confidence)
+        .bind(a.threshold)
+        .bind(&a.source)
+        .bind(at)
+        .execute(&mut *c)
+        .await?;
+    }
     Ok(())
 }
 

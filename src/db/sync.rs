@@ -79,6 +79,11 @@ pub const SYNCED: &[Synced] = &[
         ids: &[("id", "findings"), ("document_id", "documents")],
         ..pushed("findings", &["id"])
     },
+    Synced {
+        ac_of: BY_DOCUMENT,
+        ids: &[("document_id", "documents")],
+        ..pushed("agreements", &["document_id", "page_no", "field"])
+    },
     pushed("ballots", &["ac_no", "ballot_id"]),
     pushed("progress", &["ac_no"]),
     Synced {

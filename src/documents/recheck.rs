@@ -160,6 +160,7 @@ pub async fn run(c: &mut Conn, ac_no: u32, scope: Scope) -> Result<()> {
             db::insert_finding(&mut *c, ac_no, f, &at).await?;
         }
     }
+    db::replace_agreements(&mut *c, ac_no, &checked_pages, &checked.agreements, &at).await?;
     db::replace_ballots(
         &mut *c,
         ac_no,

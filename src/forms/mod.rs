@@ -200,6 +200,12 @@ pub struct Field {
     /// A value read with a lower confidence is flagged, never trusted.
     #[serde(default = "default_threshold")]
     pub threshold: f64,
+    /// The agreement floor: a value read under `threshold` but at or over
+    /// this that equals a figure from an independent source (the ETPBS
+    /// register, the AC it was uploaded to) is verified, the evidence kept.
+    /// None: only `threshold` verifies.
+    #[serde(default)]
+    pub agree_from: Option<f64>,
     /// When set, the value is not printed as text but carried in the QR
     /// payload under this key.
     #[serde(default)]
@@ -303,6 +309,14 @@ impl Model {
             }
             if !(0.0..=1.0).contains(&f.threshold) {
                 return bad(format!("field {} threshold must be within 0..1", f.name));
+            }
+            if let Some(a) = f.agree_from
+                && !(0.0..=f.threshold).contains(&a)
+            {
+                return bad(format!(
+                    "field {} agree_from must be within 0..threshold ({})",
+                    f.name, f.threshold
+                ));
             }
         }
         for name in &self.qr.digest {

@@ -583,6 +583,13 @@ pub fn blank_page(dpi: f64) -> GrayImage {
     GrayImage::from_pixel((210.0 * ppm) as u32, (297.0 * ppm) as u32, Luma([245]))
 }
 
+/// Values read within one band of confidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Band {
+    pub values: usize,
+    pub wrong: usize,
+}
+
 /// How well a reading matched the ground truth.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Score {
@@ -596,6 +603,16 @@ pub struct Score {
     pub silent_errors: usize,
     pub marks: usize,
     pub marks_right: usize,
+    /// Values by the confidence they were read with, in tenths (0.0–0.1,
+    /// …, 0.9–1.0): how many, and how many of those were wrong. The
+    /// reliability table that thresholds and agreement floors are set by.
+    pub by_confidence: [Band; 10],
+    /// Values read under their threshold but at or over their agreement
+    /// floor: they are verified when they equal the independent figure
+    /// (the register, the AC) — right ones save a decision; a wrong one
+    /// would be verified only if the entry carried the same error.
+    pub agreeable_right: usize,
+    pub agreeable_wrong: usize,
     /// What went wrong, one line each (at most 50 kept).
     pub misses: Vec<String>,
 }
@@ -635,10 +652,23 @@ impl Score {
         };
         for (name, want) in &truth.fields {
             let threshold = model.field(name).map_or(0.8, |f| f.threshold);
+            let floor = model.field(name).and_then(|f| f.agree_from);
             let got = &report["fields"][name];
             let pairs = flatten(want, &got["value"], &got["confidence"]);
             for (w, g, c) in pairs {
                 self.fields += 1;
+                let band = &mut self.by_confidence[((c * 10.0) as usize).min(9)];
+                band.values += 1;
+                if w != g {
+                    band.wrong += 1;
+                }
+                if floor.is_some_and(|f| c >= f) && c < threshold && !g.is_null() {
+                    if w == g {
+                        self.agreeable_right += 1;
+                    } else {
+                        self.agreeable_wrong += 1;
+                    }
+                }
                 if w == g {
                     self.fields_right += 1;
                 } else {

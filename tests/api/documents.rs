@@ -953,6 +953,37 @@ fn demo_scans_are_read_and_fill_the_review_queue() {
         (Some("rejected"), &json!(["unsigned"])),
         "{ballots}"
     );
+    // Values the demo's postal scans read under 0.8 that equal the AC or
+    // the register are verified without a decision, the evidence kept;
+    // the one that does not (AC 7 at 0.19) stays in the queue.
+    let postal = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["filename"] == "postal-batch-1.pdf")
+        .expect("the demo's postal batch");
+    let postal = s.get(&format!("/api/v1/documents/{}", postal["id"]), &ro);
+    let agreed = postal["agreements"].as_array().unwrap();
+    assert!(!agreed.is_empty(), "{postal}");
+    for a in agreed {
+        let c = a["confidence"].as_f64().unwrap();
+        assert!((0.6..0.8).contains(&c), "{a}");
+        assert!(
+            a["evidence"].as_str().unwrap().contains("agrees with"),
+            "{a}"
+        );
+        assert!(
+            !q.iter().any(|f| f["document"] == postal["id"]
+                && f["page"] == a["page_no"]
+                && f["field"] == a["field"]),
+            "a value verified by agreement is no finding: {a}"
+        );
+    }
+    assert!(
+        q.iter()
+            .any(|f| f["kind"] == "unreadable" && f["field"] == "ac_no"),
+        "{queue}"
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::checks::{Ballot, Decision};
+use crate::checks::{Agreement, Ballot, Decision};
 use crate::db::{self, DocumentRow, DocumentStatus, FindingRow, PageStatus};
 use crate::documents::store::digest_header;
 use crate::documents::{crop, intake, review};
@@ -201,6 +201,19 @@ pub struct DocumentView {
     pub pages: Vec<DocumentPage>,
     pub ballots: Vec<Ballot>,
     pub findings: Vec<FindingRow>,
+    /// Values read under their threshold that agree with an independent
+    /// figure (the register, the AC) at or over their agreement floor:
+    /// verified, with the evidence.
+    pub agreements: Vec<AgreementView>,
+}
+
+/// A value verified by agreement, and the evidence in words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementView {
+    #[serde(flatten)]
+    pub agreement: Agreement,
+    /// "ac_no read 71 at 0.79 (under 0.80); agrees with the AC it was uploaded to".
+    pub evidence: String,
 }
 
 /// A document: status (`done` once every page is read and every check has
@@ -232,7 +245,16 @@ pub async fn get_document(
         .filter(|b| ids.contains(&b.ballot_id))
         .collect();
     let findings = db::findings_of_document(&mut c, id).await?;
+    let agreements = db::agreements_of_document(&mut c, id)
+        .await?
+        .into_iter()
+        .map(|agreement| AgreementView {
+            evidence: agreement.sentence(),
+            agreement,
+        })
+        .collect();
     Ok(Json(DocumentView {
+        agreements,
         pages: pages
             .into_iter()
             .map(|(status, p)| DocumentPage {
