@@ -85,8 +85,10 @@
       xhr.onload = () => {
         const b = xhr.response || {};
         if (xhr.status === 200 || xhr.status === 201) {
-          item.bar.value = 1;
+          // Sent: the bar starts again, for the pages read.
+          item.bar.value = 0;
           item.row.dataset.id = b.id;
+          item.row.firstChild.replaceChildren(el("a", { href: "/documents/" + b.id, textContent: item.file.name }));
           item.duplicate = xhr.status === 200;
           show(item, "st-" + b.status, (item.duplicate ? T.st_duplicate + " · " : "") + label(b.status));
           running--; pump();
@@ -121,10 +123,17 @@
             const d = await res.json();
             const read = d.pages.filter((p) => p.status !== "queued").length;
             $(".pages", item.row).textContent = read + " / " + d.pages.length;
-            $(".findings", item.row).textContent = d.findings.filter((f) => f.status === "open").length;
+            if (d.pages.length) item.bar.value = read / d.pages.length;
+            // The open findings, each said in a sentence, a click from the review.
+            const open = d.findings.filter((f) => f.status === "open");
+            const cell = $(".findings", item.row);
+            cell.replaceChildren(open.length
+              ? el("a", { href: "/review?ac=" + ac, textContent: String(open.length), title: open.map((f) => f.message).join("\n") })
+              : String(open.length));
+            if (open.length) cell.append(el("div", { className: "help", textContent: open.slice(0, 3).map((f) => f.message).join(" · ") + (open.length > 3 ? " …" : "") }));
             const dup = item.duplicate ? T.st_duplicate + " · " : "";
             show(item, "st-" + d.status, dup + label(d.status) + (d.reason ? " — " + d.reason : ""));
-            if (d.status === "done" || d.status === "failed") return;
+            if (d.status === "done" || d.status === "failed") { item.bar.value = 1; return; }
           }
         } catch (_) { /* offline for a moment: keep following */ }
         await new Promise((r) => setTimeout(r, delay));
@@ -314,6 +323,16 @@
 
   // ---- /review ---------------------------------------------------------
   function review() {
+    // ? shows and hides every key; U undoes the last decision; K skips.
+    const help = $("#keys-help");
+    document.addEventListener("keydown", (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.target.closest && e.target.closest("input, textarea, select")) return;
+      if (e.key === "?" && help) { e.preventDefault(); help.hidden = !help.hidden; return; }
+      const key = { KeyU: "u", KeyK: "k" }[e.code];
+      if (key === "u" && $("#undo")) { e.preventDefault(); $("#undo").requestSubmit(); }
+      if (key === "k" && $("#skip")) { e.preventDefault(); location.assign($("#skip").href); }
+    });
     const form = $("#decide");
     if (!form) return;
     const typed = $("#read-value");

@@ -58,6 +58,11 @@ pub fn unix_from_rfc3339(ts: &str) -> Option<i64> {
     Some((era * 146_097 + doe - 719_468) * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
+/// Minutes since midnight, Indian Standard Time, at `unix`.
+pub fn ist_minutes(unix: i64) -> i64 {
+    (unix + 5 * 3600 + 30 * 60).rem_euclid(86_400) / 60
+}
+
 /// A stored UTC timestamp as people in the counting hall read it: Indian
 /// Standard Time (UTC+05:30), `DD-MM-YYYY HH:MM IST`; the text as it is
 /// when it is not one of ours.

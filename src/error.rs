@@ -74,8 +74,9 @@ pub enum Error {
     UnknownForm { form: String },
     #[error("invalid values for {form}: {reason}")]
     Values { form: String, reason: String },
-    #[error("not a PDF, JPEG, PNG or TIFF file (the first bytes are {magic})")]
-    UnsupportedType { magic: String },
+    /// A file of another type; `seems` says what it looks like, in words.
+    #[error("not a PDF, JPEG, PNG or TIFF file: this is {seems}")]
+    UnsupportedType { seems: String },
     #[error("malformed PDF: {reason}")]
     MalformedPdf { reason: String },
     /// A PDF that cannot be opened without its user password.

@@ -130,7 +130,7 @@ fn failure(e: &Error) -> Failure {
         | Error::Ocr { reason }
         | Error::Panic { reason }
         | Error::Internal { reason } => reason.clone(),
-        Error::UnsupportedType { magic } => magic.clone(),
+        Error::UnsupportedType { seems } => seems.clone(),
         Error::UnsupportedEncoding { encoding } => encoding.clone(),
         Error::NotFound { what } => what.clone(),
         other => other.to_string(),
@@ -149,7 +149,7 @@ fn from_wire(code: &str, reason: String) -> Error {
         "malformed-image" => Error::MalformedImage { reason },
         "too-large" => Error::TooLarge { reason },
         "ocr" => Error::Ocr { reason },
-        "unsupported-type" => Error::UnsupportedType { magic: reason },
+        "unsupported-type" => Error::UnsupportedType { seems: reason },
         "unsupported-encoding" => Error::UnsupportedEncoding { encoding: reason },
         "encrypted-pdf" => Error::EncryptedPdf,
         "not-found" => Error::NotFound { what: reason },

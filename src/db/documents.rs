@@ -840,6 +840,18 @@ pub async fn decide_finding(c: &mut Conn, id: i64, d: &Decided<'_>) -> Result<()
     Ok(())
 }
 
+/// Opens a decided finding again, its decision taken back.
+pub async fn reopen_finding(c: &mut Conn, id: i64) -> Result<()> {
+    query(
+        "UPDATE findings SET status = $1, decision = NULL, note = NULL, decided_by = NULL, decided_at = NULL, read_value = NULL WHERE id = $2",
+    )
+    .bind(FindingStatus::Open)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 /// Records a recommendation to the RO: the finding stays open.
 pub async fn recommend_finding(c: &mut Conn, id: i64, d: &Decided<'_>) -> Result<()> {
     query(

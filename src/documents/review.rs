@@ -139,9 +139,17 @@ pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<F
         Some(&json!({"status": FindingStatus::Closed, "decision": decision, "note": note, "read_value": read_value})),
     )
     .await?;
-    // A decision changes its ballot's outcome (every page of the ballot is
-    // checked again), or, on a page of no ballot, only that page's document.
-    let scope = match &f.ballot_id {
+    recheck::run(&mut tx, f.ac_no, scope_of(&f)).await?;
+    let decided = db::finding_by_id(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(decided)
+}
+
+/// What a decision on `f` can change: its ballot's outcome (every page of
+/// the ballot is checked again), or, on a page of no ballot, only that
+/// page's document.
+fn scope_of(f: &FindingRow) -> recheck::Scope {
+    match &f.ballot_id {
         Some(id) => recheck::Scope::Pages {
             documents: vec![],
             ballots: vec![id.clone()],
@@ -150,11 +158,49 @@ pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<F
             documents: f.document.into_iter().collect(),
             ballots: vec![],
         },
+    }
+}
+
+/// Takes back a decision: the finding is open again, as before it (its
+/// ballot checked again), and the undoing is audited. Only who decided, or
+/// the RO of the AC, may undo; a finding a later upload or entry settled
+/// cannot be.
+pub async fn undo(db: &Db, user: &User, id: i64) -> Result<FindingRow> {
+    let mut tx = db.write().await?;
+    let f = db::finding_by_id(&mut tx, id).await?;
+    user.require_enter(f.ac_no)?;
+    db::lock(&mut tx, db::Lock::Ac(f.ac_no)).await?;
+    db::sync::require_changeable_here(&mut tx, f.ac_no).await?;
+    let f = db::finding_by_id(&mut tx, id).await?;
+    let Some(decision) = f.decision.filter(|_| f.status == FindingStatus::Closed) else {
+        return Err(Error::rule(
+            Rule::FindingNotOpen,
+            format!("finding {id} is {} with no decision to undo", f.status),
+        ));
     };
-    recheck::run(&mut tx, f.ac_no, scope).await?;
-    let decided = db::finding_by_id(&mut tx, id).await?;
+    let by = f.decided_by.clone().unwrap_or_default();
+    if by != user.username && user.role != Role::Ro {
+        return Err(Error::forbidden(format!(
+            "only {by}, who decided, or the Returning Officer may undo the decision on finding {id}"
+        )));
+    }
+    let at = clock::now_rfc3339();
+    db::reopen_finding(&mut tx, id).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "finding.undo",
+        Some(f.ac_no),
+        &format!("finding {id} ({})", f.kind.as_str()),
+        Some(&json!({"status": f.status, "decision": decision, "decided_by": by})),
+        Some(&json!({"status": FindingStatus::Open})),
+    )
+    .await?;
+    recheck::run(&mut tx, f.ac_no, scope_of(&f)).await?;
+    let row = db::finding_by_id(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(decided)
+    Ok(row)
 }
 
 /// The value the decider read, checked against the decision: "entry

@@ -67,20 +67,50 @@ pub fn sniff(bytes: &[u8]) -> Result<FileType> {
         // ZIP polyglot), not a PDF.
         Ok(FileType::Pdf)
     } else {
-        let magic = head
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ");
         Err(Error::UnsupportedType {
-            magic: if magic.is_empty() {
-                "empty".into()
-            } else {
-                magic
-            },
+            seems: what_it_seems(head),
         })
     }
+}
+
+/// What a refused file seems to be, in words for the person who sent it:
+/// the common mistakes by name, else its first bytes.
+fn what_it_seems(head: &[u8]) -> String {
+    let starts = |m: &[u8]| head.starts_with(m);
+    let text = head
+        .iter()
+        .take(512)
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    let lower = String::from_utf8_lossy(&head[..head.len().min(512)]).to_ascii_lowercase();
+    let named = if head.is_empty() {
+        "an empty file"
+    } else if starts(b"PK\x03\x04") {
+        "a ZIP archive or an office document (Word, Excel): save or print it as PDF"
+    } else if starts(b"\xd0\xcf\x11\xe0") {
+        "an old office document (Word, Excel): save or print it as PDF"
+    } else if starts(b"GIF8") {
+        "a GIF image: scan again as JPEG, PNG, TIFF or PDF"
+    } else if starts(b"BM") {
+        "a BMP image: scan again as JPEG, PNG, TIFF or PDF"
+    } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        "a WebP image: scan again as JPEG, PNG, TIFF or PDF"
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        "a HEIC photo or a video: set the phone to take JPEG photos"
+    } else if text && (lower.contains("<html") || lower.contains("<!doctype")) {
+        "a web page (HTML), not the scan"
+    } else if text {
+        "a text file, not a scan"
+    } else {
+        ""
+    };
+    if !named.is_empty() {
+        return named.to_string();
+    }
+    let bytes: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "a file of a kind Scrutiny does not know (it starts with the bytes {})",
+        bytes.join(" ")
+    )
 }
 
 /// How one PDF page image is compressed.

@@ -162,11 +162,14 @@ fn ro_uploads_a_batch_and_sees_each_file_read_with_its_findings() {
         b.text(&format!("{} .findings", row("ballots-clean.pdf"))),
         "0"
     );
+    // The findings of an upload: how many, a link to the review, what they say.
     let unsigned_findings: u64 = b
-        .text(&format!("{} .findings", row("ballots-unsigned.pdf")))
+        .text(&format!("{} .findings a", row("ballots-unsigned.pdf")))
         .parse()
         .unwrap();
     assert!(unsigned_findings >= 1, "the unsigned 13A is a finding");
+    let said = b.text(&format!("{} .findings .help", row("ballots-unsigned.pdf")));
+    assert!(said.contains("not signed"), "{said}");
     shot(&b, "upload");
 
     // Sending the same file again stores nothing new.
@@ -472,6 +475,33 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
     let next = mine(&s.get("/api/v1/review?ac=71", &op))[0].clone();
     b.keys(key_for(&next));
     b.wait_text("#left", |t| t != left);
+    // U takes the decision back: the finding is open and shown again.
+    b.keys("u");
+    b.wait_text("#left", |t| t == left);
+    assert_eq!(
+        b.find("#finding").prop("dataset")["id"],
+        next["id"].to_string()
+    );
+    // ? lists every key; K skips to the next finding and back round.
+    b.keys("?");
+    assert!(
+        b.text("#keys-help").contains("Skip"),
+        "{}",
+        b.text("#keys-help")
+    );
+    b.keys("?");
+    b.keys("k");
+    b.wait("the next finding", || {
+        let id = b.js(
+            "const f = document.querySelector('#finding'); return f ? f.dataset.id : null",
+            json!([]),
+        );
+        (id.is_string() && id.as_str().and_then(|i| i.parse::<i64>().ok()) != next["id"].as_i64())
+            .then_some(())
+    });
+    b.goto(&format!("{}/review?ac=71", s.base));
+    b.keys(key_for(&next));
+    b.wait_text("#left", |t| t != left);
 
     // The dashboard refreshes by itself to the new count.
     board.wait_text(open_cell, |t| t == (open - 2).to_string());
@@ -537,6 +567,30 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
     // Another round's page does not list it.
     ro.goto(&format!("{}/counting/71?round=1", s.base));
     assert!(ro.try_find("#edits").is_none());
+
+    // The postal batch's own page: its ballots and their outcome, each
+    // page's image beside what was read there, the values verified by
+    // agreement with the register, the findings and their decisions.
+    b.goto(&format!("{}/documents/{}", s.base, first["document"]));
+    let ballots = b.text("#ballots");
+    assert!(
+        ballots.contains(first["ballot_id"].as_str().unwrap()),
+        "{ballots}"
+    );
+    let text = b.text("body");
+    assert!(
+        text.contains("Verified: agrees with the register"),
+        "{text}"
+    );
+    assert!(text.contains("Signed · ro71"), "the RO's decision: {text}");
+    b.wait("the page images", || {
+        let w = b.js(
+            "return Array.from(document.querySelectorAll('img.page-image')).slice(0, 2).every(i => i.complete && i.naturalWidth > 0)",
+            json!([]),
+        );
+        (w == true).then_some(())
+    });
+    shot(&b, "document");
 }
 
 #[test]
@@ -608,12 +662,82 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
     assert!(b.url().ends_with("/results/71"), "no sign-in needed");
     let published = draft - 1;
     assert!(b.text("#published").starts_with(&format!("{published} /")));
-    let head = b.text("#standings thead");
+    let head = b.text("#by-round thead");
     assert!(head.contains(&format!("Round {published}")), "{head}");
     assert!(!head.contains(&format!("Round {draft}")), "{head}");
-    assert!(!b.text("#standings").contains("7777"));
+    for table in ["#standings", "#by-round"] {
+        let text = b.text(table);
+        assert!(!text.contains("7777") && !text.contains("7,777"), "{text}");
+    }
     let result = s.call("GET", "/api/v1/acs/71/result", None, None).1;
-    assert_eq!(b.text("#margin"), result["margin"].to_string());
+    // Figures in Indian digit grouping (1,23,456).
+    let grouped = |n: u64| {
+        let d = n.to_string();
+        if d.len() <= 3 {
+            return d;
+        }
+        let (head, last3) = d.split_at(d.len() - 3);
+        let mut pairs: Vec<String> = head
+            .chars()
+            .rev()
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .map(|c| c.iter().rev().collect())
+            .collect();
+        pairs.reverse();
+        format!("{},{last3}", pairs.join(","))
+    };
+    assert_eq!(
+        b.text("#margin"),
+        grouped(result["margin"].as_u64().unwrap())
+    );
+    // Candidates by votes, most first, each with a share of the votes.
+    let totals: Vec<u64> = b
+        .find_all("#standings tbody td.total")
+        .iter()
+        .map(|e| {
+            e.prop("innerText")
+                .as_str()
+                .unwrap()
+                .replace(',', "")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
+    assert_eq!(
+        totals.iter().sum::<u64>(),
+        result["totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>()
+    );
+    let top = result["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(
+        b.text("#standings tbody tr:first-child td.total"),
+        grouped(top)
+    );
+    let shares: f64 = b
+        .find_all("#standings tbody td.share")
+        .iter()
+        .map(|e| {
+            e.prop("innerText")
+                .as_str()
+                .unwrap()
+                .trim_end_matches(" %")
+                .parse::<f64>()
+                .unwrap()
+        })
+        .sum();
+    assert!((shares - 100.0).abs() < 0.1, "{shares}");
     assert_eq!(
         b.find_all("#trend tbody tr").len() as u64,
         published,

@@ -264,6 +264,31 @@ fn a_changed_figure_is_one_mismatch_with_both_values_and_is_reviewed() {
     );
     assert_eq!(st, 200, "{f}");
     assert_eq!(f["read_value"].as_u64(), Some(entered + 7), "{f}");
+    // Undone by who decided (another operator may not): open again, then
+    // decided again; the undoing is in the audit log.
+    let undo = |who: &str| {
+        s.call(
+            "POST",
+            &format!("/api/v1/review/{}/undo", cell[0]["id"]),
+            Some(who),
+            None,
+        )
+    };
+    assert_error(
+        undo(&s.login("observer", "demo-observer")),
+        403,
+        "forbidden",
+    );
+    let (st, b) = undo(&op);
+    assert_eq!(
+        (st, b["status"].as_str(), &b["decision"]),
+        (200, Some("open"), &Value::Null),
+        "{b}"
+    );
+    assert_error(undo(&op), 409, "finding-not-open");
+    let (st, f) =
+        decide(json!({"decision": "scan_correct", "note": "17C says so", "value": entered + 7}));
+    assert_eq!(st, 200, "{f}");
     assert_eq!(
         (f["status"].as_str(), f["decided_by"].as_str()),
         (Some("closed"), Some("op71"))
@@ -336,6 +361,12 @@ fn a_changed_figure_is_one_mismatch_with_both_values_and_is_reviewed() {
             .unwrap()
             .iter()
             .any(|e| e["action"] == "finding.decide" && e["username"] == "op71")
+    );
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "finding.undo")
     );
 
     // The RO edits the entry to what the scan says: it leaves the edit list.
@@ -704,7 +735,14 @@ fn bad_uploads_are_refused_clearly_and_the_server_keeps_serving() {
             "{name}: {}",
             got.1
         );
-        assert!(got.1["message"].as_str().is_some_and(|m| !m.is_empty()));
+        let message = got.1["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty());
+        // A file of another type is named in words, not by its bytes.
+        match name {
+            "notes.txt" => assert!(message.contains("a text file"), "{message}"),
+            "disguised.pdf" => assert!(message.contains("a GIF image"), "{message}"),
+            _ => {}
+        }
     }
     // Not a multipart form; a form without the field `file`.
     assert_error(

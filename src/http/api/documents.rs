@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(edits))
         .routes(routes!(review_queue))
         .routes(routes!(decide))
+        .routes(routes!(undo))
         .routes(routes!(crop_png))
         .routes(routes!(page_png))
 }
@@ -226,7 +227,17 @@ pub async fn get_document(
     Auth(user): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<DocumentView>> {
-    let mut c = s.db.read().await?;
+    Ok(Json(document_view(&s.db, &user, id).await?))
+}
+
+/// A document with its pages, ballots, findings and agreements, for a
+/// user who may see its AC (the API's answer and the document's page).
+pub async fn document_view(
+    db: &db::Db,
+    user: &crate::accounts::User,
+    id: i64,
+) -> Result<DocumentView> {
+    let mut c = db.read().await?;
     let document = db::document(&mut c, id).await?;
     user.require_read(document.ac_no)?;
     let pages = db::pages_of_document(&mut c, id).await?;
@@ -253,7 +264,7 @@ pub async fn get_document(
             agreement,
         })
         .collect();
-    Ok(Json(DocumentView {
+    Ok(DocumentView {
         agreements,
         pages: pages
             .into_iter()
@@ -271,7 +282,7 @@ pub async fn get_document(
         ballots,
         findings,
         document,
-    }))
+    })
 }
 
 /// The bytes exactly as uploaded, with their SHA-256 in a `Digest` header.
@@ -405,6 +416,20 @@ pub async fn decide(
         value: input.value,
     };
     Ok(Json(review::decide(&s.db, &user, id, asked).await?))
+}
+
+/// Takes back a decision: the finding is open again (only who decided, or
+/// the RO, may); audited.
+#[utoipa::path(post, path = "/api/v1/review/{id}/undo", tag = "documents", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Finding id")),
+    responses((status = 200, description = "the finding, open again", body = FindingRow),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn undo(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<FindingRow>> {
+    Ok(Json(review::undo(&s.db, &user, id).await?))
 }
 
 /// The field's box cut from the cleaned page (the whole page for a

@@ -152,6 +152,12 @@ texts! {
     decide_reject: "Reject the cover", "कवर अस्वीकार करें";
     recommend_to_ro: "recommend to the RO", "आरओ को सिफ़ारिश";
     keys_help: "Press the key shown on a button to decide; the next finding follows at once.", "निर्णय के लिए बटन पर दिखाई गई कुंजी दबाएँ; अगला निष्कर्ष तुरंत आएगा।";
+    undo_last: "Undo the last decision", "पिछला निर्णय वापस लें";
+    skip_finding: "Skip", "छोड़ें";
+    keys_title: "Keys", "कुंजियाँ";
+    keys_more: "? shows every key.", "? सभी कुंजियाँ दिखाता है।";
+    next_upload: "Upload the next scans", "अगले स्कैन अपलोड करें";
+    next_progress: "See what each AC still owes", "देखें कि हर क्षेत्र का क्या बाकी है";
     value_read: "What the scan shows", "स्कैन में क्या दिखता है";
     value_read_help: "Type the figure you read on the scan, then press S or Enter.", "स्कैन में पढ़ा आँकड़ा लिखें, फिर S या Enter दबाएँ।";
     note: "Note", "टिप्पणी";
@@ -208,10 +214,24 @@ texts! {
     previous: "previous", "पिछला";
     next: "next", "अगला";
     of: "of", "में से";
-    legend: "Green: everything verified. Amber: on track. Red: behind, 10 points or more under the state as a whole.", "हरा: सब सत्यापित। पीला: प्रगति पर। लाल: पीछे, पूरे राज्य से 10 अंक या अधिक कम।";
+    legend: "Green: everything verified. Amber: on track. Red: behind — 10 points or more under the state as a whole, or nothing verified by 10:00.", "हरा: सब सत्यापित। पीला: प्रगति पर। लाल: पीछे — पूरे राज्य से 10 अंक या अधिक कम, या 10:00 तक कुछ भी सत्यापित नहीं।";
+    ballots_here: "Postal ballots on these pages", "इन पृष्ठों के डाक मतपत्र";
+    grid_read: "every figure of the table", "तालिका का हर आँकड़ा";
+    verified_by_agreement: "Verified: agrees with the register", "सत्यापित: रजिस्टर से मेल खाता है";
+    resolved: "settled by a later upload or entry", "बाद के अपलोड या प्रविष्टि से सुलझा";
+    accepted: "Accepted", "स्वीकृत";
+    rejected: "Rejected", "अस्वीकृत";
+    needs_review: "Needs review", "समीक्षा आवश्यक";
+    open_document: "open", "खोलें";
+    and_more: "and {n} more: the whole list", "और {n} अन्य: पूरी सूची";
+    download_csv: "Download as CSV", "CSV के रूप में डाउनलोड करें";
 
     results_title: "Results", "परिणाम";
     leading: "Leading", "आगे";
+    won: "Won", "विजयी";
+    vote_share: "Share", "मत प्रतिशत";
+    by_round: "Round by round", "चक्रवार";
+    by_round_help: "One column per published round; scroll sideways for the later rounds, the names stay.", "हर प्रकाशित चक्र का एक स्तंभ; बाद के चक्रों के लिए बगल में स्क्रॉल करें, नाम स्थिर रहते हैं।";
     runner_up: "Runner-up", "दूसरे स्थान पर";
     margin: "Margin", "अंतर";
     rounds_published: "Rounds published", "प्रकाशित चक्र";
@@ -275,6 +295,20 @@ impl Texts {
             Kind::MissingPair => self.k_missing_pair,
             Kind::Reconciliation => self.k_reconciliation,
             Kind::MarginBelowRejected => self.k_margin_below_rejected,
+        }
+    }
+
+    /// The label of a decision on a finding.
+    pub fn decision(&self, d: crate::checks::Decision) -> &'static str {
+        use crate::checks::Decision;
+        match d {
+            Decision::ScanCorrect => self.decide_scan,
+            Decision::EntryCorrect => self.decide_entry,
+            Decision::Rescan => self.decide_rescan,
+            Decision::Signed => self.decide_signed,
+            Decision::NotSigned => self.decide_not_signed,
+            Decision::Accept => self.decide_accept,
+            Decision::Reject => self.decide_reject,
         }
     }
 

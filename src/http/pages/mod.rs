@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod counting;
+pub mod documents;
 pub mod i18n;
 pub mod progress;
 pub mod results;
@@ -58,10 +59,12 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/upload", get(upload::page))
+        .route("/documents/{id}", get(documents::page))
         .route("/counting", get(counting::index))
         .route("/counting/{ac}", get(counting::page))
         .route("/review", get(review::page))
         .route("/review/{id}", post(review::decide))
+        .route("/review/{id}/undo", post(review::undo))
         .route("/progress", get(progress::page))
         .route("/progress/{ac}", get(progress::ac_page))
         .route("/results", get(results::index))
@@ -468,9 +471,44 @@ pub fn bar(label: &str, part: u64, whole: u64, class: &str) -> Markup {
     }
 }
 
+/// A count in Indian digit grouping, as people read it on counting day:
+/// 1,23,456 (the last three digits, then pairs).
+pub fn indian(n: u64) -> String {
+    let digits = n.to_string();
+    if digits.len() <= 3 {
+        return digits;
+    }
+    let (head, last3) = digits.split_at(digits.len() - 3);
+    let mut groups = vec![];
+    let mut rest = head;
+    while rest.len() > 2 {
+        let (h, pair) = rest.split_at(rest.len() - 2);
+        groups.push(pair);
+        rest = h;
+    }
+    groups.push(rest);
+    groups.reverse();
+    format!("{},{last3}", groups.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_the_indian_way() {
+        for (n, shown) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (23456, "23,456"),
+            (123456, "1,23,456"),
+            (1234567, "12,34,567"),
+            (123456789, "12,34,56,789"),
+        ] {
+            assert_eq!(indian(n), shown);
+        }
+    }
 
     #[test]
     fn query_param_finds_plain_values() {

@@ -119,11 +119,19 @@ fn pager(ctx: &Ctx, q: &BoardQuery, key: &str, page: usize, pages: usize, total:
     }
 }
 
-/// How a line stands against the whole state: `complete`, `on-track` or `behind`.
-pub fn standing(line: &ProgressLine, state_percent: f64) -> &'static str {
+/// From this time of the day (IST, in minutes), two hours after postal
+/// counting starts at 08:00, a line that owes documents and has none
+/// verified is behind whatever the state has done.
+const NOTHING_IS_BEHIND_FROM: i64 = 10 * 60;
+
+/// How a line stands against the whole state at `minutes` past midnight
+/// IST: `complete`, `on-track` or `behind`.
+pub fn standing(line: &ProgressLine, state_percent: f64, minutes: i64) -> &'static str {
     if line.expected > 0 && line.verified >= line.expected {
         "complete"
-    } else if line.percent + BEHIND_POINTS <= state_percent {
+    } else if line.percent + BEHIND_POINTS <= state_percent
+        || (line.expected > 0 && line.verified == 0 && minutes >= NOTHING_IS_BEHIND_FROM)
+    {
         "behind"
     } else {
         "on-track"
@@ -132,7 +140,7 @@ pub fn standing(line: &ProgressLine, state_percent: f64) -> &'static str {
 
 fn row(ctx: &Ctx, head: Markup, l: &ProgressLine, state_percent: f64) -> Markup {
     let t = ctx.t;
-    let class = standing(l, state_percent);
+    let class = standing(l, state_percent, clock::ist_minutes(clock::now_unix()));
     let label = match class {
         "complete" => t.complete,
         "behind" => t.behind,
@@ -193,7 +201,15 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
         ..ProgressQuery::default()
     };
     let mut per_ac = lines(&s.db, user, &query).await.or_page(&ctx)?;
-    let state = by_state(&s.db, &per_ac).await.or_page(&ctx)?;
+    // The state's line is the whole state's, whatever district is shown.
+    let state = if query.district.is_some() {
+        let everything = lines(&s.db, user, &ProgressQuery::default())
+            .await
+            .or_page(&ctx)?;
+        by_state(&s.db, &everything).await.or_page(&ctx)?
+    } else {
+        by_state(&s.db, &per_ac).await.or_page(&ctx)?
+    };
     let mut districts = by_district(&per_ac);
     sort_lines(&mut per_ac, q.behind_first());
     sort_lines(&mut districts, q.behind_first());
@@ -204,7 +220,11 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQuer
     let t = ctx.t;
     let board = html! {
         div #board data-updated=(made_at) {
-            p.help { (t.updated) ": " (clock::ist(&made_at)) " · " (t.auto_refresh) }
+            p.help { (t.updated) ": " (clock::ist(&made_at)) " · " (t.auto_refresh) " · "
+                a #csv href=(match &query.district {
+                    Some(d) => format!("/api/v1/progress?format=csv&district={}", urlencoding(d)),
+                    None => "/api/v1/progress?format=csv".to_string(),
+                }) download { (t.download_csv) } }
             p.sort {
                 (t.sort_by) ": "
                 @if q.behind_first() {
@@ -361,10 +381,16 @@ mod tests {
 
     #[test]
     fn an_ac_is_behind_ten_points_under_the_state() {
-        assert_eq!(standing(&line(100, 100), 50.0), "complete");
-        assert_eq!(standing(&line(100, 40), 50.0), "behind");
-        assert_eq!(standing(&line(100, 41), 50.0), "on-track");
-        // Early in the morning nobody is behind a state that has done nothing.
-        assert_eq!(standing(&line(100, 0), 0.3), "on-track");
+        let nine = 9 * 60;
+        assert_eq!(standing(&line(100, 100), 50.0, nine), "complete");
+        assert_eq!(standing(&line(100, 40), 50.0, nine), "behind");
+        assert_eq!(standing(&line(100, 41), 50.0, nine), "on-track");
+        // Early in the morning nobody is behind a state that has done nothing…
+        assert_eq!(standing(&line(100, 0), 0.3, nine), "on-track");
+        // …but from 10:00 an AC with nothing verified is.
+        assert_eq!(standing(&line(100, 0), 0.3, 10 * 60), "behind");
+        assert_eq!(standing(&line(100, 1), 0.3, 10 * 60), "on-track");
+        assert_eq!(standing(&line(0, 0), 0.0, 12 * 60), "on-track");
+        assert_eq!(crate::clock::ist_minutes(4 * 3600 + 30 * 60), 10 * 60);
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::html;
 
-use super::{Ctx, OrPage, PageResult, bar, number};
+use super::{Ctx, OrPage, PageResult, bar, indian, number};
 use crate::counting::{CountResult, actions, ranked};
 use crate::db;
 use crate::http::AppState;
@@ -32,7 +32,8 @@ pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
                     tr data-ac=(r.ac_no) {
                         th scope="row" { a href=(ctx.with_lang(&format!("/results/{}", r.ac_no))) { (r.ac_no) " " (r.name) } }
                         @if let (Some(leader), Some(party)) = (&r.leader, &r.party) {
-                            td { (leader) } td { (party) } td.num { (r.margin) }
+                            td { (leader) @if r.declared_at.is_some() { " " span.chip.complete { (t.won) } } }
+                            td { (party) } td.num { (indian(r.margin)) }
                         } @else if r.tie {
                             td colspan="3" { (t.tie) }
                         } @else {
@@ -81,6 +82,16 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
         .max()
         .unwrap_or(0);
     let total_votes: u64 = r.totals.iter().sum();
+    // Candidates by votes, most first (ballot order between equals).
+    let mut by_votes: Vec<usize> = (0..r.candidates.len()).collect();
+    by_votes.sort_by_key(|&i| std::cmp::Reverse(r.totals[i]));
+    let share = |v: u64| {
+        if total_votes == 0 {
+            "—".to_string()
+        } else {
+            format!("{:.2} %", v as f64 * 100.0 / total_votes as f64)
+        }
+    };
     Ok(ctx.render(
         StatusCode::OK,
         "results",
@@ -89,7 +100,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
             p.help { (t.published_only) " " (t.rounds_published) ": " strong #published { (r.rounds_published) " / " (r.rounds) } }
             @if let Some(l) = &r.leader {
                 p.headline #headline {
-                    (t.leading) ": " strong { (l.name) } " (" (l.party) ") · " (t.margin) ": " strong #margin { (r.margin) }
+                    (if r.declared_at.is_some() { t.won } else { t.leading }) ": " strong { (l.name) } " (" (l.party) ") · "
+                    (t.margin) ": " strong #margin { (indian(r.margin)) }
                     @if let Some(ru) = &r.runner_up { " · " (t.runner_up) ": " (ru.name) }
                     @if r.declared_at.is_some() { " " span.chip.complete { (t.declared) } }
                 }
@@ -97,20 +109,34 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
             div.scroll { table #standings {
                 thead { tr {
                     th scope="col" { (t.candidate) } th scope="col" { (t.party) }
-                    th scope="col" { (t.total) } th scope="col" { span.visually-hidden { (t.votes) } }
+                    th scope="col" { (t.total) } th scope="col" { (t.vote_share) } th scope="col" { span.visually-hidden { (t.votes) } }
                     th scope="col" { (t.evm) } th scope="col" { (t.postal) }
-                    @for rt in &r.by_round { th scope="col" { (t.round) " " (rt.round) } }
                 } }
-                tbody { @for (i, c) in r.candidates.iter().enumerate() {
-                    tr.leader[r.leader.as_ref().is_some_and(|l| l.serial == c.serial)] {
+                tbody { @for &i in &by_votes {
+                    @let c = &r.candidates[i];
+                    tr.leader[r.leader.as_ref().is_some_and(|l| l.serial == c.serial)] data-serial=(c.serial) {
                         th scope="row" { (c.name) } td { (c.party) }
-                        td.num { strong { (r.totals[i]) } }
+                        td.num.total { strong { (indian(r.totals[i])) } }
+                        td.num.share { (share(r.totals[i])) }
                         td.bars { (bar(&c.name, r.totals[i], total_votes, "votes")) }
-                        td.num { (r.evm[i]) } td.num { (r.postal[i]) }
-                        @for rt in &r.by_round { td.num { (rt.totals.get(i).copied().unwrap_or(0)) } }
+                        td.num { (indian(r.evm[i])) } td.num { (indian(r.postal[i])) }
                     }
                 } }
             } }
+            @if !r.by_round.is_empty() {
+                h2 { (t.by_round) }
+                p.help { (t.by_round_help) }
+                div.scroll { table #by-round.sticky-first {
+                    thead { tr {
+                        th scope="col" { (t.candidate) }
+                        @for rt in &r.by_round { th scope="col" { (t.round) " " (rt.round) } }
+                    } }
+                    tbody { @for &i in &by_votes {
+                        tr { th scope="row" { (r.candidates[i].name) }
+                            @for rt in &r.by_round { td.num { (indian(rt.totals.get(i).copied().unwrap_or(0))) } } }
+                    } }
+                } }
+            }
             @if !trend.is_empty() {
                 h2 { (t.trend) }
                 div.scroll { table #trend {
@@ -119,7 +145,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
                         tr {
                             th scope="row" { (round) }
                             @if let Some((name, m)) = l {
-                                td { (name) } td.num { (m) } td.bars { (bar(t.margin, *m, widest, "margin")) }
+                                td { (name) } td.num { (indian(*m)) } td.bars { (bar(t.margin, *m, widest, "margin")) }
                             } @else { td colspan="3" { "—" } }
                         }
                     } }

@@ -30,6 +30,10 @@ use crate::http::AppState;
 #[derive(Debug, Deserialize)]
 pub struct ReviewQuery {
     pub ac: Option<u32>,
+    /// Skip to the first finding after this one (wrapping round).
+    pub after: Option<i64>,
+    /// The decision just taken, offered for undoing.
+    pub undo: Option<i64>,
 }
 
 fn value(ctx: &Ctx, v: &Option<Scalar>) -> Markup {
@@ -42,7 +46,7 @@ fn value(ctx: &Ctx, v: &Option<Scalar>) -> Markup {
 }
 
 /// A grid cell in words: `votes[5][1]` is row 6 of the sheet, candidate 2.
-fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -> Option<String> {
+pub(super) fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -> Option<String> {
     let t = ctx.t;
     let idx: Vec<usize> = field
         .split(['[', ']'])
@@ -70,16 +74,16 @@ fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -> Option<St
 
 /// The key that takes a decision on the page, and its label.
 fn key_of(ctx: &Ctx, d: Decision) -> (&'static str, &'static str) {
-    let t = ctx.t;
-    match d {
-        Decision::ScanCorrect => ("s", t.decide_scan),
-        Decision::EntryCorrect => ("e", t.decide_entry),
-        Decision::Rescan => ("r", t.decide_rescan),
-        Decision::Signed => ("y", t.decide_signed),
-        Decision::NotSigned => ("n", t.decide_not_signed),
-        Decision::Accept => ("a", t.decide_accept),
-        Decision::Reject => ("x", t.decide_reject),
-    }
+    let key = match d {
+        Decision::ScanCorrect => "s",
+        Decision::EntryCorrect => "e",
+        Decision::Rescan => "r",
+        Decision::Signed => "y",
+        Decision::NotSigned => "n",
+        Decision::Accept => "a",
+        Decision::Reject => "x",
+    };
+    (key, ctx.t.decision(d))
 }
 
 /// Where an open finding stands for this user: theirs to decide, waiting
@@ -114,7 +118,11 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
         .iter()
         .filter(|f| turn(user, f) == Turn::Mine)
         .collect();
-    let first = mine.first().copied();
+    let first = q
+        .after
+        .and_then(|after| mine.iter().find(|f| f.id > after))
+        .or(mine.first())
+        .copied();
     let doc = match first.and_then(|f| f.document) {
         Some(d) => Some(
             db::document(&mut s.db.read().await.or_page(&ctx)?, d)
@@ -135,6 +143,10 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
         None => None,
     };
     let back = q.ac.map(|a| format!("?ac={a}")).unwrap_or_default();
+    let with_ac = |extra: String| match q.ac {
+        Some(a) => format!("/review?ac={a}&{extra}"),
+        None => format!("/review?{extra}"),
+    };
     let is_ro = user.role == Role::Ro;
     Ok(ctx.render(
         StatusCode::OK,
@@ -145,11 +157,29 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
             p.count { (t.left_to_review) ": " strong #left { (mine.len()) }
                 @if awaiting > 0 { " · " (t.awaits_ro) ": " strong #awaiting { (awaiting) } }
                 @if settling > 0 { " · " (t.settle_themselves) ": " strong #settling { (settling) } } }
+            @if let Some(u) = q.undo {
+                form #undo.inline method="post" action=(format!("/review/{u}/undo{back}")) {
+                    (ctx.csrf_field())
+                    button type="submit" data-key="u" { kbd { "U" } " " (t.undo_last) }
+                }
+            }
+            section #keys-help hidden aria-label=(t.keys_title) {
+                h2 { (t.keys_title) }
+                dl.values {
+                    @for d in Decision::ALL { dt { kbd { (key_of(&ctx, *d).0.to_uppercase()) } } dd { (t.decision(*d)) } }
+                    dt { kbd { "K" } } dd { (t.skip_finding) }
+                    dt { kbd { "U" } } dd { (t.undo_last) }
+                    dt { kbd { "?" } } dd { (t.keys_title) }
+                }
+            }
             @if let Some(f) = first {
                 article.finding #finding data-id=(f.id) data-kind=(f.kind.as_str()) {
                     h2 { span.chip.kind { (t.kind(f.kind)) } " " (t.ac) " " (f.ac_no)
                         @if let Some(b) = &f.ballot_id { " · " (t.ballot) " " (b) } }
-                    p.message { (f.message) }
+                    p.message { (match (&f.field, &field_words) {
+                        (Some(field), Some(w)) => f.message.replace(field.as_str(), w),
+                        _ => f.message.clone(),
+                    }) }
                     div.compare {
                         @if let Some(url) = &f.crop_url {
                             figure.crop {
@@ -157,57 +187,69 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
                                 @if let (Some(d), Some(p)) = (f.document, f.page) {
                                     figcaption {
                                         a #whole-page href=(format!("/api/v1/documents/{d}/pages/{p}/image.png")) target="_blank" rel="noopener" { (t.whole_page) }
-                                        @if let Some(doc) = &doc { " · " (doc.filename) ", " (t.page) " " (p) }
+                                        @if let Some(doc) = &doc { " · " a #document href=(ctx.with_lang(&format!("/documents/{d}#page-{p}"))) { (doc.filename) ", " (t.page) " " (p) } }
                                     }
                                 }
                             }
                         }
-                        dl.values {
-                            @if let Some(field) = &f.field { dt { (t.field) } dd #field { @if let Some(w) = &field_words { (w) } @else { code { (field) } } } }
-                            dt { (t.scan_value) } dd.big #scan-value { (value(&ctx, &f.scan_value)) }
-                            dt { (t.entered_value) } dd.big #entered-value { (value(&ctx, &f.entered_value)) }
-                            @if let Some(c) = f.confidence { dt { (t.confidence) } dd { (format!("{:.0} %", c * 100.0)) } }
-                            @if let Some(r) = &f.recommendation {
-                                dt { (t.recommended) } dd #recommendation { (key_of(&ctx, r.decision).1) " — " (r.by)
-                                    @if let Some(n) = &r.note { ": " (n) } }
-                            }
-                        }
-                    }
-                    @if may_decide {
-                        form #decide method="post" action=(format!("/review/{}{back}", f.id)) {
-                            (ctx.csrf_field())
-                            @if f.choices.decisions.contains(&Decision::ScanCorrect)
-                                && matches!(f.entered_value, Some(Scalar::Count(_))) {
-                                label.read-value { (t.value_read) " "
-                                    input #read-value name="value" inputmode="numeric" pattern="[0-9०-९]*" autocomplete="off" size="8"; }
-                                p.help { (t.value_read_help) }
-                            }
-                            div.actions {
-                                @for d in &f.choices.decisions {
-                                    @let (key, label) = key_of(&ctx, *d);
-                                    @let recommend = !is_ro && f.choices.recommend_only.contains(d);
-                                    button.primary[*d != Decision::Rescan] type="submit" name="decision" value=(d.as_str()) data-key=(key) {
-                                        kbd { (key.to_uppercase()) } " " (label)
-                                        @if recommend { " — " (t.recommend_to_ro) }
-                                    }
+                        div.side {
+                            dl.values {
+                                @if let Some(field) = &f.field { dt { (t.field) } dd #field { @if let Some(w) = &field_words { (w) } @else { code { (field) } } } }
+                                dt { (t.scan_value) } dd.big #scan-value { (value(&ctx, &f.scan_value)) }
+                                dt { (t.entered_value) } dd.big #entered-value { (value(&ctx, &f.entered_value)) }
+                                @if let Some(c) = f.confidence { dt { (t.confidence) } dd { (format!("{:.0} %", c * 100.0)) } }
+                                @if let Some(r) = &f.recommendation {
+                                    dt { (t.recommended) } dd #recommendation { (key_of(&ctx, r.decision).1) " — " (r.by)
+                                        @if let Some(n) = &r.note { ": " (n) } }
                                 }
                             }
-                            @if f.choices.note_required {
-                                p.help { (t.note_required) }
-                            }
-                            @if f.choices.note_required || !f.choices.recommend_only.is_empty() {
-                                label.note { (t.note) " "
-                                    textarea #note name="note" rows="2" cols="40" required[f.choices.note_required] {} }
-                            }
-                            @if !is_ro && !f.choices.recommend_only.is_empty() {
-                                p.help #rule-54a { (t.rule_54a_ro) }
+                            @if may_decide {
+                                form #decide method="post" action=(format!("/review/{}{back}", f.id)) {
+                                    (ctx.csrf_field())
+                                    @if f.choices.decisions.contains(&Decision::ScanCorrect)
+                                        && matches!(f.entered_value, Some(Scalar::Count(_))) {
+                                        label.read-value { (t.value_read) " "
+                                            input #read-value name="value" inputmode="numeric" pattern="[0-9०-९]*" autocomplete="off" size="8"; }
+                                        p.help { (t.value_read_help) }
+                                    }
+                                    div.actions {
+                                        @for d in &f.choices.decisions {
+                                            @let (key, label) = key_of(&ctx, *d);
+                                            @let recommend = !is_ro && f.choices.recommend_only.contains(d);
+                                            button.primary[*d != Decision::Rescan] type="submit" name="decision" value=(d.as_str()) data-key=(key) {
+                                                kbd { (key.to_uppercase()) } " " (label)
+                                                @if recommend { " — " (t.recommend_to_ro) }
+                                            }
+                                        }
+                                    }
+                                    @if f.choices.note_required {
+                                        p.help { (t.note_required) }
+                                    }
+                                    @if f.choices.note_required || !f.choices.recommend_only.is_empty() {
+                                        label.note { (t.note) " "
+                                            textarea #note name="note" rows="2" cols="40" required[f.choices.note_required] {} }
+                                    }
+                                    @if !is_ro && !f.choices.recommend_only.is_empty() {
+                                        p.help #rule-54a { (t.rule_54a_ro) }
+                                    }
+                                }
+                                p.help { (t.keys_help) " "
+                                    @if mine.len() > 1 { a #skip href=(ctx.with_lang(&with_ac(format!("after={}", f.id)))) data-key="k" { kbd { "K" } " " (t.skip_finding) } " · " }
+                                    (t.keys_more) }
                             }
                         }
-                        p.help { (t.keys_help) }
                     }
                 }
             } @else {
-                p.done #nothing { (t.nothing_to_review) }
+                section #summary {
+                    p.done #nothing { (t.nothing_to_review) }
+                    ul {
+                        @if awaiting > 0 { li { (t.awaits_ro) ": " (awaiting) } }
+                        @if settling > 0 { li { (t.settle_themselves) ": " (settling) } }
+                        li { a href=(ctx.with_lang(&match q.ac { Some(a) => format!("/upload?ac={a}"), None => "/upload".into() })) { (t.next_upload) } }
+                        li { a href=(ctx.with_lang("/progress")) { (t.next_progress) } }
+                    }
+                }
             }
         },
     ))
@@ -251,6 +293,24 @@ pub async fn decide(
         value,
     };
     review::decide(&s.db, user, id, asked).await.or_page(&ctx)?;
+    let back = match q.ac {
+        Some(a) => format!("/review?ac={a}&undo={id}"),
+        None => format!("/review?undo={id}"),
+    };
+    Ok(Redirect::to(&ctx.with_lang(&back)).into_response())
+}
+
+/// `POST /review/{id}/undo?ac=`: takes the decision back; the finding is
+/// shown again.
+pub async fn undo(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReviewQuery>,
+) -> PageResult {
+    let user = ctx.user()?;
+    let id: i64 = number(&ctx, "a finding id", &id)?;
+    review::undo(&s.db, user, id).await.or_page(&ctx)?;
     let back =
         q.ac.map(|a| format!("/review?ac={a}"))
             .unwrap_or("/review".into());

@@ -22,6 +22,9 @@ pub struct AcQuery {
     pub ac: Option<u32>,
 }
 
+/// How many owed documents the page names before "and N more".
+const OWED_SHOWN: usize = 12;
+
 /// `GET /upload?ac=`.
 pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>) -> PageResult {
     let user = ctx.user()?;
@@ -76,7 +79,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
                             tbody {
                                 @for d in &docs {
                                     tr {
-                                        td { a href=(format!("/api/v1/documents/{}/file", d.id)) { (d.filename) } }
+                                        td { a href=(ctx.with_lang(&format!("/documents/{}", d.id))) { (d.filename) } }
                                         td.(format!("st-{}", d.status)) { (t.doc_status(d.status)) @if let Some(r) = &d.reason { " — " (r) } }
                                         td.num { (d.page_count) }
                                         td.num { (open.get(&d.id).copied().unwrap_or(0)) }
@@ -90,10 +93,14 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
                 }
             }
             section {
-                h2 { (t.owed) ": " span #owed-count { (owed.iter().filter(|m| m.state == crate::progress::MissingState::NotUploaded).count()) } }
-                @let shown: Vec<_> = owed.iter().filter(|m| m.state == crate::progress::MissingState::NotUploaded).take(12).collect();
-                @if !shown.is_empty() {
-                    ul.owed { @for m in shown { li { (m.what) } } }
+                @let not_uploaded: Vec<_> = owed.iter().filter(|m| m.state == crate::progress::MissingState::NotUploaded).collect();
+                h2 { (t.owed) ": " span #owed-count { (not_uploaded.len()) } }
+                @if !not_uploaded.is_empty() {
+                    ul.owed { @for m in not_uploaded.iter().take(OWED_SHOWN) { li { (m.what) } } }
+                    @if not_uploaded.len() > OWED_SHOWN {
+                        p #owed-more { a href=(ctx.with_lang(&format!("/progress/{ac}"))) {
+                            (t.and_more.replace("{n}", &(not_uploaded.len() - OWED_SHOWN).to_string())) } }
+                    }
                 }
             }
         },
