@@ -31,17 +31,22 @@ pub struct Asked<'a> {
     pub value: Option<Scalar>,
 }
 
+/// The finding, read under its AC's lock once the user may change that
+/// AC here (a decision taken meanwhile is seen).
+async fn locked(tx: &mut db::Conn, user: &User, id: i64) -> Result<FindingRow> {
+    let f = db::finding_by_id(&mut *tx, id).await?;
+    user.require_enter(f.ac_no)?;
+    db::lock(&mut *tx, db::Lock::Ac(f.ac_no)).await?;
+    db::sync::require_changeable_here(&mut *tx, f.ac_no).await?;
+    db::finding_by_id(&mut *tx, id).await
+}
+
 /// Records a decision on an open finding, if it fits the finding and the
 /// user may take it (`checks::decisions`); returns the finding, closed, or
 /// still open with the user's recommendation when only the RO may decide.
 pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<FindingRow> {
     let mut tx = db.write().await?;
-    let f = db::finding_by_id(&mut tx, id).await?;
-    user.require_enter(f.ac_no)?;
-    db::lock(&mut tx, db::Lock::Ac(f.ac_no)).await?;
-    db::sync::require_changeable_here(&mut tx, f.ac_no).await?;
-    // Read again under the lock: a decision taken meanwhile is seen.
-    let f = db::finding_by_id(&mut tx, id).await?;
+    let f = locked(&mut tx, user, id).await?;
     if f.status != FindingStatus::Open {
         return Err(Error::rule(
             Rule::FindingNotOpen,
@@ -167,11 +172,7 @@ fn scope_of(f: &FindingRow) -> recheck::Scope {
 /// cannot be.
 pub async fn undo(db: &Db, user: &User, id: i64) -> Result<FindingRow> {
     let mut tx = db.write().await?;
-    let f = db::finding_by_id(&mut tx, id).await?;
-    user.require_enter(f.ac_no)?;
-    db::lock(&mut tx, db::Lock::Ac(f.ac_no)).await?;
-    db::sync::require_changeable_here(&mut tx, f.ac_no).await?;
-    let f = db::finding_by_id(&mut tx, id).await?;
+    let f = locked(&mut tx, user, id).await?;
     let Some(decision) = f.decision.filter(|_| f.status == FindingStatus::Closed) else {
         return Err(Error::rule(
             Rule::FindingNotOpen,
