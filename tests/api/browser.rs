@@ -658,6 +658,11 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
     let b = Browser::start(WIDE.0, WIDE.1);
     b.goto(&format!("{}/results", s.base));
     assert!(b.text("#results").contains("Rewa"));
+    // The party-wise tally counts the party leading AC 71.
+    let lead = s.call("GET", "/api/v1/acs/71/result", None, None).1;
+    let party = lead["leader"]["party"].as_str().unwrap().to_string();
+    let tally = b.text("#parties");
+    assert!(tally.contains(&party), "{tally}");
     b.goto(&format!("{}/results/71", s.base));
     assert!(b.url().ends_with("/results/71"), "no sign-in needed");
     let published = draft - 1;

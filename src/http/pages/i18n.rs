@@ -229,6 +229,7 @@ texts! {
     results_title: "Results", "परिणाम";
     leading: "Leading", "आगे";
     won: "Won", "विजयी";
+    by_party: "Party by party: won and leading", "दलवार: विजयी और आगे";
     vote_share: "Share", "मत प्रतिशत";
     by_round: "Round by round", "चक्रवार";
     by_round_help: "One column per published round; scroll sideways for the later rounds, the names stay.", "हर प्रकाशित चक्र का एक स्तंभ; बाद के चक्रों के लिए बगल में स्क्रॉल करें, नाम स्थिर रहते हैं।";

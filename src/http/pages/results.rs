@@ -17,12 +17,36 @@ pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
         .await
         .or_page(&ctx)?;
     let t = ctx.t;
+    // Party by party: seats won (declared) and seats where it leads.
+    let mut parties: std::collections::BTreeMap<&str, (u32, u32)> = Default::default();
+    for r in &results {
+        if let Some(p) = &r.party {
+            let e = parties.entry(p.as_str()).or_default();
+            if r.declared_at.is_some() {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+    let mut parties: Vec<(&str, (u32, u32))> = parties.into_iter().collect();
+    parties.sort_by_key(|(_, (won, leading))| std::cmp::Reverse((won + leading, *won)));
     Ok(ctx.render(
         StatusCode::OK,
         "results-index",
         t.results_title,
         html! {
             p.help { (t.published_only) }
+            @if !parties.is_empty() {
+                h2 { (t.by_party) }
+                div.scroll { table #parties {
+                    thead { tr { th scope="col" { (t.party) } th scope="col" { (t.won) } th scope="col" { (t.leading) } th scope="col" { (t.total) } } }
+                    tbody { @for (p, (won, leading)) in &parties {
+                        tr { th scope="row" { (p) } td.num { (won) } td.num { (leading) } td.num { strong { (won + leading) } } }
+                    } }
+                } }
+                h2 { (t.by_ac) }
+            }
             div.scroll { table #results {
                 thead { tr {
                     th scope="col" { (t.constituency) } th scope="col" { (t.leading) } th scope="col" { (t.party) }
