@@ -323,49 +323,38 @@
 
   // ---- /review ---------------------------------------------------------
   function review() {
-    // ? shows and hides every key; U undoes the last decision; K skips.
-    const help = $("#keys-help");
-    document.addEventListener("keydown", (e) => {
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.target.closest && e.target.closest("input, textarea, select")) return;
-      if (e.key === "?" && help) { e.preventDefault(); help.hidden = !help.hidden; return; }
-      const key = { KeyU: "u", KeyK: "k" }[e.code];
-      if (key === "u" && $("#undo")) { e.preventDefault(); $("#undo").requestSubmit(); }
-      if (key === "k" && $("#skip")) { e.preventDefault(); location.assign($("#skip").href); }
-    });
-    const form = $("#decide");
-    if (!form) return;
-    const typed = $("#read-value");
+    const help = $("#keys-help"), form = $("#decide");
+    const typed = form && $("#read-value");
     let sent = false;
     // "Scan is correct" on a figure needs the figure the operator reads.
+    const needsFigure = (button) => button && button.value === "scan_correct" && typed && !typed.value.trim();
     function submit(button) {
-      if (button.value === "scan_correct" && typed && !typed.value.trim()) {
-        typed.focus();
-        return;
-      }
+      if (needsFigure(button)) { typed.focus(); return; }
       form.requestSubmit(button);
     }
-    form.addEventListener("submit", (e) => {
-      const button = e.submitter;
-      if (button && button.value === "scan_correct" && typed && !typed.value.trim()) {
-        e.preventDefault();
-        typed.focus();
-        return;
-      }
-      sent = true;
-    });
+    if (form) {
+      form.addEventListener("submit", (e) => {
+        if (needsFigure(e.submitter)) { e.preventDefault(); typed.focus(); return; }
+        sent = true;
+      });
+    }
     if (typed) typed.addEventListener("keydown", (e) => {
       if (e.key !== "Enter") return;
       e.preventDefault();
       submit($('button[value="scan_correct"]', form));
     });
-    // By the key's place, so that the keys work on a Hindi layout too.
-    const places = { KeyS: "s", KeyE: "e", KeyR: "r", KeyY: "y", KeyN: "n", KeyA: "a", KeyX: "x" };
+    // By the key's place, so that the keys work on a Hindi layout too. ?
+    // shows and hides every key, U undoes the last decision, K skips; the
+    // others press the decision's button.
+    const places = { KeyS: "s", KeyE: "e", KeyR: "r", KeyY: "y", KeyN: "n", KeyA: "a", KeyX: "x", KeyU: "u", KeyK: "k" };
     document.addEventListener("keydown", (e) => {
       if (sent || e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.target.closest && e.target.closest("input, textarea, select")) return;
+      if (e.key === "?" && help) { e.preventDefault(); help.hidden = !help.hidden; return; }
       const key = places[e.code] || e.key.toLowerCase();
-      const button = $('button[data-key="' + key + '"]', form);
+      if (key === "u" && $("#undo")) { e.preventDefault(); sent = true; $("#undo").requestSubmit(); return; }
+      if (key === "k" && $("#skip")) { e.preventDefault(); sent = true; location.assign($("#skip").href); return; }
+      const button = form && $('button[data-key="' + key + '"]', form);
       if (!button) return;
       e.preventDefault();
       submit(button);

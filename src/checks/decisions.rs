@@ -19,7 +19,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Decision, Finding, Kind};
+use super::{Decision, Kind};
 
 /// The ink boxes the checks look at, with the finding each one's absence
 /// makes.
@@ -73,13 +73,12 @@ pub fn ink_box(field: Option<&str>) -> bool {
     field.is_some_and(|f| INK.iter().any(|(name, _)| *name == f))
 }
 
-/// The decisions that fit `f`.
-pub fn choices(f: &Finding) -> Choices {
+/// The decisions that fit a finding of `kind` on `field`, on a postal
+/// ballot's page or not.
+pub fn choices(kind: Kind, field: Option<&str>, ballot: bool) -> Choices {
     use Decision::*;
-    let field = f.field.as_deref();
-    let ballot = f.ballot_id.is_some();
     let placing = field.is_some_and(|f| PLACING.contains(&f));
-    match f.kind {
+    match kind {
         Kind::Unsigned | Kind::Unattested if ballot => Choices {
             recommend_only: vec![Signed],
             ..Choices::of(&[Signed, NotSigned])
@@ -148,37 +147,22 @@ impl Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::Scalar;
-
-    fn finding(kind: Kind, field: Option<&str>, ballot: bool) -> Finding {
-        Finding {
-            document_id: Some(1),
-            page_no: Some(1),
-            kind,
-            field: field.map(str::to_string),
-            ballot_id: ballot.then(|| "B1".to_string()),
-            scan_value: Some(Scalar::Count(1)),
-            entered_value: None,
-            confidence: Some(0.9),
-            message: String::new(),
-        }
-    }
 
     #[test]
     fn an_unsigned_declaration_is_signed_or_not_and_only_the_ro_reverses_it() {
-        let c = choices(&finding(Kind::Unsigned, Some("elector_signed"), true));
+        let c = choices(Kind::Unsigned, Some("elector_signed"), true);
         assert_eq!(c.decisions, [Decision::Signed, Decision::NotSigned]);
         assert_eq!(c.recommend_only, [Decision::Signed]);
         assert!(!c.decisions.contains(&Decision::EntryCorrect));
         // An unsigned round sheet is not a Rule 54A ground: anyone decides.
-        let sheet = choices(&finding(Kind::Unsigned, Some("ro_signed"), false));
+        let sheet = choices(Kind::Unsigned, Some("ro_signed"), false);
         assert!(sheet.recommend_only.is_empty());
     }
 
     #[test]
     fn the_ro_decides_register_questions_with_a_note() {
         for kind in [Kind::Duplicate, Kind::NotInRegister, Kind::SerialMismatch] {
-            let c = choices(&finding(kind, Some("ballot_id"), true));
+            let c = choices(kind, Some("ballot_id"), true);
             assert_eq!(c.decisions, [Decision::Accept, Decision::Reject], "{kind}");
             assert!(c.ro_decides && c.note_required, "{kind}");
         }
@@ -187,27 +171,27 @@ mod tests {
     #[test]
     fn missing_stale_and_wrong_ac_settle_by_themselves() {
         assert!(
-            choices(&finding(Kind::Stale, Some("revision"), false))
+            choices(Kind::Stale, Some("revision"), false)
                 .decisions
                 .is_empty()
         );
         assert!(
-            choices(&finding(Kind::Mismatch, Some("ac_no"), false))
+            choices(Kind::Mismatch, Some("ac_no"), false)
                 .decisions
                 .is_empty()
         );
         assert!(
-            choices(&finding(Kind::Reconciliation, None, false))
+            choices(Kind::Reconciliation, None, false)
                 .decisions
                 .is_empty()
         );
         // On a postal ballot the RO may still reject the cover.
         assert_eq!(
-            choices(&finding(Kind::MissingPair, Some("form-13b"), true)).decisions,
+            choices(Kind::MissingPair, Some("form-13b"), true).decisions,
             [Decision::Reject]
         );
         assert_eq!(
-            choices(&finding(Kind::Mismatch, Some("ac_no"), true)).decisions,
+            choices(Kind::Mismatch, Some("ac_no"), true).decisions,
             [Decision::Reject]
         );
     }
@@ -215,7 +199,7 @@ mod tests {
     #[test]
     fn figures_keep_the_three_decisions() {
         for kind in [Kind::Mismatch, Kind::Unreadable] {
-            let c = choices(&finding(kind, Some("votes[2][1]"), false));
+            let c = choices(kind, Some("votes[2][1]"), false);
             assert_eq!(
                 c.decisions,
                 [
@@ -227,7 +211,7 @@ mod tests {
             assert!(!c.ro_decides);
         }
         assert_eq!(
-            choices(&finding(Kind::Unreadable, None, false)).decisions,
+            choices(Kind::Unreadable, None, false).decisions,
             [Decision::Rescan]
         );
     }

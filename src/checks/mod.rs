@@ -402,11 +402,7 @@ impl PageChecker<'_> {
 
 /// The threshold of a field of a model (0.8 when unknown).
 pub fn threshold(models: &ModelSet, form: FormKind, field: &str) -> f64 {
-    models
-        .get(form.id())
-        .ok()
-        .and_then(|m| m.field(field))
-        .map_or(0.8, |f| f.threshold)
+    bar(models, form, field, "").threshold
 }
 
 /// Runs every check of an AC over every page read for it.

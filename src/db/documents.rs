@@ -688,7 +688,8 @@ impl FindingTuple {
                 )));
             }
         };
-        let mut row = FindingRow {
+        let choices = choices(self.kind, self.field.as_deref(), self.ballot_id.is_some());
+        Ok(FindingRow {
             crop_url: self
                 .document_id
                 .map(|_| format!("/api/v1/findings/{}/crop.png", self.id)),
@@ -712,10 +713,8 @@ impl FindingTuple {
             resolved_at: self.resolved_at,
             read_value: value(self.read_value)?,
             recommendation,
-            choices: Choices::default(),
-        };
-        row.choices = choices(&row.as_finding());
-        Ok(row)
+            choices,
+        })
     }
 }
 

@@ -676,22 +676,7 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
     }
     let result = s.call("GET", "/api/v1/acs/71/result", None, None).1;
     // Figures in Indian digit grouping (1,23,456).
-    let grouped = |n: u64| {
-        let d = n.to_string();
-        if d.len() <= 3 {
-            return d;
-        }
-        let (head, last3) = d.split_at(d.len() - 3);
-        let mut pairs: Vec<String> = head
-            .chars()
-            .rev()
-            .collect::<Vec<_>>()
-            .chunks(2)
-            .map(|c| c.iter().rev().collect())
-            .collect();
-        pairs.reverse();
-        format!("{},{last3}", pairs.join(","))
-    };
+    let grouped = scrutiny::http::pages::indian;
     assert_eq!(
         b.text("#margin"),
         grouped(result["margin"].as_u64().unwrap())

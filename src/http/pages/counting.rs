@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Ctx, OrPage, PageResult, number};
+use super::review::value;
+use super::{Ctx, OrPage, PageResult, field_parts, number};
 use crate::accounts::Role;
 use crate::counting::actions::{self, RoundView};
 use crate::counting::{Ac, RoundState, RoundStatus};
 use crate::http::AppState;
-use crate::pipeline::Scalar;
 
 /// `GET /counting`: the user's AC, or a list of those they may see.
 pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
@@ -101,8 +101,8 @@ pub async fn page(
                             @if let Some((label, input)) = &place {
                                 a href=(format!("#{input}")) data-focus=(input) { (t.table) " " (label) }
                             } @else { code { (f.field.as_deref().unwrap_or("")) } }
-                            ": " (t.scan_value) " " strong { (shown(f.read_value.as_ref().or(f.scan_value.as_ref()))) }
-                            ", " (t.entered_value) " " (shown(f.entered_value.as_ref()))
+                            ": " (t.scan_value) " " strong { (value(&ctx, f.read_value.as_ref().or(f.scan_value.as_ref()))) }
+                            ", " (t.entered_value) " " (value(&ctx, f.entered_value.as_ref()))
                             " — " (f.decided_by.as_deref().unwrap_or(""))
                             @if let (Some(d), Some(p)) = (f.document, f.page) {
                                 " · " a href=(format!("/api/v1/documents/{d}/pages/{p}/image.png")) target="_blank" rel="noopener" { (t.whole_page) }
@@ -133,21 +133,13 @@ pub async fn page(
     ))
 }
 
-/// A value of the edit list as a person reads it.
-fn shown(v: Option<&Scalar>) -> String {
-    v.map_or_else(|| "—".into(), Scalar::to_string)
-}
-
 /// Where an edit of a round sheet's figure lands in the grid: "5 · D. P.
 /// Chaudhary" and the input's id, for `votes[r][c]` (row r of the sheet
 /// is the r-th table entered) and `ps_no[r]`.
 fn edit_place(ac: &Ac, view: &RoundView, field: &str) -> Option<(String, String)> {
-    let idx: Vec<usize> = field
-        .split(['[', ']'])
-        .filter_map(|p| p.parse().ok())
-        .collect();
+    let (base, idx) = field_parts(field);
     let table = |r: usize| view.tables.get(r).map(|e| e.table);
-    match (field.split('[').next()?, idx.as_slice()) {
+    match (base, idx.as_slice()) {
         ("votes", [r, c]) => {
             let t = table(*r)?;
             Some((

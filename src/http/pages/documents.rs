@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
 
-use super::review::describe_field;
+use super::review::{describe_field, value};
 use super::{Ctx, OrPage, PageResult, number};
 use crate::checks::{FindingStatus, Outcome};
 use crate::counting::actions;
@@ -76,7 +76,7 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(id): Path<String>) -
                                         @if let FieldReading::One(r) = r {
                                             tr data-field=(name) {
                                                 th scope="row" { (words(name)) }
-                                                td { (r.value.as_ref().map_or("—".to_string(), |v| v.to_string())) }
+                                                td { (value(&ctx, r.value.as_ref())) }
                                                 td.num { (format!("{:.0} %", r.confidence * 100.0)) }
                                                 td { (field_state(&ctx, &view, &here, p.page, name)) }
                                             }

@@ -471,6 +471,18 @@ pub fn bar(label: &str, part: u64, whole: u64, class: &str) -> Markup {
     }
 }
 
+/// A field's name and its grid indices: `votes[5][1]` is `("votes", [5, 1])`,
+/// `ac_no` is `("ac_no", [])`.
+pub fn field_parts(field: &str) -> (&str, Vec<usize>) {
+    let base = field.split('[').next().unwrap_or(field);
+    let idx = field
+        .split(['[', ']'])
+        .skip(1)
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    (base, idx)
+}
+
 /// A count in Indian digit grouping, as people read it on counting day:
 /// 1,23,456 (the last three digits, then pairs).
 pub fn indian(n: u64) -> String {

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Ctx, OrPage, PageResult, ac_picker, number};
+use super::{Ctx, OrPage, PageResult, ac_picker, field_parts, number};
 use crate::accounts::{Role, User};
 use crate::checks::Decision;
 use crate::counting::Candidate;
@@ -36,7 +36,9 @@ pub struct ReviewQuery {
     pub undo: Option<i64>,
 }
 
-fn value(ctx: &Ctx, v: &Option<Scalar>) -> Markup {
+/// A value read or entered as a person reads it: a figure, a text, ink
+/// found or not, or "—" for nothing.
+pub(super) fn value(ctx: &Ctx, v: Option<&Scalar>) -> Markup {
     match v {
         None => html! { "—" },
         Some(Scalar::Bool(ink)) => html! { (if *ink { ctx.t.ink_found } else { ctx.t.no_ink }) },
@@ -48,12 +50,9 @@ fn value(ctx: &Ctx, v: &Option<Scalar>) -> Markup {
 /// A grid cell in words: `votes[5][1]` is row 6 of the sheet, candidate 2.
 pub(super) fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -> Option<String> {
     let t = ctx.t;
-    let idx: Vec<usize> = field
-        .split(['[', ']'])
-        .filter_map(|p| p.parse().ok())
-        .collect();
+    let (base, idx) = field_parts(field);
     let name = |c: usize| candidates.get(c).map(|c| c.name.clone());
-    let words = match (field.split('[').next()?, idx.as_slice()) {
+    let words = match (base, idx.as_slice()) {
         ("votes", [r, c]) => return Some(format!("{} {} · {}", t.row, r + 1, name(*c)?)),
         ("totals", [c]) => return Some(format!("{} · {}", t.total, name(*c)?)),
         ("ps_no", [r]) => return Some(format!("{} {} · {}", t.row, r + 1, t.ps_no)),
@@ -195,8 +194,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ReviewQue
                         div.side {
                             dl.values {
                                 @if let Some(field) = &f.field { dt { (t.field) } dd #field { @if let Some(w) = &field_words { (w) } @else { code { (field) } } } }
-                                dt { (t.scan_value) } dd.big #scan-value { (value(&ctx, &f.scan_value)) }
-                                dt { (t.entered_value) } dd.big #entered-value { (value(&ctx, &f.entered_value)) }
+                                dt { (t.scan_value) } dd.big #scan-value { (value(&ctx, f.scan_value.as_ref())) }
+                                dt { (t.entered_value) } dd.big #entered-value { (value(&ctx, f.entered_value.as_ref())) }
                                 @if let Some(c) = f.confidence { dt { (t.confidence) } dd { (format!("{:.0} %", c * 100.0)) } }
                                 @if let Some(r) = &f.recommendation {
                                     dt { (t.recommended) } dd #recommendation { (key_of(&ctx, r.decision).1) " — " (r.by)
