@@ -385,7 +385,55 @@
     }, 5000);
   }
 
-  const pages = { upload, counting, review, progress };
+  // ---- /review/grid ------------------------------------------------------
+  // Every cut-out ticked; arrows move between them, Space unticks an
+  // exception; a decision's key settles the ticked ones.
+  function reviewGrid() {
+    const form = $("#grid");
+    if (!form) return;
+    const boxes = $$('input[name="pick"]', form);
+    const picked = $("#picked"), none = $("#none-picked");
+    let sent = false;
+    const mark = () => {
+      for (const b of boxes) b.closest(".cell").classList.toggle("exception", !b.checked);
+      if (picked) picked.textContent = String(boxes.filter((b) => b.checked).length);
+    };
+    for (const b of boxes) b.addEventListener("change", mark);
+    form.addEventListener("submit", (e) => {
+      if (!boxes.some((b) => b.checked)) { e.preventDefault(); none.hidden = false; return; }
+      sent = true;
+    });
+    // Columns of the grid as laid out now, for Up and Down.
+    const columns = () => {
+      const top = boxes[0] && boxes[0].closest(".cell").offsetTop;
+      const n = boxes.findIndex((b) => b.closest(".cell").offsetTop !== top);
+      return n > 0 ? n : boxes.length;
+    };
+    const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: "up", ArrowDown: "down" };
+    const places = { KeyS: "s", KeyE: "e", KeyR: "r", KeyY: "y", KeyN: "n", KeyA: "a", KeyX: "x" };
+    document.addEventListener("keydown", (e) => {
+      if (sent || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.target.closest && e.target.closest("textarea, select")) return;
+      const at = boxes.indexOf(document.activeElement);
+      if (e.key in moves && at >= 0) {
+        e.preventDefault();
+        const m = moves[e.key];
+        const step = m === "up" ? -columns() : m === "down" ? columns() : m;
+        const next = boxes[Math.min(boxes.length - 1, Math.max(0, at + step))];
+        next.focus();
+        return;
+      }
+      const key = places[e.code] || e.key.toLowerCase();
+      const button = $('button[data-key="' + key + '"]', form);
+      if (!button) return;
+      e.preventDefault();
+      form.requestSubmit(button);
+    });
+    mark();
+    if (boxes[0]) boxes[0].focus();
+  }
+
+  const pages = { upload, counting, review, progress, "review-grid": reviewGrid };
   const page = pages[document.body.dataset.page];
   if (page) page();
 })();

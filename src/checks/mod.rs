@@ -24,6 +24,18 @@ use crate::counting::{
 use crate::forms::{FormKind, ModelSet};
 use crate::pipeline::{PageReading, Reading, Scalar, Unplaced};
 
+/// A field's name and its grid indices: `votes[5][1]` is `("votes", [5, 1])`,
+/// `ac_no` is `("ac_no", [])`.
+pub fn field_parts(field: &str) -> (&str, Vec<usize>) {
+    let base = field.split('[').next().unwrap_or(field);
+    let idx = field
+        .split(['[', ']'])
+        .skip(1)
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    (base, idx)
+}
+
 crate::vocabulary! {
     /// What a finding is about (`docs/api.md` lists the kinds).
     pub enum Kind {

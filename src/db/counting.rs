@@ -674,3 +674,26 @@ pub async fn standings(c: &mut Conn) -> Result<Vec<StandingRow>> {
     .fetch_all(c)
     .await
 }
+
+/// When the public result last changed: the latest round published,
+/// postal tally entered or result declared, of one AC or of all; None
+/// while there is none.
+pub async fn results_updated_at(c: &mut Conn, ac_no: Option<u32>) -> Result<Option<String>> {
+    let only = if ac_no.is_some() {
+        "AND ac_no = $1"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT MAX(t) FROM (
+             SELECT published_at AS t FROM rounds WHERE status = 'published' {only}
+             UNION ALL SELECT entered_at FROM postal_tallies WHERE 1 = 1 {only}
+             UNION ALL SELECT declared_at FROM acs WHERE declared_at IS NOT NULL {only}
+         ) x"
+    );
+    let q = query(&sql);
+    match ac_no {
+        Some(a) => q.bind(i64::from(a)).scalar(c).await,
+        None => q.scalar(c).await,
+    }
+}

@@ -1045,3 +1045,63 @@ pub async fn ballots_of_ac(c: &mut Conn, ac_no: u32) -> Result<Vec<Ballot>> {
         })
         .collect()
 }
+
+/// An upload refused, as kept for its AC: not the bytes, only what was
+/// sent, by whom, and why.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Refusal {
+    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub ac_no: u32,
+    pub filename: String,
+    /// Bytes received before it was refused.
+    pub size: i64,
+    /// The error's code, as in the refusal's JSON body (`unsupported-type`).
+    pub error: String,
+    /// The error's sentence.
+    pub message: String,
+    pub uploaded_by: String,
+    pub at: String,
+}
+
+/// How many refusals an AC keeps (the newest).
+const REFUSALS_KEPT: i64 = 500;
+
+/// Keeps a refused upload; the oldest beyond the newest 500 of the AC go.
+pub async fn insert_refusal(c: &mut Conn, r: &Refusal) -> Result<()> {
+    query(
+        "INSERT INTO refusals (ac_no, filename, size, error, message, uploaded_by, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(i64::from(r.ac_no))
+    .bind(&r.filename)
+    .bind(r.size)
+    .bind(&r.error)
+    .bind(&r.message)
+    .bind(&r.uploaded_by)
+    .bind(&r.at)
+    .execute(&mut *c)
+    .await?;
+    query(
+        "DELETE FROM refusals WHERE ac_no = $1 AND id <= (
+             SELECT id FROM refusals WHERE ac_no = $2 ORDER BY id DESC LIMIT 1 OFFSET $3)",
+    )
+    .bind(i64::from(r.ac_no))
+    .bind(i64::from(r.ac_no))
+    .bind(REFUSALS_KEPT)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// The AC's refused uploads, newest first.
+pub async fn refusals_of_ac(c: &mut Conn, ac_no: u32, limit: u32) -> Result<Vec<Refusal>> {
+    Ok(query(
+        "SELECT id, ac_no, filename, size, error, message, uploaded_by, at FROM refusals
+         WHERE ac_no = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(i64::from(ac_no))
+    .bind(i64::from(limit))
+    .fetch_all(c)
+    .await?)
+}

@@ -100,6 +100,10 @@ pub const SYNCED: &[Synced] = &[
         ..pushed("audit_log", &["id"])
     },
     Synced {
+        ids: &[("id", "refusals")],
+        ..pushed("refusals", &["id"])
+    },
+    Synced {
         ac_of: "NULL",
         belongs: Some("{a}.id IN (SELECT user_id FROM user_acs WHERE ac_no = $1)"),
         pushed: false,

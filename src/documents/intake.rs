@@ -27,6 +27,59 @@ pub fn sniff_head(head: &[u8]) -> Result<pages::FileType> {
     pages::sniff(head)
 }
 
+/// Whether an error refuses the file itself (what it is, its size, its
+/// structure, or that it is empty) rather than the request, the sender or
+/// a connection that broke off.
+pub fn refuses_the_file(e: &Error, size: u64) -> bool {
+    match e {
+        Error::UnsupportedType { .. }
+        | Error::MalformedPdf { .. }
+        | Error::EncryptedPdf
+        | Error::UnsupportedEncoding { .. }
+        | Error::MalformedImage { .. }
+        | Error::TooLarge { .. } => true,
+        Error::BadInput { .. } => size == 0,
+        _ => false,
+    }
+}
+
+/// Keeps the refusal of a file sent by someone who may upload to the AC,
+/// so that it is still listed after the page is reloaded. A refusal that
+/// cannot be kept is logged; the sender gets the refusal either way.
+pub async fn keep_refusal(db: &Db, user: &User, ac_no: u32, filename: &str, size: u64, e: &Error) {
+    if !refuses_the_file(e, size) || authorize(db, user, ac_no).await.is_err() {
+        return;
+    }
+    let r = db::Refusal {
+        id: 0,
+        ac_no,
+        filename: clean_name(filename),
+        size: i64::try_from(size).unwrap_or(i64::MAX),
+        error: e.code().to_string(),
+        message: e.to_string().chars().take(500).collect(),
+        uploaded_by: user.username.clone(),
+        at: clock::now_rfc3339(),
+    };
+    let kept = async {
+        let mut tx = db.write().await?;
+        db::sync::require_changeable_here(&mut tx, ac_no).await?;
+        db::insert_refusal(&mut tx, &r).await?;
+        tx.commit().await
+    };
+    if let Err(err) = kept.await {
+        tracing::warn!(ac_no, error = %err, "could not keep the refusal of an upload");
+    }
+}
+
+/// A file's name as kept: no control characters, at most 200 characters.
+fn clean_name(filename: &str) -> String {
+    filename
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect()
+}
+
 /// Keeps a received upload: checks it, stores it, queues its pages.
 /// Returns the document and whether it is new (false: the same bytes were
 /// uploaded before, to the same AC).
@@ -69,11 +122,7 @@ pub async fn accept(
     debug_assert_eq!(inspection.file_type, file_type);
     store.commit(&received).await?;
     let at = clock::now_rfc3339();
-    let name: String = filename
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let name = clean_name(filename);
     let mut tx = db.write().await?;
     db::sync::require_changeable_here(&mut tx, ac_no).await?;
     let inserted = db::insert_document(

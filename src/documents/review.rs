@@ -3,6 +3,8 @@
 //! scans showed wrong. A decision re-runs the AC's checks in the same
 //! transaction, since it can change a ballot's outcome.
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::json;
 
 use super::recheck;
@@ -13,14 +15,126 @@ use crate::db::{self, Db, FindingRow};
 use crate::error::{Error, Result, Rule};
 use crate::pipeline::Scalar;
 
-/// Open findings the user may see, optionally of one AC, oldest first.
-pub async fn open(db: &Db, user: &User, ac: Option<u32>) -> Result<Vec<FindingRow>> {
-    if let Some(ac) = ac {
+/// Which open findings to list: the queue's filters, each optional.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Filter {
+    /// One AC (default: every AC the caller sees).
+    pub ac: Option<u32>,
+    /// One kind of finding.
+    pub kind: Option<Kind>,
+    /// One field, by its name without grid indices (`ac_no`, `votes`).
+    pub field: Option<String>,
+    /// The findings of one document.
+    pub document: Option<i64>,
+    /// The findings on round sheets of one round.
+    pub round: Option<u32>,
+}
+
+/// Open findings the user may see, as the filter asks, oldest first.
+pub async fn open(db: &Db, user: &User, filter: &Filter) -> Result<Vec<FindingRow>> {
+    if let Some(ac) = filter.ac {
         user.require_read(ac)?;
     }
     let mut c = db.read().await?;
-    let all = db::open_findings(&mut c, ac.map(|a| vec![a]).as_deref()).await?;
-    Ok(all.into_iter().filter(|f| user.can_read(f.ac_no)).collect())
+    let all = db::open_findings(&mut c, filter.ac.map(|a| vec![a]).as_deref()).await?;
+    let mut open: Vec<FindingRow> = all
+        .into_iter()
+        .filter(|f| user.can_read(f.ac_no))
+        .filter(|f| filter.kind.is_none_or(|k| f.kind == k))
+        .filter(|f| filter.document.is_none_or(|d| f.document == Some(d)))
+        .filter(|f| {
+            filter.field.as_deref().is_none_or(|want| {
+                f.field
+                    .as_deref()
+                    .is_some_and(|have| crate::checks::field_parts(have).0 == want)
+            })
+        })
+        .collect();
+    if let Some(round) = filter.round {
+        let mut acs: Vec<u32> = open.iter().map(|f| f.ac_no).collect();
+        acs.sort_unstable();
+        acs.dedup();
+        let mut sheets = HashMap::new();
+        for ac in acs {
+            sheets.extend(sheet_rounds(&mut c, ac).await?);
+        }
+        open.retain(|f| on_sheet_of_round(f, &sheets, round));
+    }
+    Ok(open)
+}
+
+/// The round each round-sheet page of the AC carries, by (document, page).
+async fn sheet_rounds(c: &mut db::Conn, ac: u32) -> Result<HashMap<(i64, u32), Option<usize>>> {
+    let only = db::PageScope::Some {
+        documents: &[],
+        ballots: &[],
+    };
+    Ok(db::read_pages_of_ac(c, ac, only)
+        .await?
+        .into_iter()
+        .filter(|p| p.kind() == Some(crate::forms::FormKind::RoundSheet))
+        .map(|p| {
+            let round = p.reading.payload().and_then(|q| q.get_usize("round"));
+            ((p.document_id, p.page_no), round)
+        })
+        .collect())
+}
+
+/// Whether a finding is on a signed sheet of that round (ballot and
+/// certificate findings are on no round's sheet).
+fn on_sheet_of_round(
+    f: &FindingRow,
+    sheets: &HashMap<(i64, u32), Option<usize>>,
+    round: u32,
+) -> bool {
+    f.ballot_id.is_none()
+        && matches!((f.document, f.page), (Some(d), Some(p))
+            if sheets.get(&(d, p)).copied().flatten() == Some(round as usize))
+}
+
+/// Open findings alike enough to be settled together on one screen: of
+/// one kind, on one field, taking the same decisions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Group {
+    pub kind: Kind,
+    /// The field's name without grid indices (`ac_no`, `votes`).
+    pub field: Option<String>,
+    /// The decisions that fit every finding of the group.
+    pub decisions: Vec<Decision>,
+    /// The findings, oldest first.
+    pub ids: Vec<i64>,
+}
+
+/// The findings that can be settled together, in groups of two or more,
+/// largest first; findings that take no decision, or need a figure typed
+/// or a note each, are left to the one-at-a-time queue.
+pub fn groups<'a>(findings: impl IntoIterator<Item = &'a FindingRow>) -> Vec<Group> {
+    let mut by: BTreeMap<(Kind, Option<String>, Vec<Decision>), Vec<i64>> = BTreeMap::new();
+    for f in findings {
+        if f.choices.decisions.is_empty() || f.choices.note_required {
+            continue;
+        }
+        let field = f
+            .field
+            .as_deref()
+            .map(|x| crate::checks::field_parts(x).0.to_string());
+        by.entry((f.kind, field, f.choices.decisions.clone()))
+            .or_default()
+            .push(f.id);
+    }
+    let mut groups: Vec<Group> = by
+        .into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|((kind, field, decisions), ids)| Group {
+            kind,
+            field,
+            decisions,
+            ids,
+        })
+        .collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.ids.len()));
+    groups
 }
 
 /// A decision asked for: what, why, and the value read on the scan.
@@ -47,6 +161,98 @@ async fn locked(tx: &mut db::Conn, user: &User, id: i64) -> Result<FindingRow> {
 pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<FindingRow> {
     let mut tx = db.write().await?;
     let f = locked(&mut tx, user, id).await?;
+    if apply(&mut tx, user, &f, asked).await? == Applied::Closed {
+        recheck::run(&mut tx, f.ac_no, scope_of(&f)).await?;
+    }
+    let row = db::finding_by_id(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The most findings one batch decision may settle.
+pub const BATCH_LIMIT: usize = 500;
+
+/// Settles several open findings with one decision (the grouped view),
+/// each audited on its own, all in one transaction: if any of them cannot
+/// take it, none is decided and the error names that finding. A value read
+/// on the scan belongs to one finding and is refused here.
+pub async fn decide_many(
+    db: &Db,
+    user: &User,
+    ids: &[i64],
+    asked: Asked<'_>,
+) -> Result<Vec<FindingRow>> {
+    if ids.is_empty() || ids.len() > BATCH_LIMIT {
+        return Err(Error::bad_input(format!(
+            "a batch decision settles 1 to {BATCH_LIMIT} findings, not {}",
+            ids.len()
+        )));
+    }
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.len() != ids.len() {
+        return Err(Error::bad_input("a finding is named twice in the batch"));
+    }
+    if asked.value.is_some() {
+        return Err(Error::bad_input(
+            "a value read on the scan belongs to one finding: decide that one on its own",
+        ));
+    }
+    let mut tx = db.write().await?;
+    // Every AC of the batch is locked, in order, before any finding is
+    // read under its lock: two batches never wait on each other in a ring.
+    let mut acs = vec![];
+    for &id in ids {
+        acs.push(db::finding_by_id(&mut tx, id).await?.ac_no);
+    }
+    acs.sort_unstable();
+    acs.dedup();
+    for &ac in &acs {
+        user.require_enter(ac)?;
+        db::lock(&mut tx, db::Lock::Ac(ac)).await?;
+        db::sync::require_changeable_here(&mut tx, ac).await?;
+    }
+    let mut scopes: BTreeMap<u32, (Vec<i64>, Vec<String>)> = BTreeMap::new();
+    for &id in ids {
+        let f = db::finding_by_id(&mut tx, id).await?;
+        if apply(&mut tx, user, &f, asked.clone()).await? == Applied::Closed {
+            let (documents, ballots) = scopes.entry(f.ac_no).or_default();
+            match f.ballot_id {
+                Some(b) => ballots.push(b),
+                None => documents.extend(f.document),
+            }
+        }
+    }
+    for (ac, (documents, ballots)) in scopes {
+        recheck::run(&mut tx, ac, recheck::Scope::Pages { documents, ballots }).await?;
+    }
+    let mut rows = vec![];
+    for &id in ids {
+        rows.push(db::finding_by_id(&mut tx, id).await?);
+    }
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// What a decision did to its finding.
+#[derive(Debug, PartialEq)]
+enum Applied {
+    Closed,
+    /// Kept open with the user's recommendation for the RO.
+    Recommended,
+}
+
+/// Checks that the decision fits the open finding `f` (read under its
+/// AC's lock) and that the user may take it, then records it and its
+/// audit entry; the caller runs the checks again.
+async fn apply(
+    tx: &mut db::Conn,
+    user: &User,
+    f: &FindingRow,
+    asked: Asked<'_>,
+) -> Result<Applied> {
+    let id = f.id;
     if f.status != FindingStatus::Open {
         return Err(Error::rule(
             Rule::FindingNotOpen,
@@ -104,7 +310,7 @@ pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<F
             f.kind
         )));
     }
-    let read_value = read_value(&f, decision, asked.value)?;
+    let read_value = read_value(f, decision, asked.value)?;
     let at = clock::now_rfc3339();
     let d = db::Decided {
         decision,
@@ -116,9 +322,9 @@ pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<F
     if !is_ro && ch.recommend_only.contains(&decision) {
         // Only the RO reverses a Rule 54A ground: the view is kept for the
         // RO and the ballot's outcome stands meanwhile.
-        db::recommend_finding(&mut tx, id, &d).await?;
+        db::recommend_finding(&mut *tx, id, &d).await?;
         db::audit(
-            &mut tx,
+            &mut *tx,
             &at,
             &user.username,
             "finding.recommend",
@@ -128,13 +334,11 @@ pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<F
             Some(&json!({"recommendation": decision, "note": note})),
         )
         .await?;
-        let row = db::finding_by_id(&mut tx, id).await?;
-        tx.commit().await?;
-        return Ok(row);
+        return Ok(Applied::Recommended);
     }
-    db::decide_finding(&mut tx, id, &d).await?;
+    db::decide_finding(&mut *tx, id, &d).await?;
     db::audit(
-        &mut tx,
+        &mut *tx,
         &at,
         &user.username,
         "finding.decide",
@@ -144,10 +348,7 @@ pub async fn decide(db: &Db, user: &User, id: i64, asked: Asked<'_>) -> Result<F
         Some(&json!({"status": FindingStatus::Closed, "decision": decision, "note": note, "read_value": read_value})),
     )
     .await?;
-    recheck::run(&mut tx, f.ac_no, scope_of(&f)).await?;
-    let decided = db::finding_by_id(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(decided)
+    Ok(Applied::Closed)
 }
 
 /// What a decision on `f` can change: its ballot's outcome (every page of
@@ -266,26 +467,9 @@ pub async fn edits_of_round(db: &Db, user: &User, ac: u32, round: u32) -> Result
         return Ok(all);
     }
     let mut c = db.read().await?;
-    let only = db::PageScope::Some {
-        documents: &[],
-        ballots: &[],
-    };
-    let sheets: std::collections::HashMap<(i64, u32), Option<usize>> =
-        db::read_pages_of_ac(&mut c, ac, only)
-            .await?
-            .into_iter()
-            .filter(|p| p.kind() == Some(crate::forms::FormKind::RoundSheet))
-            .map(|p| {
-                let round = p.reading.payload().and_then(|q| q.get_usize("round"));
-                ((p.document_id, p.page_no), round)
-            })
-            .collect();
+    let sheets = sheet_rounds(&mut c, ac).await?;
     Ok(all
         .into_iter()
-        .filter(|f| {
-            f.ballot_id.is_none()
-                && matches!((f.document, f.page), (Some(d), Some(p))
-                    if sheets.get(&(d, p)).copied().flatten() == Some(round as usize))
-        })
+        .filter(|f| on_sheet_of_round(f, &sheets, round))
         .collect())
 }

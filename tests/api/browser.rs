@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::day::counted_to_the_end;
-use crate::documents::{form_13a, form_13b};
+use crate::documents::{form_13a, form_13b, sheet};
 use crate::helpers::{Server, TempDir, scan_batch};
-use crate::webdriver::{Browser, ENTER, TAB};
+use crate::webdriver::{Browser, ENTER, RIGHT, TAB};
 
 const WIDE: (u32, u32) = (1366, 768);
 const PHONE: (u32, u32) = (390, 844);
@@ -594,6 +594,90 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
 }
 
 #[test]
+fn operator_settles_a_group_of_cut_outs_together_leaving_the_exceptions_open() {
+    let tmp = TempDir::new("web-grid");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let op = s.login("op71", "demo-op71");
+    // Five figures of round 3's signed sheet differ from the entries.
+    let mut v = sheet(&s, &ro, 71, 3, true);
+    for (t, c) in [(0, 0), (1, 0), (2, 1), (3, 1), (5, 2)] {
+        let n = v["tables"][t]["votes"][c].as_u64().unwrap();
+        v["tables"][t]["votes"][c] = json!(n + 4);
+    }
+    s.upload_read(
+        71,
+        &op,
+        "round3.pdf",
+        &scan_batch(&[("round-sheet", v)], None),
+    );
+    let groups = s.get("/api/v1/review/groups?ac=71&field=votes", &op);
+    let ids: Vec<i64> = groups[0]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5, "{groups}");
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/review?ac=71", "op71", "demo-op71");
+    // The queue offers the group; its screen shows every cut-out ticked.
+    b.find("#groups a.group").click();
+    b.wait_text("#group-size", |t| t == "5");
+    assert_eq!(b.text("#picked"), "5");
+    b.wait("the cut-outs", || {
+        let ok = b.js(
+            "return Array.from(document.querySelectorAll('.cell img')).every(i => i.complete && i.naturalWidth > 0)",
+            json!([]),
+        );
+        (ok == true).then_some(())
+    });
+    // The second cut-out is the exception: Right moves to it, Space unticks it.
+    b.keys(RIGHT);
+    b.keys(" ");
+    b.wait_text("#picked", |t| t == "4");
+    let exception = b
+        .js("return Number(document.activeElement.value)", json!([]))
+        .as_i64()
+        .unwrap();
+    assert_eq!(exception, ids[1]);
+    shot(&b, "review-grid");
+    // E: the entry is right for the four ticked ones, in one decision.
+    b.keys("e");
+    let settled = b.wait_text("#settled", |t| !t.is_empty());
+    assert!(settled.contains('4'), "{settled}");
+    assert!(b.url().contains("/review?ac=71"), "{}", b.url());
+    for id in &ids {
+        let f = s
+            .get("/api/v1/acs/71/findings", &op)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == *id)
+            .unwrap()
+            .clone();
+        if *id == exception {
+            assert_eq!(f["status"], "open", "{f}");
+        } else {
+            assert_eq!(
+                (
+                    f["status"].as_str(),
+                    f["decision"].as_str(),
+                    f["decided_by"].as_str()
+                ),
+                (Some("closed"), Some("entry_correct"), Some("op71")),
+                "{f}"
+            );
+        }
+    }
+    // The exception waits in the one-at-a-time queue.
+    let queue = s.get("/api/v1/review?ac=71&field=votes", &op);
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(queue[0]["id"], exception);
+}
+
+#[test]
 fn archive_search_opens_a_certificate_and_downloads_its_exact_bytes() {
     let tmp = TempDir::new("web-archive");
     let (s, ro, _, mut values) = counted_to_the_end(&tmp, [2, 1, 0, 0]);
@@ -728,6 +812,28 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
         })
         .sum();
     assert!((shares - 100.0).abs() < 0.1, "{shares}");
+    // When it last changed: the latest publication or postal entry in the
+    // audit log (a draft entry changes nothing public).
+    let log = s.get("/api/v1/acs/71/audit", &ro);
+    let changed = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            ["round.publish", "postal.put", "result.declare"]
+                .contains(&e["action"].as_str().unwrap_or(""))
+        })
+        .filter_map(|e| e["at"].as_str())
+        .max()
+        .expect("the demo's publications are audited")
+        .to_string();
+    assert_eq!(
+        b.js(
+            "return document.querySelector('#updated').getAttribute('datetime')",
+            json!([])
+        ),
+        json!(changed)
+    );
     assert_eq!(
         b.find_all("#trend tbody tr").len() as u64,
         published,

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Server, TempDir, assert_error, blob_file, scan_batch};
 
 /// The values of a round sheet as Scrutiny prints it now, signed or not.
-fn sheet(s: &Server, tok: &str, ac: u32, round: u64, signed: bool) -> Value {
+pub(crate) fn sheet(s: &Server, tok: &str, ac: u32, round: u64, signed: bool) -> Value {
     let a = s.get(&format!("/api/v1/acs/{ac}"), tok);
     let r = s.get(&format!("/api/v1/acs/{ac}/rounds/{round}"), tok);
     json!({
@@ -380,6 +380,243 @@ fn a_changed_figure_is_one_mismatch_with_both_values_and_is_reviewed() {
         json!({"ps_no": t["ps_no"], "votes": t["votes"]}),
     );
     assert_eq!(s.get("/api/v1/acs/71/edits", &ro), json!([]));
+}
+
+#[test]
+fn findings_are_filtered_grouped_and_settled_together_or_not_at_all() {
+    let tmp = TempDir::new("docs-batch");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let op = s.login("op71", "demo-op71");
+    // Round 3's sheet with three figures changed, round 2's with one.
+    let mut v3 = sheet(&s, &ro, 71, 3, true);
+    for (t, c) in [(1, 0), (2, 0), (4, 1)] {
+        let n = v3["tables"][t]["votes"][c].as_u64().unwrap();
+        v3["tables"][t]["votes"][c] = json!(n + 5);
+    }
+    let mut v2 = sheet(&s, &ro, 71, 2, true);
+    let n = v2["tables"][3]["votes"][2].as_u64().unwrap();
+    v2["tables"][3]["votes"][2] = json!(n + 3);
+    let d3 = s.upload_read(71, &op, "r3.pdf", &scan_batch(&[("round-sheet", v3)], None));
+    let d2 = s.upload_read(71, &op, "r2.pdf", &scan_batch(&[("round-sheet", v2)], None));
+    let ids = |q: &str| -> Vec<i64> {
+        let mut v: Vec<i64> = s
+            .get(&format!("/api/v1/review?ac=71{q}"), &op)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_i64().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    let of_doc = |d: &Value| -> Vec<i64> {
+        let mut v: Vec<i64> = open_findings(d)
+            .iter()
+            .map(|f| f["id"].as_i64().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    let (f3, f2) = (of_doc(&d3), of_doc(&d2));
+    assert!(f3.len() >= 3 && !f2.is_empty(), "{f3:?} {f2:?}");
+    // Filters: by document, by round (the round its sheet carries), by
+    // kind and by field (its name without the grid's indices).
+    assert_eq!(ids(&format!("&document={}", d3["id"])), f3);
+    assert_eq!(ids("&round=3"), f3);
+    assert_eq!(ids("&round=2"), f2);
+    assert_eq!(ids("&round=5"), Vec::<i64>::new());
+    assert_eq!(ids("&kind=unsigned"), Vec::<i64>::new());
+    let votes3 = ids("&round=3&field=votes");
+    assert_eq!(votes3.len(), 3, "{votes3:?}");
+    assert_error(
+        s.call("GET", "/api/v1/review?ac=71&kind=bogus", Some(&op), None),
+        400,
+        "bad-input",
+    );
+    assert_error(
+        s.call("GET", "/api/v1/review?ac=71&round=two", Some(&op), None),
+        400,
+        "bad-input",
+    );
+
+    // The page drawn with what was read where: grey as scanned, and with
+    // boxes, red on the figures that differ and green on the rest.
+    let page = |q: &str| {
+        s.bytes(
+            &format!("/api/v1/documents/{}/pages/1/image.png{q}", d3["id"]),
+            &op,
+        )
+    };
+    let plain = image::load_from_memory(&page("").2).unwrap();
+    assert_eq!(plain.color(), image::ColorType::L8);
+    let drawn = image::load_from_memory(&page("?boxes=true").2)
+        .unwrap()
+        .to_rgb8();
+    let count = |f: &dyn Fn(&image::Rgb<u8>) -> bool| drawn.pixels().filter(|p| f(p)).count();
+    let red = count(&|p| p[0] > 150 && p[1] < 80 && p[2] < 80);
+    let green = count(&|p| p[1] > 100 && p[0] < 60 && p[2] < 100);
+    assert!(red > 100 && green > 100, "red {red}, green {green}");
+    let (st, _, body) = page("?boxes=maybe");
+    assert_eq!(st, 400, "{}", String::from_utf8_lossy(&body));
+    // The queue in Hindi says what each finding is in Hindi, not the
+    // check's English sentence.
+    let html = |path: &str| {
+        let r = ureq::get(&format!("{}{path}", s.base))
+            .set("Cookie", &format!("scrutiny_session={op}"))
+            .call()
+            .expect("the page");
+        r.into_string().unwrap()
+    };
+    let en = html(&format!("/review?ac=71&document={}", d3["id"]));
+    let hi = html(&format!("/review?ac=71&document={}&lang=hi", d3["id"]));
+    let english = open_findings(&d3)[0]["message"]
+        .as_str()
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(en.contains("id=\"document-filter\""), "{en}");
+    assert!(
+        hi.contains("स्कैन से पढ़ा गया") && !hi.contains(&english),
+        "{english}: {hi}"
+    );
+
+    // The groups: the three cells of round 3 are one group of mismatches.
+    let groups = s.get(
+        &format!("/api/v1/review/groups?ac=71&document={}", d3["id"]),
+        &op,
+    );
+    let g = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["field"] == "votes")
+        .unwrap_or_else(|| panic!("{groups}"));
+    assert_eq!(g["kind"], "mismatch");
+    assert_eq!(
+        g["decisions"],
+        json!(["scan_correct", "entry_correct", "rescan"])
+    );
+    let mut group: Vec<i64> = g["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_i64().unwrap())
+        .collect();
+    group.sort();
+    assert_eq!(group, votes3);
+
+    // One finding of the batch that cannot take the decision (decided
+    // already) refuses the whole batch: nothing of it is decided.
+    let batch =
+        |tok: &str, body: Value| s.call("POST", "/api/v1/review/batch", Some(tok), Some(body));
+    let lone = f2[0];
+    let (st, b) = s.call(
+        "POST",
+        &format!("/api/v1/review/{lone}"),
+        Some(&op),
+        Some(json!({"decision": "rescan"})),
+    );
+    assert_eq!(st, 200, "{b}");
+    let mut with_closed = votes3.clone();
+    with_closed.push(lone);
+    assert_error(
+        batch(
+            &op,
+            json!({"ids": with_closed, "decision": "entry_correct"}),
+        ),
+        409,
+        "finding-not-open",
+    );
+    assert_eq!(
+        ids("&round=3&field=votes"),
+        votes3,
+        "the refused batch changed nothing"
+    );
+    assert_error(
+        batch(&op, json!({"ids": [], "decision": "entry_correct"})),
+        400,
+        "bad-input",
+    );
+    assert_error(
+        batch(
+            &op,
+            json!({"ids": [votes3[0], votes3[0]], "decision": "entry_correct"}),
+        ),
+        400,
+        "bad-input",
+    );
+    assert_error(
+        batch(&op, json!({"ids": votes3, "decision": "signed"})),
+        409,
+        "decision-does-not-fit",
+    );
+    assert_error(
+        batch(
+            &s.login("observer", "demo-observer"),
+            json!({"ids": votes3, "decision": "entry_correct"}),
+        ),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        batch(
+            &s.login("ro72", "demo-ro72"),
+            json!({"ids": votes3, "decision": "entry_correct"}),
+        ),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        batch(&op, json!({"ids": [999_999], "decision": "entry_correct"})),
+        404,
+        "not-found",
+    );
+    assert_eq!(ids("&round=3&field=votes"), votes3);
+
+    // Settled together: each closed and audited on its own.
+    let (st, rows) = batch(
+        &op,
+        json!({"ids": votes3, "decision": "entry_correct", "note": "OCR misread the sheet"}),
+    );
+    assert_eq!(st, 200, "{rows}");
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        assert_eq!(
+            (
+                r["status"].as_str(),
+                r["decision"].as_str(),
+                r["decided_by"].as_str(),
+                r["note"].as_str()
+            ),
+            (
+                Some("closed"),
+                Some("entry_correct"),
+                Some("op71"),
+                Some("OCR misread the sheet")
+            ),
+            "{r}"
+        );
+    }
+    assert_eq!(ids("&round=3&field=votes"), Vec::<i64>::new());
+    let log = s.get("/api/v1/acs/71/audit", &ro);
+    for id in &votes3 {
+        let entries = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["action"] == "finding.decide"
+                    && e["subject"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with(&format!("finding {id} ")))
+            })
+            .count();
+        assert_eq!(entries, 1, "finding {id}: {log}");
+    }
 }
 
 #[test]
@@ -783,6 +1020,65 @@ fn bad_uploads_are_refused_clearly_and_the_server_keeps_serving() {
         s.upload(999, &s.login("admin", "demo-admin"), "x.pdf", &good),
         404,
         "not-found",
+    );
+
+    // Each refused file is kept in the AC's list, newest first, with its
+    // reason; the requests that sent no file, or were not the sender's to
+    // make, are not.
+    let refused = s.get("/api/v1/acs/71/refusals", &ro);
+    let listed: Vec<(&str, &str)> = refused
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["filename"].as_str().unwrap(),
+                r["error"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("big.pdf", "too-large"),
+            ("huge.png", "too-large"),
+            ("pages.pdf", "too-large"),
+            ("bomb.pdf", "too-large"),
+            ("locked.pdf", "encrypted-pdf"),
+            ("truncated.pdf", "malformed-pdf"),
+            ("disguised.pdf", "unsupported-type"),
+            ("notes.txt", "unsupported-type"),
+            ("empty.pdf", "bad-input"),
+        ],
+        "{refused}"
+    );
+    assert_eq!(refused[0]["uploaded_by"], "ro71");
+    assert!(
+        refused[7]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a text file")
+    );
+    assert_error(
+        s.call(
+            "GET",
+            "/api/v1/acs/71/refusals",
+            Some(&s.login("ro72", "demo-ro72")),
+            None,
+        ),
+        403,
+        "forbidden",
+    );
+    // The upload page lists them after a reload, the reason in words.
+    let page = ureq::get(&format!("{}/upload?ac=71", s.base))
+        .set("Cookie", &format!("scrutiny_session={ro}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        page.contains("id=\"refusals\"") && page.contains("A PDF locked by a password"),
+        "{page}"
     );
 
     // Nothing was stored, nothing was left behind, and the server still serves.

@@ -15,6 +15,7 @@ use crate::helpers::TempDir;
 /// The key WebDriver sends for Enter and Tab.
 pub const ENTER: &str = "\u{E007}";
 pub const TAB: &str = "\u{E004}";
+pub const RIGHT: &str = "\u{E014}";
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 

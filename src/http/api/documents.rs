@@ -39,7 +39,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ballots))
         .routes(routes!(findings))
         .routes(routes!(edits))
+        .routes(routes!(refusals))
         .routes(routes!(review_queue))
+        .routes(routes!(review_groups))
+        .routes(routes!(decide_batch))
         .routes(routes!(decide))
         .routes(routes!(undo))
         .routes(routes!(crop_png))
@@ -55,6 +58,47 @@ pub struct Uploaded {
     pub pages: u32,
     /// False when the same bytes had been uploaded before (status 200).
     pub created: bool,
+}
+
+/// Receives the file field into the blob store (refusing early what its
+/// first bytes or its size show cannot be kept) and accepts it; `sent`
+/// follows the file's name and the bytes received.
+async fn receive(
+    s: &AppState,
+    user: &crate::accounts::User,
+    ac: u32,
+    multipart: &mut Multipart,
+    limit: u64,
+    sent: &mut (Option<String>, u64),
+) -> Result<(crate::db::DocumentRow, bool)> {
+    let mut received = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("upload").to_string();
+        sent.0 = Some(name.clone());
+        let mut rx = s.store.receive(limit).await?;
+        let mut sniffed = false;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            sent.1 += chunk.len() as u64;
+            let mut refused = rx.push(&chunk).await.err();
+            if refused.is_none() && !sniffed && rx.head().len() >= 1024 {
+                sniffed = true;
+                refused = intake::sniff_head(rx.head()).err();
+            }
+            if let Some(e) = refused {
+                rx.abort().await;
+                drain(&mut field, limit).await;
+                return Err(e);
+            }
+        }
+        received = Some(rx.finish().await?);
+        break;
+    }
+    let received = received.ok_or_else(|| Error::bad_input("the form has no field named file"))?;
+    let name = sent.0.clone().unwrap_or_default();
+    intake::accept(&s.db, &s.store, user, ac, received, &name).await
 }
 
 fn multipart_error(e: MultipartError) -> Error {
@@ -113,32 +157,17 @@ pub async fn upload(
         }
         return Err(e);
     }
-    let mut received = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        if field.name() != Some("file") {
-            continue;
+    // What was sent, for the list of refusals if it is refused.
+    let mut sent = (None, 0u64);
+    let kept = receive(&s, &user, ac, &mut multipart, limit, &mut sent).await;
+    let (doc, created) = match (kept, &sent.0) {
+        (Ok(k), _) => k,
+        (Err(e), Some(name)) => {
+            intake::keep_refusal(&s.db, &user, ac, name, sent.1, &e).await;
+            return Err(e);
         }
-        let filename = field.file_name().unwrap_or("upload").to_string();
-        let mut rx = s.store.receive(limit).await?;
-        let mut sniffed = false;
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            let mut refused = rx.push(&chunk).await.err();
-            if refused.is_none() && !sniffed && rx.head().len() >= 1024 {
-                sniffed = true;
-                refused = intake::sniff_head(rx.head()).err();
-            }
-            if let Some(e) = refused {
-                rx.abort().await;
-                drain(&mut field, limit).await;
-                return Err(e);
-            }
-        }
-        received = Some((rx.finish().await?, filename));
-        break;
-    }
-    let (received, filename) =
-        received.ok_or_else(|| Error::bad_input("the form has no field named file"))?;
-    let (doc, created) = intake::accept(&s.db, &s.store, &user, ac, received, &filename).await?;
+        (Err(e), None) => return Err(e),
+    };
     if created {
         s.workers.wake();
     }
@@ -344,6 +373,22 @@ pub async fn findings(
     Ok(Json(db::findings_of_ac(&mut c, ac).await?))
 }
 
+/// The AC's refused uploads, newest first (the newest 500 are kept): the
+/// file's name and size, the error and its sentence, who sent it, when.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/refusals", tag = "documents", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Vec<crate::db::Refusal>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn refusals(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Vec<crate::db::Refusal>>> {
+    user.require_read(ac)?;
+    let mut c = s.db.read().await?;
+    db::ac(&mut c, ac).await?;
+    Ok(Json(db::refusals_of_ac(&mut c, ac, 500).await?))
+}
+
 /// The RO's edit list: mismatches an operator judged the scan right on.
 #[utoipa::path(get, path = "/api/v1/acs/{ac}/edits", tag = "documents", security(("bearer" = [])),
     params(("ac" = u32, Path, description = "AC number")),
@@ -356,25 +401,32 @@ pub async fn edits(
     Ok(Json(review::edit_list(&s.db, &user, ac).await?))
 }
 
-/// Which ACs' findings to list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReviewQuery {
-    /// One AC (default: every AC the caller sees).
-    pub ac: Option<u32>,
-}
-
-/// Open findings to review, oldest first, each with a `crop_url`.
+/// Open findings to review, oldest first, each with a `crop_url`; the
+/// filters narrow the queue (`field` is the name without grid indices).
 #[utoipa::path(get, path = "/api/v1/review", tag = "documents", security(("bearer" = [])),
-    params(ReviewQuery),
-    responses((status = 200, body = Vec<FindingRow>), (status = 403, body = ErrorBody)))]
+    params(review::Filter),
+    responses((status = 200, body = Vec<FindingRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn review_queue(
     State(s): State<AppState>,
     Auth(user): Auth,
-    q: std::result::Result<Query<ReviewQuery>, QueryRejection>,
+    q: std::result::Result<Query<review::Filter>, QueryRejection>,
 ) -> Result<Json<Vec<FindingRow>>> {
     let Query(q) = q.map_err(|e| Error::bad_input(e.body_text()))?;
-    Ok(Json(review::open(&s.db, &user, q.ac).await?))
+    Ok(Json(review::open(&s.db, &user, &q).await?))
+}
+
+/// The open findings (as filtered) that can be settled together: of one
+/// kind and field, taking the same decisions, two or more, largest first.
+#[utoipa::path(get, path = "/api/v1/review/groups", tag = "documents", security(("bearer" = [])),
+    params(review::Filter),
+    responses((status = 200, body = Vec<review::Group>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn review_groups(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    q: std::result::Result<Query<review::Filter>, QueryRejection>,
+) -> Result<Json<Vec<review::Group>>> {
+    let Query(q) = q.map_err(|e| Error::bad_input(e.body_text()))?;
+    Ok(Json(review::groups(&review::open(&s.db, &user, &q).await?)))
 }
 
 /// A decision on a finding.
@@ -418,6 +470,39 @@ pub async fn decide(
     Ok(Json(review::decide(&s.db, &user, id, asked).await?))
 }
 
+/// One decision for several findings.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BatchInput {
+    /// The findings, each open and taking `decision` (1 to 500).
+    pub ids: Vec<i64>,
+    pub decision: Decision,
+    /// Why (the same note on every finding).
+    pub note: Option<String>,
+}
+
+/// Settles several findings with one decision, as the grouped view does:
+/// each is checked and audited as if decided alone, all in one
+/// transaction, so that one finding that cannot take the decision leaves
+/// every finding of the batch as it was (the error names it).
+#[utoipa::path(post, path = "/api/v1/review/batch", tag = "documents", security(("bearer" = [])),
+    request_body = BatchInput,
+    responses((status = 200, description = "the findings, in the order asked", body = Vec<FindingRow>), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_batch(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiJson(input): ApiJson<BatchInput>,
+) -> Result<Json<Vec<FindingRow>>> {
+    let asked = review::Asked {
+        decision: input.decision,
+        note: input.note.as_deref(),
+        value: None,
+    };
+    Ok(Json(
+        review::decide_many(&s.db, &user, &input.ids, asked).await?,
+    ))
+}
+
 /// Takes back a decision: the finding is open again (only who decided, or
 /// the RO, may); audited.
 #[utoipa::path(post, path = "/api/v1/review/{id}/undo", tag = "documents", security(("bearer" = [])),
@@ -446,15 +531,27 @@ pub async fn crop_png(
     Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
 }
 
+/// How to draw a page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageImageQuery {
+    /// Draw every box the reader read: green verified, amber verified by
+    /// agreement with an independent figure, red a finding.
+    #[serde(default)]
+    pub boxes: bool,
+}
+
 /// A whole page of a document, cleaned, as a PNG at most 1200 px wide.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/pages/{page}/image.png", tag = "documents", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Document id"), ("page" = u32, Path, description = "Page number, from 1")),
-    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "Document id"), ("page" = u32, Path, description = "Page number, from 1"), PageImageQuery),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn page_png(
     State(s): State<AppState>,
     Auth(user): Auth,
     ApiPath((id, page)): ApiPath<(i64, u32)>,
+    q: std::result::Result<Query<PageImageQuery>, QueryRejection>,
 ) -> Result<Response> {
-    let png = crop::page_png(&s.db, &s.store, &user, id, page).await?;
+    let Query(q) = q.map_err(|e| Error::bad_input(e.body_text()))?;
+    let png = crop::page_png(&s.db, &s.store, &user, id, page, q.boxes).await?;
     Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
 }

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
 
-use super::review::{describe_field, value};
+use super::review::{describe_field, finding_sentence, value};
 use super::{Ctx, OrPage, PageResult, number};
 use crate::checks::{FindingStatus, Outcome};
 use crate::counting::actions;
@@ -64,8 +64,11 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(id): Path<String>) -
                     div.compare {
                         figure.crop {
                             a href=(format!("/api/v1/documents/{}/pages/{}/image.png", d.id, p.page)) target="_blank" rel="noopener" {
-                                img.page-image loading="lazy" src=(format!("/api/v1/documents/{}/pages/{}/image.png", d.id, p.page))
+                                img.page-image loading="lazy" src=(format!("/api/v1/documents/{}/pages/{}/image.png?boxes=true", d.id, p.page))
                                     alt=(format!("{} {}", t.page, p.page));
+                            }
+                            @if p.form.is_some() {
+                                figcaption.legend { span.key.verified {} (t.verified) " " span.key.agreed {} (t.verified_by_agreement) " " span.key.finding {} (t.findings) }
                             }
                         }
                         div.side {
@@ -105,9 +108,9 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(id): Path<String>) -
                         h3 { (t.findings) }
                         ul.findings { @for f in &here {
                             li data-finding=(f.id) {
-                                span.chip.kind { (t.kind(f.kind)) } " " (f.message) " — "
+                                span.chip.kind { (t.kind(f.kind)) } " " (finding_sentence(&ctx, f, f.field.as_deref().and_then(|x| describe_field(&ctx, x, &ac.candidates)).as_deref())) " — "
                                 @match f.status {
-                                    FindingStatus::Open => a href=(ctx.with_lang(&format!("/review?ac={}", d.ac_no))) { (t.nav_review) },
+                                    FindingStatus::Open => a href=(ctx.with_lang(&format!("/review?ac={}&document={}", d.ac_no, d.id))) { (t.nav_review) },
                                     FindingStatus::Closed => span { (f.decision.map_or("", |d| t.decision(d))) " · " (f.decided_by.as_deref().unwrap_or("")) },
                                     FindingStatus::Resolved => span { (t.resolved) },
                                 }

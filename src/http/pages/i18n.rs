@@ -168,6 +168,30 @@ texts! {
     rule_54a_ro: "Only the Returning Officer may reverse a Rule 54A rejection: your view goes to the RO.", "नियम 54क की अस्वीकृति केवल रिटर्निंग अधिकारी पलट सकते हैं: आपकी राय आरओ को जाएगी।";
     nothing_to_review: "Nothing left to review.", "समीक्षा के लिए कुछ शेष नहीं।";
     field: "Field", "फ़ील्ड";
+    last_updated: "Last updated", "अंतिम अद्यतन";
+    refused_uploads: "Refused uploads", "अस्वीकृत अपलोड";
+    why_refused: "Why", "कारण";
+    r_unsupported_type: "Not a scan Scrutiny reads", "ऐसा स्कैन नहीं जिसे स्क्रूटनी पढ़ता है";
+    r_malformed_pdf: "A broken PDF", "टूटी हुई PDF";
+    r_encrypted_pdf: "A PDF locked by a password", "पासवर्ड से बंद PDF";
+    r_unsupported_encoding: "An image encoding not handled", "ऐसी छवि एन्कोडिंग जो समर्थित नहीं";
+    r_malformed_image: "A broken image", "टूटी हुई छवि";
+    r_too_large: "Too large", "बहुत बड़ी";
+    r_empty: "An empty file", "खाली फ़ाइल";
+    r_other: "Refused", "अस्वीकृत";
+    f_votes: "Votes on the round sheet", "राउंड पत्रक पर मत";
+    settle_together: "Settle together", "एक साथ निपटाएँ";
+    settled_together: "{n} findings settled together.", "{n} निष्कर्ष एक साथ निपटाए गए।";
+    grid_help: "Every cut-out is ticked. Untick the exceptions (arrow keys move, Space unticks), then press the decision's key: it settles the ticked ones; the exceptions stay in the queue, one at a time.", "हर कट-आउट पर सही का निशान है। अपवादों का निशान हटाएँ (तीर कुंजियाँ चलती हैं, Space निशान हटाता है), फिर निर्णय की कुंजी दबाएँ: निशान वाले निपट जाएँगे; अपवाद कतार में एक-एक करके रहेंगे।";
+    grid_more: "The first {n} are shown; the rest follow after these are settled.", "पहले {n} दिखाए गए हैं; इनके निपटने पर बाकी आएँगे।";
+    picked: "Ticked", "चुने गए";
+    none_picked: "Tick at least one cut-out.", "कम से कम एक कट-आउट चुनें।";
+    the_ticked: "the ticked ones", "चुने गए सभी";
+    kind_of_finding: "Kind", "प्रकार";
+    every_kind: "Every kind", "सभी प्रकार";
+    filter: "Filter", "छाँटें";
+    clear_filter: "Remove this filter", "यह छँटाई हटाएँ";
+    all_findings: "Every open finding", "सभी खुले निष्कर्ष";
     f_elector_signed: "Elector's signature", "निर्वाचक के हस्ताक्षर";
     f_attested: "Attestation", "सत्यापन";
     f_ro_signed: "RO's signature", "आरओ के हस्ताक्षर";
@@ -176,6 +200,7 @@ texts! {
     f_elector_serial: "Elector's serial no.", "निर्वाचक क्रम सं.";
     f_ac_no: "AC no.", "क्षेत्र सं.";
     f_ac_name: "AC name", "क्षेत्र का नाम";
+    f_elector_name: "Elector's name", "निर्वाचक का नाम";
     f_ballot_id: "Ballot id (QR code)", "मतपत्र पहचान (क्यूआर कोड)";
     ink_found: "Ink found", "स्याही मिली";
     no_ink: "No ink", "स्याही नहीं";
@@ -310,6 +335,20 @@ impl Texts {
             Decision::NotSigned => self.decide_not_signed,
             Decision::Accept => self.decide_accept,
             Decision::Reject => self.decide_reject,
+        }
+    }
+
+    /// A refused upload's reason, by its error code.
+    pub fn refusal(&self, code: &str) -> &'static str {
+        match code {
+            "unsupported-type" => self.r_unsupported_type,
+            "malformed-pdf" => self.r_malformed_pdf,
+            "encrypted-pdf" => self.r_encrypted_pdf,
+            "unsupported-encoding" => self.r_unsupported_encoding,
+            "malformed-image" => self.r_malformed_image,
+            "too-large" => self.r_too_large,
+            "bad-input" => self.r_empty,
+            _ => self.r_other,
         }
     }
 

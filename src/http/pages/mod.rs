@@ -15,6 +15,8 @@ pub mod review;
 pub mod session;
 pub mod upload;
 
+pub use crate::checks::field_parts;
+
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
@@ -63,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/counting", get(counting::index))
         .route("/counting/{ac}", get(counting::page))
         .route("/review", get(review::page))
+        .route("/review/grid", get(review::grid).post(review::decide_grid))
         .route("/review/{id}", post(review::decide))
         .route("/review/{id}/undo", post(review::undo))
         .route("/progress", get(progress::page))
@@ -469,18 +472,6 @@ pub fn bar(label: &str, part: u64, whole: u64, class: &str) -> Markup {
             span style=(format!("width:{pct:.1}%")) {}
         }
     }
-}
-
-/// A field's name and its grid indices: `votes[5][1]` is `("votes", [5, 1])`,
-/// `ac_no` is `("ac_no", [])`.
-pub fn field_parts(field: &str) -> (&str, Vec<usize>) {
-    let base = field.split('[').next().unwrap_or(field);
-    let idx = field
-        .split(['[', ']'])
-        .skip(1)
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    (base, idx)
 }
 
 /// A count in Indian digit grouping, as people read it on counting day:

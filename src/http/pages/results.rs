@@ -13,9 +13,10 @@ use crate::http::AppState;
 
 /// `GET /results`: every AC with its leader and margin.
 pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
-    let results = db::standings(&mut s.db.read().await.or_page(&ctx)?)
-        .await
-        .or_page(&ctx)?;
+    let mut c = s.db.read().await.or_page(&ctx)?;
+    let results = db::standings(&mut c).await.or_page(&ctx)?;
+    let updated = db::results_updated_at(&mut c, None).await.or_page(&ctx)?;
+    drop(c);
     let t = ctx.t;
     // Party by party: seats won (declared) and seats where it leads.
     let mut parties: std::collections::BTreeMap<&str, (u32, u32)> = Default::default();
@@ -36,7 +37,7 @@ pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
         "results-index",
         t.results_title,
         html! {
-            p.help { (t.published_only) }
+            p.help { (t.published_only) (last_updated(&ctx, updated.as_deref())) }
             @if !parties.is_empty() {
                 h2 { (t.by_party) }
                 div.scroll { table #parties {
@@ -73,6 +74,11 @@ pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
     ))
 }
 
+/// " · Last updated 02-12-2026 10:41 IST", when anything is published.
+fn last_updated(ctx: &Ctx, at: Option<&str>) -> maud::Markup {
+    html! { @if let Some(at) = at { " · " (ctx.t.last_updated) " " time #updated datetime=(at) { (crate::clock::ist(at)) } } }
+}
+
 /// Who leads cumulative `totals` and by how much over the runner-up, by the
 /// ranking of the result itself; None while nothing is counted.
 fn lead(r: &CountResult, totals: &[u64]) -> Option<(String, u64)> {
@@ -88,6 +94,9 @@ fn lead(r: &CountResult, totals: &[u64]) -> Option<(String, u64)> {
 pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -> PageResult {
     let ac: u32 = number(&ctx, "an AC number", &ac)?;
     let r = actions::result(&s.db, ac).await.or_page(&ctx)?;
+    let updated = db::results_updated_at(&mut s.db.read().await.or_page(&ctx)?, Some(ac))
+        .await
+        .or_page(&ctx)?;
     let t = ctx.t;
     // Cumulative EVM totals after each published round, plus postal.
     let n = r.candidates.len();
@@ -121,7 +130,8 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
         "results",
         &format!("{} — {} {} {}", t.results_title, t.ac, r.ac_no, r.name),
         html! {
-            p.help { (t.published_only) " " (t.rounds_published) ": " strong #published { (r.rounds_published) " / " (r.rounds) } }
+            p.help { (t.published_only) " " (t.rounds_published) ": " strong #published { (r.rounds_published) " / " (r.rounds) }
+                (last_updated(&ctx, updated.as_deref())) }
             @if let Some(l) = &r.leader {
                 p.headline #headline {
                     (if r.declared_at.is_some() { t.won } else { t.leading }) ": " strong { (l.name) } " (" (l.party) ") · "

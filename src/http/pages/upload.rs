@@ -25,6 +25,9 @@ pub struct AcQuery {
 /// How many owed documents the page names before "and N more".
 const OWED_SHOWN: usize = 12;
 
+/// How many refused uploads the page lists (the newest).
+const REFUSALS_SHOWN: u32 = 50;
+
 /// `GET /upload?ac=`.
 pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>) -> PageResult {
     let user = ctx.user()?;
@@ -39,6 +42,9 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
         }
     }
     let owed = db::progress_missing(&mut c, ac).await.or_page(&ctx)?;
+    let refused = db::refusals_of_ac(&mut c, ac, REFUSALS_SHOWN)
+        .await
+        .or_page(&ctx)?;
     drop(c);
     let t = ctx.t;
     let name = acs
@@ -85,6 +91,29 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
                                         td.num { (open.get(&d.id).copied().unwrap_or(0)) }
                                         td { (d.uploaded_by) }
                                         td { (crate::clock::ist(&d.uploaded_at)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !refused.is_empty() {
+                section {
+                    h2 { (t.refused_uploads) }
+                    div.scroll {
+                        table #refusals {
+                            thead { tr {
+                                th scope="col" { (t.file) } th scope="col" { (t.why_refused) }
+                                th scope="col" { (t.uploaded_by) } th scope="col" { (t.uploaded_at) }
+                            } }
+                            tbody {
+                                @for r in &refused {
+                                    tr data-error=(r.error) {
+                                        td { (r.filename) }
+                                        td { span.st-refused { (t.refusal(&r.error)) } " — " (r.message) }
+                                        td { (r.uploaded_by) }
+                                        td { (crate::clock::ist(&r.at)) }
                                     }
                                 }
                             }
