@@ -1096,12 +1096,12 @@ pub async fn insert_refusal(c: &mut Conn, r: &Refusal) -> Result<()> {
 
 /// The AC's refused uploads, newest first.
 pub async fn refusals_of_ac(c: &mut Conn, ac_no: u32, limit: u32) -> Result<Vec<Refusal>> {
-    Ok(query(
+    query(
         "SELECT id, ac_no, filename, size, error, message, uploaded_by, at FROM refusals
          WHERE ac_no = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(i64::from(ac_no))
     .bind(i64::from(limit))
     .fetch_all(c)
-    .await?)
+    .await
 }

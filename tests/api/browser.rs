@@ -509,6 +509,13 @@ fn operator_settles_findings_by_keyboard_and_the_dashboard_follows() {
     board.find("#by-ac tr[data-ac=\"71\"] th a").click();
     let missing = board.wait_text("#missing", |t| !t.is_empty());
     assert!(missing.contains("Form 13B of ballot"), "{missing}");
+    // The documents holding open findings, each opening its own page.
+    board.find("#with-findings a").click();
+    board.wait("the document page", || {
+        board.url().contains("/documents/").then_some(())
+    });
+    assert!(board.try_find("img.page-image").is_some());
+    board.goto(&format!("{}/progress/71", s.base));
     shot(&board, "progress-ac");
 
     // A mismatch: the cut-out of the scan beside both figures.

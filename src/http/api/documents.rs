@@ -76,8 +76,7 @@ async fn receive(
         if field.name() != Some("file") {
             continue;
         }
-        let name = field.file_name().unwrap_or("upload").to_string();
-        sent.0 = Some(name.clone());
+        sent.0 = Some(field.file_name().unwrap_or("upload").to_string());
         let mut rx = s.store.receive(limit).await?;
         let mut sniffed = false;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {

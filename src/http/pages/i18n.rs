@@ -168,6 +168,7 @@ texts! {
     rule_54a_ro: "Only the Returning Officer may reverse a Rule 54A rejection: your view goes to the RO.", "नियम 54क की अस्वीकृति केवल रिटर्निंग अधिकारी पलट सकते हैं: आपकी राय आरओ को जाएगी।";
     nothing_to_review: "Nothing left to review.", "समीक्षा के लिए कुछ शेष नहीं।";
     field: "Field", "फ़ील्ड";
+    documents_with_findings: "Documents with open findings", "खुले निष्कर्षों वाले दस्तावेज़";
     last_updated: "Last updated", "अंतिम अद्यतन";
     refused_uploads: "Refused uploads", "अस्वीकृत अपलोड";
     why_refused: "Why", "कारण";

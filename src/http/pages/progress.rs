@@ -309,6 +309,16 @@ pub async fn ac_page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>
     let user = ctx.user()?;
     let ac: u32 = number(&ctx, "an AC number", &ac)?;
     let AcMissing { line, missing } = ac_missing(&s.db, user, ac).await.or_page(&ctx)?;
+    // The documents that hold what is not verified yet, each opening its page.
+    let mut c = s.db.read().await.or_page(&ctx)?;
+    let docs = crate::db::documents_of_ac(&mut c, ac).await.or_page(&ctx)?;
+    let mut open: std::collections::BTreeMap<i64, u64> = Default::default();
+    for f in crate::db::findings_of_ac(&mut c, ac).await.or_page(&ctx)? {
+        if let (Some(d), crate::checks::FindingStatus::Open) = (f.document, f.status) {
+            *open.entry(d).or_default() += 1;
+        }
+    }
+    drop(c);
     let t = ctx.t;
     Ok(ctx.render(
         StatusCode::OK,
@@ -326,6 +336,13 @@ pub async fn ac_page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>
                     tbody { @for m in &missing {
                         tr { td { (m.what) } td { @if m.state == MissingState::NotUploaded { span.chip.behind { (t.not_uploaded) } } @else { span.chip.on-track { (t.not_verified) } } } }
                     } }
+                } }
+            }
+            @if !open.is_empty() {
+                h2 { (t.documents_with_findings) }
+                ul #with-findings { @for d in docs.iter().filter(|d| open.contains_key(&d.id)) {
+                    li { a href=(ctx.with_lang(&format!("/documents/{}", d.id))) { (d.filename) } " — " (t.open_findings) ": " (open[&d.id])
+                        " · " a href=(ctx.with_lang(&format!("/review?ac={ac}&document={}", d.id))) { (t.nav_review) } }
                 } }
             }
         },
