@@ -433,7 +433,42 @@
     if (boxes[0]) boxes[0].focus();
   }
 
-  const pages = { upload, counting, review, progress, "review-grid": reviewGrid };
+  // ---- /postal/{ac} ----------------------------------------------------
+  // The reconciliation as the tally is typed; the register's CSV sent to
+  // the API, then the desk again.
+  function postal() {
+    const out = $("#reconcile");
+    const fig = (el) => Number(String(el.value).replace(/[०-९]/g, (d) => "०१२३४५६७८९".indexOf(d))) || 0;
+    const fill = (s, v) => s.replace(/\{(\w)\}/g, (_, k) => String(v[k]));
+    function reconcile() {
+      if (!out) return;
+      const a = Number(out.dataset.accepted), r = Number(out.dataset.rejected);
+      const v = $$("input.tally").reduce((sum, el) => sum + fig(el), 0);
+      const p = fig($("#rejected-papers")), e = fig($("#rejected-covers"));
+      const holds = a === v + p && r === e;
+      out.className = out.dataset.settled !== "1" ? "help" : holds ? "done" : "error";
+      out.textContent = out.dataset.settled !== "1" ? T.reconcile_waits
+        : fill(holds ? T.reconcile_holds : T.reconcile_fails, { a, v, p, r, c: v + p, e });
+    }
+    for (const el of $$("#tally input")) el.addEventListener("input", reconcile);
+    reconcile();
+    const button = $("#import"), file = $("#register-file"), err = $("#register-error");
+    if (button) button.addEventListener("click", async () => {
+      const f = file.files[0];
+      if (!f) { file.focus(); return; }
+      button.disabled = true;
+      try {
+        const res = await fetch("/api/v1/acs/" + file.dataset.ac + "/etpbs-register", {
+          method: "PUT", headers: { "Content-Type": "text/csv", "X-CSRF-Token": CSRF }, body: await f.text(),
+        });
+        if (res.ok) { const u = new URL(location.href); u.searchParams.set("saved", "register"); location.assign(u); return; }
+        err.textContent = await message(res);
+        err.hidden = false;
+      } finally { button.disabled = false; }
+    });
+  }
+
+  const pages = { upload, counting, review, progress, "review-grid": reviewGrid, postal };
   const page = pages[document.body.dataset.page];
   if (page) page();
 })();

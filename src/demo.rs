@@ -60,6 +60,7 @@ pub fn election(rng: &mut fastrand::Rng) -> ElectionSetup {
                         party: if i < 5 { PARTIES[i] } else { "Independent" }.into(),
                     })
                     .collect(),
+                polling_stations: vec![],
             })
             .collect(),
     }
@@ -156,9 +157,13 @@ pub async fn load(db: &Db) -> Result<bool> {
         .await?;
         for round in 1..=published {
             for table in 1..=ac.tables {
+                let votes = share(rng.u64(480..760), &mut rng);
+                // With Form 17C Part II's total, as an operator types it.
+                let total = Some(votes.iter().sum());
                 let input = TableInput {
                     ps_no: i64::from((round - 1) * ac.tables + table),
-                    votes: share(rng.u64(480..760), &mut rng),
+                    votes,
+                    total,
                 };
                 actions::put_table(db, &ro, ac.ac_no, round, table, &input).await?;
             }

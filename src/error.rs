@@ -56,6 +56,17 @@ crate::vocabulary! {
     }
 }
 
+crate::vocabulary! {
+    /// A figure of an entry that contradicts another figure of the same
+    /// entry, or the election's definition: a typing error caught (422).
+    pub enum EntryCheck {
+        /// The total typed with a table's votes is not their sum.
+        TotalDiffers = "total-differs",
+        /// A polling station's votes exceed its electors.
+        ExceedsElectors = "exceeds-electors",
+    }
+}
+
 /// Result with Scrutiny's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -127,6 +138,10 @@ pub enum Error {
     /// The request body's type is not one this route takes.
     #[error("{reason}")]
     UnsupportedMedia { reason: String },
+    /// An entry whose figures cannot all be right (`check` says which
+    /// check caught it); nothing of it is stored.
+    #[error("{reason}")]
+    Implausible { check: EntryCheck, reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// The blob store named by `--blobs` refused or failed (wrong
@@ -219,6 +234,7 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::Rule { rule, .. } => rule.as_str(),
             Error::UnsupportedMedia { .. } => "unsupported-media-type",
+            Error::Implausible { check, .. } => check.as_str(),
             Error::Database(_) | Error::Migrate(_) => "database",
             Error::DatabaseUnreachable { .. } => "database-unreachable",
             Error::Blobs { .. } => "blob-store",

@@ -188,6 +188,7 @@ fn election(
                         party: format!("Party {}", i % 7),
                     })
                     .collect(),
+                polling_stations: vec![],
             })
             .collect(),
     }

@@ -44,8 +44,9 @@ pub async fn load_election(db: &Db, setup: &ElectionSetup, by: &str) -> Result<V
     let mut tx = db.write().await?;
     let id = db::insert_election(&mut tx, &setup.name, &setup.state).await?;
     let at = clock::now_rfc3339();
-    for ac in &acs {
+    for (ac, def) in acs.iter().zip(&setup.acs) {
         db::insert_ac(&mut tx, id, ac).await?;
+        db::insert_polling_stations(&mut tx, ac.ac_no, &setup::polling_stations(def)?).await?;
         db::audit(
             &mut tx,
             &at,
@@ -158,6 +159,14 @@ pub async fn put_table(
         .find(|e| e.table == table);
     if before.as_ref() == Some(&entry) {
         return view(&mut tx, &ac, round).await;
+    }
+    if let Some(ps) = db::polling_station(&mut tx, ac_no, entry.ps_no).await? {
+        super::check_electors(&entry, &ps)?;
+    } else if db::has_polling_stations(&mut tx, ac_no).await? {
+        return Err(Error::bad_input(format!(
+            "polling station {} is not one of AC {ac_no}'s",
+            entry.ps_no
+        )));
     }
     if let Some((r, t)) = db::ps_entered_at(&mut tx, ac_no, entry.ps_no).await?
         && (r, t) != (round, table)

@@ -73,6 +73,21 @@ pub struct TableEntry {
 pub struct TableInput {
     pub ps_no: i64,
     pub votes: Vec<i64>,
+    /// The total of valid votes as Form 17C Part II carries it: when
+    /// given, it must equal the sum of `votes` (422 `total-differs`).
+    #[serde(default)]
+    pub total: Option<i64>,
+}
+
+/// A polling station of an AC, from the election's definition.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct PollingStation {
+    #[sqlx(try_from = "i64")]
+    pub ps_no: u32,
+    pub name: String,
+    /// Electors on its roll: no EVM of it can hold more votes.
+    #[sqlx(try_from = "i64")]
+    pub electors: u64,
 }
 
 /// The postal tally of an AC.
@@ -264,11 +279,38 @@ pub fn validate_entry(ac: &Ac, round: u32, table: u32, input: &TableInput) -> Re
             ))
         })?;
     let votes = counts(ac, &format!("round {round} table {table}"), &input.votes)?;
+    let sum: u64 = votes.iter().sum();
+    if let Some(total) = input.total
+        && u64::try_from(total).ok() != Some(sum)
+    {
+        return Err(Error::Implausible {
+            check: crate::error::EntryCheck::TotalDiffers,
+            reason: format!(
+                "round {round} table {table}: the total is {total} but the votes add up to {sum}; one of them is mistyped"
+            ),
+        });
+    }
     Ok(TableEntry {
         table,
         ps_no,
         votes,
     })
+}
+
+/// Fails when a polling station's entry holds more votes than it has
+/// electors (a typing error: an extra digit, a figure in the wrong box).
+pub fn check_electors(entry: &TableEntry, ps: &PollingStation) -> Result<()> {
+    let sum: u64 = entry.votes.iter().sum();
+    if sum > ps.electors {
+        return Err(Error::Implausible {
+            check: crate::error::EntryCheck::ExceedsElectors,
+            reason: format!(
+                "table {}: polling station {} ({}) has {} electors but the votes add up to {sum}",
+                entry.table, ps.ps_no, ps.name, ps.electors
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Checks a postal tally's shape.
@@ -593,11 +635,38 @@ mod tests {
     use RoundStatus::*;
 
     #[test]
+    fn a_typed_total_must_be_the_sum_and_votes_fit_the_electors() {
+        let a = ac(5);
+        let with = |total| TableInput {
+            ps_no: 12,
+            votes: vec![100, 200, 30, 4],
+            total,
+        };
+        assert!(validate_entry(&a, 1, 1, &with(Some(334))).is_ok());
+        for wrong in [335, 0, -334] {
+            let e = validate_entry(&a, 1, 1, &with(Some(wrong))).unwrap_err();
+            assert_eq!(e.code(), "total-differs", "{wrong}");
+            assert!(e.to_string().contains("334"), "{e}");
+        }
+        let entry = validate_entry(&a, 1, 1, &with(None)).unwrap();
+        let ps = |electors| PollingStation {
+            ps_no: 12,
+            name: "School".into(),
+            electors,
+        };
+        assert!(check_electors(&entry, &ps(334)).is_ok());
+        let e = check_electors(&entry, &ps(333)).unwrap_err();
+        assert_eq!(e.code(), "exceeds-electors");
+        assert!(e.to_string().contains("333 electors"), "{e}");
+    }
+
+    #[test]
     fn entry_needs_one_nonnegative_count_per_candidate() {
         let a = ac(5);
         let ok = TableInput {
             ps_no: 12,
             votes: vec![1, 2, 3, 4],
+            total: None,
         };
         assert_eq!(
             validate_entry(&a, 1, 14, &ok).unwrap().votes,
@@ -606,6 +675,7 @@ mod tests {
         let short = TableInput {
             ps_no: 12,
             votes: vec![1, 2, 3],
+            total: None,
         };
         let e = validate_entry(&a, 1, 1, &short).unwrap_err();
         assert_eq!(e.code(), "bad-input");
@@ -613,6 +683,7 @@ mod tests {
         let neg = TableInput {
             ps_no: 12,
             votes: vec![1, -2, 3, 4],
+            total: None,
         };
         assert!(
             validate_entry(&a, 1, 1, &neg)

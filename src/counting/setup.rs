@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{Ac, Candidate, NOTA};
+use super::{Ac, Candidate, NOTA, PollingStation};
 use crate::error::{Error, Result};
 use crate::forms::payload;
 use crate::render::MAX_ROWS;
@@ -37,6 +37,54 @@ pub struct AcSetup {
     pub rounds: u32,
     /// In ballot order; NOTA is added last when not given.
     pub candidates: Vec<CandidateSetup>,
+    /// The AC's polling stations with their electors (optional): with
+    /// them, an entry names one of them and holds no more votes than it
+    /// has electors.
+    #[serde(default)]
+    pub polling_stations: Vec<PollingStationSetup>,
+}
+
+/// A polling station as defined: `{"ps_no", "name", "electors"}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollingStationSetup {
+    pub ps_no: u32,
+    pub name: String,
+    pub electors: u64,
+}
+
+/// Most electors a polling station's definition may give (ECI's limit is
+/// 1,500; the bound only catches a mistyped definition).
+pub const MAX_ELECTORS: u64 = 10_000;
+
+/// Checks an AC's polling stations: numbers unique from 1, a name, 1 to
+/// [`MAX_ELECTORS`] electors.
+pub fn polling_stations(a: &AcSetup) -> Result<Vec<PollingStation>> {
+    let at = |m: String| Error::bad_input(format!("AC {}: {m}", a.ac_no));
+    let mut seen = std::collections::BTreeSet::new();
+    a.polling_stations
+        .iter()
+        .map(|p| {
+            if p.ps_no == 0 || !seen.insert(p.ps_no) {
+                return Err(at(format!(
+                    "polling station numbers are unique and start at 1 ({})",
+                    p.ps_no
+                )));
+            }
+            if p.electors == 0 || p.electors > MAX_ELECTORS {
+                return Err(at(format!(
+                    "polling station {} has {} electors; a station has 1 to {MAX_ELECTORS}",
+                    p.ps_no, p.electors
+                )));
+            }
+            Ok(PollingStation {
+                ps_no: p.ps_no,
+                name: printable("a polling station's name", &p.name)
+                    .map_err(|e| at(e.to_string()))?,
+                electors: p.electors,
+            })
+        })
+        .collect()
 }
 
 /// A contesting candidate.
@@ -83,6 +131,7 @@ pub fn validate(setup: &ElectionSetup) -> Result<Vec<Ac>> {
             if a.rounds == 0 || a.rounds > MAX_ROUNDS {
                 return Err(at(&format!("rounds must be 1 to {MAX_ROUNDS}")));
             }
+            polling_stations(a)?;
             let mut candidates: Vec<Candidate> = vec![];
             for c in &a.candidates {
                 candidates.push(Candidate {
@@ -146,6 +195,7 @@ mod tests {
                         party: "IND".into(),
                     })
                     .collect(),
+                polling_stations: vec![],
             }],
         }
     }

@@ -32,6 +32,48 @@ pub async fn election(c: &mut Conn) -> Result<Option<(String, String)>> {
         .await
 }
 
+/// Stores an AC's polling stations.
+pub async fn insert_polling_stations(
+    c: &mut Conn,
+    ac_no: u32,
+    stations: &[crate::counting::PollingStation],
+) -> Result<()> {
+    for p in stations {
+        query(
+            "INSERT INTO polling_stations (ac_no, ps_no, name, electors) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(i64::from(ac_no))
+        .bind(i64::from(p.ps_no))
+        .bind(&p.name)
+        .bind(count_arg(p.electors)?)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One polling station of the AC, if the definition gives it.
+pub async fn polling_station(
+    c: &mut Conn,
+    ac_no: u32,
+    ps_no: u32,
+) -> Result<Option<crate::counting::PollingStation>> {
+    query("SELECT ps_no, name, electors FROM polling_stations WHERE ac_no = $1 AND ps_no = $2")
+        .bind(i64::from(ac_no))
+        .bind(i64::from(ps_no))
+        .fetch_optional(c)
+        .await
+}
+
+/// Whether the AC's definition lists its polling stations.
+pub async fn has_polling_stations(c: &mut Conn, ac_no: u32) -> Result<bool> {
+    let n: i64 = query("SELECT COUNT(*) FROM polling_stations WHERE ac_no = $1")
+        .bind(i64::from(ac_no))
+        .scalar(c)
+        .await?;
+    Ok(n > 0)
+}
+
 /// Stores an AC with its candidates and its rounds (all draft, revision 1).
 /// Fails with a 409 when the AC number is taken.
 pub async fn insert_ac(c: &mut Conn, election_id: i64, ac: &Ac) -> Result<()> {

@@ -1105,3 +1105,27 @@ pub async fn refusals_of_ac(c: &mut Conn, ac_no: u32, limit: u32) -> Result<Vec<
     .fetch_all(c)
     .await
 }
+
+/// A page a postal ballot was scanned on.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BallotScan {
+    pub ballot_id: String,
+    pub document_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub page_no: u32,
+    pub form: Option<String>,
+}
+
+/// Where each postal ballot of the AC was scanned, by ballot, then
+/// document and page.
+pub async fn scans_of_ballots(c: &mut Conn, ac_no: u32) -> Result<Vec<BallotScan>> {
+    query(
+        "SELECT p.ballot_id, p.document_id, p.page_no, p.form FROM pages p
+         JOIN documents d ON d.id = p.document_id
+         WHERE d.ac_no = $1 AND p.ballot_id IS NOT NULL AND p.ballot_id <> ''
+         ORDER BY p.ballot_id, p.document_id, p.page_no",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_all(c)
+    .await
+}

@@ -60,6 +60,7 @@ pub const SYNCED: &[Synced] = &[
     },
     pushed("acs", &["ac_no"]),
     pushed("candidates", &["ac_no", "serial"]),
+    pushed("polling_stations", &["ac_no", "ps_no"]),
     pushed("etpbs_ballots", &["ac_no", "ballot_id"]),
     pushed("rounds", &["ac_no", "round"]),
     pushed("table_entries", &["ac_no", "round", "table_no"]),

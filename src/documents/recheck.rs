@@ -325,6 +325,7 @@ mod tests {
                         party: "P".into(),
                     })
                     .collect(),
+                polling_stations: vec![],
             }],
         };
         crate::counting::actions::load_election(&db, &setup, "test")

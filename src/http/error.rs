@@ -28,6 +28,7 @@ pub fn status(e: &Error) -> StatusCode {
     match e {
         Error::BadInput { .. } => StatusCode::BAD_REQUEST,
         Error::Values { .. }
+        | Error::Implausible { .. }
         | Error::MalformedPdf { .. }
         | Error::MalformedImage { .. }
         | Error::EncryptedPdf

@@ -685,6 +685,121 @@ fn operator_settles_a_group_of_cut_outs_together_leaving_the_exceptions_open() {
 }
 
 #[test]
+fn the_postal_desk_shows_each_ballot_imports_the_register_and_reconciles_as_typed() {
+    let tmp = TempDir::new("web-postal");
+    let (s, _ro, op) = crate::day::small_election_served(&tmp);
+    let ac = s.get("/api/v1/acs/5", &op);
+    let register = s.get("/api/v1/acs/5/etpbs-register", &op);
+    let ballot = |id: &str| {
+        register
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["ballot_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // Two ballots scanned: one in order, one whose declaration is unsigned.
+    let (one, two) = (ballot("PB005-000001"), ballot("PB005-000002"));
+    let doc = s.upload_read(
+        5,
+        &op,
+        "postal.pdf",
+        &scan_batch(
+            &[
+                ("form-13a", form_13a(&ac, &one, true, true)),
+                ("form-13b", form_13b(&ac, &one)),
+                ("form-13a", form_13a(&ac, &two, false, true)),
+                ("form-13b", form_13b(&ac, &two)),
+            ],
+            None,
+        ),
+    );
+    assert_eq!(doc["status"], "done", "{doc}");
+
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/postal", "ro5", "secret-ro5");
+    b.wait("the desk of AC 5", || {
+        b.url().ends_with("/postal/5").then_some(())
+    });
+    assert_eq!(
+        ["#in-register", "#accepted", "#rejected", "#not-uploaded"].map(|c| b
+            .text(c)
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_string()),
+        ["3", "1", "1", "1"].map(String::from)
+    );
+    let row = b.text("tr[data-ballot=\"PB005-000002\"]");
+    assert!(
+        row.contains("Rejected") && row.contains("Not signed"),
+        "{row}"
+    );
+    assert!(
+        b.text("tr[data-ballot=\"PB005-000003\"]")
+            .contains("not uploaded")
+    );
+    // Not every ballot is settled: the reconciliation waits.
+    assert!(
+        b.text("#reconcile").contains("Not every ballot"),
+        "{}",
+        b.text("#reconcile")
+    );
+
+    // The register as ETPBS sent it again: the third ballot never came.
+    let csv = tmp.0.join("register.csv");
+    std::fs::write(&csv, "ballot_id,postal_ballot_serial_no,part_no,elector_serial_no\nPB005-000001,1,12,301\nPB005-000002,2,12,302\n").unwrap();
+    b.find("#register-file").send(csv.to_str().unwrap());
+    b.find("#import").click();
+    b.wait_text("#saved", |t| t.contains("register"));
+    assert_eq!(b.text("#in-register"), "2");
+    assert_eq!(b.text("#not-uploaded").split(' ').next(), Some("0"));
+    assert_eq!(
+        s.get("/api/v1/acs/5/etpbs-register", &op)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The tally, reconciled as it is typed: 1 accepted cover = 1 vote; 1
+    // rejected cover.
+    let set = |css: &str, v: &str| {
+        let e = b.find(css);
+        e.clear();
+        e.send(v);
+    };
+    set("#pv-0", "1");
+    set("#rejected-covers", "1");
+    b.wait_text("#reconcile", |t| t.starts_with("Reconciles"));
+    set("#pv-1", "2");
+    b.wait_text("#reconcile", |t| t.starts_with("Does not reconcile"));
+    shot(&b, "postal");
+    set("#pv-1", "0");
+    b.wait_text("#reconcile", |t| t.starts_with("Reconciles"));
+    b.find("#tally button[type=submit]").click();
+    b.wait_text("#saved", |t| t.contains("tally"));
+    let postal = s.get("/api/v1/acs/5/postal", &op);
+    assert_eq!(postal["votes"], json!([1, 0, 0, 0]), "{postal}");
+    assert_eq!(postal["rejected_covers"], 1);
+    // The scans open from the desk.
+    b.find("tr[data-ballot=\"PB005-000001\"] a").click();
+    b.wait("the document page", || {
+        b.url()
+            .contains(&format!("/documents/{}", doc["id"]))
+            .then_some(())
+    });
+    drop(b);
+
+    // An operator enters the tally but does not import the register.
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/postal/5", "op5", "secret-op5");
+    assert!(b.try_find("#register-section").is_none());
+    assert!(b.try_find("#tally button[type=submit]").is_some());
+}
+
+#[test]
 fn archive_search_opens_a_certificate_and_downloads_its_exact_bytes() {
     let tmp = TempDir::new("web-archive");
     let (s, ro, _, mut values) = counted_to_the_end(&tmp, [2, 1, 0, 0]);

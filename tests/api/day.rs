@@ -385,3 +385,115 @@ fn acknowledged_writes_survive_a_killed_server() {
         json!([{"table": 2, "ps_no": 2, "votes": [7, 8, 9, 1]}])
     );
 }
+
+#[test]
+fn a_typed_total_or_a_station_over_its_electors_is_refused_and_nothing_is_stored() {
+    let tmp = TempDir::new("day-entry-checks");
+    let data = tmp.0.join("data");
+    let d = data.to_str().unwrap();
+    let def = |stations: Value| {
+        let path = tmp.0.join("election.json");
+        std::fs::write(
+            &path,
+            json!({
+                "name": "Checks", "state": "Madhya Pradesh",
+                "acs": [{"ac_no": 6, "name": "Checkpur", "district": "Rewa", "ro": "Asha Verma",
+                         "tables": 2, "rounds": 2,
+                         "candidates": [{"name": "Ravi Kumar", "party": "Alpha Party"},
+                                        {"name": "Meena Devi", "party": "Beta Party"},
+                                        {"name": "Gopal Das", "party": "Independent"}],
+                         "polling_stations": stations}]
+            })
+            .to_string(),
+        )
+        .unwrap();
+        path
+    };
+    // A definition with a station twice, or with no electors, is refused whole.
+    for bad in [
+        json!([{"ps_no": 1, "name": "School", "electors": 800}, {"ps_no": 1, "name": "Hall", "electors": 900}]),
+        json!([{"ps_no": 1, "name": "School", "electors": 0}]),
+    ] {
+        let out =
+            crate::helpers::command(&["election", "load", def(bad).to_str().unwrap(), "--data", d])
+                .output()
+                .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("AC 6") && err.contains("polling station"),
+            "{err}"
+        );
+    }
+    let stations = json!([
+        {"ps_no": 1, "name": "Govt. School, Checkpur", "electors": 800},
+        {"ps_no": 2, "name": "Panchayat Bhavan", "electors": 900},
+    ]);
+    cli(
+        &[
+            "election",
+            "load",
+            def(stations).to_str().unwrap(),
+            "--data",
+            d,
+        ],
+        "",
+    );
+    cli(
+        &[
+            "user", "add", "ro6", "--role", "ro", "--ac", "6", "--data", d,
+        ],
+        "secret-ro6\n",
+    );
+    let s = Server::start(&data, &[]);
+    let ro = s.login("ro6", "secret-ro6");
+    let put = |table: u32, body: Value| {
+        s.call(
+            "PUT",
+            &format!("/api/v1/acs/6/rounds/1/tables/{table}"),
+            Some(&ro),
+            Some(body),
+        )
+    };
+    let (st, b) = put(
+        1,
+        json!({"ps_no": 1, "votes": [300, 200, 100, 50], "total": 650}),
+    );
+    assert_eq!(st, 200, "{b}");
+    let stored = s.get("/api/v1/acs/6/rounds/1", &ro);
+    // The total of Form 17C Part II disagrees with its votes.
+    for total in [651, -1] {
+        let got = put(
+            1,
+            json!({"ps_no": 1, "votes": [300, 200, 100, 60], "total": total}),
+        );
+        assert_error(got.clone(), 422, "total-differs");
+        assert!(
+            got.1["message"].as_str().unwrap().contains("660"),
+            "{}",
+            got.1
+        );
+    }
+    // More votes than the station has electors: one digit too many.
+    let got = put(2, json!({"ps_no": 2, "votes": [5000, 300, 100, 50]}));
+    assert_error(got.clone(), 422, "exceeds-electors");
+    let msg = got.1["message"].as_str().unwrap();
+    assert!(
+        msg.contains("900") && msg.contains("Panchayat Bhavan"),
+        "{msg}"
+    );
+    // A station the definition does not list.
+    assert_error(
+        put(2, json!({"ps_no": 9, "votes": [1, 2, 3, 4]})),
+        400,
+        "bad-input",
+    );
+    assert_eq!(
+        s.get("/api/v1/acs/6/rounds/1", &ro),
+        stored,
+        "nothing refused was stored"
+    );
+    // Exactly the electors is possible; without a total the votes stand alone.
+    let (st, b) = put(2, json!({"ps_no": 2, "votes": [500, 300, 50, 50]}));
+    assert_eq!(st, 200, "{b}");
+}

@@ -7,7 +7,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -20,26 +19,8 @@ use crate::http::AppState;
 
 /// `GET /counting`: the user's AC, or a list of those they may see.
 pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
-    let user = ctx.user()?;
-    let acs = actions::ac_list(&s.db, user).await.or_page(&ctx)?;
-    if let [only] = acs.as_slice() {
-        return Ok(
-            Redirect::to(&ctx.with_lang(&format!("/counting/{}", only.ac_no))).into_response(),
-        );
-    }
-    let t = ctx.t;
-    Ok(ctx.render(
-        StatusCode::OK,
-        "counting-index",
-        t.nav_counting,
-        html! {
-            ul.links {
-                @for a in &acs {
-                    li { a href=(ctx.with_lang(&format!("/counting/{}", a.ac_no))) { (t.ac) " " (a.ac_no) " — " (a.name) } " (" (a.district) ")" }
-                }
-            }
-        },
-    ))
+    let title = ctx.t.nav_counting;
+    super::ac_index(&ctx, &s, "/counting", title).await
 }
 
 /// Which round.

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod counting;
 pub mod documents;
 pub mod i18n;
+pub mod postal;
 pub mod progress;
 pub mod results;
 pub mod review;
@@ -68,6 +69,9 @@ pub fn router() -> Router<AppState> {
         .route("/review/grid", get(review::grid).post(review::decide_grid))
         .route("/review/{id}", post(review::decide))
         .route("/review/{id}/undo", post(review::undo))
+        .route("/postal", get(postal::index))
+        .route("/postal/{ac}", get(postal::page))
+        .route("/postal/{ac}/tally", post(postal::save_tally))
         .route("/progress", get(progress::page))
         .route("/progress/{ac}", get(progress::ac_page))
         .route("/results", get(results::index))
@@ -348,6 +352,7 @@ impl Ctx {
                 nav.push(("/upload", t.nav_upload));
             }
             nav.push(("/counting", t.nav_counting));
+            nav.push(("/postal", t.nav_postal));
             nav.push(("/review", t.nav_review));
             nav.push(("/progress", t.nav_progress));
         }
@@ -434,6 +439,31 @@ pub async fn pick_ac(
             .ok_or_else(|| Error::not_found("a constituency this account may see"))?,
     };
     Ok((acs, ac))
+}
+
+/// A page's list of ACs to choose from (`base/{ac}` each); with one AC,
+/// straight to it.
+pub async fn ac_index(ctx: &Ctx, state: &AppState, base: &str, title: &str) -> PageResult {
+    let user = ctx.user()?;
+    let acs = crate::counting::actions::ac_list(&state.db, user)
+        .await
+        .or_page(ctx)?;
+    if let [only] = acs.as_slice() {
+        return Ok(Redirect::to(&ctx.with_lang(&format!("{base}/{}", only.ac_no))).into_response());
+    }
+    let t = ctx.t;
+    Ok(ctx.render(
+        StatusCode::OK,
+        &format!("{}-index", base.trim_start_matches('/')),
+        title,
+        html! {
+            ul.links {
+                @for a in &acs {
+                    li { a href=(ctx.with_lang(&format!("{base}/{}", a.ac_no))) { (t.ac) " " (a.ac_no) " — " (a.name) } " (" (a.district) ")" }
+                }
+            }
+        },
+    ))
 }
 
 /// A small form that switches the page to another AC (GET `path?ac=`).
