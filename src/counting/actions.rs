@@ -160,13 +160,15 @@ pub async fn put_table(
     if before.as_ref() == Some(&entry) {
         return view(&mut tx, &ac, round).await;
     }
-    if let Some(ps) = db::polling_station(&mut tx, ac_no, entry.ps_no).await? {
-        super::check_electors(&entry, &ps)?;
-    } else if db::has_polling_stations(&mut tx, ac_no).await? {
-        return Err(Error::bad_input(format!(
-            "polling station {} is not one of AC {ac_no}'s",
-            entry.ps_no
-        )));
+    match db::polling_station(&mut tx, ac_no, entry.ps_no).await? {
+        Some(Some(ps)) => super::check_electors(&entry, &ps)?,
+        Some(None) => {
+            return Err(Error::bad_input(format!(
+                "polling station {} is not one of AC {ac_no}'s",
+                entry.ps_no
+            )));
+        }
+        None => {}
     }
     if let Some((r, t)) = db::ps_entered_at(&mut tx, ac_no, entry.ps_no).await?
         && (r, t) != (round, table)

@@ -52,26 +52,28 @@ pub async fn insert_polling_stations(
     Ok(())
 }
 
-/// One polling station of the AC, if the definition gives it.
+/// What the definition says of a polling station of the AC: `None` when
+/// it lists no station for the AC, `Some(None)` when it lists others but
+/// not this one. One query: the station's row, if any, and a row counting
+/// the AC's stations (its `ps_no` 0, which no station has).
 pub async fn polling_station(
     c: &mut Conn,
     ac_no: u32,
     ps_no: u32,
-) -> Result<Option<crate::counting::PollingStation>> {
-    query("SELECT ps_no, name, electors FROM polling_stations WHERE ac_no = $1 AND ps_no = $2")
-        .bind(i64::from(ac_no))
-        .bind(i64::from(ps_no))
-        .fetch_optional(c)
-        .await
-}
-
-/// Whether the AC's definition lists its polling stations.
-pub async fn has_polling_stations(c: &mut Conn, ac_no: u32) -> Result<bool> {
-    let n: i64 = query("SELECT COUNT(*) FROM polling_stations WHERE ac_no = $1")
-        .bind(i64::from(ac_no))
-        .scalar(c)
-        .await?;
-    Ok(n > 0)
+) -> Result<Option<Option<crate::counting::PollingStation>>> {
+    let rows: Vec<crate::counting::PollingStation> = query(
+        "SELECT ps_no, name, electors FROM polling_stations WHERE ac_no = $1 AND ps_no = $2
+         UNION ALL SELECT 0, '', COUNT(*) FROM polling_stations WHERE ac_no = $1",
+    )
+    .bind(i64::from(ac_no))
+    .bind(i64::from(ps_no))
+    .fetch_all(c)
+    .await?;
+    let stations = rows.iter().find(|r| r.ps_no == 0).map_or(0, |r| r.electors);
+    if stations == 0 {
+        return Ok(None);
+    }
+    Ok(Some(rows.into_iter().find(|r| r.ps_no != 0)))
 }
 
 /// Stores an AC with its candidates and its rounds (all draft, revision 1).
