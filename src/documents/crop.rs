@@ -53,7 +53,7 @@ pub async fn finding_png(db: &Db, store: &BlobStore, user: &User, id: i64) -> Re
             (Some(b), Some(t)) => extract::crop(&img, &t, b, PPM),
             _ => fit(img),
         };
-        png(&cut)
+        png(cut)
     })
     .await
 }
@@ -92,9 +92,9 @@ pub async fn page_png(
             let scale = f64::from(PAGE_PX) / f64::from(img.width().max(1));
             let small = fit(img);
             let scale = scale.min(1.0);
-            rgb_png(&draw_boxes(&small, &t, scale, &boxes))
+            png(draw_boxes(&small, &t, scale, &boxes))
         }
-        None => png(&fit(img)),
+        None => png(fit(img)),
     })
     .await
 }
@@ -223,15 +223,6 @@ fn line(img: &mut image::RgbImage, a: (f64, f64), b: (f64, f64), thick: f64, col
     }
 }
 
-fn rgb_png(img: &image::RgbImage) -> Result<Vec<u8>> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| Error::MalformedImage {
-            reason: format!("cannot encode the picture: {e}"),
-        })?;
-    Ok(out.into_inner())
-}
-
 /// Shrinks a page to at most [`PAGE_PX`] wide.
 fn fit(img: image::GrayImage) -> image::GrayImage {
     let scale = f64::from(PAGE_PX) / f64::from(img.width().max(1));
@@ -247,9 +238,11 @@ fn fit(img: image::GrayImage) -> image::GrayImage {
     }
 }
 
-fn png(img: &image::GrayImage) -> Result<Vec<u8>> {
+/// A picture, grey or in colour, as PNG bytes.
+fn png(img: impl Into<image::DynamicImage>) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
+    img.into()
+        .write_to(&mut out, image::ImageFormat::Png)
         .map_err(|e| Error::MalformedImage {
             reason: format!("cannot encode the picture: {e}"),
         })?;
