@@ -1129,3 +1129,22 @@ pub async fn scans_of_ballots(c: &mut Conn, ac_no: u32) -> Result<Vec<BallotScan
     .fetch_all(c)
     .await
 }
+
+/// How many open findings each document of the AC holds (documents with
+/// none are left out), counted in the database.
+pub async fn open_findings_by_document(
+    c: &mut Conn,
+    ac_no: u32,
+) -> Result<std::collections::HashMap<i64, u64>> {
+    let rows: Vec<(i64, i64)> = query(
+        "SELECT document_id, COUNT(*) FROM findings
+         WHERE ac_no = $1 AND status = 'open' AND document_id IS NOT NULL
+         GROUP BY document_id",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_all(c)
+    .await?;
+    rows.into_iter()
+        .map(|(d, n)| Ok((d, super::to_u64(n, "a count of findings")?)))
+        .collect()
+}

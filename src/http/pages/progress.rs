@@ -312,12 +312,9 @@ pub async fn ac_page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>
     // The documents that hold what is not verified yet, each opening its page.
     let mut c = s.db.read().await.or_page(&ctx)?;
     let docs = crate::db::documents_of_ac(&mut c, ac).await.or_page(&ctx)?;
-    let mut open: std::collections::BTreeMap<i64, u64> = Default::default();
-    for f in crate::db::findings_of_ac(&mut c, ac).await.or_page(&ctx)? {
-        if let (Some(d), crate::checks::FindingStatus::Open) = (f.document, f.status) {
-            *open.entry(d).or_default() += 1;
-        }
-    }
+    let open = crate::db::open_findings_by_document(&mut c, ac)
+        .await
+        .or_page(&ctx)?;
     drop(c);
     let t = ctx.t;
     Ok(ctx.render(

@@ -4,15 +4,12 @@
 //! so a retry never duplicates), then follows the document until it is
 //! read and checked. The server renders the AC's earlier uploads.
 
-use std::collections::HashMap;
-
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use maud::html;
 use serde::Deserialize;
 
 use super::{Ctx, OrPage, PageResult, ac_picker, pick_ac};
-use crate::checks::FindingStatus;
 use crate::db;
 use crate::http::AppState;
 
@@ -35,12 +32,9 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<AcQuery>)
     user.require_enter(ac).or_page(&ctx)?;
     let mut c = s.db.read().await.or_page(&ctx)?;
     let docs = db::documents_of_ac(&mut c, ac).await.or_page(&ctx)?;
-    let mut open: HashMap<i64, u64> = HashMap::new();
-    for f in db::findings_of_ac(&mut c, ac).await.or_page(&ctx)? {
-        if let (Some(d), FindingStatus::Open) = (f.document, f.status) {
-            *open.entry(d).or_default() += 1;
-        }
-    }
+    let open = db::open_findings_by_document(&mut c, ac)
+        .await
+        .or_page(&ctx)?;
     let owed = db::progress_missing(&mut c, ac).await.or_page(&ctx)?;
     let refused = db::refusals_of_ac(&mut c, ac, REFUSALS_SHOWN)
         .await
