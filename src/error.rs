@@ -53,6 +53,14 @@ crate::vocabulary! {
         AcHandedOver = "ac-handed-over",
         /// A node's name is taken.
         NodeExists = "node-exists",
+        /// The postal entry cannot be validated yet (the error lists why).
+        PostalNotReady = "postal-not-ready",
+        /// The result cannot be declared yet (the error lists why).
+        NotReady = "not-ready",
+        /// The polling station was not drawn for VVPAT verification.
+        NotDrawn = "not-drawn",
+        /// The VVPAT draw cannot change: slips of a station are counted.
+        SlipsCounted = "slips-counted",
     }
 }
 
@@ -135,6 +143,14 @@ pub enum Error {
     /// result declared...); `rule` names it.
     #[error("{reason}")]
     Rule { rule: Rule, reason: String },
+    /// A step that waits for conditions that do not hold yet (`unmet`
+    /// says which, each in a sentence).
+    #[error("{reason}")]
+    Unmet {
+        rule: Rule,
+        reason: String,
+        unmet: Vec<crate::counting::ready::Check>,
+    },
     /// The request body's type is not one this route takes.
     #[error("{reason}")]
     UnsupportedMedia { reason: String },
@@ -232,7 +248,7 @@ impl Error {
             Error::Unauthorized { .. } => "unauthorized",
             Error::TooManyRequests { .. } => "too-many-requests",
             Error::Forbidden { .. } => "forbidden",
-            Error::Rule { rule, .. } => rule.as_str(),
+            Error::Rule { rule, .. } | Error::Unmet { rule, .. } => rule.as_str(),
             Error::UnsupportedMedia { .. } => "unsupported-media-type",
             Error::Implausible { check, .. } => check.as_str(),
             Error::Database(_) | Error::Migrate(_) => "database",
@@ -245,6 +261,10 @@ impl Error {
     /// The error as the JSON body every interface uses:
     /// `{"error": code, "message": sentence}`.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "error": self.code(), "message": self.to_string() })
+        let mut body = serde_json::json!({ "error": self.code(), "message": self.to_string() });
+        if let Error::Unmet { unmet, .. } = self {
+            body["unmet"] = serde_json::json!(unmet);
+        }
+        body
     }
 }

@@ -243,6 +243,8 @@ async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec
             register,
             certificates: vec![],
             result,
+            vvpat: vec![],
+            reverified: vec![],
         };
         let c0 = Instant::now();
         let p = crate::progress::compute(&state, &[], &[], &Default::default(), &seen);

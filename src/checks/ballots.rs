@@ -68,7 +68,18 @@ pub fn check(
             );
         }
         missing_pair(id, s, out);
-        ballots.push(outcome(id, s, &out.findings[start..], decisions));
+        let mut ballot = outcome(id, s, &out.findings[start..], decisions);
+        // The RO reversed its rejection on verifying it again: it counts.
+        if ballot.outcome == Outcome::Rejected
+            && state
+                .reverified
+                .iter()
+                .any(|r| r.ballot_id == *id && r.verdict == crate::counting::Verdict::Reversed)
+        {
+            ballot.outcome = Outcome::Accepted;
+            ballot.reasons.clear();
+        }
+        ballots.push(ballot);
     }
     ballots
 }

@@ -14,7 +14,9 @@
 //!   settles when the right document arrives (on a postal ballot the RO may
 //!   still reject the cover, with a note);
 //! - the AC-wide rules (reconciliation, margin): no decision, they settle
-//!   when the entries or the result change.
+//!   when the entries or the result change;
+//! - a VVPAT difference: the slips prevail (the result counts them); the RO
+//!   accepts that, with a note, before the result is declared.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -98,6 +100,8 @@ pub fn choices(kind: Kind, field: Option<&str>, ballot: bool) -> Choices {
             Choices::ro(&[Accept, Reject])
         }
         Kind::MissingPair => Choices::ro(&[Reject]),
+        // The slips prevail; the RO records that with a note.
+        Kind::VvpatMismatch => Choices::ro(&[Accept]),
         Kind::Stale | Kind::Reconciliation | Kind::MarginBelowRejected => Choices::of(&[]),
     }
 }

@@ -50,6 +50,7 @@ crate::vocabulary! {
         MissingPair = "missing_pair",
         Reconciliation = "reconciliation",
         MarginBelowRejected = "margin_below_rejected",
+        VvpatMismatch = "vvpat_mismatch",
     }
 }
 
@@ -168,6 +169,10 @@ pub struct AcState {
     pub register: Vec<RegisterBallot>,
     pub certificates: Vec<CertificateRecord>,
     pub result: CountResult,
+    /// Stations drawn for VVPAT verification, with their slips once counted.
+    pub vvpat: Vec<crate::counting::VvpatStation>,
+    /// Rejected postal ballots the RO verified again.
+    pub reverified: Vec<crate::counting::Reverified>,
 }
 
 crate::vocabulary! {
@@ -500,7 +505,8 @@ pub fn check_pages(
 pub fn check_totals(state: &AcState, ballots: &[Ballot]) -> Vec<Finding> {
     let mut out = vec![];
     reconcile(state, ballots, &mut out);
-    margin(state, &mut out);
+    margin(state, ballots, &mut out);
+    vvpat(state, &mut out);
     out
 }
 
@@ -573,11 +579,46 @@ fn reconcile(state: &AcState, ballots: &[Ballot], out: &mut Vec<Finding>) {
     }
 }
 
+/// VVPAT verification: each candidate whose slips at a drawn station
+/// differ from the EVM figures entered for it. The slips prevail (the
+/// result counts them); the RO settles each difference.
+fn vvpat(state: &AcState, out: &mut Vec<Finding>) {
+    let evm: HashMap<u32, &TableEntry> = state
+        .entries
+        .values()
+        .flatten()
+        .map(|e| (e.ps_no, e))
+        .collect();
+    for st in &state.vvpat {
+        let (Some(slips), Some(entry)) = (&st.slips, evm.get(&st.ps_no)) else {
+            continue;
+        };
+        for (i, (&s, &e)) in slips.iter().zip(&entry.votes).enumerate() {
+            if s != e {
+                let name = state.ac.candidates.get(i).map_or("?", |c| c.name.as_str());
+                out.push(ac_finding(
+                    Kind::VvpatMismatch,
+                    &format!("vvpat[{}][{i}]", st.ps_no),
+                    s.into(),
+                    e.into(),
+                    format!(
+                        "polling station {}: {s} VVPAT slips for {name}, but the EVM shows {e}; the slips prevail",
+                        st.ps_no
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// A final margin under the rejected postal ballots: all of them must be
-/// verified again before the result is declared.
-fn margin(state: &AcState, out: &mut Vec<Finding>) {
+/// verified again before the result is declared. It settles when the RO
+/// has confirmed or reversed every rejected ballot.
+fn margin(state: &AcState, ballots: &[Ballot], out: &mut Vec<Finding>) {
     let r = &state.result;
-    if r.is_final && r.margin_below_rejected {
+    let pending = crate::counting::ready::reverification(r, ballots, &state.reverified)
+        .is_some_and(|v| v.done < v.rejected);
+    if r.is_final && pending {
         out.push(ac_finding(
             Kind::MarginBelowRejected,
             "margin",

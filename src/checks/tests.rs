@@ -105,6 +105,8 @@ fn state(revision: u32, postal: Option<Postal>) -> AcState {
         }],
         postal,
         result,
+        vvpat: vec![],
+        reverified: vec![],
         ac,
     }
 }

@@ -10,10 +10,12 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::ready::{self, Check};
 use super::setup::{self, ElectionSetup};
 use super::{
-    Ac, AcListing, CertificateRecord, CountResult, Postal, PostalInput, RegisterBallot, RoundState,
-    RoundStatus, TableEntry, TableInput,
+    Ac, AcListing, CertificateRecord, CountResult, Postal, PostalInput, RegisterBallot, Reverified,
+    ReverifyInput, RoundState, RoundStatus, SlipsInput, TableEntry, TableInput, VvpatDraw,
+    VvpatStation,
 };
 use crate::accounts::User;
 use crate::clock;
@@ -244,15 +246,15 @@ pub async fn delete_table(
 }
 
 /// The RO approves a draft round (from the second-last round on, only once
-/// the postal tally is entered).
+/// the postal entry is validated).
 pub async fn approve(db: &Db, user: &User, ac_no: u32, round: u32) -> Result<RoundView> {
     user.require_ro(ac_no)?;
     let mut tx = db.write_ac(ac_no).await?;
     let ac = db::ac(&mut tx, ac_no).await?;
     let states = db::round_states(&mut tx, ac_no).await?;
     let tables = db::round_entries(&mut tx, ac_no, round).await?;
-    let postal = db::postal(&mut tx, ac_no).await?;
-    super::check_approve(&ac, &states, round, tables.len(), postal.is_some())?;
+    let validated = db::postal_validation(&mut tx, ac_no).await?.is_some();
+    super::check_approve(&ac, &states, round, tables.len(), validated)?;
     set_status(&mut tx, &ac, round, RoundStatus::Approved, &user.username)
         .await
         .map(|_| ())?;
@@ -313,7 +315,8 @@ pub async fn postal(db: &Db, user: &User, ac_no: u32) -> Result<Option<Postal>> 
 }
 
 /// Enters or corrects the postal tally: allowed until the result is
-/// declared, and it reopens no round.
+/// declared; it reopens no round, but a correction reopens the RO's
+/// validation of the postal entry.
 pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -> Result<Postal> {
     user.require_enter(ac_no)?;
     let mut tx = db.write_ac(ac_no).await?;
@@ -325,6 +328,7 @@ pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -
         return Ok(p);
     }
     let at = clock::now_rfc3339();
+    let validated = db::postal_validation(&mut tx, ac_no).await?;
     db::upsert_postal(&mut tx, ac_no, &p, &user.username, &at).await?;
     db::audit(
         &mut tx,
@@ -337,13 +341,14 @@ pub async fn put_postal(db: &Db, user: &User, ac_no: u32, input: &PostalInput) -
         Some(&json!(p)),
     )
     .await?;
+    reopen_validation(&mut tx, ac_no, validated, &user.username, &at).await?;
     recheck(&mut tx, ac_no, Scope::Counts).await?;
     tx.commit().await?;
     Ok(p)
 }
 
 /// Replaces the AC's ETPBS register with the ballots of a CSV; returns how
-/// many it holds now.
+/// many it holds now. A new register reopens the postal validation.
 pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result<usize> {
     if !matches!(
         user.role,
@@ -358,10 +363,16 @@ pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result
     let mut tx = db.write_ac(ac_no).await?;
     db::ac(&mut tx, ac_no).await?;
     let before = db::register_count(&mut tx, ac_no).await?;
+    let validated = db::postal_validation(&mut tx, ac_no).await?;
     db::replace_register(&mut tx, ac_no, &ballots).await?;
+    let at = clock::now_rfc3339();
+    if validated.is_some() {
+        db::set_postal_validation(&mut tx, ac_no, None).await?;
+    }
+    reopen_validation(&mut tx, ac_no, validated, &user.username, &at).await?;
     db::audit(
         &mut tx,
-        &clock::now_rfc3339(),
+        &at,
         &user.username,
         "register.replace",
         Some(ac_no),
@@ -373,6 +384,285 @@ pub async fn put_register(db: &Db, user: &User, ac_no: u32, csv: &str) -> Result
     recheck(&mut tx, ac_no, Scope::All).await?;
     tx.commit().await?;
     Ok(ballots.len())
+}
+
+/// Audits that a change reopened the RO's validation of the postal entry
+/// (`was`: who validated it and when, if anyone had).
+async fn reopen_validation(
+    c: &mut Conn,
+    ac_no: u32,
+    was: Option<(String, String)>,
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    let Some((who, when)) = was else {
+        return Ok(());
+    };
+    db::audit(
+        &mut *c,
+        at,
+        by,
+        "postal.reopen",
+        Some(ac_no),
+        "postal validation",
+        Some(&json!({ "validated_by": who, "validated_at": when })),
+        None,
+    )
+    .await
+}
+
+/// Where the postal entry stands: whether the RO validated it, and what
+/// its validation waits for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostalStatus {
+    pub validated: bool,
+    pub validated_by: Option<String>,
+    pub validated_at: Option<String>,
+    /// Each condition of the validation, holding or not.
+    pub checks: Vec<Check>,
+}
+
+async fn postal_checks(c: &mut Conn, ac_no: u32) -> Result<Vec<Check>> {
+    let register = db::register(&mut *c, ac_no).await?;
+    let ballots = db::ballots_of_ac(&mut *c, ac_no).await?;
+    let tally = db::postal(&mut *c, ac_no).await?;
+    Ok(ready::postal(&register, &ballots, tally.as_ref()))
+}
+
+async fn postal_status_of(c: &mut Conn, ac_no: u32) -> Result<PostalStatus> {
+    let checks = postal_checks(&mut *c, ac_no).await?;
+    let v = db::postal_validation(&mut *c, ac_no).await?;
+    Ok(PostalStatus {
+        validated: v.is_some(),
+        validated_by: v.as_ref().map(|v| v.0.clone()),
+        validated_at: v.map(|v| v.1),
+        checks,
+    })
+}
+
+/// The postal entry's validation and its conditions.
+pub async fn postal_status(db: &Db, user: &User, ac_no: u32) -> Result<PostalStatus> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    db::ac(&mut c, ac_no).await?;
+    postal_status_of(&mut c, ac_no).await
+}
+
+/// The RO validates the postal entry: refused, with the list of what
+/// stands in the way, while a ballot needs review, a register ballot is
+/// not scanned, the tally is not entered or does not reconcile. Validating
+/// again changes nothing.
+pub async fn approve_postal(db: &Db, user: &User, ac_no: u32) -> Result<PostalStatus> {
+    user.require_ro(ac_no)?;
+    let mut tx = db.write_ac(ac_no).await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    super::check_not_declared(&ac)?;
+    let status = postal_status_of(&mut tx, ac_no).await?;
+    let unmet = ready::unmet(&status.checks);
+    if !unmet.is_empty() {
+        return Err(Error::Unmet {
+            rule: Rule::PostalNotReady,
+            reason: format!(
+                "the postal entry of AC {ac_no} cannot be validated yet: {}",
+                sentences(&unmet)
+            ),
+            unmet,
+        });
+    }
+    if status.validated {
+        return Ok(status);
+    }
+    let at = clock::now_rfc3339();
+    let tally = db::postal(&mut tx, ac_no).await?;
+    db::set_postal_validation(&mut tx, ac_no, Some((&user.username, &at))).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "postal.validate",
+        Some(ac_no),
+        "postal validation",
+        None,
+        Some(&json!({ "tally": tally, "checks": status.checks })),
+    )
+    .await?;
+    let status = postal_status_of(&mut tx, ac_no).await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+fn sentences(checks: &[Check]) -> String {
+    checks
+        .iter()
+        .map(|c| c.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A station drawn for VVPAT verification beside its EVM figures.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VvpatLine {
+    #[serde(flatten)]
+    pub station: VvpatStation,
+    /// The EVM figures entered for the station, if its EVM is counted.
+    pub evm: Option<Vec<u64>>,
+    pub round: Option<u32>,
+    /// The slips are counted and differ from the EVM: the result counts the slips.
+    pub differs: bool,
+}
+
+/// The AC's VVPAT verification.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VvpatView {
+    /// How many stations are to be drawn (five, or every counted station
+    /// when fewer are counted).
+    pub required: usize,
+    pub stations: Vec<VvpatLine>,
+}
+
+async fn vvpat_of(c: &mut Conn, ac_no: u32) -> Result<VvpatView> {
+    let entries = db::entries_of_ac(&mut *c, ac_no).await?;
+    let by_ps: std::collections::HashMap<u32, (u32, &TableEntry)> = entries
+        .iter()
+        .flat_map(|(r, es)| es.iter().map(move |e| (e.ps_no, (*r, e))))
+        .collect();
+    let stations = db::vvpat_stations(&mut *c, ac_no)
+        .await?
+        .into_iter()
+        .map(|st| {
+            let found = by_ps.get(&st.ps_no);
+            let evm = found.map(|(_, e)| e.votes.clone());
+            VvpatLine {
+                differs: matches!((&st.slips, &evm), (Some(s), Some(e)) if s != e),
+                round: found.map(|(r, _)| *r),
+                evm,
+                station: st,
+            }
+        })
+        .collect();
+    Ok(VvpatView {
+        required: ready::VVPAT_DRAW.min(by_ps.len()),
+        stations,
+    })
+}
+
+/// The AC's VVPAT verification as it stands.
+pub async fn vvpat(db: &Db, user: &User, ac_no: u32) -> Result<VvpatView> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    db::ac(&mut c, ac_no).await?;
+    vvpat_of(&mut c, ac_no).await
+}
+
+/// The RO records the polling stations drawn by lot for VVPAT
+/// verification. The draw may be corrected until a station's slips are
+/// counted; the same stations again change nothing.
+pub async fn put_vvpat_draw(
+    db: &Db,
+    user: &User,
+    ac_no: u32,
+    input: &VvpatDraw,
+) -> Result<VvpatView> {
+    user.require_ro(ac_no)?;
+    let mut tx = db.write_ac(ac_no).await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    super::check_not_declared(&ac)?;
+    let counted: std::collections::BTreeSet<u32> = db::entries_of_ac(&mut tx, ac_no)
+        .await?
+        .values()
+        .flatten()
+        .map(|e| e.ps_no)
+        .collect();
+    let drawn = super::validate_draw(&ac, input, &counted)?;
+    let before = db::vvpat_stations(&mut tx, ac_no).await?;
+    if before.iter().map(|s| s.ps_no).eq(drawn.iter().copied()) {
+        return vvpat_of(&mut tx, ac_no).await;
+    }
+    if let Some(c) = before.iter().find(|s| s.slips.is_some()) {
+        return Err(Error::rule(
+            Rule::SlipsCounted,
+            format!(
+                "the slips of polling station {} are counted already: the draw can no longer change",
+                c.ps_no
+            ),
+        ));
+    }
+    let at = clock::now_rfc3339();
+    db::replace_vvpat_draw(&mut tx, ac_no, &drawn, &user.username, &at).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "vvpat.draw",
+        Some(ac_no),
+        "VVPAT draw",
+        (!before.is_empty())
+            .then(|| json!(before.iter().map(|s| s.ps_no).collect::<Vec<_>>()))
+            .as_ref(),
+        Some(&json!(drawn)),
+    )
+    .await?;
+    let v = vvpat_of(&mut tx, ac_no).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Enters (or corrects) the VVPAT slips counted at a drawn station. Where
+/// they differ from the EVM figures, each difference is a `vvpat_mismatch`
+/// finding and the result counts the slips.
+pub async fn put_slips(
+    db: &Db,
+    user: &User,
+    ac_no: u32,
+    ps_no: u32,
+    input: &SlipsInput,
+) -> Result<VvpatView> {
+    user.require_enter(ac_no)?;
+    let mut tx = db.write_ac(ac_no).await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    let slips = super::validate_slips(&ac, ps_no, input)?;
+    super::check_not_declared(&ac)?;
+    let stations = db::vvpat_stations(&mut tx, ac_no).await?;
+    let Some(before) = stations.iter().find(|s| s.ps_no == ps_no) else {
+        return Err(Error::rule(
+            Rule::NotDrawn,
+            format!(
+                "polling station {ps_no} is not one drawn for VVPAT verification in AC {ac_no}{}",
+                if stations.is_empty() {
+                    " (the RO records the draw first)".to_string()
+                } else {
+                    format!(
+                        " (drawn: {})",
+                        stations
+                            .iter()
+                            .map(|s| s.ps_no.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ),
+        ));
+    };
+    if before.slips.as_ref() == Some(&slips) {
+        return vvpat_of(&mut tx, ac_no).await;
+    }
+    let at = clock::now_rfc3339();
+    db::set_slips(&mut tx, ac_no, ps_no, &slips, &user.username, &at).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "vvpat.slips",
+        Some(ac_no),
+        &format!("VVPAT slips of polling station {ps_no}"),
+        before.slips.as_ref().map(|s| json!(s)).as_ref(),
+        Some(&json!(slips)),
+    )
+    .await?;
+    recheck(&mut tx, ac_no, Scope::Counts).await?;
+    let v = vvpat_of(&mut tx, ac_no).await?;
+    tx.commit().await?;
+    Ok(v)
 }
 
 /// The AC's ETPBS register.
@@ -391,7 +681,181 @@ pub async fn result(db: &Db, ac_no: u32) -> Result<CountResult> {
     db::count_result(&mut c, &ac).await
 }
 
-/// The RO declares the result: every round published, no tie. After this
+/// One rejected postal ballot of a re-verification, with the RO's verdict
+/// once given.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ToReverify {
+    /// The ballot's id, or `rejected-papers` for the ballot papers
+    /// rejected at the count, verified together.
+    pub ballot_id: String,
+    /// The Rule 54A grounds it was rejected on, from the scans.
+    pub reasons: Vec<crate::checks::Kind>,
+    pub verified: Option<Reverified>,
+}
+
+/// The re-verification of rejected postal ballots.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReverificationView {
+    /// The margin is smaller than the rejected postal ballots: every one
+    /// is verified again before the result is declared.
+    pub required: bool,
+    pub margin: u64,
+    pub rejected_papers: u64,
+    pub ballots: Vec<ToReverify>,
+}
+
+async fn reverification_of(c: &mut Conn, ac: &Ac) -> Result<ReverificationView> {
+    let res = db::count_result(&mut *c, ac).await?;
+    let ballots = db::ballots_of_ac(&mut *c, ac.ac_no).await?;
+    let done = db::reverifications(&mut *c, ac.ac_no).await?;
+    let list = ready::to_reverify(&res, &ballots, &done)
+        .into_iter()
+        .map(|id| ToReverify {
+            ballot_id: id.to_string(),
+            reasons: ballots
+                .iter()
+                .find(|b| b.ballot_id == id)
+                .map(|b| b.reasons.clone())
+                .unwrap_or_default(),
+            verified: done.iter().find(|r| r.ballot_id == id).cloned(),
+        })
+        .collect();
+    Ok(ReverificationView {
+        required: res.margin_below_rejected,
+        margin: res.margin,
+        rejected_papers: res.rejected_postal_papers,
+        ballots: list,
+    })
+}
+
+/// The AC's re-verification of rejected postal ballots.
+pub async fn reverification(db: &Db, user: &User, ac_no: u32) -> Result<ReverificationView> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    let ac = db::ac(&mut c, ac_no).await?;
+    reverification_of(&mut c, &ac).await
+}
+
+/// The RO confirms or reverses the rejection of one postal ballot (or of
+/// the rejected papers, `rejected-papers`), with a reason. A reversed
+/// ballot counts: the postal tally is then corrected, and validated again.
+pub async fn reverify(
+    db: &Db,
+    user: &User,
+    ac_no: u32,
+    ballot_id: &str,
+    input: &ReverifyInput,
+) -> Result<ReverificationView> {
+    user.require_ro(ac_no)?;
+    let reason = input.reason.trim();
+    if reason.is_empty() {
+        return Err(Error::bad_input(
+            "give the reason for the verdict: it is kept in the audit log",
+        ));
+    }
+    let mut tx = db.write_ac(ac_no).await?;
+    let ac = db::ac(&mut tx, ac_no).await?;
+    super::check_not_declared(&ac)?;
+    let view = reverification_of(&mut tx, &ac).await?;
+    let Some(item) = view.ballots.iter().find(|b| b.ballot_id == ballot_id) else {
+        return Err(Error::not_found(format!(
+            "a rejected postal ballot {ballot_id} in AC {ac_no}"
+        )));
+    };
+    let before = item.verified.clone();
+    if before
+        .as_ref()
+        .is_some_and(|b| b.verdict == input.verdict && b.reason == reason)
+    {
+        return Ok(view);
+    }
+    let at = clock::now_rfc3339();
+    let r = Reverified {
+        ballot_id: ballot_id.to_string(),
+        verdict: input.verdict,
+        reason: reason.to_string(),
+        decided_by: user.username.clone(),
+        decided_at: at.clone(),
+    };
+    db::upsert_reverification(&mut tx, ac_no, &r).await?;
+    db::audit(
+        &mut tx,
+        &at,
+        &user.username,
+        "ballot.reverify",
+        Some(ac_no),
+        &format!("ballot {ballot_id}"),
+        before.map(|b| json!(b)).as_ref(),
+        Some(&json!(r)),
+    )
+    .await?;
+    let scope = Scope::Pages {
+        documents: vec![],
+        ballots: vec![ballot_id.to_string()],
+    };
+    recheck(&mut tx, ac_no, scope).await?;
+    let view = reverification_of(&mut tx, &ac).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// What declaring the result waits for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Declaration {
+    /// Every condition holds (and the result is not declared yet).
+    pub ready: bool,
+    pub declared_at: Option<String>,
+    /// Each condition, holding or not, in order.
+    pub checks: Vec<Check>,
+}
+
+async fn declaration_of(c: &mut Conn, ac: &Ac, res: &CountResult) -> Result<Vec<Check>> {
+    let postal = postal_checks(&mut *c, ac.ac_no).await?;
+    let validated = db::postal_validation(&mut *c, ac.ac_no).await?.is_some();
+    let vvpat = db::vvpat_stations(&mut *c, ac.ac_no).await?;
+    let counted = db::entries_of_ac(&mut *c, ac.ac_no)
+        .await?
+        .values()
+        .map(Vec::len)
+        .sum();
+    let vvpat_open = db::findings_of_ac(&mut *c, ac.ac_no)
+        .await?
+        .iter()
+        .filter(|f| {
+            f.kind == crate::checks::Kind::VvpatMismatch
+                && f.status == crate::checks::FindingStatus::Open
+        })
+        .count();
+    let ballots = db::ballots_of_ac(&mut *c, ac.ac_no).await?;
+    let done = db::reverifications(&mut *c, ac.ac_no).await?;
+    Ok(ready::declaration(&ready::EndOfCount {
+        result: res,
+        postal: &postal,
+        validated,
+        vvpat: &vvpat,
+        stations_counted: counted,
+        vvpat_open,
+        reverification: ready::reverification(res, &ballots, &done),
+    }))
+}
+
+/// The conditions of declaring the AC's result, holding or not.
+pub async fn declaration(db: &Db, user: &User, ac_no: u32) -> Result<Declaration> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    let ac = db::ac(&mut c, ac_no).await?;
+    let res = db::count_result(&mut c, &ac).await?;
+    let checks = declaration_of(&mut c, &ac, &res).await?;
+    Ok(Declaration {
+        ready: ac.declared_at.is_none() && checks.iter().all(|c| c.holds),
+        declared_at: ac.declared_at,
+        checks,
+    })
+}
+
+/// The RO declares the result: every round published, no tie, the postal
+/// entry validated, the VVPAT verification done and settled, rejected
+/// postal ballots verified again where the margin requires it. After this
 /// no count of the AC changes.
 pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
     user.require_ro(ac_no)?;
@@ -399,6 +863,17 @@ pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
     let ac = db::ac(&mut tx, ac_no).await?;
     let res = db::count_result(&mut tx, &ac).await?;
     let winner = super::check_declare(&ac, &res)?;
+    let unmet = ready::unmet(&declaration_of(&mut tx, &ac, &res).await?);
+    if !unmet.is_empty() {
+        return Err(Error::Unmet {
+            rule: Rule::NotReady,
+            reason: format!(
+                "the result of AC {ac_no} cannot be declared yet: {}",
+                sentences(&unmet)
+            ),
+            unmet,
+        });
+    }
     let at = clock::now_rfc3339();
     db::set_declared(&mut tx, ac_no, &at, &user.username).await?;
     db::audit(
@@ -418,6 +893,36 @@ pub async fn declare(db: &Db, user: &User, ac_no: u32) -> Result<CountResult> {
         declared_at: Some(at),
         ..res
     })
+}
+
+/// Form 20 of the AC over its published rounds. Once the result is
+/// declared anyone may read it; before, only those who may read the AC.
+pub async fn form20(db: &Db, user: Option<&User>, ac_no: u32) -> Result<super::form20::Form20> {
+    let mut c = db.read().await?;
+    let ac = db::ac(&mut c, ac_no).await?;
+    if ac.declared_at.is_none() {
+        match user {
+            Some(u) => u.require_read(ac_no)?,
+            None => {
+                return Err(Error::Unauthorized {
+                    reason: format!(
+                        "Form 20 of AC {ac_no} is public once its result is declared; sign in to see it before"
+                    ),
+                });
+            }
+        }
+    }
+    let p = db::published(&mut c, ac_no).await?;
+    let stations = db::polling_stations(&mut c, ac_no).await?;
+    let postal = db::postal(&mut c, ac_no).await?;
+    let entries: Vec<&TableEntry> = p.entries.values().flatten().collect();
+    Ok(super::form20::build(
+        &ac,
+        &entries,
+        &stations,
+        postal.as_ref(),
+        &p.vvpat_used,
+    ))
 }
 
 /// The AC's audit log, newest first.

@@ -7,6 +7,8 @@
 //! This module never touches SQL, HTTP or the clock.
 
 pub mod actions;
+pub mod form20;
+pub mod ready;
 pub mod setup;
 
 use serde::{Deserialize, Serialize};
@@ -105,6 +107,60 @@ pub struct PostalInput {
     pub votes: Vec<i64>,
     pub rejected_papers: i64,
     pub rejected_covers: i64,
+}
+
+/// A polling station drawn by lot for VVPAT verification, with its slips
+/// once counted.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct VvpatStation {
+    pub ps_no: u32,
+    pub drawn_by: String,
+    pub drawn_at: String,
+    /// VVPAT slips per candidate in ballot order; null until counted.
+    pub slips: Option<Vec<u64>>,
+    pub counted_by: Option<String>,
+    pub counted_at: Option<String>,
+}
+
+crate::vocabulary! {
+    /// The RO's verdict on a rejected postal ballot verified again.
+    pub enum Verdict {
+        /// The rejection stands.
+        Confirmed = "confirmed",
+        /// The rejection is reversed: the ballot is counted.
+        Reversed = "reversed",
+    }
+}
+
+/// A rejected postal ballot verified again by the RO.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Reverified {
+    pub ballot_id: String,
+    pub verdict: Verdict,
+    pub reason: String,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+/// A verdict on a rejected ballot, as it arrives.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReverifyInput {
+    pub verdict: Verdict,
+    /// Why, in the RO's words (required).
+    pub reason: String,
+}
+
+/// The polling stations drawn by lot, as they arrive.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct VvpatDraw {
+    pub ps_nos: Vec<i64>,
+}
+
+/// The slips of one drawn station, as they arrive.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SlipsInput {
+    /// Slips per candidate in ballot order, NOTA last.
+    pub votes: Vec<i64>,
 }
 
 /// One line of the AC list.
@@ -327,6 +383,58 @@ pub fn validate_postal(ac: &Ac, input: &PostalInput) -> Result<Postal> {
     })
 }
 
+/// Checks a VVPAT draw: distinct polling stations whose EVM is counted,
+/// as many as [`ready::VVPAT_DRAW`] (every counted station when the AC
+/// has fewer). Returns them in order.
+pub fn validate_draw(
+    ac: &Ac,
+    input: &VvpatDraw,
+    counted: &std::collections::BTreeSet<u32>,
+) -> Result<Vec<u32>> {
+    let want = ready::VVPAT_DRAW.min(counted.len());
+    if want == 0 {
+        return Err(Error::bad_input(format!(
+            "no polling station of AC {} is counted yet: the VVPAT draw comes after the EVM count",
+            ac.ac_no
+        )));
+    }
+    let mut ps = std::collections::BTreeSet::new();
+    for &p in &input.ps_nos {
+        let n = u32::try_from(p).ok().filter(|&n| n > 0).ok_or_else(|| {
+            Error::bad_input(format!(
+                "{p} is not a polling station number (a whole number from 1)"
+            ))
+        })?;
+        if !counted.contains(&n) {
+            return Err(Error::bad_input(format!(
+                "polling station {n}'s EVM is not counted in AC {}: only a counted station can be drawn",
+                ac.ac_no
+            )));
+        }
+        if !ps.insert(n) {
+            return Err(Error::bad_input(format!(
+                "polling station {n} is drawn twice"
+            )));
+        }
+    }
+    if ps.len() != want {
+        return Err(Error::bad_input(format!(
+            "{} polling stations were sent; {want} are drawn by lot for VVPAT verification",
+            ps.len()
+        )));
+    }
+    Ok(ps.into_iter().collect())
+}
+
+/// Checks the slips of a drawn station: one non-negative count per candidate.
+pub fn validate_slips(ac: &Ac, ps_no: u32, input: &SlipsInput) -> Result<Vec<u64>> {
+    counts(
+        ac,
+        &format!("the VVPAT slips of polling station {ps_no}"),
+        &input.votes,
+    )
+}
+
 /// Fails once the result is declared: nothing counted may change after.
 pub fn check_not_declared(ac: &Ac) -> Result<()> {
     match &ac.declared_at {
@@ -374,13 +482,13 @@ fn state_of(ac: &Ac, rounds: &[RoundState], round: u32) -> Result<RoundState> {
 
 /// Approving `round` (RO only, checked by the caller): the round is a draft
 /// with at least one counted table, and from the second-last round on the
-/// postal tally must exist (the ECI rule restored in 2025).
+/// postal entry must be validated by the RO (the ECI rule restored in 2025).
 pub fn check_approve(
     ac: &Ac,
     rounds: &[RoundState],
     round: u32,
     tables_entered: usize,
-    postal_entered: bool,
+    postal_validated: bool,
 ) -> Result<()> {
     check_not_declared(ac)?;
     let state = state_of(ac, rounds, round)?;
@@ -396,11 +504,11 @@ pub fn check_approve(
             format!("round {round} has no table entered; enter its tables first"),
         ));
     }
-    if round + 1 >= ac.rounds && !postal_entered {
+    if round + 1 >= ac.rounds && !postal_validated {
         return Err(Error::rule(
             Rule::PostalFirst,
             format!(
-                "round {round} is the second-last round or later: the postal ballots of AC {} must be counted and entered before it is approved",
+                "round {round} is the second-last round or later: the postal ballots of AC {} must be counted, entered and validated by the RO before it is approved",
                 ac.ac_no
             ),
         ));
@@ -498,8 +606,12 @@ pub struct CountResult {
     /// The margin is smaller than the rejected postal ballots: every
     /// rejected postal ballot must be verified again before declaring.
     pub margin_below_rejected: bool,
-    /// Totals of each published round, in order.
+    /// Totals of each published round, in order (a station verified by
+    /// VVPAT counts by its slips).
     pub by_round: Vec<RoundTotals>,
+    /// Polling stations whose VVPAT slips differ from their EVM figures:
+    /// the result counts their slips.
+    pub vvpat_used: Vec<u32>,
 }
 
 /// The candidates by `totals` (one per candidate, ballot order), most votes
@@ -564,6 +676,7 @@ pub fn result(
         rejected_postal_papers: rejected,
         margin_below_rejected: counted && margin < rejected,
         by_round: published,
+        vvpat_used: vec![],
     }
 }
 

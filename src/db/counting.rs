@@ -5,7 +5,7 @@
 use super::{Conn, OnConstraint, count_arg, from_json, query, to_json, to_u32, to_u64};
 use crate::counting::{
     self, Ac, AcListing, Candidate, CertificateRecord, CountResult, Postal, RegisterBallot,
-    RoundState, RoundStatus, RoundTotals, TableEntry,
+    Reverified, RoundState, RoundStatus, RoundTotals, TableEntry, VvpatStation,
 };
 use crate::error::{Error, Result, Rule};
 
@@ -74,6 +74,18 @@ pub async fn polling_station(
         return Ok(None);
     }
     Ok(Some(rows.into_iter().find(|r| r.ps_no != 0)))
+}
+
+/// The AC's polling stations from its definition, by number (empty when
+/// the definition lists none).
+pub async fn polling_stations(
+    c: &mut Conn,
+    ac_no: u32,
+) -> Result<Vec<crate::counting::PollingStation>> {
+    query("SELECT ps_no, name, electors FROM polling_stations WHERE ac_no = $1 ORDER BY ps_no")
+        .bind(i64::from(ac_no))
+        .fetch_all(c)
+        .await
 }
 
 /// Stores an AC with its candidates and its rounds (all draft, revision 1).
@@ -453,7 +465,8 @@ pub async fn upsert_postal(c: &mut Conn, ac_no: u32, p: &Postal, by: &str, at: &
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (ac_no) DO UPDATE SET votes = excluded.votes,
            rejected_papers = excluded.rejected_papers, rejected_covers = excluded.rejected_covers,
-           entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+           entered_by = excluded.entered_by, entered_at = excluded.entered_at,
+           validated_by = NULL, validated_at = NULL",
     )
     .bind(i64::from(ac_no))
     .bind(to_json(&p.votes)?)
@@ -461,6 +474,149 @@ pub async fn upsert_postal(c: &mut Conn, ac_no: u32, p: &Postal, by: &str, at: &
     .bind(count_arg(p.rejected_covers)?)
     .bind(by)
     .bind(at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Who validated the AC's postal entry and when, if the RO did since it
+/// was last changed.
+pub async fn postal_validation(c: &mut Conn, ac_no: u32) -> Result<Option<(String, String)>> {
+    let row: Option<(Option<String>, Option<String>)> =
+        query("SELECT validated_by, validated_at FROM postal_tallies WHERE ac_no = $1")
+            .bind(i64::from(ac_no))
+            .fetch_optional(c)
+            .await?;
+    Ok(row.and_then(|(by, at)| by.zip(at)))
+}
+
+/// Records the RO's validation of the postal entry (`None`: reopens it).
+pub async fn set_postal_validation(
+    c: &mut Conn,
+    ac_no: u32,
+    by_at: Option<(&str, &str)>,
+) -> Result<()> {
+    query("UPDATE postal_tallies SET validated_by = $2, validated_at = $3 WHERE ac_no = $1")
+        .bind(i64::from(ac_no))
+        .bind(by_at.map(|b| b.0))
+        .bind(by_at.map(|b| b.1))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+// ---- VVPAT verification ---------------------------------------------------------
+
+#[derive(sqlx::FromRow)]
+struct VvpatRow {
+    #[sqlx(try_from = "i64")]
+    ps_no: u32,
+    drawn_by: String,
+    drawn_at: String,
+    slips: Option<String>,
+    counted_by: Option<String>,
+    counted_at: Option<String>,
+}
+
+/// The AC's stations drawn for VVPAT verification, by PS number.
+pub async fn vvpat_stations(c: &mut Conn, ac_no: u32) -> Result<Vec<VvpatStation>> {
+    let rows: Vec<VvpatRow> = query(
+        "SELECT ps_no, drawn_by, drawn_at, slips, counted_by, counted_at
+         FROM vvpat_stations WHERE ac_no = $1 ORDER BY ps_no",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_all(c)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(VvpatStation {
+                slips: r.slips.as_deref().map(votes_of).transpose()?,
+                ps_no: r.ps_no,
+                drawn_by: r.drawn_by,
+                drawn_at: r.drawn_at,
+                counted_by: r.counted_by,
+                counted_at: r.counted_at,
+            })
+        })
+        .collect()
+}
+
+/// Replaces the AC's draw (only while no slips are counted: the caller checks).
+pub async fn replace_vvpat_draw(
+    c: &mut Conn,
+    ac_no: u32,
+    stations: &[u32],
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    query("DELETE FROM vvpat_stations WHERE ac_no = $1")
+        .bind(i64::from(ac_no))
+        .execute(&mut *c)
+        .await?;
+    for ps in stations {
+        query(
+            "INSERT INTO vvpat_stations (ac_no, ps_no, drawn_by, drawn_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(i64::from(ac_no))
+        .bind(i64::from(*ps))
+        .bind(by)
+        .bind(at)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Stores the slips counted at a drawn station.
+pub async fn set_slips(
+    c: &mut Conn,
+    ac_no: u32,
+    ps_no: u32,
+    slips: &[u64],
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    query(
+        "UPDATE vvpat_stations SET slips = $3, counted_by = $4, counted_at = $5
+         WHERE ac_no = $1 AND ps_no = $2",
+    )
+    .bind(i64::from(ac_no))
+    .bind(i64::from(ps_no))
+    .bind(to_json(&slips)?)
+    .bind(by)
+    .bind(at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+// ---- re-verification of rejected postal ballots -----------------------------------
+
+/// The rejected postal ballots the RO verified again, by ballot id.
+pub async fn reverifications(c: &mut Conn, ac_no: u32) -> Result<Vec<Reverified>> {
+    query(
+        "SELECT ballot_id, verdict, reason, decided_by, decided_at
+         FROM reverifications WHERE ac_no = $1 ORDER BY ballot_id",
+    )
+    .bind(i64::from(ac_no))
+    .fetch_all(c)
+    .await
+}
+
+/// Stores (or replaces) the RO's verdict on one rejected ballot.
+pub async fn upsert_reverification(c: &mut Conn, ac_no: u32, r: &Reverified) -> Result<()> {
+    query(
+        "INSERT INTO reverifications (ac_no, ballot_id, verdict, reason, decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (ac_no, ballot_id) DO UPDATE SET verdict = excluded.verdict,
+           reason = excluded.reason, decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+    )
+    .bind(i64::from(ac_no))
+    .bind(&r.ballot_id)
+    .bind(r.verdict.as_str())
+    .bind(&r.reason)
+    .bind(&r.decided_by)
+    .bind(&r.decided_at)
     .execute(c)
     .await?;
     Ok(())
@@ -621,13 +777,55 @@ pub async fn insert_certificate(
 
 // ---- the result ------------------------------------------------------------------
 
+/// What the published rounds count, station by station: the entries of
+/// every published round, a station verified by VVPAT counting by its
+/// slips; with the rounds' states and the stations whose slips differ
+/// from their EVM figures.
+pub struct Published {
+    pub states: Vec<RoundState>,
+    pub entries: std::collections::BTreeMap<u32, Vec<TableEntry>>,
+    pub vvpat_used: Vec<u32>,
+}
+
+/// The published rounds' figures as they count.
+pub async fn published(c: &mut Conn, ac_no: u32) -> Result<Published> {
+    let states = round_states(&mut *c, ac_no).await?;
+    let mut entries = entries_of_ac(&mut *c, ac_no).await?;
+    let slips: std::collections::HashMap<u32, Vec<u64>> = vvpat_stations(&mut *c, ac_no)
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((s.ps_no, s.slips?)))
+        .collect();
+    let open: std::collections::HashSet<u32> = states
+        .iter()
+        .filter(|s| s.status != RoundStatus::Published)
+        .map(|s| s.round)
+        .collect();
+    entries.retain(|r, _| !open.contains(r));
+    let mut vvpat_used = vec![];
+    for e in entries.values_mut().flatten() {
+        if let Some(s) = slips.get(&e.ps_no)
+            && *s != e.votes
+        {
+            vvpat_used.push(e.ps_no);
+            e.votes = s.clone();
+        }
+    }
+    vvpat_used.sort_unstable();
+    Ok(Published {
+        states,
+        entries,
+        vvpat_used,
+    })
+}
+
 /// The result of an AC as it stands (published rounds and postal tally),
 /// computed by [`counting::result`] from what is stored.
 pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
-    let states = round_states(&mut *c, ac.ac_no).await?;
-    let entries = entries_of_ac(&mut *c, ac.ac_no).await?;
+    let p = published(&mut *c, ac.ac_no).await?;
     let n = ac.candidates.len();
-    let published = states
+    let by_round = p
+        .states
         .iter()
         .filter(|s| s.status == RoundStatus::Published)
         .map(|s| RoundTotals {
@@ -635,7 +833,7 @@ pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
             revision: s.revision,
             totals: counting::totals(
                 n,
-                entries
+                p.entries
                     .get(&s.round)
                     .into_iter()
                     .flatten()
@@ -644,7 +842,10 @@ pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
         })
         .collect();
     let postal = postal(&mut *c, ac.ac_no).await?;
-    Ok(counting::result(ac, &states, published, postal.as_ref()))
+    Ok(CountResult {
+        vvpat_used: p.vvpat_used,
+        ..counting::result(ac, &p.states, by_round, postal.as_ref())
+    })
 }
 
 // ---- standings -------------------------------------------------------------------

@@ -65,6 +65,7 @@ pub const SYNCED: &[Synced] = &[
     pushed("rounds", &["ac_no", "round"]),
     pushed("table_entries", &["ac_no", "round", "table_no"]),
     pushed("postal_tallies", &["ac_no"]),
+    pushed("vvpat_stations", &["ac_no", "ps_no"]),
     pushed("certificates", &["id"]),
     Synced {
         ids: &[("id", "documents")],
@@ -86,6 +87,7 @@ pub const SYNCED: &[Synced] = &[
         ..pushed("agreements", &["document_id", "page_no", "field"])
     },
     pushed("ballots", &["ac_no", "ballot_id"]),
+    pushed("reverifications", &["ac_no", "ballot_id"]),
     pushed("progress", &["ac_no"]),
     Synced {
         ids: &[

@@ -24,6 +24,8 @@ pub async fn load_state(c: &mut Conn, ac_no: u32) -> Result<AcState> {
         postal: db::postal(&mut *c, ac_no).await?,
         register: db::register(&mut *c, ac_no).await?,
         certificates: db::certificates_of_ac(&mut *c, ac_no).await?,
+        vvpat: db::vvpat_stations(&mut *c, ac_no).await?,
+        reverified: db::reverifications(&mut *c, ac_no).await?,
         ac,
         rounds,
         entries,

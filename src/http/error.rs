@@ -21,6 +21,10 @@ pub struct ErrorBody {
     pub error: String,
     /// A sentence for a person.
     pub message: String,
+    /// What must hold first, when a step waits for conditions (409
+    /// `postal-not-ready`, `not-ready`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<crate::counting::ready::Check>,
 }
 
 /// The status code of an error.
@@ -37,7 +41,7 @@ pub fn status(e: &Error) -> StatusCode {
         Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Forbidden { .. } => StatusCode::FORBIDDEN,
-        Error::Rule { .. } => StatusCode::CONFLICT,
+        Error::Rule { .. } | Error::Unmet { .. } => StatusCode::CONFLICT,
         Error::UnsupportedMedia { .. } | Error::UnsupportedType { .. } => {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         }
@@ -69,9 +73,15 @@ impl IntoResponse for Error {
             Error::TooManyRequests { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
+        let code_word = self.code().to_string();
+        let unmet = match self {
+            Error::Unmet { unmet, .. } => unmet,
+            _ => vec![],
+        };
         let body = ErrorBody {
-            error: self.code().to_string(),
+            error: code_word,
             message,
+            unmet,
         };
         let mut res = (code, axum::Json(body)).into_response();
         if let Some(secs) = retry_after {

@@ -146,6 +146,7 @@ async fn wrong_method(method: Method, uri: Uri) -> impl IntoResponse {
     let body = error::ErrorBody {
         error: "method-not-allowed".into(),
         message: format!("{} does not take {method}", uri.path()),
+        unmet: vec![],
     };
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body))
 }

@@ -1075,3 +1075,153 @@ fn an_upload_whose_connection_drops_is_sent_again_by_itself_and_stored_once() {
     let docs = s.get("/api/v1/acs/71/documents", &ro);
     assert_eq!(docs.as_array().unwrap().len(), 1, "{docs}");
 }
+
+#[test]
+fn the_end_of_the_count_on_the_pages_validation_vvpat_declaration_and_form20() {
+    let tmp = TempDir::new("web-end");
+    let (s, ro, op) = crate::day::small_election_served(&tmp);
+    let ac = s.get("/api/v1/acs/5", &op);
+    let register = s.get("/api/v1/acs/5/etpbs-register", &op);
+    let covers: Vec<(&str, Value)> = register
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            [
+                ("form-13a", form_13a(&ac, b, true, true)),
+                ("form-13b", form_13b(&ac, b)),
+            ]
+        })
+        .collect();
+    s.upload_read(5, &op, "covers.pdf", &scan_batch(&covers, None));
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": [2, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
+    );
+
+    // The RO validates the postal entry on the desk, every condition met.
+    let b = Browser::start(WIDE.0, WIDE.1);
+    sign_in(&b, &s, "/postal/5", "ro5", "secret-ro5");
+    assert_eq!(b.find_all("#postal-checks li.holds").len(), 4);
+    assert!(b.find_all("#postal-checks li.unmet").is_empty());
+    b.find("#validate button").click();
+    b.wait_text("#validated", |t| t.contains("ro5"));
+    assert_eq!(
+        s.get("/api/v1/acs/5/postal/validation", &op)["validated"],
+        true
+    );
+    assert!(b.try_find("#validate").is_none(), "validated once");
+
+    for round in 1..=4 {
+        crate::day::enter_round(&s, &op, round);
+        crate::day::publish(&s, &ro, round);
+    }
+
+    // The draw, then the slips of each station typed under its EVM
+    // figures; station 4's differ.
+    b.goto(&format!("{}/vvpat/5", s.base));
+    let e = b.find("#ps-nos");
+    e.clear();
+    e.send("1, 4, 7, 10, 12");
+    b.find("#draw button").click();
+    b.wait_text("#saved", |t| t.contains("draw"));
+    assert_eq!(b.find_all("#vvpat tbody tr[data-ps]").len(), 5);
+    let evm4 = crate::day::votes(2, 1);
+    let slips4 = vec![evm4[0] - 3, evm4[1] + 3, evm4[2], evm4[3]];
+    for ps in [1u64, 4, 7, 10, 12] {
+        let figures = if ps == 4 {
+            slips4.clone()
+        } else {
+            crate::day::votes((ps - 1) / 3 + 1, (ps - 1) % 3 + 1)
+        };
+        for (i, v) in figures.iter().enumerate() {
+            let e = b.find(&format!("#s-{ps}-{i}"));
+            e.clear();
+            e.send(&v.to_string());
+        }
+        b.find(&format!("#slips-{ps} button")).click();
+        b.wait_text(&format!("tr[data-ps=\"{ps}\"]"), |t| {
+            !t.contains("Not counted")
+        });
+    }
+    assert!(
+        b.text("tr[data-ps=\"4\"]").contains("Differs"),
+        "{}",
+        b.text("#vvpat")
+    );
+    assert!(b.text("tr[data-ps=\"7\"]").contains("Agrees"));
+    assert_eq!(
+        b.find_all("#vvpat tr.differs").len(),
+        2,
+        "both rows of station 4"
+    );
+    shot(&b, "vvpat");
+
+    // The declaration waits for the RO to settle the difference.
+    b.goto(&format!("{}/counting/5", s.base));
+    let unmet = b.js(
+        "return [...document.querySelectorAll('#declaration-checks li.unmet')].map(e => e.dataset.condition)",
+        json!([]),
+    );
+    assert_eq!(unmet, json!(["vvpat-settled"]));
+    assert_eq!(b.find("#declare button").prop("disabled"), json!(true));
+    for f in s.get("/api/v1/acs/5/findings", &ro).as_array().unwrap() {
+        if f["kind"] == "vvpat_mismatch" {
+            s.ok(
+                "POST",
+                &format!("/api/v1/review/{}", f["id"]),
+                &ro,
+                json!({"decision": "accept", "note": "slips recounted"}),
+            );
+        }
+    }
+    b.goto(&format!("{}/counting/5", s.base));
+    assert!(b.find_all("#declaration-checks li.unmet").is_empty());
+    b.find("#declare button").click();
+    b.wait_text("#declared", |t| t.starts_with("Declared"));
+    assert!(s.get("/api/v1/acs/5/result", &op)["declared_at"].is_string());
+    assert!(b.try_find("#declare").is_none());
+    assert_eq!(audit(&b), Vec::<String>::new());
+    b.screenshot_full(&shots(), "declaration", WIDE.0);
+
+    // Form 20, public now: station 4 by its slips, the totals as the result.
+    let page = ureq::get(&format!("{}/results/5/form20", s.base))
+        .call()
+        .expect("public Form 20")
+        .into_string()
+        .unwrap();
+    assert!(page.contains("id=\"form20\""), "{page}");
+    b.find("#printed a").click();
+    b.wait("the Form 20 page", || {
+        b.url().ends_with("/results/5/form20").then_some(())
+    });
+    assert_eq!(b.find_all("#form20 tbody tr").len(), 12);
+    let row4: Vec<String> = b
+        .find_all("#form20 tbody tr:nth-child(4) td")
+        .iter()
+        .take(4)
+        .map(|e| e.prop("innerText").as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(row4, slips4.iter().map(u64::to_string).collect::<Vec<_>>());
+    let totals = s.get("/api/v1/acs/5/result", &op)["totals"].clone();
+    let grand: Vec<Value> = b
+        .find_all("#form20 tfoot tr.grand td")
+        .iter()
+        .take(4)
+        .map(|e| {
+            json!(
+                e.prop("innerText")
+                    .as_str()
+                    .unwrap()
+                    .replace(',', "")
+                    .parse::<u64>()
+                    .unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(json!(grand), totals);
+    assert!(b.text("#vvpat-used").contains('4'));
+    shot(&b, "form20");
+}

@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Server, TempDir, assert_error, cli, extract};
+use crate::completion::{form_13a, form_13b};
+use crate::helpers::{Server, TempDir, assert_error, cli, extract, scan_batch};
 
 /// A small election: AC 5, 3 tables, 4 rounds, 3 candidates and NOTA, with
 /// its RO and operator added by the CLI.
@@ -87,12 +88,7 @@ pub(crate) fn counted_to_the_end(
     postal: [u64; 4],
 ) -> (Server, String, String, serde_json::Map<String, Value>) {
     let (s, ro, op) = small_election_served(tmp);
-    s.ok(
-        "PUT",
-        "/api/v1/acs/5/postal",
-        &op,
-        json!({"votes": postal, "rejected_papers": 0, "rejected_covers": 0}),
-    );
+    postal_validated(&s, &ro, &op, postal);
     for round in 1..=4 {
         enter_round(&s, &op, round);
         publish(&s, &ro, round);
@@ -101,6 +97,46 @@ pub(crate) fn counted_to_the_end(
     let mut values = printed_values(&pdf, &tmp.0);
     values.insert("ro_signed".into(), json!(false));
     (s, ro, op, values)
+}
+
+/// The postal desk done: the covers of every register ballot scanned (all
+/// accepted), the tally `postal` entered (its votes add up to the
+/// register's ballots, no paper rejected) and validated by the RO.
+pub(crate) fn postal_validated(s: &Server, ro: &str, op: &str, postal: [u64; 4]) {
+    let register = s.get("/api/v1/acs/5/etpbs-register", ro);
+    let forms: Vec<(&str, Value)> = register
+        .as_array()
+        .expect("register")
+        .iter()
+        .flat_map(|b| [("form-13a", form_13a(b)), ("form-13b", form_13b(b))])
+        .collect();
+    let doc = s.upload_read(5, op, "covers.pdf", &scan_batch(&forms, None));
+    assert_eq!(doc["status"], "done", "{doc}");
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        op,
+        json!({"votes": postal, "rejected_papers": 0, "rejected_covers": 0}),
+    );
+    let (st, b) = post(s, ro, "/api/v1/acs/5/postal/approve");
+    assert_eq!((st, &b["validated"]), (200, &json!(true)), "{b}");
+}
+
+/// The VVPAT verification done: the first stations drawn, their slips
+/// counted equal to their EVM figures.
+pub(crate) fn vvpat_verified(s: &Server, ro: &str, op: &str) {
+    let drawn = [1u64, 4, 7, 10, 12];
+    let v = s.ok("PUT", "/api/v1/acs/5/vvpat", ro, json!({"ps_nos": drawn}));
+    assert_eq!(v["stations"].as_array().map(Vec::len), Some(5), "{v}");
+    for ps in drawn {
+        let (round, table) = ((ps - 1) / 3 + 1, (ps - 1) % 3 + 1);
+        s.ok(
+            "PUT",
+            &format!("/api/v1/acs/5/vvpat/{ps}"),
+            op,
+            json!({"votes": votes(round, table)}),
+        );
+    }
 }
 
 /// The values of a printed form (its first page read back), by field name.
@@ -192,10 +228,73 @@ fn whole_counting_day_of_one_ac() {
         409,
         "postal-first",
     );
-    let postal = json!({"votes": [5, 4, 1, 0], "rejected_papers": 2, "rejected_covers": 1});
+    // Entered is not enough: the RO validates the postal entry, and the
+    // validation waits for every cover scanned and the covers reconciled.
+    let postal = json!({"votes": [1, 0, 0, 0], "rejected_papers": 1, "rejected_covers": 1});
     assert_eq!(
         s.ok("PUT", "/api/v1/acs/5/postal", &op, postal.clone())["votes"],
         postal["votes"]
+    );
+    assert_error(
+        post(&s, &ro, "/api/v1/acs/5/rounds/3/approve"),
+        409,
+        "postal-first",
+    );
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/postal/approve");
+    assert_eq!(
+        (st, b["error"].as_str()),
+        (409, Some("postal-not-ready")),
+        "{b}"
+    );
+    let unmet: Vec<&str> = b["unmet"]
+        .as_array()
+        .expect("the conditions that do not hold")
+        .iter()
+        .map(|c| c["condition"].as_str().unwrap())
+        .collect();
+    assert_eq!(unmet, ["ballots-uploaded", "postal-reconciles"], "{b}");
+    assert!(
+        b["unmet"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PB005-000003"),
+        "{b}"
+    );
+    assert_error(
+        post(&s, &op, "/api/v1/acs/5/postal/approve"),
+        403,
+        "forbidden",
+    );
+    // Two covers signed and attested (accepted: one vote, one paper
+    // rejected at the count), one not signed (its cover rejected).
+    let ac = s.get("/api/v1/acs/5", &ro);
+    let register = s.get("/api/v1/acs/5/etpbs-register", &ro);
+    let covers: Vec<(&str, Value)> = (0..3)
+        .flat_map(|i| {
+            let b = &register[i];
+            [
+                ("form-13a", crate::documents::form_13a(&ac, b, i < 2, true)),
+                ("form-13b", crate::documents::form_13b(&ac, b)),
+            ]
+        })
+        .collect();
+    let doc = s.upload_read(5, &op, "covers.pdf", &scan_batch(&covers, None));
+    assert_eq!(doc["status"], "done", "{doc}");
+    let validation = s.get("/api/v1/acs/5/postal/validation", &op);
+    assert_eq!(validation["validated"], false, "{validation}");
+    assert!(
+        validation["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["holds"] == true),
+        "{validation}"
+    );
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/postal/approve");
+    assert_eq!(
+        (st, b["validated"].as_bool(), b["validated_by"].as_str()),
+        (200, Some(true), Some("ro5")),
+        "{b}"
     );
     assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/3/approve").0, 200);
     assert_eq!(post(&s, &ro, "/api/v1/acs/5/rounds/3/publish").0, 200);
@@ -281,7 +380,7 @@ fn whole_counting_day_of_one_ac() {
             }
         }
     }
-    for (c, p) in [5u64, 4, 1, 0].iter().enumerate() {
+    for (c, p) in [1u64, 0, 0, 0].iter().enumerate() {
         totals[c] += p;
     }
     let res = s.get("/api/v1/acs/5/result", &op);
@@ -307,8 +406,22 @@ fn whole_counting_day_of_one_ac() {
         id
     );
 
-    // Declaring locks the counts: the postal entry can no longer change.
+    // Declaring waits for the VVPAT verification, then locks the counts:
+    // the postal entry can no longer change.
     assert_error(post(&s, &op, "/api/v1/acs/5/declare"), 403, "forbidden");
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
+    assert_eq!((st, b["error"].as_str()), (409, Some("not-ready")), "{b}");
+    let unmet: Vec<&str> = b["unmet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["condition"].as_str().unwrap())
+        .collect();
+    assert_eq!(unmet, ["vvpat-drawn", "vvpat-counted"], "{b}");
+    let d = s.get("/api/v1/acs/5/declaration", &op);
+    assert_eq!(d["ready"], false, "{d}");
+    vvpat_verified(&s, &ro, &op);
+    assert_eq!(s.get("/api/v1/acs/5/declaration", &op)["ready"], true);
     let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
     assert_eq!(st, 200, "{b}");
     assert!(b["declared_at"].is_string());

@@ -1188,7 +1188,7 @@ fn killed_mid_batch_restarts_and_loses_nothing() {
 fn signed_certificate_verifies_and_postal_covers_reconcile() {
     let tmp = TempDir::new("docs-cert");
     // Form 22 as printed, then signed and scanned.
-    let (s, ro, op, mut values) = crate::day::counted_to_the_end(&tmp, [1, 1, 0, 0]);
+    let (s, ro, op, mut values) = crate::day::counted_to_the_end(&tmp, [2, 1, 0, 0]);
     values.insert("ro_signed".into(), json!(true));
     let signed = s.upload_read(
         5,
@@ -1210,18 +1210,17 @@ fn signed_certificate_verifies_and_postal_covers_reconcile() {
         .collect();
     assert_eq!(kinds, ["unsigned"]);
 
-    // Three covers accepted from the scans, but votes + rejected papers say 2.
-    let ac = s.get("/api/v1/acs/5", &ro);
-    let reg = s.get("/api/v1/acs/5/etpbs-register", &ro);
-    let forms: Vec<(&str, Value)> = (0..3)
-        .flat_map(|i| {
-            [
-                ("form-13a", form_13a(&ac, &reg[i], true, true)),
-                ("form-13b", form_13b(&ac, &reg[i])),
-            ]
-        })
-        .collect();
-    s.upload_read(5, &op, "covers.pdf", &scan_batch(&forms, None));
+    // Three covers accepted from the scans, but a correction of the tally
+    // says 2 votes + 0 rejected papers: a finding, and the RO's validation
+    // of the postal entry reopens.
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": [1, 1, 0, 0], "rejected_papers": 0, "rejected_covers": 0}),
+    );
+    let status = s.get("/api/v1/acs/5/postal/validation", &ro);
+    assert_eq!(status["validated"], false, "{status}");
     let recon = |s: &Server| -> Vec<Value> {
         s.get("/api/v1/acs/5/findings", &ro)
             .as_array()

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::completion::{form_13a, form_13b};
-use crate::day::{enter_round, printed_values, publish, small_election_served};
+use crate::day::{
+    enter_round, postal_validated, printed_values, publish, small_election_served, vvpat_verified,
+};
 use crate::helpers::{Server, TempDir, assert_error, bin, cli, scan_batch};
 
 const PASS: u8 = 0;
@@ -552,16 +554,13 @@ fn central_killed_in_the_middle_of_a_push_loses_nothing() {
 #[test]
 fn a_certificate_archived_in_the_hall_is_in_centrals_archive_intact() {
     let day = central_with_a_node();
-    let hall = day.hall();
-    let (ro, op) = (
-        hall.login("ro5", "secret-ro5"),
-        hall.login("op5", "secret-op5"),
-    );
-    s_postal(&hall, &op);
+    let (hall, ro, op) = day.connected_hall();
+    postal_validated(&hall, &ro, &op, [2, 1, 0, 0]);
     for round in 1..=4 {
         enter_round(&hall, &op, round);
         publish(&hall, &ro, round);
     }
+    vvpat_verified(&hall, &ro, &op);
     let (st, b) = hall.call("POST", "/api/v1/acs/5/declare", Some(&ro), None);
     assert_eq!(st, 200, "{b}");
     let (_, _, pdf) = hall.bytes("/api/v1/acs/5/certificate.pdf", &ro);

@@ -8,6 +8,7 @@ mod central;
 mod completion;
 mod day;
 mod documents;
+mod end;
 mod hall;
 mod helpers;
 mod hostile;

@@ -15,9 +15,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::counting::AcListing;
-use crate::counting::actions::{self, RoundView};
+use crate::counting::actions::{
+    self, Declaration, PostalStatus, ReverificationView, RoundView, VvpatView,
+};
+use crate::counting::form20::Form20;
 use crate::counting::{
-    Ac, CountResult, Postal, PostalInput, RegisterBallot, RoundState, TableInput,
+    Ac, CountResult, Postal, PostalInput, RegisterBallot, ReverifyInput, RoundState, SlipsInput,
+    TableInput, VvpatDraw,
 };
 use crate::db::AuditEntry;
 use crate::error::{Error, Result};
@@ -39,6 +43,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish))
         .routes(routes!(round_sheet))
         .routes(routes!(get_postal, put_postal))
+        .routes(routes!(postal_status))
+        .routes(routes!(approve_postal))
+        .routes(routes!(get_vvpat, put_vvpat))
+        .routes(routes!(put_slips))
+        .routes(routes!(get_reverification))
+        .routes(routes!(reverify))
+        .routes(routes!(declaration))
+        .routes(routes!(form20_json))
+        .routes(routes!(form20_csv))
         .routes(routes!(get_register, put_register))
         .routes(routes!(result))
         .routes(routes!(declare))
@@ -201,6 +214,167 @@ pub async fn put_postal(
     Ok(Json(actions::put_postal(&s.db, &user, ac, &input).await?))
 }
 
+/// Whether the RO validated the postal entry, and each condition of the
+/// validation, holding or not.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/postal/validation", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = PostalStatus), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn postal_status(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<PostalStatus>> {
+    Ok(Json(actions::postal_status(&s.db, &user, ac).await?))
+}
+
+/// The RO validates the postal entry (409 `postal-not-ready` with `unmet`,
+/// the list of what stands in the way). A later correction of the tally
+/// or a new register reopens it.
+#[utoipa::path(post, path = "/api/v1/acs/{ac}/postal/approve", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = PostalStatus), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve_postal(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<PostalStatus>> {
+    Ok(Json(actions::approve_postal(&s.db, &user, ac).await?))
+}
+
+/// The VVPAT verification: the stations drawn, their slips beside their
+/// EVM figures.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/vvpat", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = VvpatView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_vvpat(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<VvpatView>> {
+    Ok(Json(actions::vvpat(&s.db, &user, ac).await?))
+}
+
+/// The RO records the polling stations drawn by lot (five, or every
+/// counted station when fewer); correctable until slips are counted.
+#[utoipa::path(put, path = "/api/v1/acs/{ac}/vvpat", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    request_body = VvpatDraw,
+    responses((status = 200, body = VvpatView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn put_vvpat(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+    ApiJson(input): ApiJson<VvpatDraw>,
+) -> Result<Json<VvpatView>> {
+    Ok(Json(
+        actions::put_vvpat_draw(&s.db, &user, ac, &input).await?,
+    ))
+}
+
+/// The VVPAT slips counted at a drawn station, per candidate; where they
+/// differ from the EVM the result counts the slips and each difference is
+/// a `vvpat_mismatch` finding (409 `not-drawn` for a station not drawn).
+#[utoipa::path(put, path = "/api/v1/acs/{ac}/vvpat/{ps_no}", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("ps_no" = u32, Path, description = "Polling station number")),
+    request_body = SlipsInput,
+    responses((status = 200, body = VvpatView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn put_slips(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, ps_no)): ApiPath<(u32, u32)>,
+    ApiJson(input): ApiJson<SlipsInput>,
+) -> Result<Json<VvpatView>> {
+    Ok(Json(
+        actions::put_slips(&s.db, &user, ac, ps_no, &input).await?,
+    ))
+}
+
+/// The rejected postal ballots to verify again (required when the margin
+/// is smaller than the rejected postal ballots), with the RO's verdicts.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/reverification", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = ReverificationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_reverification(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<ReverificationView>> {
+    Ok(Json(actions::reverification(&s.db, &user, ac).await?))
+}
+
+/// The RO confirms or reverses the rejection of one ballot (or of the
+/// rejected papers: `rejected-papers`), with a reason.
+#[utoipa::path(put, path = "/api/v1/acs/{ac}/reverification/{ballot_id}", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number"), ("ballot_id" = String, Path, description = "Ballot id, or rejected-papers")),
+    request_body = ReverifyInput,
+    responses((status = 200, body = ReverificationView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reverify(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath((ac, ballot_id)): ApiPath<(u32, String)>,
+    ApiJson(input): ApiJson<ReverifyInput>,
+) -> Result<Json<ReverificationView>> {
+    Ok(Json(
+        actions::reverify(&s.db, &user, ac, &ballot_id, &input).await?,
+    ))
+}
+
+/// What declaring the result waits for: each condition, holding or not.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/declaration", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Declaration), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn declaration(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Declaration>> {
+    Ok(Json(actions::declaration(&s.db, &user, ac).await?))
+}
+
+/// The caller, if signed in (Form 20 is public only once declared).
+async fn caller(s: &AppState, headers: &HeaderMap) -> Result<Option<crate::accounts::User>> {
+    crate::http::auth::session(s, headers).await
+}
+
+/// Form 20, the final result sheet over the published rounds (public once
+/// the result is declared; before, for those who may read the AC).
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/form20", tag = "counting",
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, body = Form20), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn form20_json(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Json<Form20>> {
+    let user = caller(&s, &headers).await?;
+    Ok(Json(actions::form20(&s.db, user.as_ref(), ac).await?))
+}
+
+/// Form 20 as CSV: one row per polling station, then the EVM, postal and
+/// total rows; an empty cell is a figure not recorded.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/form20.csv", tag = "counting",
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn form20_csv(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Response> {
+    let user = caller(&s, &headers).await?;
+    let f = actions::form20(&s.db, user.as_ref(), ac).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"ac{ac}-form20.csv\""),
+            ),
+        ],
+        crate::counting::form20::csv(&f),
+    )
+        .into_response())
+}
+
 /// The AC's ETPBS register.
 #[utoipa::path(get, path = "/api/v1/acs/{ac}/etpbs-register", tag = "counting", security(("bearer" = [])),
     params(("ac" = u32, Path, description = "AC number")),
@@ -268,7 +442,9 @@ pub async fn result(
     Ok(Json(actions::result(&s.db, ac).await?))
 }
 
-/// The RO declares the result (every round published, no tie); no count of
+/// The RO declares the result (every round published, no tie, then 409
+/// `not-ready` with `unmet` while the postal validation, the VVPAT
+/// verification or a required re-verification is missing); no count of
 /// the AC changes after.
 #[utoipa::path(post, path = "/api/v1/acs/{ac}/declare", tag = "counting", security(("bearer" = [])),
     params(("ac" = u32, Path, description = "AC number")),

@@ -5,16 +5,21 @@
 //! and approves or publishes through the API. Editing an approved or
 //! published round says first which rounds go back to draft.
 
+use axum::Form;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::review::value;
 use super::{Ctx, OrPage, PageResult, field_parts, number};
 use crate::accounts::Role;
-use crate::counting::actions::{self, RoundView};
-use crate::counting::{Ac, RoundState, RoundStatus};
+use crate::counting::actions::{self, Declaration, ReverificationView, RoundView};
+use crate::counting::ready::REJECTED_PAPERS;
+use crate::counting::{Ac, ReverifyInput, RoundState, RoundStatus, Verdict};
+use crate::error::Error;
 use crate::http::AppState;
 
 /// `GET /counting`: the user's AC, or a list of those they may see.
@@ -27,6 +32,8 @@ pub async fn index(ctx: Ctx, State(s): State<AppState>) -> PageResult {
 #[derive(Debug, Deserialize)]
 pub struct RoundQuery {
     pub round: Option<u32>,
+    /// What was just done at the end of the count, to say so.
+    pub saved: Option<String>,
 }
 
 /// `GET /counting/{ac}?round=`: the first round not yet published unless asked.
@@ -58,6 +65,12 @@ pub async fn page(
         .map(|r| r.round)
         .collect();
     let edits = crate::documents::review::edits_of_round(&s.db, user, ac_no, current)
+        .await
+        .or_page(&ctx)?;
+    let declaration = actions::declaration(&s.db, user, ac_no)
+        .await
+        .or_page(&ctx)?;
+    let reverification = actions::reverification(&s.db, user, ac_no)
         .await
         .or_page(&ctx)?;
     let t = ctx.t;
@@ -110,8 +123,135 @@ pub async fn page(
                     span.help { (t.ro_only) }
                 }
             }
+            (end_of_count(&ctx, &ac, &declaration, &reverification, is_ro, q.saved.as_deref()))
         },
     ))
+}
+
+/// The end of the count: what declaring waits for, the re-verification
+/// of rejected postal ballots when the margin requires it, the Declare
+/// button, and the forms printed from the result.
+fn end_of_count(
+    ctx: &Ctx,
+    ac: &Ac,
+    d: &Declaration,
+    r: &ReverificationView,
+    is_ro: bool,
+    saved: Option<&str>,
+) -> Markup {
+    let t = ctx.t;
+    let ac_no = ac.ac_no;
+    let open = d.declared_at.is_none();
+    html! {
+        section #declaration {
+            h2 { (t.end_of_count) }
+            @match saved {
+                Some("declared") => p.done #saved { (t.declared_saved) },
+                Some("verdict") => p.done #saved { (t.verdict_saved) },
+                _ => {},
+            }
+            @if let Some(at) = &d.declared_at {
+                p.done #declared { (t.declared_on.replace("{at}", &crate::clock::ist(at))) }
+            } @else { p.help { (t.declaration_help) } }
+            (super::checks_list(ctx, "declaration-checks", &d.checks))
+            @if r.required && !r.ballots.is_empty() {
+                h3 { (t.reverification) }
+                p.help { (t.reverify_help) }
+                div.scroll { table #reverification {
+                    thead { tr { th scope="col" { (t.ballot) } th scope="col" { (t.why_refused) } th scope="col" { (t.verdict) } th scope="col" { (t.reason) } th scope="col" { span.visually-hidden { (t.record_verdict) } } } }
+                    tbody { @for b in &r.ballots {
+                        @let form_id = format!("rv-{}", b.ballot_id);
+                        tr data-ballot=(b.ballot_id) {
+                            th scope="row" { @if b.ballot_id == REJECTED_PAPERS { (t.rejected_papers_item) ": " (r.rejected_papers) } @else { (b.ballot_id) } }
+                            td { @for k in &b.reasons { span.chip.kind { (t.kind(*k)) } " " } }
+                            @if is_ro && open {
+                                td { select name="verdict" form=(form_id) aria-label=(t.verdict) {
+                                    @for (v, label) in [(Verdict::Confirmed, t.v_confirmed), (Verdict::Reversed, t.v_reversed)] {
+                                        option value=(v.as_str()) selected[b.verified.as_ref().is_some_and(|x| x.verdict == v)] { (label) }
+                                    }
+                                } }
+                                td { input name="reason" form=(form_id) size="30" aria-label=(t.reason) value=[b.verified.as_ref().map(|x| x.reason.as_str())]; }
+                                td { form id=(form_id) method="post" action=(format!("/counting/{ac_no}/reverify/{}", b.ballot_id)) {
+                                    (ctx.csrf_field()) button type="submit" { (t.record_verdict) } } }
+                            } @else {
+                                @match &b.verified {
+                                    Some(x) => {
+                                        td { (if x.verdict == Verdict::Confirmed { t.v_confirmed } else { t.v_reversed }) }
+                                        td { (x.reason) " — " (x.decided_by) }
+                                    },
+                                    None => { td { (t.missing) } td {} },
+                                }
+                                td {}
+                            }
+                        }
+                    } }
+                } }
+            }
+            div.actions {
+                a.button href=(ctx.with_lang(&format!("/vvpat/{ac_no}"))) { (t.vvpat_title) }
+                a.button href=(ctx.with_lang(&format!("/postal/{ac_no}"))) { (t.postal_title) }
+                @if is_ro && open {
+                    form #declare method="post" action=(format!("/counting/{ac_no}/declare")) {
+                        (ctx.csrf_field())
+                        button.primary type="submit" disabled[!d.ready] { (t.declare) }
+                    }
+                }
+            }
+            p #printed {
+                a href=(ctx.with_lang(&format!("/results/{ac_no}/form20"))) { (t.form20) } " · "
+                a href=(format!("/api/v1/acs/{ac_no}/form20.csv")) { (t.form20_csv) } " · "
+                a href=(format!("/api/v1/acs/{ac_no}/certificate.pdf")) target="_blank" rel="noopener" { (t.form22) }
+            }
+        }
+    }
+}
+
+/// `POST /counting/{ac}/declare`: the RO declares the result; then the
+/// counting page again (or the page saying what is missing).
+pub async fn declare(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -> PageResult {
+    let user = ctx.user()?;
+    let ac: u32 = number(&ctx, "an AC number", &ac)?;
+    actions::declare(&s.db, user, ac).await.or_page(&ctx)?;
+    Ok(
+        Redirect::to(&ctx.with_lang(&format!("/counting/{ac}?saved=declared#declaration")))
+            .into_response(),
+    )
+}
+
+/// `POST /counting/{ac}/reverify/{ballot}`: the RO's verdict on one
+/// rejected postal ballot (`verdict`, `reason`).
+pub async fn reverify(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((ac, ballot)): Path<(String, String)>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> PageResult {
+    let user = ctx.user()?;
+    let ac: u32 = number(&ctx, "an AC number", &ac)?;
+    let Form(pairs) = form.map_err(|e| ctx.error(Error::bad_input(e.body_text())))?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let verdict = Verdict::parse(&field("verdict")).ok_or_else(|| {
+        ctx.error(Error::bad_input(
+            "choose whether the rejection is confirmed or reversed",
+        ))
+    })?;
+    let input = ReverifyInput {
+        verdict,
+        reason: field("reason"),
+    };
+    actions::reverify(&s.db, user, ac, &ballot, &input)
+        .await
+        .or_page(&ctx)?;
+    Ok(
+        Redirect::to(&ctx.with_lang(&format!("/counting/{ac}?saved=verdict#declaration")))
+            .into_response(),
+    )
 }
 
 /// Where an edit of a round sheet's figure lands in the grid: "5 · D. P.

@@ -241,6 +241,64 @@ texts! {
     k_missing_pair: "13A or 13B missing", "13A या 13B अनुपलब्ध";
     k_reconciliation: "Postal figures do not reconcile", "डाक आँकड़े मेल नहीं खाते";
     k_margin_below_rejected: "Margin below rejected postal ballots", "अंतर अस्वीकृत डाक मतपत्रों से कम";
+    k_vvpat_mismatch: "VVPAT slips differ from the EVM", "वीवीपैट पर्चियाँ ईवीएम से भिन्न";
+    c_postal_entered: "The postal tally is entered", "डाक मत गणना दर्ज है";
+    c_ballots_uploaded: "Every ballot of the register is scanned", "रजिस्टर का हर मतपत्र स्कैन हुआ";
+    c_ballots_settled: "No postal ballot waits for review", "कोई डाक मतपत्र समीक्षा की प्रतीक्षा में नहीं";
+    c_postal_reconciles: "The covers reconcile with the tally", "कवर गणना से मेल खाते हैं";
+    c_postal_validated: "The RO validated the postal entry", "आरओ ने डाक प्रविष्टि सत्यापित की";
+    c_rounds_published: "Every round is published", "हर चक्र प्रकाशित है";
+    c_vvpat_drawn: "The VVPAT stations are drawn by lot", "वीवीपैट मतदान केंद्र लॉटरी से चुने गए";
+    c_vvpat_counted: "Their VVPAT slips are counted", "उनकी वीवीपैट पर्चियाँ गिनी गईं";
+    c_vvpat_settled: "Every slip difference is settled by the RO", "पर्चियों का हर अंतर आरओ ने निपटाया";
+    c_reverified: "Rejected postal ballots verified again where the margin requires", "जहाँ अंतर कम हो वहाँ अस्वीकृत डाक मतपत्रों का पुनः सत्यापन";
+    c_no_tie: "The top two candidates are not tied", "शीर्ष दो अभ्यर्थियों में बराबरी नहीं";
+    holds: "Holds", "पूरा";
+    missing: "Missing", "बाकी";
+    postal_validation: "The RO's validation of the postal entry", "डाक प्रविष्टि का आरओ सत्यापन";
+    validation_help: "The RO validates the postal entry once every ballot of the register is scanned and settled and the covers reconcile. The second-last round waits for it; a later correction of the tally reopens it.", "रजिस्टर का हर मतपत्र स्कैन व निपटने और कवरों के मेल खाने पर आरओ डाक प्रविष्टि सत्यापित करते हैं। अंतिम से पहले का चक्र इसकी प्रतीक्षा करता है; गणना में बाद का सुधार इसे फिर खोल देता है।";
+    validate_postal: "Validate the postal entry", "डाक प्रविष्टि सत्यापित करें";
+    validated_by: "Validated by {by} at {at}.", "{by} द्वारा {at} पर सत्यापित।";
+    postal_validated_saved: "The postal entry is validated.", "डाक प्रविष्टि सत्यापित हो गई।";
+    vvpat_title: "VVPAT verification", "वीवीपैट सत्यापन";
+    vvpat_help: "The RO records the polling stations drawn by lot (five, or every counted station when fewer), then the slips counted for each candidate. Where slips and EVM differ, the slips count in the result.", "आरओ लॉटरी से चुने गए मतदान केंद्र (पाँच, या कम गिने गए हों तो सभी) दर्ज करते हैं, फिर हर अभ्यर्थी की गिनी गई पर्चियाँ। जहाँ पर्चियाँ और ईवीएम भिन्न हों, परिणाम में पर्चियाँ गिनी जाती हैं।";
+    vvpat_draw: "Stations drawn by lot", "लॉटरी से चुने गए केंद्र";
+    ps_numbers: "Polling station numbers, separated by commas", "मतदान केंद्र संख्याएँ, अल्पविराम से अलग";
+    record_draw: "Record the draw", "चयन दर्ज करें";
+    draw_final: "The draw is final once slips are counted.", "पर्चियाँ गिनने के बाद चयन अंतिम है।";
+    slips: "Slips", "पर्चियाँ";
+    save_slips: "Save the slips", "पर्चियाँ सहेजें";
+    agrees: "Agrees with the EVM", "ईवीएम से मेल";
+    differs: "Differs: the slips count", "भिन्न: पर्चियाँ गिनी जाएँगी";
+    not_counted: "Not counted yet", "अभी नहीं गिनी गईं";
+    not_drawn_yet: "No station is drawn yet.", "अभी कोई केंद्र नहीं चुना गया।";
+    draw_saved: "The draw is recorded.", "चयन दर्ज हुआ।";
+    slips_saved: "The slips are saved.", "पर्चियाँ सहेजी गईं।";
+    end_of_count: "The end of the count", "गणना का समापन";
+    declaration_help: "The result is declared once every condition below holds.", "नीचे की हर शर्त पूरी होने पर परिणाम घोषित होता है।";
+    declare: "Declare the result", "परिणाम घोषित करें";
+    declared_on: "Declared at {at}.", "{at} पर घोषित।";
+    declared_saved: "The result is declared.", "परिणाम घोषित हुआ।";
+    reverification: "Re-verification of rejected postal ballots", "अस्वीकृत डाक मतपत्रों का पुनः सत्यापन";
+    reverify_help: "The margin is smaller than the rejected postal ballots: verify each again, and confirm or reverse it with a reason.", "अंतर अस्वीकृत डाक मतपत्रों से कम है: हर एक को फिर जाँचें, और कारण सहित पुष्टि करें या उलटें।";
+    rejected_papers_item: "The ballot papers rejected at the count (together)", "गणना में अस्वीकृत मतपत्र (एक साथ)";
+    verdict: "Verdict", "निर्णय";
+    v_confirmed: "Rejection confirmed", "अस्वीकृति पुष्ट";
+    v_reversed: "Rejection reversed: it counts", "अस्वीकृति उलटी: मत गिना जाएगा";
+    reason: "Reason", "कारण";
+    record_verdict: "Record", "दर्ज करें";
+    verdict_saved: "The verdict is recorded.", "निर्णय दर्ज हुआ।";
+    form20: "Form 20 (final result sheet)", "प्रपत्र 20 (अंतिम परिणाम पत्रक)";
+    form20_csv: "Form 20 as CSV", "प्रपत्र 20 CSV में";
+    form22: "Form 22 (certificate of election)", "प्रपत्र 22 (निर्वाचन प्रमाणपत्र)";
+    polling_station: "Polling station", "मतदान केंद्र";
+    total_valid: "Total valid votes", "कुल वैध मत";
+    rejected_votes: "Rejected", "अस्वीकृत";
+    tendered: "Tendered", "निविदत्त";
+    evm_votes: "Votes on EVMs", "ईवीएम पर मत";
+    all_votes: "Total votes polled", "कुल डाले गए मत";
+    counted_by_slips: "Polling stations counted by their VVPAT slips: {ps}.", "वीवीपैट पर्चियों से गिने गए मतदान केंद्र: {ps}।";
+    form20_help: "Per polling station the votes of every candidate over the published rounds; an empty cell is a figure not recorded.", "प्रकाशित चक्रों में हर मतदान केंद्र पर हर अभ्यर्थी के मत; खाली खाना ऐसा आँकड़ा है जो दर्ज नहीं हुआ।";
 
     progress_title: "Completion", "पूर्णता";
     expected: "Expected", "अपेक्षित";
@@ -329,6 +387,24 @@ impl Texts {
         }
     }
 
+    /// The label of a condition of the end of the count.
+    pub fn condition(&self, c: crate::counting::ready::Condition) -> &'static str {
+        use crate::counting::ready::Condition as C;
+        match c {
+            C::PostalEntered => self.c_postal_entered,
+            C::BallotsUploaded => self.c_ballots_uploaded,
+            C::BallotsSettled => self.c_ballots_settled,
+            C::PostalReconciles => self.c_postal_reconciles,
+            C::PostalValidated => self.c_postal_validated,
+            C::RoundsPublished => self.c_rounds_published,
+            C::VvpatDrawn => self.c_vvpat_drawn,
+            C::VvpatCounted => self.c_vvpat_counted,
+            C::VvpatSettled => self.c_vvpat_settled,
+            C::Reverified => self.c_reverified,
+            C::NoTie => self.c_no_tie,
+        }
+    }
+
     /// The label of a finding kind.
     pub fn kind(&self, kind: crate::checks::Kind) -> &'static str {
         use crate::checks::Kind;
@@ -344,6 +420,7 @@ impl Texts {
             Kind::MissingPair => self.k_missing_pair,
             Kind::Reconciliation => self.k_reconciliation,
             Kind::MarginBelowRejected => self.k_margin_below_rejected,
+            Kind::VvpatMismatch => self.k_vvpat_mismatch,
         }
     }
 

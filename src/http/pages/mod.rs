@@ -15,6 +15,7 @@ pub mod results;
 pub mod review;
 pub mod session;
 pub mod upload;
+pub mod vvpat;
 
 pub use crate::checks::field_parts;
 
@@ -72,6 +73,13 @@ pub fn router() -> Router<AppState> {
         .route("/postal", get(postal::index))
         .route("/postal/{ac}", get(postal::page))
         .route("/postal/{ac}/tally", post(postal::save_tally))
+        .route("/postal/{ac}/validate", post(postal::validate))
+        .route("/vvpat/{ac}", get(vvpat::page))
+        .route("/vvpat/{ac}/draw", post(vvpat::draw))
+        .route("/vvpat/{ac}/{ps}", post(vvpat::slips))
+        .route("/counting/{ac}/declare", post(counting::declare))
+        .route("/counting/{ac}/reverify/{ballot}", post(counting::reverify))
+        .route("/results/{ac}/form20", get(results::form20))
         .route("/progress", get(progress::page))
         .route("/progress/{ac}", get(progress::ac_page))
         .route("/results", get(results::index))
@@ -247,8 +255,11 @@ impl Ctx {
     /// since otherwise the cookie or the account carries it).
     pub fn with_lang(&self, path: &str) -> String {
         if self.chose_lang {
+            // The fragment, if any, stays last.
+            let (path, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
             let sep = if path.contains('?') { '&' } else { '?' };
-            format!("{path}{sep}lang={}", self.lang.code())
+            let hash = if fragment.is_empty() { "" } else { "#" };
+            format!("{path}{sep}lang={}{hash}{fragment}", self.lang.code())
         } else {
             path.to_string()
         }
@@ -385,6 +396,23 @@ impl Ctx {
                 p { a href=(self.with_lang("/")) { (self.t.back) } }
             },
         )
+    }
+}
+
+/// The conditions of a step of the end of the count (the postal
+/// validation, the declaration), each marked as holding or missing, with
+/// the library's sentence saying why.
+pub fn checks_list(ctx: &Ctx, id: &str, checks: &[crate::counting::ready::Check]) -> Markup {
+    let t = ctx.t;
+    html! {
+        ul.checks id=(id) {
+            @for c in checks {
+                li.(if c.holds { "holds" } else { "unmet" }) data-condition=(c.condition.as_str()) {
+                    span.mark title=(if c.holds { t.holds } else { t.missing }) { (if c.holds { "✓" } else { "✗" }) } " "
+                    strong { (t.condition(c.condition)) } " — " span.help { (c.message) }
+                }
+            }
+        }
     }
 }
 

@@ -79,6 +79,9 @@ pub async fn page(
     let a = actions::ac(&s.db, user, ac).await.or_page(&ctx)?;
     let register = actions::register(&s.db, user, ac).await.or_page(&ctx)?;
     let postal = actions::postal(&s.db, user, ac).await.or_page(&ctx)?;
+    let status = actions::postal_status(&s.db, user, ac)
+        .await
+        .or_page(&ctx)?;
     let mut c = s.db.read().await.or_page(&ctx)?;
     let ballots = db::ballots_of_ac(&mut c, ac).await.or_page(&ctx)?;
     let scans = db::scans_of_ballots(&mut c, ac).await.or_page(&ctx)?;
@@ -115,6 +118,8 @@ pub async fn page(
     });
     let may_enter = user.require_enter(ac).is_ok();
     let may_register = may_enter && matches!(user.role, Role::Ro | Role::Admin);
+    let may_validate = user.require_ro(ac).is_ok() && a.declared_at.is_none();
+    let ready = status.checks.iter().all(|c| c.holds);
     let chip = |w: Stands| match w {
         Stands::Accepted => html! { span.chip.complete { (t.accepted) } },
         Stands::Rejected => html! { span.chip.behind { (t.rejected) } },
@@ -126,7 +131,11 @@ pub async fn page(
         "postal",
         &format!("{} — {} {ac} {}", t.postal_title, t.ac, a.name),
         html! {
-            @if let Some(what) = &q.saved { p.done #saved { (if what == "register" { t.register_imported } else { t.tally_saved }) } }
+            @if let Some(what) = &q.saved { p.done #saved { (match what.as_str() {
+                "register" => t.register_imported,
+                "validated" => t.postal_validated_saved,
+                _ => t.tally_saved,
+            }) } }
             dl.values #counts {
                 dt { (t.in_register) } dd #in-register { (register.len()) }
                 dt { (t.accepted) } dd #accepted data-n=(accepted) { (accepted) }
@@ -162,6 +171,20 @@ pub async fn page(
                     p #reconcile aria-live="polite" data-accepted=(accepted) data-rejected=(rejected) data-settled=(u8::from(needs_review + not_uploaded == 0)) {
                         (t.reconcile_help) }
                     @if may_enter { button.primary type="submit" { (t.save_tally) } }
+                }
+            }
+            section #validation-section {
+                h2 { (t.postal_validation) }
+                p.help { (t.validation_help) }
+                @if let (Some(by), Some(at)) = (&status.validated_by, &status.validated_at) {
+                    p.done #validated { (t.validated_by.replace("{by}", by).replace("{at}", &crate::clock::ist(at))) }
+                }
+                (super::checks_list(&ctx, "postal-checks", &status.checks))
+                @if may_validate && !status.validated {
+                    form #validate method="post" action=(format!("/postal/{ac}/validate")) {
+                        (ctx.csrf_field())
+                        button.primary type="submit" disabled[!ready] { (t.validate_postal) }
+                    }
                 }
             }
             @if may_register {
@@ -238,4 +261,15 @@ pub async fn save_tally(
         .await
         .or_page(&ctx)?;
     Ok(Redirect::to(&ctx.with_lang(&format!("/postal/{ac}?saved=tally"))).into_response())
+}
+
+/// `POST /postal/{ac}/validate`: the RO validates the postal entry; then
+/// the desk again (or the page saying what stands in the way).
+pub async fn validate(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -> PageResult {
+    let user = ctx.user()?;
+    let ac: u32 = number(&ctx, "an AC number", &ac)?;
+    actions::approve_postal(&s.db, user, ac)
+        .await
+        .or_page(&ctx)?;
+    Ok(Redirect::to(&ctx.with_lang(&format!("/postal/{ac}?saved=validated"))).into_response())
 }

@@ -188,3 +188,52 @@ pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -
         },
     ))
 }
+
+/// `GET /results/{ac}/form20`: Form 20, the final result sheet, public
+/// once the result is declared (before, for those who may read the AC).
+pub async fn form20(ctx: Ctx, State(s): State<AppState>, Path(ac): Path<String>) -> PageResult {
+    let ac: u32 = number(&ctx, "an AC number", &ac)?;
+    let f = actions::form20(&s.db, ctx.user.as_ref(), ac)
+        .await
+        .or_page(&ctx)?;
+    let t = ctx.t;
+    let cell = |v: Option<u64>| v.map(indian).unwrap_or_default();
+    let row = |label: maud::Markup, l: &crate::counting::form20::Line, class: &str| {
+        html! {
+            tr.(class) {
+                th scope="row" { (label) }
+                @for v in &l.votes { td.num { (indian(*v)) } }
+                td.num { (indian(l.valid)) } td.num { (cell(l.rejected)) }
+                td.num { (cell(l.tendered)) } td.num { strong { (indian(l.total)) } }
+            }
+        }
+    };
+    let used: Vec<String> = f.vvpat_used.iter().map(u32::to_string).collect();
+    Ok(ctx.render(
+        StatusCode::OK,
+        "form20",
+        &format!("{} — {} {} {}", t.form20, t.ac, f.ac_no, f.ac_name),
+        html! {
+            p.help { (t.form20_help) }
+            @if !used.is_empty() { p #vvpat-used { (t.counted_by_slips.replace("{ps}", &used.join(", "))) } }
+            p { a #form20-csv href=(format!("/api/v1/acs/{}/form20.csv", f.ac_no)) { (t.form20_csv) } " · "
+                a href=(ctx.with_lang(&format!("/results/{}", f.ac_no))) { (t.results_title) } }
+            div.scroll { table #form20.sticky-first {
+                thead { tr {
+                    th scope="col" { (t.polling_station) }
+                    @for c in &f.candidates { th scope="col" { (c) } }
+                    th scope="col" { (t.total_valid) } th scope="col" { (t.rejected_votes) }
+                    th scope="col" { (t.tendered) } th scope="col" { (t.total) }
+                } }
+                tbody { @for l in &f.stations {
+                    (row(html! { (l.ps_no.unwrap_or(0)) @if !l.name.is_empty() { " " span.help { (l.name) } } }, l, ""))
+                } }
+                tfoot {
+                    (row(html! { (t.evm_votes) }, &f.evm, "evm"))
+                    (row(html! { (t.postal) }, &f.postal, "postal"))
+                    (row(html! { (t.all_votes) }, &f.total, "grand"))
+                }
+            } }
+        },
+    ))
+}

@@ -197,6 +197,7 @@ pub(super) fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -
         ("votes", [r, c]) => return Some(format!("{} {} · {}", t.row, r + 1, name(*c)?)),
         ("totals", [c]) => return Some(format!("{} · {}", t.total, name(*c)?)),
         ("ps_no", [r]) => return Some(format!("{} {} · {}", t.row, r + 1, t.ps_no)),
+        ("vvpat", [ps, c]) => return Some(format!("VVPAT · {} {ps} · {}", t.ps_no, name(*c)?)),
         ("votes", []) => t.f_votes,
         ("totals", []) => t.total,
         ("ps_no", []) => t.ps_no,

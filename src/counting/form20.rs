@@ -1,0 +1,233 @@
+//! Form 20, the final result sheet (`docs/design.md`, "The end of the
+//! count"): per polling station the votes of every candidate (NOTA
+//! last), the total of valid votes, rejected and tendered votes and the
+//! total; then the EVM, postal and grand total rows. A pure function of the published figures (a station verified by
+//! VVPAT counts by its slips), and its CSV.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Ac, NOTA, PollingStation, Postal, TableEntry};
+
+/// One line of Form 20.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Line {
+    /// The polling station's number; null for the EVM, postal and total rows.
+    pub ps_no: Option<u32>,
+    /// The station's name (from the definition; empty when it names no
+    /// stations), or the row's name.
+    pub name: String,
+    /// Votes per candidate in ballot order, NOTA last.
+    pub votes: Vec<u64>,
+    /// Total of valid votes for the candidates (NOTA excluded).
+    pub valid: u64,
+    pub nota: u64,
+    /// Rejected votes (the postal row: rejected ballot papers); null where
+    /// not recorded.
+    pub rejected: Option<u64>,
+    /// Tendered votes (Rule 49P); null where not recorded (table entries
+    /// do not carry them yet).
+    pub tendered: Option<u64>,
+    /// Valid votes plus NOTA (plus rejected where recorded).
+    pub total: u64,
+}
+
+/// Form 20 of an AC.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Form20 {
+    pub ac_no: u32,
+    pub ac_name: String,
+    /// Candidates in ballot order, NOTA last.
+    pub candidates: Vec<String>,
+    /// One line per counted polling station, by number.
+    pub stations: Vec<Line>,
+    pub evm: Line,
+    pub postal: Line,
+    pub total: Line,
+    /// Stations whose VVPAT slips replaced their EVM figures.
+    pub vvpat_used: Vec<u32>,
+}
+
+fn line(
+    ps_no: Option<u32>,
+    name: String,
+    all: &[u64],
+    nota_at: Option<usize>,
+    rejected: Option<u64>,
+) -> Line {
+    let nota = nota_at.and_then(|i| all.get(i)).copied().unwrap_or(0);
+    let valid = all.iter().sum::<u64>() - nota;
+    Line {
+        ps_no,
+        name,
+        total: valid + nota + rejected.unwrap_or(0),
+        votes: all.to_vec(),
+        valid,
+        nota,
+        rejected,
+        tendered: None,
+    }
+}
+
+fn add(a: &[u64], b: &[u64]) -> Vec<u64> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+/// Form 20 from the published entries (already counting slips where
+/// VVPAT verified), the stations of the definition and the postal tally.
+pub fn build(
+    ac: &Ac,
+    entries: &[&TableEntry],
+    stations: &[PollingStation],
+    postal: Option<&Postal>,
+    vvpat_used: &[u32],
+) -> Form20 {
+    let n = ac.candidates.len();
+    let nota_at = ac.candidates.iter().position(|c| c.name == NOTA);
+    let mut rows: Vec<&TableEntry> = entries.to_vec();
+    rows.sort_by_key(|e| e.ps_no);
+    let name_of = |ps: u32| {
+        stations
+            .iter()
+            .find(|s| s.ps_no == ps)
+            .map_or_else(String::new, |s| s.name.clone())
+    };
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|e| line(Some(e.ps_no), name_of(e.ps_no), &e.votes, nota_at, None))
+        .collect();
+    let evm_all = super::totals(n, rows.iter().map(|e| e.votes.as_slice()));
+    let postal_all = postal.map_or(vec![0; n], |p| p.votes.clone());
+    let rejected = postal.map(|p| p.rejected_papers);
+    Form20 {
+        ac_no: ac.ac_no,
+        ac_name: ac.name.clone(),
+        candidates: ac.candidates.iter().map(|c| c.name.clone()).collect(),
+        stations: lines,
+        evm: line(
+            None,
+            "Total of votes recorded on EVMs".into(),
+            &evm_all,
+            nota_at,
+            None,
+        ),
+        postal: line(
+            None,
+            "Postal ballots".into(),
+            &postal_all,
+            nota_at,
+            rejected,
+        ),
+        total: line(
+            None,
+            "Total votes polled".into(),
+            &add(&evm_all, &postal_all),
+            nota_at,
+            rejected,
+        ),
+        vvpat_used: vvpat_used.to_vec(),
+    }
+}
+
+/// A CSV field, quoted when it must be.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Form 20 as CSV (`docs/api.md`): `ps_no`, one column per candidate in
+/// ballot order (NOTA last), `total_valid`, `rejected`, `tendered`, then
+/// `total` and `polling_station`; one row per station, then the EVM,
+/// postal and total rows (named in `polling_station`). An empty cell is a
+/// figure not recorded.
+pub fn csv(f: &Form20) -> String {
+    let opt = |v: Option<u64>| v.map(|r| r.to_string()).unwrap_or_default();
+    let mut out = String::new();
+    let mut head = vec!["ps_no".to_string()];
+    head.extend(f.candidates.iter().map(|c| field(c)));
+    head.extend(
+        [
+            "total_valid",
+            "rejected",
+            "tendered",
+            "total",
+            "polling_station",
+        ]
+        .map(String::from),
+    );
+    out.push_str(&head.join(","));
+    out.push('\n');
+    for l in f.stations.iter().chain([&f.evm, &f.postal, &f.total]) {
+        let mut row = vec![opt(l.ps_no.map(u64::from))];
+        row.extend(l.votes.iter().map(u64::to_string));
+        row.push(l.valid.to_string());
+        row.push(opt(l.rejected));
+        row.push(opt(l.tendered));
+        row.push(l.total.to_string());
+        row.push(field(&l.name));
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counting::Candidate;
+
+    #[test]
+    fn stations_then_evm_postal_and_total_rows_add_up() {
+        let ac = Ac {
+            ac_no: 5,
+            name: "Testpur".into(),
+            district: "Rewa".into(),
+            ro: "R O".into(),
+            tables: 2,
+            rounds: 1,
+            candidates: ["Ravi, Kumar", "Meena", NOTA]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Candidate {
+                    serial: i as u32 + 1,
+                    name: n.to_string(),
+                    party: "P".into(),
+                })
+                .collect(),
+            declared_at: None,
+        };
+        let e = |ps_no, votes: [u64; 3]| TableEntry {
+            table: ps_no,
+            ps_no,
+            votes: votes.to_vec(),
+        };
+        let (a, b) = (e(2, [10, 5, 1]), e(1, [7, 8, 2]));
+        let postal = Postal {
+            votes: vec![3, 1, 0],
+            rejected_papers: 2,
+            rejected_covers: 0,
+        };
+        let f = build(&ac, &[&a, &b], &[], Some(&postal), &[2]);
+        assert_eq!(f.stations[0].ps_no, Some(1));
+        assert_eq!(
+            (f.evm.votes.clone(), f.evm.nota, f.evm.valid),
+            (vec![17, 13, 3], 3, 30)
+        );
+        assert_eq!(
+            (f.total.votes.clone(), f.total.total),
+            (vec![20, 14, 3], 30 + 3 + 4 + 2)
+        );
+        let text = csv(&f);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "ps_no,\"Ravi, Kumar\",Meena,NOTA,total_valid,rejected,tendered,total,polling_station"
+        );
+        assert_eq!(lines[1], "1,7,8,2,15,,,17,");
+        assert_eq!(lines[4], ",3,1,0,4,2,,6,Postal ballots");
+        assert_eq!(lines.len(), 6);
+    }
+}

@@ -1,0 +1,354 @@
+//! The end of the count over HTTP: the VVPAT verification, the
+//! re-verification of rejected postal ballots when the result is close,
+//! the declaration's conditions and Form 20.
+
+use serde_json::{Value, json};
+
+use crate::completion::{form_13a, form_13b};
+use crate::day::{counted_to_the_end, publish, small_election_served, votes};
+use crate::helpers::{Server, TempDir, assert_error, scan_batch};
+
+fn post(s: &Server, tok: &str, path: &str) -> (u16, Value) {
+    s.call("POST", path, Some(tok), None)
+}
+
+/// The conditions of the declaration that do not hold, by name.
+fn unmet(s: &Server, tok: &str) -> Vec<String> {
+    s.get("/api/v1/acs/5/declaration", tok)["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["holds"] == false)
+        .map(|c| c["condition"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn numbers(v: &Value) -> Vec<u64> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|n| n.as_u64().expect("a count"))
+        .collect()
+}
+
+#[test]
+fn vvpat_slips_that_differ_from_the_evm_count_once_the_ro_settles_them() {
+    let tmp = TempDir::new("vvpat");
+    let (s, ro, op, _) = counted_to_the_end(&tmp, [2, 1, 0, 0]);
+    let before = numbers(&s.get("/api/v1/acs/5/result", &op)["totals"]);
+    let v = s.get("/api/v1/acs/5/vvpat", &op);
+    assert_eq!(
+        (v["required"].as_u64(), &v["stations"]),
+        (Some(5), &json!([])),
+        "{v}"
+    );
+
+    // The draw: by the RO, five distinct counted stations.
+    let draw = |tok: &str, ps: Value| {
+        s.call(
+            "PUT",
+            "/api/v1/acs/5/vvpat",
+            Some(tok),
+            Some(json!({"ps_nos": ps})),
+        )
+    };
+    assert_error(draw(&op, json!([1, 4, 7, 10, 12])), 403, "forbidden");
+    assert_error(draw(&ro, json!([1, 4, 7, 10])), 400, "bad-input");
+    assert_error(draw(&ro, json!([1, 4, 7, 10, 10])), 400, "bad-input");
+    assert_error(draw(&ro, json!([1, 4, 7, 10, 13])), 400, "bad-input");
+    let slips = |ps: u64, votes: Vec<u64>| {
+        s.call(
+            "PUT",
+            &format!("/api/v1/acs/5/vvpat/{ps}"),
+            Some(&op),
+            Some(json!({"votes": votes})),
+        )
+    };
+    assert_error(slips(1, votes(1, 1)), 409, "not-drawn");
+    assert_eq!(s.get("/api/v1/acs/5/vvpat", &op)["stations"], json!([]));
+    let (st, b) = draw(&ro, json!([12, 1, 4, 7, 10]));
+    assert_eq!(st, 200, "{b}");
+    let drawn: Vec<u64> = b["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["ps_no"].as_u64().unwrap())
+        .collect();
+    assert_eq!(drawn, [1, 4, 7, 10, 12], "{b}");
+    assert_eq!(unmet(&s, &op), ["vvpat-counted"]);
+
+    // Four stations' slips agree with their EVM; station 4 (round 2,
+    // table 1) shows three slips moved from the first to the second
+    // candidate.
+    for ps in [1u64, 7, 10, 12] {
+        let (st, b) = slips(ps, votes((ps - 1) / 3 + 1, (ps - 1) % 3 + 1));
+        assert_eq!(st, 200, "{b}");
+    }
+    assert_error(slips(4, vec![1, 2, 3]), 400, "bad-input");
+    let evm = votes(2, 1);
+    let counted = vec![evm[0] - 3, evm[1] + 3, evm[2], evm[3]];
+    let (st, b) = slips(4, counted.clone());
+    assert_eq!(st, 200, "{b}");
+    let line = b["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ps_no"] == 4)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            &line["differs"],
+            &line["evm"],
+            &line["slips"],
+            &line["round"]
+        ),
+        (&json!(true), &json!(evm), &json!(counted), &json!(2)),
+        "{line}"
+    );
+    // Once slips are counted the draw is final.
+    assert_error(draw(&ro, json!([2, 4, 7, 10, 12])), 409, "slips-counted");
+
+    // The result counts the slips of station 4.
+    let res = s.get("/api/v1/acs/5/result", &op);
+    let mut want = before.clone();
+    want[0] -= 3;
+    want[1] += 3;
+    assert_eq!(numbers(&res["totals"]), want, "{res}");
+    assert_eq!(res["vvpat_used"], json!([4]), "{res}");
+    // Two findings, one per candidate whose figure differs, for the RO.
+    let findings = s.get("/api/v1/acs/5/findings", &ro);
+    let mut vv: Vec<Value> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "vvpat_mismatch")
+        .cloned()
+        .collect();
+    vv.sort_by_key(|f| f["field"].as_str().unwrap().to_string());
+    let fields: Vec<&str> = vv.iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["vvpat[4][0]", "vvpat[4][1]"], "{findings}");
+    assert_eq!(
+        (
+            vv[0]["scan_value"].as_u64(),
+            vv[0]["entered_value"].as_u64()
+        ),
+        (Some(evm[0] - 3), Some(evm[0])),
+        "{}",
+        vv[0]
+    );
+    assert_eq!(unmet(&s, &op), ["vvpat-settled"]);
+    assert_error(post(&s, &ro, "/api/v1/acs/5/declare"), 409, "not-ready");
+    // Form 20 before the declaration: for those who may read the AC only.
+    assert_error(
+        s.call("GET", "/api/v1/acs/5/form20.csv", None, None),
+        401,
+        "unauthorized",
+    );
+
+    for f in &vv {
+        let (st, b) = s.call(
+            "POST",
+            &format!("/api/v1/review/{}", f["id"]),
+            Some(&ro),
+            Some(json!({"decision": "accept", "note": "slips recounted in front of the agents"})),
+        );
+        assert_eq!(st, 200, "{b}");
+    }
+    assert_eq!(unmet(&s, &op), Vec::<String>::new());
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(numbers(&b["totals"]), want, "{b}");
+    assert_error(slips(4, evm.clone()), 409, "result-declared");
+    let log = s.get("/api/v1/acs/5/audit?limit=1000", &ro);
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"vvpat.draw") && actions.contains(&"vvpat.slips"),
+        "{actions:?}"
+    );
+
+    // Form 20, public once declared: one row per station with the figures
+    // entered (the slips for station 4), then EVM, postal and total rows.
+    let (st, ct, csv) = s.bytes("/api/v1/acs/5/form20.csv", "");
+    assert_eq!((st, ct.as_str()), (200, "text/csv"));
+    let csv = String::from_utf8(csv).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            "ps_no",
+            "Ravi Kumar",
+            "Meena Devi",
+            "Gopal Das",
+            "NOTA",
+            "total_valid",
+            "rejected",
+            "tendered",
+            "total",
+            "polling_station"
+        ],
+        "{csv}"
+    );
+    // Every candidate's votes, NOTA last, as the entries and result list them.
+    let figures =
+        |row: &[&str]| -> Vec<u64> { row[1..5].iter().map(|v| v.parse().unwrap()).collect() };
+    assert_eq!(rows.len(), 1 + 12 + 3, "{csv}");
+    for ps in 1..=12u64 {
+        let row = &rows[ps as usize];
+        assert_eq!(row[0], ps.to_string(), "{csv}");
+        let entered = if ps == 4 {
+            counted.clone()
+        } else {
+            votes((ps - 1) / 3 + 1, (ps - 1) % 3 + 1)
+        };
+        assert_eq!(figures(row), entered, "PS {ps}: {csv}");
+        let valid: u64 = entered[..3].iter().sum();
+        let total = (valid + entered[3]).to_string();
+        // Rejected and tendered votes of a station are not recorded: empty.
+        assert_eq!(
+            (row[5], row[6], row[7], row[8]),
+            (valid.to_string().as_str(), "", "", total.as_str()),
+            "PS {ps}: {csv}"
+        );
+    }
+    assert_eq!(figures(&rows[14]), [2, 1, 0, 0], "{csv}");
+    assert_eq!(figures(&rows[15]), want, "{csv}");
+    let json = s.call("GET", "/api/v1/acs/5/form20", None, None).1;
+    assert_eq!(
+        json["stations"].as_array().map(Vec::len),
+        Some(12),
+        "{json}"
+    );
+    assert_eq!(json["vvpat_used"], json!([4]), "{json}");
+    assert_eq!(json["total"]["votes"], json!(want), "{json}");
+}
+
+#[test]
+fn a_close_result_waits_for_the_rejected_papers_to_be_verified_again() {
+    let tmp = TempDir::new("close");
+    let (s, ro, op) = small_election_served(&tmp);
+    // Three covers accepted: one vote and two papers rejected at the count.
+    let register = s.get("/api/v1/acs/5/etpbs-register", &ro);
+    let forms: Vec<(&str, Value)> = register
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| [("form-13a", form_13a(b)), ("form-13b", form_13b(b))])
+        .collect();
+    s.upload_read(5, &op, "covers.pdf", &scan_batch(&forms, None));
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/postal",
+        &op,
+        json!({"votes": [1, 0, 0, 0], "rejected_papers": 2, "rejected_covers": 0}),
+    );
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/postal/approve").0, 200);
+    // The EVMs tie the first two candidates: the postal vote decides, by 1.
+    let tied = [50u64, 50, 5, 1];
+    for round in 1..=4u64 {
+        for t in 1..=3u64 {
+            s.ok(
+                "PUT",
+                &format!("/api/v1/acs/5/rounds/{round}/tables/{t}"),
+                &op,
+                json!({"ps_no": (round - 1) * 3 + t, "votes": tied, "total": 106}),
+            );
+        }
+        publish(&s, &ro, round);
+    }
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/vvpat",
+        &ro,
+        json!({"ps_nos": [2, 3, 5, 8, 11]}),
+    );
+    for ps in [2, 3, 5, 8, 11] {
+        s.ok(
+            "PUT",
+            &format!("/api/v1/acs/5/vvpat/{ps}"),
+            &op,
+            json!({"votes": tied}),
+        );
+    }
+    let res = s.get("/api/v1/acs/5/result", &op);
+    assert_eq!(
+        (
+            res["margin"].as_u64(),
+            res["margin_below_rejected"].as_bool()
+        ),
+        (Some(1), Some(true)),
+        "{res}"
+    );
+    assert_eq!(unmet(&s, &op), ["reverified"]);
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
+    assert_eq!((st, b["error"].as_str()), (409, Some("not-ready")), "{b}");
+    assert!(
+        b["unmet"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("margin of 1"),
+        "{b}"
+    );
+
+    // Every rejected item listed: here the two papers, as one item.
+    let r = s.get("/api/v1/acs/5/reverification", &op);
+    assert_eq!(
+        (r["required"].as_bool(), r["rejected_papers"].as_u64()),
+        (Some(true), Some(2)),
+        "{r}"
+    );
+    let ids: Vec<&str> = r["ballots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ballot_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["rejected-papers"], "{r}");
+    let verdict = |tok: &str, id: &str, body: Value| {
+        s.call(
+            "PUT",
+            &format!("/api/v1/acs/5/reverification/{id}"),
+            Some(tok),
+            Some(body),
+        )
+    };
+    let confirmed =
+        json!({"verdict": "confirmed", "reason": "both papers marked for two candidates"});
+    assert_error(
+        verdict(&op, "rejected-papers", confirmed.clone()),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        verdict(
+            &ro,
+            "rejected-papers",
+            json!({"verdict": "confirmed", "reason": "  "}),
+        ),
+        400,
+        "bad-input",
+    );
+    assert_error(
+        verdict(&ro, "PB005-000001", confirmed.clone()),
+        404,
+        "not-found",
+    );
+    let (st, b) = verdict(
+        &ro,
+        "rejected-papers",
+        json!({"verdict": "maybe", "reason": "x"}),
+    );
+    assert!(st == 400 || st == 422, "{st} {b}");
+    let (st, b) = verdict(&ro, "rejected-papers", confirmed);
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["ballots"][0]["verified"]["verdict"], "confirmed", "{b}");
+    assert_eq!(b["ballots"][0]["verified"]["decided_by"], "ro5", "{b}");
+    assert_eq!(unmet(&s, &op), Vec::<String>::new());
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
+    assert_eq!((st, b["margin"].as_u64()), (200, Some(1)), "{b}");
+}
