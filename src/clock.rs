@@ -35,12 +35,11 @@ pub fn date_dmy(unix: i64) -> String {
     format!("{d:02}-{m:02}-{y:04}")
 }
 
-/// `DD-MM-YYYY` from an RFC 3339 timestamp (its first ten characters).
-pub fn dmy_from_rfc3339(ts: &str) -> Option<String> {
-    let (y, rest) = ts.split_once('-')?;
-    let (m, rest) = rest.split_once('-')?;
-    let d = rest.get(..2)?;
-    Some(format!("{d}-{m}-{y}"))
+/// The date in India (IST, UTC+05:30) at `unix`, `DD-MM-YYYY`: the date
+/// an RO writes on a form, which differs from the UTC date from midnight
+/// to 05:30 IST.
+pub fn ist_date_dmy(unix: i64) -> String {
+    date_dmy(unix + 5 * 3600 + 30 * 60)
 }
 
 /// Unix seconds of an RFC 3339 UTC timestamp as we write them
@@ -113,9 +112,12 @@ mod tests {
         assert_eq!(date_dmy(1_795_928_462), "29-11-2026");
         // Leap day.
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        // 20:31 UTC on 2 December is 02:01 IST on 3 December.
+        let late = unix_from_rfc3339("2026-12-02T20:31:00Z").unwrap();
         assert_eq!(
-            dmy_from_rfc3339("2026-11-29T05:01:02Z").as_deref(),
-            Some("29-11-2026")
+            (date_dmy(late).as_str(), ist_date_dmy(late).as_str()),
+            ("02-12-2026", "03-12-2026")
         );
+        assert_eq!(ist_date_dmy(1_795_928_462), "29-11-2026");
     }
 }

@@ -61,6 +61,8 @@ crate::vocabulary! {
         NotDrawn = "not-drawn",
         /// The VVPAT draw cannot change: slips of a station are counted.
         SlipsCounted = "slips-counted",
+        /// Forms 21C and 21E print only a declared result.
+        NotDeclared = "not-declared",
     }
 }
 

@@ -245,6 +245,7 @@ async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec
             result,
             vvpat: vec![],
             reverified: vec![],
+            form20: Default::default(),
         };
         let c0 = Instant::now();
         let p = crate::progress::compute(&state, &[], &[], &Default::default(), &seen);

@@ -11,6 +11,7 @@
 pub mod ballots;
 pub mod certificate;
 pub mod decisions;
+pub mod results;
 pub mod round_sheet;
 
 use std::collections::{BTreeMap, HashMap};
@@ -173,6 +174,9 @@ pub struct AcState {
     pub vvpat: Vec<crate::counting::VvpatStation>,
     /// Rejected postal ballots the RO verified again.
     pub reverified: Vec<crate::counting::Reverified>,
+    /// Form 20 as the published figures make it (what Forms 20 and 21E
+    /// are checked against).
+    pub form20: crate::counting::form20::Form20,
 }
 
 crate::vocabulary! {
@@ -466,6 +470,9 @@ pub fn check_pages(
             Some(FormKind::Form13A | FormKind::Form13B) => ballot_pages.push(page),
             Some(FormKind::RoundSheet) => round_sheet::check(state, page, models, &mut out),
             Some(FormKind::Certificate) => certificate::check(state, page, models, &mut out),
+            Some(FormKind::Form20) => results::check_form20(state, page, models, &mut out),
+            Some(FormKind::Form21C) => results::check_form21c(state, page, models, &mut out),
+            Some(FormKind::Form21E) => results::check_form21e(state, page, models, &mut out),
             None => out.findings.push(Finding {
                 scan_value: page.reading.qr.clone().map(Scalar::Text),
                 ..unreadable(

@@ -103,6 +103,11 @@ fn state(revision: u32, postal: Option<Postal>) -> AcState {
             ro_name: "Asha Verma".into(),
             digest: String::new(),
         }],
+        form20: {
+            let all: Vec<TableEntry> = entries().into_iter().chain(entries()).collect();
+            let refs: Vec<&TableEntry> = all.iter().collect();
+            counting::form20::build(&ac, &refs, &[], postal.as_ref(), &[])
+        },
         postal,
         result,
         vvpat: vec![],
@@ -552,4 +557,167 @@ fn an_unsure_value_that_differs_or_is_under_the_floor_is_still_a_finding() {
     );
     assert!(c.agreements.is_empty());
     assert_eq!(c.ballots[0].outcome, Outcome::NeedsReview);
+}
+
+/// What a perfect reader reports for a printed page: every value sure,
+/// every box signed.
+fn read_back(form: &str, printed: &crate::render::PrintedPage) -> ScannedPage {
+    let mut f = Map::new();
+    for (k, v) in &printed.fields {
+        let confidence = match v {
+            Value::Array(rows) if rows.first().is_some_and(Value::is_array) => json!(
+                rows.iter()
+                    .map(|r| vec![0.99; r.as_array().map_or(0, Vec::len)])
+                    .collect::<Vec<_>>()
+            ),
+            Value::Array(cells) => json!(vec![0.99; cells.len()]),
+            _ => json!(0.99),
+        };
+        f.insert(k.clone(), json!({"value": v, "confidence": confidence}));
+    }
+    let marks = printed
+        .marks
+        .keys()
+        .map(|k| (k.clone(), json!({"value": true, "confidence": 0.99})))
+        .collect();
+    page(9, form, &printed.payload, f, marks)
+}
+
+fn printed(form: FormKind, values: &Value) -> Vec<crate::render::PrintedPage> {
+    crate::render::layout(ModelSet::shared().get(form.id()).unwrap(), values).unwrap()
+}
+
+#[test]
+fn form_20_is_read_back_station_by_station_over_several_pages() {
+    let mut s = state(1, None);
+    // 45 stations: three pages of rows.
+    let many: Vec<TableEntry> = (1..=45)
+        .map(|ps| TableEntry {
+            table: 1,
+            ps_no: ps,
+            votes: vec![u64::from(ps) * 3, 100 + u64::from(ps), 2],
+        })
+        .collect();
+    let refs: Vec<&TableEntry> = many.iter().collect();
+    let postal = Postal {
+        votes: vec![4, 3, 1],
+        rejected_papers: 2,
+        rejected_covers: 0,
+    };
+    s.form20 = counting::form20::build(&s.ac, &refs, &[], Some(&postal), &[]);
+    let pages = printed(FormKind::Form20, &counting::form20::print_values(&s.form20));
+    assert_eq!(pages.len(), 3);
+    assert!(
+        pages[1].payload.contains("|row0=20|"),
+        "{}",
+        pages[1].payload
+    );
+    let scans: Vec<ScannedPage> = pages.iter().map(|p| read_back("form-20", p)).collect();
+    assert_eq!(kinds(&run(&s, &scans)), vec![]);
+    // One figure of page 2 differs from the entries (its page total as
+    // printed does not): that cell, named by the row on the page and the
+    // printed column.
+    let mut bad = pages[1].clone();
+    bad.fields["votes"][3][1] = json!(999);
+    let c = run(&s, &[read_back("form-20", &bad)]);
+    assert_eq!(
+        kinds(&c),
+        vec![(Kind::Mismatch, Some("votes[3][1]".into()))]
+    );
+    assert_eq!(c.findings[0].entered_value, Some(Scalar::Count(124)));
+    // The postal row as printed before a change of the tally.
+    let mut changed = s.clone();
+    changed.form20.postal.votes[0] += 1;
+    changed.form20.postal.valid += 1;
+    changed.form20.postal.total += 1;
+    let found = kinds(&run(&changed, &scans[..1]));
+    assert!(
+        found.contains(&(Kind::Mismatch, Some("postal[0]".into()))),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(Kind::Mismatch, Some("postal[3]".into()))),
+        "{found:?}"
+    );
+    // Printed before a 46th station was published: its last page lacks it.
+    let mut more = s.clone();
+    let extra = TableEntry {
+        table: 2,
+        ps_no: 46,
+        votes: vec![1, 1, 1],
+    };
+    let refs: Vec<&TableEntry> = many.iter().chain([&extra]).collect();
+    more.form20 = counting::form20::build(&more.ac, &refs, &[], Some(&postal), &[]);
+    let found = kinds(&run(&more, &scans[2..]));
+    assert!(
+        found.contains(&(Kind::Mismatch, Some("rows".into()))),
+        "{found:?}"
+    );
+    // A Form 20 of another AC is that and nothing more.
+    let mut other = s.clone();
+    other.ac.ac_no = 72;
+    assert_eq!(
+        kinds(&run(&other, &scans[..1])),
+        vec![(Kind::Mismatch, Some("ac_no".into()))]
+    );
+}
+
+#[test]
+fn forms_21c_and_21e_hold_only_for_the_declared_result() {
+    let mut s = state(1, None);
+    s.ac.declared_at = Some("2026-12-02T20:31:00Z".into());
+    let winner = s.result.leader.clone().unwrap();
+    for form in [FormKind::Form21C, FormKind::Form21E] {
+        let with_return = form == FormKind::Form21E;
+        let values = counting::form20::declaration_values(
+            &s.ac,
+            &winner,
+            "03-12-2026",
+            &s.form20,
+            with_return,
+        );
+        let pages = printed(form, &values);
+        assert_eq!(pages.len(), 1);
+        let scan = read_back(form.id(), &pages[0]);
+        assert_eq!(
+            kinds(&run(&s, std::slice::from_ref(&scan))),
+            vec![],
+            "{form}"
+        );
+        // Dated the UTC day instead of the day in India.
+        let utc = counting::form20::declaration_values(
+            &s.ac,
+            &winner,
+            "02-12-2026",
+            &s.form20,
+            with_return,
+        );
+        let scan_utc = read_back(form.id(), &printed(form, &utc)[0]);
+        assert_eq!(
+            kinds(&run(&s, &[scan_utc])),
+            vec![(Kind::Mismatch, Some("date".into()))],
+            "{form}"
+        );
+        // Before the declaration the form does not hold.
+        let mut open = s.clone();
+        open.ac.declared_at = None;
+        assert!(
+            kinds(&run(&open, std::slice::from_ref(&scan)))
+                .contains(&(Kind::Stale, Some("date".into()))),
+            "{form}"
+        );
+    }
+    // Form 21E's votes are the result's: a changed candidate figure.
+    let values =
+        counting::form20::declaration_values(&s.ac, &winner, "03-12-2026", &s.form20, true);
+    let mut p = printed(FormKind::Form21E, &values).remove(0);
+    p.fields["votes"][1][0] = json!(1);
+    p.fields["totals"][0] = json!(1);
+    assert_eq!(
+        kinds(&run(&s, &[read_back("form-21e", &p)])),
+        vec![
+            (Kind::Mismatch, Some("votes[1][0]".into())),
+            (Kind::Mismatch, Some("totals[0]".into()))
+        ]
+    );
 }

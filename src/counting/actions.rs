@@ -912,17 +912,63 @@ pub async fn form20(db: &Db, user: Option<&User>, ac_no: u32) -> Result<super::f
             }
         }
     }
-    let p = db::published(&mut c, ac_no).await?;
-    let stations = db::polling_stations(&mut c, ac_no).await?;
-    let postal = db::postal(&mut c, ac_no).await?;
-    let entries: Vec<&TableEntry> = p.entries.values().flatten().collect();
-    Ok(super::form20::build(
-        &ac,
-        &entries,
-        &stations,
-        postal.as_ref(),
-        &p.vvpat_used,
-    ))
+    db::form20(&mut c, &ac).await
+}
+
+/// Form 20 as printed (model `form-20`): every counted station, then the
+/// EVM, postal and total rows; for the RO to sign, scan and upload. Who
+/// may read Form 20 may print it.
+pub async fn form20_pdf(
+    db: &Db,
+    models: std::sync::Arc<ModelSet>,
+    user: &User,
+    ac_no: u32,
+) -> Result<Vec<u8>> {
+    user.require_read(ac_no)?;
+    let f = form20(db, Some(user), ac_no).await?;
+    if f.stations.is_empty() {
+        return Err(Error::rule(
+            Rule::RoundEmpty,
+            format!("no round of AC {ac_no} is published; Form 20 has nothing to print"),
+        ));
+    }
+    let values = super::form20::print_values(&f);
+    blocking(move || pdf_of(&lay_out(&models, FormKind::Form20, &values)?.0)).await
+}
+
+/// Form 21C (the declaration) or 21E (the return of election) of a
+/// declared result, dated the day of the declaration in India.
+pub async fn declaration_pdf(
+    db: &Db,
+    models: std::sync::Arc<ModelSet>,
+    user: &User,
+    ac_no: u32,
+    form: FormKind,
+) -> Result<Vec<u8>> {
+    user.require_read(ac_no)?;
+    let mut c = db.read().await?;
+    let ac = db::ac(&mut c, ac_no).await?;
+    let Some(date) = ac
+        .declared_at
+        .as_deref()
+        .and_then(clock::unix_from_rfc3339)
+        .map(clock::ist_date_dmy)
+    else {
+        return Err(Error::rule(
+            Rule::NotDeclared,
+            format!(
+                "the result of AC {ac_no} is not declared yet; the {} prints once it is",
+                form.title()
+            ),
+        ));
+    };
+    let res = db::count_result(&mut c, &ac).await?;
+    let winner = super::check_final(&res)?;
+    let f = db::form20(&mut c, &ac).await?;
+    drop(c);
+    let with_return = form == FormKind::Form21E;
+    let values = super::form20::declaration_values(&ac, &winner, &date, &f, with_return);
+    blocking(move || pdf_of(&lay_out(&models, form, &values)?.0)).await
 }
 
 /// The AC's audit log, newest first.
@@ -1000,8 +1046,11 @@ pub async fn certificate_pdf(
     let date = ac
         .declared_at
         .as_deref()
-        .and_then(clock::dmy_from_rfc3339)
-        .unwrap_or_else(|| clock::date_dmy(clock::now_unix()));
+        .and_then(clock::unix_from_rfc3339)
+        .map_or_else(
+            || clock::ist_date_dmy(clock::now_unix()),
+            clock::ist_date_dmy,
+        );
     let latest = db::latest_certificate(&mut tx, ac_no).await?;
     let same = latest.as_ref().filter(|l| {
         l.winner_serial == winner.serial

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::{Ac, NOTA, PollingStation, Postal, TableEntry};
 
 /// One line of Form 20.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Line {
     /// The polling station's number; null for the EVM, postal and total rows.
     pub ps_no: Option<u32>,
@@ -33,7 +33,7 @@ pub struct Line {
 }
 
 /// Form 20 of an AC.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Form20 {
     pub ac_no: u32,
     pub ac_name: String,
@@ -127,6 +127,81 @@ pub fn build(
         ),
         vvpat_used: vvpat_used.to_vec(),
     }
+}
+
+/// The columns Form 20 prints: the candidates (NOTA last), the valid
+/// votes (NOTA excluded) and the total.
+pub fn printed_columns(f: &Form20) -> Vec<String> {
+    let mut cols = f.candidates.clone();
+    cols.push("Total of valid votes (NOTA excluded)".into());
+    cols.push("Total".into());
+    cols
+}
+
+/// A line's figures as Form 20 prints them, one per printed column.
+pub fn printed_figures(l: &Line) -> Vec<u64> {
+    let mut v = l.votes.clone();
+    v.push(l.valid);
+    v.push(l.total);
+    v
+}
+
+/// The values that print Form 20 (model `form-20`).
+pub fn print_values(f: &Form20) -> serde_json::Value {
+    let stations: Vec<serde_json::Value> = f
+        .stations
+        .iter()
+        .map(|l| serde_json::json!({ "ps_no": l.ps_no, "votes": printed_figures(l) }))
+        .collect();
+    serde_json::json!({
+        "ac_no": f.ac_no, "ac_name": f.ac_name,
+        "rejected": f.postal.rejected.unwrap_or(0),
+        "candidates": printed_columns(f),
+        "stations": stations,
+        "evm": printed_figures(&f.evm),
+        "postal": printed_figures(&f.postal),
+        "total": printed_figures(&f.total),
+    })
+}
+
+/// The columns Form 21E prints for each candidate.
+pub const RETURN_COLUMNS: [&str; 3] = ["EVM", "Postal", "Total"];
+
+/// A candidate's figures as Form 21E prints them: EVM, postal and total
+/// votes (`index` in ballot order, NOTA last).
+pub fn return_figures(f: &Form20, index: usize) -> [u64; 3] {
+    let at = |l: &Line| l.votes.get(index).copied().unwrap_or(0);
+    [at(&f.evm), at(&f.postal), at(&f.total)]
+}
+
+/// The values that print Form 21C (`with_return` false) or 21E (true) of
+/// a result declared on `date` (IST, dd-mm-yyyy) for `winner`.
+pub fn declaration_values(
+    ac: &Ac,
+    winner: &super::Standing,
+    date: &str,
+    f: &Form20,
+    with_return: bool,
+) -> serde_json::Value {
+    let mut values = serde_json::json!({
+        "ac_no": ac.ac_no, "ac_name": ac.name, "winner": winner.name,
+        "party": winner.party, "date": date, "ro_name": ac.ro,
+    });
+    if with_return {
+        values["rejected"] = f.postal.rejected.unwrap_or(0).into();
+        values["columns"] = serde_json::json!(RETURN_COLUMNS);
+        values["candidates_votes"] = ac
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                serde_json::json!({
+                    "serial": c.serial, "name": c.name, "votes": return_figures(f, i),
+                })
+            })
+            .collect();
+    }
+    values
 }
 
 /// A CSV field, quoted when it must be.

@@ -819,6 +819,22 @@ pub async fn published(c: &mut Conn, ac_no: u32) -> Result<Published> {
     })
 }
 
+/// Form 20 of the AC over its published rounds, as
+/// [`counting::form20::build`] makes it from what is stored.
+pub async fn form20(c: &mut Conn, ac: &Ac) -> Result<counting::form20::Form20> {
+    let p = published(&mut *c, ac.ac_no).await?;
+    let stations = polling_stations(&mut *c, ac.ac_no).await?;
+    let postal = postal(&mut *c, ac.ac_no).await?;
+    let entries: Vec<&TableEntry> = p.entries.values().flatten().collect();
+    Ok(counting::form20::build(
+        ac,
+        &entries,
+        &stations,
+        postal.as_ref(),
+        &p.vvpat_used,
+    ))
+}
+
 /// The result of an AC as it stands (published rounds and postal tally),
 /// computed by [`counting::result`] from what is stored.
 pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {

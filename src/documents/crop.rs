@@ -250,7 +250,8 @@ fn png(img: impl Into<image::DynamicImage>) -> Result<Vec<u8>> {
 }
 
 /// The box (mm, with context) of a finding's field: a model field, or a
-/// grid cell such as `votes[2][5]`, `table[2]`, `ps_no[2]`, `totals[5]`.
+/// grid cell such as `votes[2][5]`, `table[2]`, `ps_no[2]`, `totals[5]`,
+/// `evm[5]` (a given row).
 pub fn field_box(form: &str, field: &str, qr: Option<&str>) -> Option<BoxMm> {
     let (b, margin) = area(form, field, qr)?;
     Some(BoxMm {
@@ -287,6 +288,10 @@ fn area(form: &str, field: &str, qr: Option<&str>) -> Option<(BoxMm, f64)> {
     let b = match (name, idx.as_slice()) {
         (n, [r, c]) if n == grid_field.name => g.cell(*r, c.checked_sub(col0)?),
         (n, [c]) if n == layout.totals_name => g.cell(rows, c.checked_sub(col0)?),
+        (n, [c]) if layout.given_rows.iter().any(|g| g.name == n) => {
+            let i = layout.given_rows.iter().position(|g| g.name == n)?;
+            g.cell(rows + 1 + i, c.checked_sub(col0)?)
+        }
         (n, [r]) => {
             let k = layout.label_names.iter().position(|l| l == n)?;
             g.label_cell(*r, k)

@@ -26,6 +26,7 @@ pub async fn load_state(c: &mut Conn, ac_no: u32) -> Result<AcState> {
         certificates: db::certificates_of_ac(&mut *c, ac_no).await?,
         vvpat: db::vvpat_stations(&mut *c, ac_no).await?,
         reverified: db::reverifications(&mut *c, ac_no).await?,
+        form20: db::form20(&mut *c, &ac).await?,
         ac,
         rounds,
         entries,

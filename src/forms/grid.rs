@@ -7,8 +7,13 @@ use super::{BoxMm, GridLayout};
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridGeometry {
     pub area: BoxMm,
-    /// Printed table rows (the totals row comes after them).
+    /// Printed table rows (the totals row, then the given rows, come
+    /// after them).
     pub rows: usize,
+    /// Given rows after the totals row.
+    pub given: usize,
+    row_digits: usize,
+    total_digits: usize,
     /// Candidate columns on this page.
     pub cols: usize,
     pub header_h: f64,
@@ -18,14 +23,19 @@ pub struct GridGeometry {
 }
 
 impl GridGeometry {
-    /// Lays out `rows` table rows plus a totals row and `cols` candidate columns.
+    /// Lays out `rows` table rows plus a totals row (and the layout's given
+    /// rows) and `cols` candidate columns.
     pub fn new(area: BoxMm, layout: &GridLayout, rows: usize, cols: usize) -> GridGeometry {
         let label_total: f64 = layout.label_cols.iter().sum();
         let col_w = ((area.w - label_total) / cols.max(1) as f64).min(layout.max_col_w);
-        let row_h = ((area.h - layout.header_h) / (rows + 1) as f64).min(layout.max_row_h);
+        let given = layout.given_rows.len();
+        let row_h = ((area.h - layout.header_h) / (rows + 1 + given) as f64).min(layout.max_row_h);
         GridGeometry {
             area,
             rows,
+            given,
+            row_digits: layout.row_digits,
+            total_digits: layout.total_digits,
             cols,
             header_h: layout.header_h,
             row_h,
@@ -34,7 +44,8 @@ impl GridGeometry {
         }
     }
 
-    /// Top of row `r` (0-based; `r == rows` is the totals row).
+    /// Top of row `r` (0-based; `r == rows` is the totals row, the given
+    /// rows follow it).
     pub fn row_y(&self, r: usize) -> f64 {
         self.area.y + self.header_h + r as f64 * self.row_h
     }
@@ -90,18 +101,27 @@ impl GridGeometry {
         layout.max_font_pt.min(by_width).min(by_height).max(4.0)
     }
 
-    /// Digits a table row is sized for (one EVM never holds more than 9,999 votes).
-    pub const ROW_DIGITS: usize = 4;
-    /// Digits the totals row is sized for.
-    pub const TOTAL_DIGITS: usize = 5;
+    /// Digits a given row is sized for (a constituency's votes).
+    pub const GIVEN_DIGITS: usize = 7;
+
+    /// Digits row `r` is sized for: the layout's `row_digits` (4 on a round
+    /// sheet: one EVM never holds more than 9,999 votes), `total_digits` for
+    /// the totals row, 7 for a given row.
+    pub fn digits(&self, r: usize) -> usize {
+        match r.cmp(&self.rows) {
+            std::cmp::Ordering::Less => self.row_digits,
+            std::cmp::Ordering::Equal => self.total_digits,
+            std::cmp::Ordering::Greater => Self::GIVEN_DIGITS,
+        }
+    }
 
     /// Right edge of the last column.
     pub fn right(&self) -> f64 {
         self.cands_x() + self.cols as f64 * self.col_w
     }
 
-    /// Bottom of the totals row.
+    /// Bottom of the last row (the totals row or the last given row).
     pub fn bottom(&self) -> f64 {
-        self.row_y(self.rows + 1)
+        self.row_y(self.rows + 1 + self.given)
     }
 }

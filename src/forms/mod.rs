@@ -49,15 +49,24 @@ pub enum FormKind {
     RoundSheet,
     #[serde(rename = "certificate")]
     Certificate,
+    #[serde(rename = "form-20")]
+    Form20,
+    #[serde(rename = "form-21c")]
+    Form21C,
+    #[serde(rename = "form-21e")]
+    Form21E,
 }
 
 impl FormKind {
     /// Every known form.
-    pub const ALL: [FormKind; 4] = [
+    pub const ALL: [FormKind; 7] = [
         FormKind::Form13A,
         FormKind::Form13B,
         FormKind::RoundSheet,
         FormKind::Certificate,
+        FormKind::Form20,
+        FormKind::Form21C,
+        FormKind::Form21E,
     ];
 
     /// The model id (and the form name in the QR payload).
@@ -67,6 +76,9 @@ impl FormKind {
             FormKind::Form13B => "form-13b",
             FormKind::RoundSheet => "round-sheet",
             FormKind::Certificate => "certificate",
+            FormKind::Form20 => "form-20",
+            FormKind::Form21C => "form-21c",
+            FormKind::Form21E => "form-21e",
         }
     }
 
@@ -82,6 +94,9 @@ impl FormKind {
             FormKind::Form13B => "Form 13B",
             FormKind::RoundSheet => "round sheet",
             FormKind::Certificate => "certificate of election (Form 22)",
+            FormKind::Form20 => "final result sheet (Form 20)",
+            FormKind::Form21C => "declaration of the result (Form 21C)",
+            FormKind::Form21E => "return of election (Form 21E)",
         }
     }
 
@@ -174,6 +189,76 @@ pub struct GridLayout {
     /// Where the candidates' names are listed for people (not read).
     #[serde(default)]
     pub legend: Option<BoxMm>,
+    /// The values key holding the columns' names (`candidates`).
+    #[serde(default = "default_cols_from")]
+    pub cols_from: String,
+    /// Whether the header row prints the columns' names (else their
+    /// numbers, which the legend explains).
+    #[serde(default)]
+    pub named_columns: bool,
+    /// A key of each row object whose text is printed after the row's last
+    /// column, for people (not read): Form 21E's candidate names.
+    #[serde(default)]
+    pub row_text: Option<String>,
+    /// Digits the rows and the totals row are sized for.
+    #[serde(default = "default_row_digits")]
+    pub row_digits: usize,
+    #[serde(default = "default_total_digits")]
+    pub total_digits: usize,
+    /// The values key holding the rows (`tables`: a list of objects with
+    /// the label names and the grid field's counts).
+    #[serde(default = "default_rows_from")]
+    pub rows_from: String,
+    /// Most rows a page prints; more continue on further pages only when
+    /// `first_row_key` is set (otherwise more rows are refused).
+    #[serde(default = "default_max_rows")]
+    pub max_rows: usize,
+    /// QR key giving the index of the first row on this page.
+    #[serde(default)]
+    pub first_row_key: Option<String>,
+    /// Most columns a page prints; more continue on further pages.
+    #[serde(default = "default_max_cols")]
+    pub max_cols: usize,
+    /// How the totals row (the sum of the rows on the page) is labelled.
+    #[serde(default = "default_totals_label")]
+    pub totals_label: String,
+    /// Rows printed after the totals row whose figures are given, one per
+    /// column, rather than summed from the page (Form 20's EVM, postal and
+    /// grand total rows). Every page prints them.
+    #[serde(default)]
+    pub given_rows: Vec<GivenRow>,
+}
+
+/// A row of a grid whose figures are given (see [`GridLayout::given_rows`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GivenRow {
+    /// The values key (one count per column) and the name it is read under.
+    pub name: String,
+    /// Printed at the row's start for people.
+    pub label: String,
+}
+
+fn default_cols_from() -> String {
+    "candidates".into()
+}
+fn default_row_digits() -> usize {
+    4
+}
+fn default_total_digits() -> usize {
+    5
+}
+fn default_rows_from() -> String {
+    "tables".into()
+}
+fn default_max_rows() -> usize {
+    36
+}
+fn default_max_cols() -> usize {
+    40
+}
+fn default_totals_label() -> String {
+    "Total".into()
 }
 
 /// One field of a form.
@@ -307,6 +392,14 @@ impl Model {
             if f.kind == FieldKind::Grid && f.grid.is_none() {
                 return bad(format!("grid field {} has no [fields.grid] layout", f.name));
             }
+            if f.grid.as_ref().is_some_and(|g| {
+                !(1..=200).contains(&g.max_rows) || !(1..=400).contains(&g.max_cols)
+            }) {
+                return bad(format!(
+                    "grid field {} must print 1 to 200 rows and 1 to 400 columns a page",
+                    f.name
+                ));
+            }
             if !(0.0..=1.0).contains(&f.threshold) {
                 return bad(format!("field {} threshold must be within 0..1", f.name));
             }
@@ -322,9 +415,11 @@ impl Model {
         for name in &self.qr.digest {
             if !self.fields.iter().any(|f| &f.name == name)
                 && !self.fields.iter().any(|f| {
-                    f.grid
-                        .as_ref()
-                        .is_some_and(|g| g.label_names.contains(name) || &g.totals_name == name)
+                    f.grid.as_ref().is_some_and(|g| {
+                        g.label_names.contains(name)
+                            || &g.totals_name == name
+                            || g.given_rows.iter().any(|r| &r.name == name)
+                    })
                 })
             {
                 return bad(format!("digest names unknown field {name}"));
@@ -357,11 +452,14 @@ pub struct ModelSet {
 }
 
 /// The models shipped with Scrutiny, compiled into the binary.
-const BUILTIN: [&str; 4] = [
+const BUILTIN: [&str; 7] = [
     include_str!("../../models/form-13a.toml"),
     include_str!("../../models/form-13b.toml"),
     include_str!("../../models/round-sheet.toml"),
     include_str!("../../models/certificate.toml"),
+    include_str!("../../models/form-20.toml"),
+    include_str!("../../models/form-21c.toml"),
+    include_str!("../../models/form-21e.toml"),
 ];
 
 impl ModelSet {
@@ -429,7 +527,18 @@ mod tests {
     fn shipped_models_parse_and_validate() {
         let set = ModelSet::builtin();
         let ids: Vec<_> = set.ids().collect();
-        assert_eq!(ids, ["certificate", "form-13a", "form-13b", "round-sheet"]);
+        assert_eq!(
+            ids,
+            [
+                "certificate",
+                "form-13a",
+                "form-13b",
+                "form-20",
+                "form-21c",
+                "form-21e",
+                "round-sheet"
+            ]
+        );
     }
 
     #[test]

@@ -239,6 +239,18 @@ fn boxes(page: &GrayImage, model: &Model, reading: &PageReading) -> RgbImage {
                     let conf = totals.and_then(|row| row.cell(c)).map(|x| x.confidence);
                     outline(&mut out, t, geo.cell(rows, c).inset(0.3), colour(conf));
                 }
+                for (i, given) in layout.given_rows.iter().enumerate() {
+                    let row = reading.row(&given.name);
+                    for c in 0..cols {
+                        let conf = row.and_then(|row| row.cell(c)).map(|x| x.confidence);
+                        outline(
+                            &mut out,
+                            t,
+                            geo.cell(rows + 1 + i, c).inset(0.3),
+                            colour(conf),
+                        );
+                    }
+                }
             }
         }
     }

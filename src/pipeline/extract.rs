@@ -395,17 +395,19 @@ fn read_grid(
     let nl = layout.label_cols.len();
     let mut labels: Vec<Vec<Cell>> = Vec::with_capacity(rows);
     let mut votes: Vec<Vec<Cell>> = Vec::with_capacity(rows);
-    for r in 0..=rows {
+    let mut summary: Vec<Vec<Cell>> = Vec::with_capacity(1 + geo.given);
+    for r in 0..rows + 1 + geo.given {
         let mut row = read_grid_row(page, t, f, layout, &geo, r)?;
-        if r == rows {
-            votes.push(row);
+        if r >= rows {
+            summary.push(row);
         } else {
             let cand = row.split_off(nl);
             labels.push(row);
             votes.push(cand);
         }
     }
-    let totals = votes.pop().unwrap_or_default();
+    let mut summary = summary.into_iter();
+    let totals = summary.next().unwrap_or_default();
     let row_of = |cells: &[Cell]| RowReading {
         value: cells.iter().map(|c| c.0).collect(),
         confidence: cells.iter().map(|c| c.1).collect(),
@@ -427,6 +429,9 @@ fn read_grid(
         layout.totals_name.clone(),
         FieldReading::Row(row_of(&totals)),
     );
+    for (given, cells) in layout.given_rows.iter().zip(summary) {
+        fields.insert(given.name.clone(), FieldReading::Row(row_of(&cells)));
+    }
     for (k, name) in layout.label_names.iter().enumerate() {
         let col: Vec<Cell> = labels.iter().map(|row| row[k]).collect();
         fields.insert(name.clone(), FieldReading::Row(row_of(&col)));
@@ -434,8 +439,8 @@ fn read_grid(
     Ok(())
 }
 
-/// Row `r` of the grid (the totals row when `r` is the number of rows):
-/// the label cells, then the candidates' figures.
+/// Row `r` of the grid (the totals row when `r` is the number of rows,
+/// then the given rows): the label cells, then the candidates' figures.
 fn read_grid_row(
     page: &GrayImage,
     t: &Affine,
@@ -444,13 +449,9 @@ fn read_grid_row(
     geo: &GridGeometry,
     r: usize,
 ) -> Result<Vec<Cell>> {
-    let is_totals = r == geo.rows;
-    let digits = if is_totals {
-        GridGeometry::TOTAL_DIGITS
-    } else {
-        GridGeometry::ROW_DIGITS
-    };
-    let ppm = (TARGET_CAP_PX / (geo.font_pt(layout, digits) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
+    let is_totals = r >= geo.rows;
+    let ppm =
+        (TARGET_CAP_PX / (geo.font_pt(layout, geo.digits(r)) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
     // Every column's left edge, in millimetres from the row's start.
     let start = if is_totals { geo.cands_x() } else { geo.area.x };
     let mut edges: Vec<f64> = Vec::new();

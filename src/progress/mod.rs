@@ -85,7 +85,8 @@ fn missing(form: FormKind, what: String, state: MissingState) -> Missing {
 
 /// What the AC owes and has: a 13A and a 13B for every ballot of the ETPBS
 /// register, a signed sheet of every published round at its current
-/// revision, and the signed certificate once the result is final.
+/// revision, the signed certificate once the result is final, and the
+/// signed Forms 20, 21C and 21E once it is declared.
 pub fn compute(
     state: &AcState,
     pages: &[ScannedPage],
@@ -199,5 +200,40 @@ pub fn compute(
             ));
         }
     }
+    // Once declared, the signed Forms 20, 21C and 21E, every page of each.
+    if state.ac.declared_at.is_some() {
+        for form in [FormKind::Form20, FormKind::Form21C, FormKind::Form21E] {
+            let of_form: Vec<&ScannedPage> =
+                pages.iter().filter(|pg| pg.kind() == Some(form)).collect();
+            let good: Vec<&ScannedPage> = of_form
+                .iter()
+                .copied()
+                .filter(|pg| !troubled.contains(&(pg.document_id, pg.page_no)))
+                .collect();
+            let what = format!("signed {}", form.title());
+            if let Some(s) = p.owe(!of_form.is_empty(), every_page(&good)) {
+                p.missing.push(missing(form, what, s));
+            }
+        }
+    }
     p
+}
+
+/// Whether these pages hold every page of a printed form: its QR codes
+/// say `page=k/n` (no `page` is a form of one page).
+fn every_page(pages: &[&ScannedPage]) -> bool {
+    let part = |pg: &ScannedPage| -> Option<(usize, usize)> {
+        let q = pg.reading.payload()?;
+        match q.get("page") {
+            None => Some((1, 1)),
+            Some(kn) => {
+                let (k, n) = kn.split_once('/')?;
+                Some((k.parse().ok()?, n.parse().ok()?))
+            }
+        }
+    };
+    let parts: HashSet<(usize, usize)> = pages.iter().filter_map(|pg| part(pg)).collect();
+    parts
+        .iter()
+        .any(|&(_, n)| (1..=n).all(|k| parts.contains(&(k, n))))
 }

@@ -18,10 +18,10 @@ use crate::forms::payload::{self, Payload};
 use crate::forms::{Field, FieldKind, Model};
 use drawing::{Align, Drawing, Shape};
 
-/// Most candidate columns printed on one round-sheet page.
-pub const MAX_COLS_PER_PAGE: usize = 40;
-/// Most table rows on one round sheet.
+/// Most table rows on one round sheet (its model's `max_rows`).
 pub const MAX_ROWS: usize = 36;
+/// Most rows a grid continued over pages prints in all.
+const MAX_ALL_ROWS: usize = 5000;
 
 /// Collapses runs of white space and trims, as every printed text is.
 pub fn normalize_text(s: &str) -> String {
@@ -35,6 +35,11 @@ pub struct GridPage {
     pub labels: Vec<Vec<u64>>,
     pub votes: Vec<Vec<u64>>,
     pub totals: Vec<u64>,
+    /// The given rows' figures for this page's columns, in layout order.
+    pub given: Vec<Vec<u64>>,
+    /// The row texts (the layout's `row_text`), for people.
+    pub texts: Vec<String>,
+    pub first_row: usize,
     pub first_col: usize,
     pub names: Vec<String>,
 }
@@ -163,6 +168,9 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
                 if let Some(k) = &layout.first_col_key {
                     payload.push(k, g.first_col);
                 }
+                if let Some(k) = &layout.first_row_key {
+                    payload.push(k, g.first_row);
+                }
             }
         }
         if pages > 1 {
@@ -198,91 +206,142 @@ fn insert_grid_fields(f: &Field, g: &GridPage, out: &mut Map<String, Value>) {
         serde_json::to_value(&g.votes).unwrap_or_default(),
     );
     out.insert(layout.totals_name.clone(), g.totals.clone().into());
+    for (row, figures) in layout.given_rows.iter().zip(&g.given) {
+        out.insert(row.name.clone(), figures.clone().into());
+    }
 }
 
-/// Reads the grid values (`candidates`, `tables`) and splits them into pages.
+/// One count per column under `name`, each under ten million.
+fn counts(model: &Model, v: Option<&Value>, n: usize, name: &str) -> Result<Vec<u64>> {
+    match v {
+        Some(Value::Array(a)) if a.len() == n => a
+            .iter()
+            .map(|x| {
+                x.as_u64()
+                    .filter(|x| *x < 10_000_000)
+                    .ok_or_else(|| bad(model, format!("{name} holds a non-count")))
+            })
+            .collect(),
+        _ => Err(bad(
+            model,
+            format!("{name} must hold one count per column ({n})"),
+        )),
+    }
+}
+
+/// Reads the grid values (`candidates`, the rows under the layout's
+/// `rows_from`, the given rows) and splits them into pages: columns past
+/// the layout's `max_cols` continue on further pages, and so do rows past
+/// its `max_rows` where the layout allows it.
 fn grid_values(model: &Model, f: &Field, values: &Map<String, Value>) -> Result<Vec<GridPage>> {
     let Some(layout) = &f.grid else {
         return Err(bad(model, "grid field without layout"));
     };
-    let names: Vec<String> = match values.get("candidates") {
+    let cols_key = &layout.cols_from;
+    let names: Vec<String> = match values.get(cols_key) {
         Some(Value::Array(a)) if !a.is_empty() => a
             .iter()
             .map(|v| {
                 v.as_str()
                     .map(normalize_text)
-                    .ok_or_else(|| bad(model, "candidates must be a list of names"))
+                    .ok_or_else(|| bad(model, format!("{cols_key} must be a list of names")))
             })
             .collect::<Result<_>>()?,
-        _ => return Err(bad(model, "candidates must be a non-empty list of names")),
+        _ => {
+            return Err(bad(
+                model,
+                format!("{cols_key} must be a non-empty list of names"),
+            ));
+        }
     };
     if names.len() > 400 {
-        return Err(bad(model, "more than 400 candidates"));
+        return Err(bad(model, format!("more than 400 {cols_key}")));
     }
-    let tables = match values.get("tables") {
+    let key = &layout.rows_from;
+    let tables = match values.get(key) {
         Some(Value::Array(a)) => a,
-        _ => return Err(bad(model, "tables must be a list of {table, ps_no, votes}")),
+        _ => {
+            return Err(bad(
+                model,
+                format!(
+                    "{key} must be a list of {{{}, {}}}",
+                    layout.label_names.join(", "),
+                    f.name
+                ),
+            ));
+        }
     };
-    if tables.is_empty() || tables.len() > MAX_ROWS {
+    let most = if layout.first_row_key.is_some() {
+        MAX_ALL_ROWS
+    } else {
+        layout.max_rows
+    };
+    if tables.is_empty() || tables.len() > most {
         return Err(bad(
             model,
             format!(
-                "a round sheet prints 1 to {MAX_ROWS} tables, not {}",
+                "{} prints 1 to {most} {key}, not {}",
+                model.id,
                 tables.len()
             ),
         ));
     }
     let mut labels = Vec::new();
     let mut votes = Vec::new();
+    let mut texts = Vec::new();
     for (i, t) in tables.iter().enumerate() {
         let t = t
             .as_object()
-            .ok_or_else(|| bad(model, format!("tables[{i}] must be an object")))?;
+            .ok_or_else(|| bad(model, format!("{key}[{i}] must be an object")))?;
         let mut row_labels = Vec::new();
         for name in &layout.label_names {
-            row_labels.push(
-                get_u64(model, t, name).map_err(|_| {
-                    bad(model, format!("tables[{i}].{name} must be a whole number"))
-                })?,
-            );
+            row_labels
+                .push(get_u64(model, t, name).map_err(|_| {
+                    bad(model, format!("{key}[{i}].{name} must be a whole number"))
+                })?);
         }
-        let v = match t.get(&f.name) {
-            Some(Value::Array(a)) if a.len() == names.len() => a
-                .iter()
-                .map(|n| {
-                    n.as_u64().filter(|n| *n < 10_000_000).ok_or_else(|| {
-                        bad(model, format!("tables[{i}].{} holds a non-count", f.name))
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?,
-            _ => {
-                return Err(bad(
-                    model,
-                    format!(
-                        "tables[{i}].{} must hold one count per candidate ({})",
-                        f.name,
-                        names.len()
-                    ),
-                ));
-            }
-        };
+        let what = format!("{key}[{i}].{}", f.name);
+        let v = counts(model, t.get(&f.name), names.len(), &what)?;
+        if let Some(k) = &layout.row_text {
+            texts.push(get_text(model, t, k).map_err(|e| match e {
+                Error::Values { reason, .. } => bad(model, format!("{key}[{i}]: {reason}")),
+                other => other,
+            })?);
+        }
         labels.push(row_labels);
         votes.push(v);
     }
+    let given: Vec<Vec<u64>> = layout
+        .given_rows
+        .iter()
+        .map(|row| counts(model, values.get(&row.name), names.len(), &row.name))
+        .collect::<Result<_>>()?;
     let mut pages = Vec::new();
-    for first in (0..names.len()).step_by(MAX_COLS_PER_PAGE) {
-        let end = (first + MAX_COLS_PER_PAGE).min(names.len());
-        let v: Vec<Vec<u64>> = votes.iter().map(|row| row[first..end].to_vec()).collect();
-        let totals = (0..end - first)
-            .map(|c| v.iter().map(|row| row[c]).sum())
-            .collect();
-        pages.push(GridPage {
-            labels: labels.clone(),
-            votes: v,
-            totals,
-            first_col: first,
-            names: names[first..end].to_vec(),
-        });
+    for first_row in (0..votes.len()).step_by(layout.max_rows) {
+        let rows = first_row..(first_row + layout.max_rows).min(votes.len());
+        for first in (0..names.len()).step_by(layout.max_cols) {
+            let cols = first..(first + layout.max_cols).min(names.len());
+            let v: Vec<Vec<u64>> = votes[rows.clone()]
+                .iter()
+                .map(|row| row[cols.clone()].to_vec())
+                .collect();
+            let totals = (0..cols.len())
+                .map(|c| v.iter().map(|row| row[c]).sum())
+                .collect();
+            pages.push(GridPage {
+                labels: labels[rows.clone()].to_vec(),
+                texts: texts
+                    .get(rows.clone())
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default(),
+                votes: v,
+                totals,
+                given: given.iter().map(|g| g[cols.clone()].to_vec()).collect(),
+                first_row,
+                first_col: first,
+                names: names[cols].to_vec(),
+            });
+        }
     }
     Ok(pages)
 }
@@ -407,8 +466,8 @@ fn scribble(b: crate::forms::BoxMm, seed_text: &str, name: &str) -> Vec<(f64, f6
 
 fn draw_grid(d: &mut Drawing, f: &Field, layout: &crate::forms::GridLayout, g: &GridPage) {
     let geo = GridGeometry::new(f.area, layout, g.votes.len(), g.names.len());
-    let size = geo.font_pt(layout, GridGeometry::ROW_DIGITS);
-    let total_size = geo.font_pt(layout, GridGeometry::TOTAL_DIGITS);
+    let size = geo.font_pt(layout, geo.digits(0));
+    let total_size = geo.font_pt(layout, geo.digits(geo.rows));
     let head_size = size.min(9.0);
     let baseline = |top: f64, row_h: f64, size: f64| top + row_h / 2.0 + size * PT * CAP / 2.0;
     // Header: label column names and candidate serial numbers.
@@ -429,7 +488,11 @@ fn draw_grid(d: &mut Drawing, f: &Field, layout: &crate::forms::GridLayout, g: &
             cell.x + cell.w - 1.0,
             head_base,
             head_size,
-            format!("{}", g.first_col + c + 1),
+            if layout.named_columns {
+                g.names[c].clone()
+            } else {
+                format!("{}", g.first_col + c + 1)
+            },
             Align::Right,
         );
     }
@@ -450,21 +513,35 @@ fn draw_grid(d: &mut Drawing, f: &Field, layout: &crate::forms::GridLayout, g: &
             let cell = geo.cell(r, c);
             d.text(cell.x + cell.w - 0.4, y, size, v.to_string(), Align::Right);
         }
+        if let Some(text) = g.texts.get(r) {
+            d.text(
+                geo.right() + 3.0,
+                y,
+                size.min(9.0),
+                text.clone(),
+                Align::Left,
+            );
+        }
     }
     let tr = geo.rows;
     rule(d, geo.row_y(tr), 0.35);
     rule(d, geo.bottom(), 0.35);
-    let y = baseline(geo.row_y(tr), geo.row_h, total_size);
-    d.text(geo.area.x + 1.0, y, head_size, "Total", Align::Left);
-    for (c, v) in g.totals.iter().enumerate() {
-        let cell = geo.cell(tr, c);
-        d.text(
-            cell.x + cell.w - 0.4,
-            y,
-            total_size,
-            v.to_string(),
-            Align::Right,
-        );
+    let given_size = geo.font_pt(layout, GridGeometry::GIVEN_DIGITS);
+    let summary = std::iter::once((layout.totals_label.as_str(), &g.totals, total_size)).chain(
+        layout
+            .given_rows
+            .iter()
+            .zip(&g.given)
+            .map(|(row, figures)| (row.label.as_str(), figures, given_size)),
+    );
+    for (i, (label, figures, size)) in summary.enumerate() {
+        let r = tr + i;
+        let y = baseline(geo.row_y(r), geo.row_h, size);
+        d.text(geo.area.x + 1.0, y, head_size, label, Align::Left);
+        for (c, v) in figures.iter().enumerate() {
+            let cell = geo.cell(r, c);
+            d.text(cell.x + cell.w - 0.4, y, size, v.to_string(), Align::Right);
+        }
     }
     if let Some(legend) = layout.legend {
         draw_legend(d, legend, g);

@@ -357,6 +357,29 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             "date": format!("{:02}-{:02}-20{}", rng.u32(1..29), rng.u32(1..13), rng.u32(19..30)),
             "ro_name": person(rng), "ro_signed": rng.f64() < 0.85,
         }),
+        Some(FormKind::Form20) => result_sheet(ac_no, ac_name, rng),
+        Some(kind @ (FormKind::Form21C | FormKind::Form21E)) => {
+            let n = rng.usize(3..16);
+            let rows: Vec<Value> = (0..=n)
+                .map(|i| {
+                    let (evm, postal) = (rng.u64(0..90_000), rng.u64(0..900));
+                    let name = if i == n { "NOTA".into() } else { person(rng) };
+                    json!({"serial": i + 1, "name": name, "votes": [evm, postal, evm + postal]})
+                })
+                .collect();
+            let mut v = json!({
+                "ac_no": ac_no, "ac_name": ac_name, "winner": person(rng),
+                "party": PARTIES[rng.usize(0..PARTIES.len())],
+                "date": format!("{:02}-{:02}-20{}", rng.u32(1..29), rng.u32(1..13), rng.u32(19..30)),
+                "ro_name": person(rng), "ro_signed": rng.f64() < 0.85,
+            });
+            if kind == FormKind::Form21E {
+                v["rejected"] = rng.u32(0..60).into();
+                v["columns"] = json!(crate::counting::form20::RETURN_COLUMNS);
+                v["candidates_votes"] = rows.into();
+            }
+            v
+        }
         _ => {
             let cands = if rng.f64() < 0.8 {
                 rng.usize(4..17)
@@ -375,6 +398,38 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             sized_round_sheet(base, tables, cands, rng)
         }
     }
+}
+
+/// Form 20 of a made-up AC: 4 to 16 candidates and NOTA, 5 to 60
+/// stations, each row's valid votes and total consistent with its figures.
+fn result_sheet(ac_no: u32, ac_name: &str, rng: &mut fastrand::Rng) -> Value {
+    let n = rng.usize(4..17);
+    let mut cols: Vec<String> = (0..n).map(|_| person(rng)).collect();
+    cols.extend(["NOTA", "Total of valid votes (NOTA excluded)", "Total"].map(String::from));
+    let line = |votes: Vec<u64>, rejected: u64| {
+        let valid: u64 = votes[..n].iter().sum();
+        let mut v = votes.clone();
+        v.extend([valid, valid + votes[n] + rejected]);
+        v
+    };
+    let mut evm = vec![0u64; n + 1];
+    let stations: Vec<Value> = (1..=rng.u32(5..61))
+        .map(|ps| {
+            let votes: Vec<u64> = (0..=n).map(|_| rng.u64(0..700 / n as u64 + 5)).collect();
+            for (e, v) in evm.iter_mut().zip(&votes) {
+                *e += v;
+            }
+            json!({"ps_no": ps, "votes": line(votes, 0)})
+        })
+        .collect();
+    let postal: Vec<u64> = (0..=n).map(|_| rng.u64(0..200)).collect();
+    let rejected = rng.u64(0..30);
+    let total: Vec<u64> = evm.iter().zip(&postal).map(|(a, b)| a + b).collect();
+    json!({
+        "ac_no": ac_no, "ac_name": ac_name, "rejected": rejected, "candidates": cols,
+        "stations": stations, "evm": line(evm, 0), "postal": line(postal, rejected),
+        "total": line(total, rejected), "ro_signed": rng.f64() < 0.85,
+    })
 }
 
 /// Ground truth for one generated page.

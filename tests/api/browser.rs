@@ -1184,6 +1184,15 @@ fn the_end_of_the_count_on_the_pages_validation_vvpat_declaration_and_form20() {
     assert!(s.get("/api/v1/acs/5/result", &op)["declared_at"].is_string());
     assert!(b.try_find("#declare").is_none());
     assert_eq!(audit(&b), Vec::<String>::new());
+    // The forms to print and sign, each a PDF the server gives.
+    for id in ["form20-pdf", "form21c", "form21e"] {
+        let href = b.js(
+            &format!("return document.getElementById('{id}').href"),
+            json!([]),
+        );
+        let (st, ct, _) = s.bytes(href.as_str().unwrap().trim_start_matches(&s.base), &ro);
+        assert_eq!((st, ct.as_str()), (200, "application/pdf"), "{id}");
+    }
     b.screenshot_full(&shots(), "declaration", WIDE.0);
 
     // Form 20, public now: station 4 by its slips, the totals as the result.

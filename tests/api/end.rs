@@ -352,3 +352,189 @@ fn a_close_result_waits_for_the_rejected_papers_to_be_verified_again() {
     let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
     assert_eq!((st, b["margin"].as_u64()), (200, Some(1)), "{b}");
 }
+
+/// What the AC still owes, by name.
+fn owed(s: &Server, tok: &str) -> Vec<String> {
+    s.get("/api/v1/progress/5", tok)["missing"]
+        .as_array()
+        .expect("missing")
+        .iter()
+        .map(|m| m["what"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The open findings of an uploaded document, as `field` names, sorted.
+fn open_fields(doc: &Value) -> Vec<String> {
+    let mut f: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "open")
+        .map(|f| f["field"].as_str().unwrap_or("-").to_string())
+        .collect();
+    f.sort();
+    f
+}
+
+/// A Form 20 line as it is printed: every candidate and NOTA, the valid
+/// votes (NOTA excluded), the total.
+fn printed_line(line: &Value) -> Vec<u64> {
+    let mut v = numbers(&line["votes"]);
+    v.push(line["valid"].as_u64().unwrap());
+    v.push(line["total"].as_u64().unwrap());
+    v
+}
+
+#[test]
+fn forms_20_21c_and_21e_print_after_the_declaration_and_their_signed_scans_verify() {
+    let tmp = TempDir::new("forms20");
+    let (s, ro, op, _) = counted_to_the_end(&tmp, [2, 1, 0, 0]);
+    crate::day::vvpat_verified(&s, &ro, &op);
+    for form in ["form21c", "form21e"] {
+        assert_error(
+            s.call("GET", &format!("/api/v1/acs/5/{form}.pdf"), Some(&ro), None),
+            409,
+            "not-declared",
+        );
+    }
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/declare").0, 200);
+    let owes = owed(&s, &ro);
+    for what in [
+        "signed final result sheet (Form 20)",
+        "signed declaration of the result (Form 21C)",
+        "signed return of election (Form 21E)",
+    ] {
+        assert!(owes.iter().any(|o| o == what), "{what}: {owes:?}");
+    }
+
+    // Form 20 as printed holds the entries, station by station.
+    let f20 = s.get("/api/v1/acs/5/form20", &ro);
+    let (st, ct, pdf) = s.bytes("/api/v1/acs/5/form20.pdf", &ro);
+    assert_eq!((st, ct.as_str()), (200, "application/pdf"));
+    let printed = crate::day::printed_values(&pdf, &tmp.0);
+    let stations: Vec<Vec<u64>> = (1..=12u64)
+        .map(|ps| {
+            let mut v = votes((ps - 1) / 3 + 1, (ps - 1) % 3 + 1);
+            let valid: u64 = v[..3].iter().sum();
+            let total = valid + v[3];
+            v.extend([valid, total]);
+            v
+        })
+        .collect();
+    assert_eq!(printed["votes"], json!(stations), "{printed:?}");
+    assert_eq!(printed["ps_no"], json!((1..=12).collect::<Vec<u64>>()));
+    assert_eq!(printed["postal"], json!([2, 1, 0, 0, 3, 3]));
+    assert_eq!(printed["total"], json!(printed_line(&f20["total"])));
+
+    // Signed and scanned, it is read back and verified figure by figure.
+    let mut cols: Vec<Value> = f20["candidates"].as_array().unwrap().clone();
+    cols.extend([
+        json!("Total of valid votes (NOTA excluded)"),
+        json!("Total"),
+    ]);
+    let values = |stations: &[Vec<u64>], signed: bool| {
+        let rows: Vec<Value> = stations
+            .iter()
+            .enumerate()
+            .map(|(i, v)| json!({"ps_no": i + 1, "votes": v}))
+            .collect();
+        json!({
+            "ac_no": 5, "ac_name": "Testpur", "rejected": 0, "candidates": cols,
+            "stations": rows, "evm": printed_line(&f20["evm"]),
+            "postal": printed_line(&f20["postal"]), "total": printed_line(&f20["total"]),
+            "ro_signed": signed,
+        })
+    };
+    let doc = s.upload_read(
+        5,
+        &ro,
+        "form20-signed.pdf",
+        &scan_batch(&[("form-20", values(&stations, true))], None),
+    );
+    assert_eq!(
+        (doc["status"].as_str(), open_fields(&doc)),
+        (Some("done"), vec![]),
+        "{doc}"
+    );
+    // A sheet whose station 4 says 5 more votes for the first candidate:
+    // that cell and the column's page total, with both figures.
+    let mut wrong = stations.clone();
+    wrong[3][0] += 5;
+    let bad = s.upload_read(
+        5,
+        &ro,
+        "form20-wrong.pdf",
+        &scan_batch(&[("form-20", values(&wrong, true))], None),
+    );
+    assert_eq!(open_fields(&bad), ["totals[0]", "votes[3][0]"], "{bad}");
+    let cell = bad["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "votes[3][0]")
+        .unwrap();
+    assert_eq!(
+        (cell["scan_value"].as_u64(), cell["entered_value"].as_u64()),
+        (Some(stations[3][0] + 5), Some(stations[3][0])),
+        "{cell}"
+    );
+
+    // Forms 21C and 21E, dated the day of the declaration in India.
+    let declared = s.get("/api/v1/acs/5/result", &ro);
+    let winner = declared["leader"]["name"].as_str().unwrap().to_string();
+    for form in ["form21c", "form21e"] {
+        let (st, _, pdf) = s.bytes(&format!("/api/v1/acs/5/{form}.pdf"), &ro);
+        assert_eq!(st, 200, "{form}");
+        let p = crate::day::printed_values(&pdf, &tmp.0);
+        assert_eq!(p["winner"], json!(winner), "{form}: {p:?}");
+        assert_eq!(p["date"].as_str().map(str::len), Some(10), "{form}: {p:?}");
+        let mut v = p.clone();
+        v.insert("ro_signed".into(), json!(true));
+        if form == "form21e" {
+            // Every candidate's EVM, postal and total votes, as the result has them.
+            let totals = numbers(&declared["totals"]);
+            let rows: Vec<Vec<u64>> = (0..4)
+                .map(|i| {
+                    let evm = numbers(&f20["evm"]["votes"])[i];
+                    let postal = numbers(&f20["postal"]["votes"])[i];
+                    vec![evm, postal, evm + postal]
+                })
+                .collect();
+            assert_eq!(p["votes"], json!(rows), "{p:?}");
+            assert_eq!(
+                rows.iter().map(|r| r[2]).collect::<Vec<_>>(),
+                totals,
+                "{p:?}"
+            );
+            let names = ["Ravi Kumar", "Meena Devi", "Gopal Das", "NOTA"];
+            v.insert("columns".into(), json!(["EVM", "Postal", "Total"]));
+            v.insert(
+                "candidates_votes".into(),
+                rows.iter()
+                    .zip(names)
+                    .enumerate()
+                    .map(|(i, (r, n))| json!({"serial": i + 1, "name": n, "votes": r}))
+                    .collect(),
+            );
+        }
+        let model = if form == "form21c" {
+            "form-21c"
+        } else {
+            "form-21e"
+        };
+        let doc = s.upload_read(
+            5,
+            &ro,
+            &format!("{form}-signed.pdf"),
+            &scan_batch(&[(model, Value::Object(v))], None),
+        );
+        assert_eq!(open_fields(&doc), Vec::<String>::new(), "{form}: {doc}");
+    }
+    let owes = owed(&s, &ro);
+    assert!(
+        !owes
+            .iter()
+            .any(|o| o.contains("Form 20") || o.contains("Form 21")),
+        "{owes:?}"
+    );
+}

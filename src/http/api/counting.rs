@@ -52,6 +52,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(declaration))
         .routes(routes!(form20_json))
         .routes(routes!(form20_csv))
+        .routes(routes!(form20_pdf))
+        .routes(routes!(form21c_pdf))
+        .routes(routes!(form21e_pdf))
         .routes(routes!(get_register, put_register))
         .routes(routes!(result))
         .routes(routes!(declare))
@@ -469,6 +472,51 @@ pub async fn certificate(
 ) -> Result<Response> {
     let bytes = actions::certificate_pdf(&s.db, s.models.clone(), &user, ac).await?;
     Ok(pdf(bytes, format!("ac{ac}-form22.pdf")))
+}
+
+/// Form 20 to print, sign, scan and upload: every counted station, then the
+/// EVM, postal and total rows; its QR code lets the signed scan be read
+/// back and checked against the entries.
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/form20.pdf", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn form20_pdf(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Response> {
+    let bytes = actions::form20_pdf(&s.db, s.models.clone(), &user, ac).await?;
+    Ok(pdf(bytes, format!("ac{ac}-form20.pdf")))
+}
+
+/// Form 21C, the declaration of the result (409 `not-declared` before the
+/// RO declares it).
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/form21c.pdf", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn form21c_pdf(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Response> {
+    let form = crate::forms::FormKind::Form21C;
+    let bytes = actions::declaration_pdf(&s.db, s.models.clone(), &user, ac, form).await?;
+    Ok(pdf(bytes, format!("ac{ac}-form21c.pdf")))
+}
+
+/// Form 21E, the return of election: every candidate's EVM, postal and
+/// total votes (409 `not-declared` before the RO declares the result).
+#[utoipa::path(get, path = "/api/v1/acs/{ac}/form21e.pdf", tag = "counting", security(("bearer" = [])),
+    params(("ac" = u32, Path, description = "AC number")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn form21e_pdf(
+    State(s): State<AppState>,
+    Auth(user): Auth,
+    ApiPath(ac): ApiPath<u32>,
+) -> Result<Response> {
+    let form = crate::forms::FormKind::Form21E;
+    let bytes = actions::declaration_pdf(&s.db, s.models.clone(), &user, ac, form).await?;
+    Ok(pdf(bytes, format!("ac{ac}-form21e.pdf")))
 }
 
 /// How much of the audit log to return.

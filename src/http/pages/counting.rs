@@ -200,6 +200,11 @@ fn end_of_count(
             p #printed {
                 a href=(ctx.with_lang(&format!("/results/{ac_no}/form20"))) { (t.form20) } " · "
                 a href=(format!("/api/v1/acs/{ac_no}/form20.csv")) { (t.form20_csv) } " · "
+                a #form20-pdf href=(format!("/api/v1/acs/{ac_no}/form20.pdf")) target="_blank" rel="noopener" { (t.form20_pdf) } " · "
+                @if !open {
+                    a #form21c href=(format!("/api/v1/acs/{ac_no}/form21c.pdf")) target="_blank" rel="noopener" { (t.form21c) } " · "
+                    a #form21e href=(format!("/api/v1/acs/{ac_no}/form21e.pdf")) target="_blank" rel="noopener" { (t.form21e) } " · "
+                }
                 a href=(format!("/api/v1/acs/{ac_no}/certificate.pdf")) target="_blank" rel="noopener" { (t.form22) }
             }
         }

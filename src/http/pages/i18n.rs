@@ -1,7 +1,9 @@
 //! Every label of the pages in English and Hindi. A label is a field of
 //! [`Texts`], filled for both languages by one macro, so a label cannot
 //! exist in one language only: leaving out a translation does not compile.
-//! Messages that come from the library (why a rule refused) stay English.
+//! A rule's refusal is headed by what the rule means, in the page's
+//! language ([`Texts::rule`]); the library's message under it, with the
+//! particulars, stays English.
 
 use serde::Serialize;
 
@@ -253,6 +255,34 @@ texts! {
     c_vvpat_settled: "Every slip difference is settled by the RO", "पर्चियों का हर अंतर आरओ ने निपटाया";
     c_reverified: "Rejected postal ballots verified again where the margin requires", "जहाँ अंतर कम हो वहाँ अस्वीकृत डाक मतपत्रों का पुनः सत्यापन";
     c_no_tie: "The top two candidates are not tied", "शीर्ष दो अभ्यर्थियों में बराबरी नहीं";
+    r_ac_exists: "This AC number is taken.", "यह विधानसभा क्षेत्र संख्या पहले से है।";
+    r_user_exists: "This user name is taken.", "यह उपयोगकर्ता नाम पहले से है।";
+    r_finding_not_open: "This finding was decided or no longer holds.", "इस निष्कर्ष पर निर्णय हो चुका है या यह अब लागू नहीं है।";
+    r_no_decision: "No decision settles this finding: it settles by itself.", "इस निष्कर्ष का निर्णय नहीं होता: यह अपने आप सुलझता है।";
+    r_decision_does_not_fit: "This decision does not fit the finding.", "यह निर्णय इस निष्कर्ष पर लागू नहीं होता।";
+    r_not_empty: "The database already holds an election.", "डेटाबेस में पहले से एक निर्वाचन है।";
+    r_postal_first: "From the second-last round on, rounds wait for the validated postal entry.", "उपांतिम चक्र से आगे के चक्र सत्यापित डाक प्रविष्टि की प्रतीक्षा करते हैं।";
+    r_ps_counted: "This polling station's EVM is already entered.", "इस मतदान केंद्र की ईवीएम पहले ही दर्ज है।";
+    r_result_declared: "The result is declared: no count changes.", "परिणाम घोषित हो चुका है: कोई गणना नहीं बदलती।";
+    r_round_empty: "The round has no table entered.", "इस चक्र में कोई टेबल दर्ज नहीं है।";
+    r_round_not_approved: "Only an approved round may be published.", "केवल अनुमोदित चक्र प्रकाशित हो सकता है।";
+    r_round_not_draft: "Only a draft round may be approved.", "केवल प्रारूप चक्र अनुमोदित हो सकता है।";
+    r_round_order: "Rounds are published in order.", "चक्र क्रम से प्रकाशित होते हैं।";
+    r_round_published: "The round is published already.", "यह चक्र पहले ही प्रकाशित है।";
+    r_rounds_unpublished: "Some round is not published yet.", "कोई चक्र अभी प्रकाशित नहीं है।";
+    r_tie: "The leading candidates are tied.", "आगे चल रहे अभ्यर्थी बराबरी पर हैं।";
+    r_uploaded_elsewhere: "These bytes were uploaded to another AC.", "यह फ़ाइल किसी अन्य विधानसभा क्षेत्र में अपलोड हुई है।";
+    r_no_votes: "Nobody has a vote yet.", "अभी किसी को कोई मत नहीं मिला।";
+    r_ac_owned_by_node: "A counting-hall node keeps this AC: it changes there.", "यह क्षेत्र एक मतगणना-हॉल नोड के पास है: बदलाव वहीं होते हैं।";
+    r_ac_handed_over: "Central handed this AC to another place.", "केंद्र ने यह क्षेत्र किसी अन्य स्थान को सौंप दिया है।";
+    r_node_exists: "This node name is taken.", "यह नोड नाम पहले से है।";
+    r_postal_not_ready: "The postal entry cannot be validated yet.", "डाक प्रविष्टि अभी सत्यापित नहीं हो सकती।";
+    r_not_ready: "The result cannot be declared yet.", "परिणाम अभी घोषित नहीं हो सकता।";
+    r_not_drawn: "This polling station was not drawn for VVPAT verification.", "यह मतदान केंद्र वीवीपैट सत्यापन के लिए नहीं निकला।";
+    r_slips_counted: "Slips are counted: the VVPAT draw is final.", "पर्चियाँ गिनी जा चुकी हैं: वीवीपैट ड्रॉ अंतिम है।";
+    r_not_declared: "The result is not declared yet.", "परिणाम अभी घोषित नहीं हुआ है।";
+    r_total_differs: "The total typed is not the sum of the votes.", "टाइप किया गया योग मतों का जोड़ नहीं है।";
+    r_exceeds_electors: "The votes exceed the polling station's electors.", "मत मतदान केंद्र के मतदाताओं से अधिक हैं।";
     holds: "Holds", "पूरा";
     missing: "Missing", "बाकी";
     postal_validation: "The RO's validation of the postal entry", "डाक प्रविष्टि का आरओ सत्यापन";
@@ -290,6 +320,9 @@ texts! {
     verdict_saved: "The verdict is recorded.", "निर्णय दर्ज हुआ।";
     form20: "Form 20 (final result sheet)", "प्रपत्र 20 (अंतिम परिणाम पत्रक)";
     form20_csv: "Form 20 as CSV", "प्रपत्र 20 CSV में";
+    form20_pdf: "Form 20 to print and sign", "प्रपत्र 20 छापने और हस्ताक्षर के लिए";
+    form21c: "Form 21C (declaration)", "प्रपत्र 21ग (घोषणा)";
+    form21e: "Form 21E (return of election)", "प्रपत्र 21ङ (निर्वाचन की विवरणी)";
     form22: "Form 22 (certificate of election)", "प्रपत्र 22 (निर्वाचन प्रमाणपत्र)";
     polling_station: "Polling station", "मतदान केंद्र";
     total_valid: "Total valid votes", "कुल वैध मत";
@@ -405,6 +438,49 @@ impl Texts {
         }
     }
 
+    /// What a rule that refused means, in this language (the library's
+    /// message then gives the particulars).
+    pub fn rule(&self, r: crate::error::Rule) -> &'static str {
+        use crate::error::Rule as R;
+        match r {
+            R::AcExists => self.r_ac_exists,
+            R::UserExists => self.r_user_exists,
+            R::FindingNotOpen => self.r_finding_not_open,
+            R::NoDecision => self.r_no_decision,
+            R::DecisionDoesNotFit => self.r_decision_does_not_fit,
+            R::NotEmpty => self.r_not_empty,
+            R::PostalFirst => self.r_postal_first,
+            R::PsCounted => self.r_ps_counted,
+            R::ResultDeclared => self.r_result_declared,
+            R::RoundEmpty => self.r_round_empty,
+            R::RoundNotApproved => self.r_round_not_approved,
+            R::RoundNotDraft => self.r_round_not_draft,
+            R::RoundOrder => self.r_round_order,
+            R::RoundPublished => self.r_round_published,
+            R::RoundsUnpublished => self.r_rounds_unpublished,
+            R::Tie => self.r_tie,
+            R::UploadedElsewhere => self.r_uploaded_elsewhere,
+            R::NoVotes => self.r_no_votes,
+            R::AcOwnedByNode => self.r_ac_owned_by_node,
+            R::AcHandedOver => self.r_ac_handed_over,
+            R::NodeExists => self.r_node_exists,
+            R::PostalNotReady => self.r_postal_not_ready,
+            R::NotReady => self.r_not_ready,
+            R::NotDrawn => self.r_not_drawn,
+            R::SlipsCounted => self.r_slips_counted,
+            R::NotDeclared => self.r_not_declared,
+        }
+    }
+
+    /// What an entry check that refused means, in this language.
+    pub fn entry_check(&self, c: crate::error::EntryCheck) -> &'static str {
+        use crate::error::EntryCheck as E;
+        match c {
+            E::TotalDiffers => self.r_total_differs,
+            E::ExceedsElectors => self.r_exceeds_electors,
+        }
+    }
+
     /// The label of a finding kind.
     pub fn kind(&self, kind: crate::checks::Kind) -> &'static str {
         use crate::checks::Kind;
@@ -486,6 +562,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_rule_means_something_different_in_both_languages() {
+        use crate::error::{EntryCheck, Rule};
+        let mut seen = std::collections::HashSet::new();
+        let meanings = Rule::ALL.iter().map(|r| (EN.rule(*r), HI.rule(*r))).chain(
+            EntryCheck::ALL
+                .iter()
+                .map(|c| (EN.entry_check(*c), HI.entry_check(*c))),
+        );
+        for (en, hi) in meanings {
+            assert!(seen.insert(en), "two rules say {en}");
+            assert_ne!(en, hi);
+        }
+        assert_eq!(seen.len(), Rule::ALL.len() + EntryCheck::ALL.len());
     }
 
     #[test]

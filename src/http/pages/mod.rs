@@ -376,6 +376,16 @@ impl Ctx {
 
     /// The page that says why something cannot be done, with the status of
     /// the error; a lost session goes to the sign-in page instead.
+    /// What the rule that refused means, in the page's language, where a
+    /// rule refused.
+    fn rule_meaning(&self, e: &Error) -> Option<&'static str> {
+        match e {
+            Error::Rule { rule, .. } | Error::Unmet { rule, .. } => Some(self.t.rule(*rule)),
+            Error::Implausible { check, .. } => Some(self.t.entry_check(*check)),
+            _ => None,
+        }
+    }
+
     pub fn error(&self, e: Error) -> Response {
         if matches!(e, Error::Unauthorized { .. }) {
             return self.to_sign_in();
@@ -392,7 +402,12 @@ impl Ctx {
             "error",
             self.t.error_title,
             html! {
-                p.error role="alert" data-code=(e.code()) { (message) }
+                @if let Some(meaning) = self.rule_meaning(&e) {
+                    p.error role="alert" data-code=(e.code()) lang=(self.lang.code()) { (meaning) }
+                    p.detail lang="en" { (message) }
+                } @else {
+                    p.error role="alert" data-code=(e.code()) { (message) }
+                }
                 p { a href=(self.with_lang("/")) { (self.t.back) } }
             },
         )
