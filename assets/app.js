@@ -212,6 +212,7 @@
     // The input a refusal is about: the PS number, or else the row's first.
     function culprit(row, body) {
       const text = ((body && (body.error + " " + body.message)) || "").toLowerCase();
+      if (/tendered is/.test(text)) return $("input.tv", row);
       if (/ps-counted|exceeds-electors|ps_no|polling station/.test(text)) return $("input.ps", row);
       const m = text.match(/votes\[(\d+)\]/);
       if (m) return $$("input.v", row)[Number(m[1])] || $("input.ps", row);
@@ -221,12 +222,14 @@
       if (row.dataset.busy === "1" || !row.classList.contains("dirty")) return true;
       const ps = digits($("input.ps", row).value);
       const votes = $$("input.v", row).map((i) => digits(i.value));
+      const tv = $("input.tv", row);
+      const tendered = tv ? digits(tv.value) : "";
       const all = [ps, ...votes];
       let method, payload;
-      if (all.every((v) => v === "")) {
+      if (all.every((v) => v === "") && tendered === "") {
         if (row.dataset.saved !== "1") { row.classList.remove("dirty"); return true; }
         method = "DELETE";
-      } else if (all.some((v) => !/^\d+$/.test(v))) {
+      } else if (all.some((v) => !/^\d+$/.test(v)) || !/^\d*$/.test(tendered)) {
         row.classList.add("failed");
         fail(T.table + " " + row.dataset.table + ": " + T.fill_all);
         if (explicit) $$("input", row).find((i) => !/^\d+$/.test(digits(i.value))).focus();
@@ -234,7 +237,9 @@
       } else {
         if (outOfLine(row, explicit)) return false;
         method = "PUT";
-        payload = JSON.stringify({ ps_no: Number(ps), votes: votes.map(Number) });
+        const body = { ps_no: Number(ps), votes: votes.map(Number) };
+        if (tendered !== "") body.tendered = Number(tendered);
+        payload = JSON.stringify(body);
       }
       if (!confirmed) {
         // Cancel leaves the round as it was: the row goes back to what is

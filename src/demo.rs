@@ -164,6 +164,7 @@ pub async fn load(db: &Db) -> Result<bool> {
                     ps_no: i64::from((round - 1) * ac.tables + table),
                     votes,
                     total,
+                    tendered: Some(i64::from(table % 3)),
                 };
                 actions::put_table(db, &ro, ac.ac_no, round, table, &input).await?;
             }

@@ -172,6 +172,7 @@ async fn load(db: &Db) -> Result<()> {
                     table: t,
                     ps_no: (r - 1) * 14 + t,
                     votes: (0..16).map(|_| rng.u64(0..120)).collect(),
+                    tendered: None,
                 };
                 db::upsert_entry(&mut tx, a, r, &e, "bench", &at).await?;
             }

@@ -39,11 +39,13 @@ fn entries() -> Vec<TableEntry> {
             table: 1,
             ps_no: 1,
             votes: vec![300, 200, 5],
+            tendered: None,
         },
         TableEntry {
             table: 2,
             ps_no: 2,
             votes: vec![250, 260, 4],
+            tendered: None,
         },
     ]
 }
@@ -596,6 +598,7 @@ fn form_20_is_read_back_station_by_station_over_several_pages() {
             table: 1,
             ps_no: ps,
             votes: vec![u64::from(ps) * 3, 100 + u64::from(ps), 2],
+            tendered: None,
         })
         .collect();
     let refs: Vec<&TableEntry> = many.iter().collect();
@@ -645,6 +648,7 @@ fn form_20_is_read_back_station_by_station_over_several_pages() {
         table: 2,
         ps_no: 46,
         votes: vec![1, 1, 1],
+        tendered: None,
     };
     let refs: Vec<&TableEntry> = many.iter().chain([&extra]).collect();
     more.form20 = counting::form20::build(&more.ac, &refs, &[], Some(&postal), &[]);

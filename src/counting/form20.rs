@@ -25,8 +25,8 @@ pub struct Line {
     /// Rejected votes (the postal row: rejected ballot papers); null where
     /// not recorded.
     pub rejected: Option<u64>,
-    /// Tendered votes (Rule 49P); null where not recorded (table entries
-    /// do not carry them yet).
+    /// Tendered votes (Rule 49P); null where not recorded (on the EVM and
+    /// total rows: unless recorded for every station).
     pub tendered: Option<u64>,
     /// Valid votes plus NOTA (plus rejected where recorded).
     pub total: u64,
@@ -94,8 +94,17 @@ pub fn build(
     };
     let lines: Vec<Line> = rows
         .iter()
-        .map(|e| line(Some(e.ps_no), name_of(e.ps_no), &e.votes, nota_at, None))
+        .map(|e| Line {
+            tendered: e.tendered,
+            ..line(Some(e.ps_no), name_of(e.ps_no), &e.votes, nota_at, None)
+        })
         .collect();
+    // The EVM row's tendered votes only when every station's are recorded.
+    let tendered: Option<u64> = if rows.is_empty() {
+        None
+    } else {
+        rows.iter().map(|e| e.tendered).sum()
+    };
     let evm_all = super::totals(n, rows.iter().map(|e| e.votes.as_slice()));
     let postal_all = postal.map_or(vec![0; n], |p| p.votes.clone());
     let rejected = postal.map(|p| p.rejected_papers);
@@ -104,13 +113,16 @@ pub fn build(
         ac_name: ac.name.clone(),
         candidates: ac.candidates.iter().map(|c| c.name.clone()).collect(),
         stations: lines,
-        evm: line(
-            None,
-            "Total of votes recorded on EVMs".into(),
-            &evm_all,
-            nota_at,
-            None,
-        ),
+        evm: Line {
+            tendered,
+            ..line(
+                None,
+                "Total of votes recorded on EVMs".into(),
+                &evm_all,
+                nota_at,
+                None,
+            )
+        },
         postal: line(
             None,
             "Postal ballots".into(),
@@ -118,13 +130,16 @@ pub fn build(
             nota_at,
             rejected,
         ),
-        total: line(
-            None,
-            "Total votes polled".into(),
-            &add(&evm_all, &postal_all),
-            nota_at,
-            rejected,
-        ),
+        total: Line {
+            tendered,
+            ..line(
+                None,
+                "Total votes polled".into(),
+                &add(&evm_all, &postal_all),
+                nota_at,
+                rejected,
+            )
+        },
         vvpat_used: vvpat_used.to_vec(),
     }
 }
@@ -278,6 +293,7 @@ mod tests {
             table: ps_no,
             ps_no,
             votes: votes.to_vec(),
+            tendered: Some(ps_no.into()),
         };
         let (a, b) = (e(2, [10, 5, 1]), e(1, [7, 8, 2]));
         let postal = Postal {
@@ -301,7 +317,8 @@ mod tests {
             lines[0],
             "ps_no,\"Ravi, Kumar\",Meena,NOTA,total_valid,rejected,tendered,total,polling_station"
         );
-        assert_eq!(lines[1], "1,7,8,2,15,,,17,");
+        assert_eq!(lines[1], "1,7,8,2,15,,1,17,");
+        assert_eq!(f.evm.tendered, Some(3));
         assert_eq!(lines[4], ",3,1,0,4,2,,6,Postal ballots");
         assert_eq!(lines.len(), 6);
     }

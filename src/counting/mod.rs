@@ -67,6 +67,10 @@ pub struct TableEntry {
     pub ps_no: u32,
     /// One count per candidate, in ballot order.
     pub votes: Vec<u64>,
+    /// Tendered votes of the station (Rule 49P; Form 17C Part I); absent
+    /// where not recorded (so an entry without them reads as before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tendered: Option<u64>,
 }
 
 /// A table entry as it arrives: numbers are signed so that a negative
@@ -79,6 +83,9 @@ pub struct TableInput {
     /// given, it must equal the sum of `votes` (422 `total-differs`).
     #[serde(default)]
     pub total: Option<i64>,
+    /// Tendered votes of the station (Rule 49P), where recorded.
+    #[serde(default)]
+    pub tendered: Option<i64>,
 }
 
 /// A polling station of an AC, from the election's definition.
@@ -346,22 +353,31 @@ pub fn validate_entry(ac: &Ac, round: u32, table: u32, input: &TableInput) -> Re
             ),
         });
     }
+    let tendered = match input.tendered {
+        None => None,
+        Some(n) => Some(u64::try_from(n).ok().filter(|&n| n < 10_000).ok_or_else(|| {
+            Error::bad_input(format!(
+                "round {round} table {table}: tendered is {n}; it is a count from 0 to 9,999"
+            ))
+        })?),
+    };
     Ok(TableEntry {
         table,
         ps_no,
         votes,
+        tendered,
     })
 }
 
 /// Fails when a polling station's entry holds more votes than it has
 /// electors (a typing error: an extra digit, a figure in the wrong box).
 pub fn check_electors(entry: &TableEntry, ps: &PollingStation) -> Result<()> {
-    let sum: u64 = entry.votes.iter().sum();
+    let sum: u64 = entry.votes.iter().sum::<u64>() + entry.tendered.unwrap_or(0);
     if sum > ps.electors {
         return Err(Error::Implausible {
             check: crate::error::EntryCheck::ExceedsElectors,
             reason: format!(
-                "table {}: polling station {} ({}) has {} electors but the votes add up to {sum}",
+                "table {}: polling station {} ({}) has {} electors but the votes (tendered ones included) add up to {sum}",
                 entry.table, ps.ps_no, ps.name, ps.electors
             ),
         });
@@ -754,6 +770,7 @@ mod tests {
             ps_no: 12,
             votes: vec![100, 200, 30, 4],
             total,
+            tendered: None,
         };
         assert!(validate_entry(&a, 1, 1, &with(Some(334))).is_ok());
         for wrong in [335, 0, -334] {
@@ -771,6 +788,24 @@ mod tests {
         let e = check_electors(&entry, &ps(333)).unwrap_err();
         assert_eq!(e.code(), "exceeds-electors");
         assert!(e.to_string().contains("333 electors"), "{e}");
+        // Tendered votes are cast by electors of the station too.
+        let tendered = TableInput {
+            tendered: Some(2),
+            ..with(None)
+        };
+        let entry = validate_entry(&a, 1, 1, &tendered).unwrap();
+        assert_eq!(entry.tendered, Some(2));
+        assert!(check_electors(&entry, &ps(335)).is_err());
+        for bad in [-1, 10_000] {
+            let e = TableInput {
+                tendered: Some(bad),
+                ..with(None)
+            };
+            assert_eq!(
+                validate_entry(&a, 1, 1, &e).unwrap_err().code(),
+                "bad-input"
+            );
+        }
     }
 
     #[test]
@@ -780,6 +815,7 @@ mod tests {
             ps_no: 12,
             votes: vec![1, 2, 3, 4],
             total: None,
+            tendered: None,
         };
         assert_eq!(
             validate_entry(&a, 1, 14, &ok).unwrap().votes,
@@ -789,6 +825,7 @@ mod tests {
             ps_no: 12,
             votes: vec![1, 2, 3],
             total: None,
+            tendered: None,
         };
         let e = validate_entry(&a, 1, 1, &short).unwrap_err();
         assert_eq!(e.code(), "bad-input");
@@ -797,6 +834,7 @@ mod tests {
             ps_no: 12,
             votes: vec![1, -2, 3, 4],
             total: None,
+            tendered: None,
         };
         assert!(
             validate_entry(&a, 1, 1, &neg)

@@ -385,6 +385,7 @@ mod tests {
             table: 1,
             ps_no: 1,
             votes: vec![10, 4],
+            tendered: None,
         };
         db::upsert_entry(&mut tx, 9, 1, &e, "test", &at)
             .await

@@ -552,6 +552,7 @@ fn header_word(name: &str) -> String {
     match name {
         "table" => "Table".into(),
         "ps_no" => "PS no".into(),
+        "serial" => "Sl no".into(),
         other => other.to_string(),
     }
 }

@@ -318,6 +318,7 @@ fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: boo
                             th scope="col" title=(format!("{} ({})", c.name, c.party)) { span.serial { (c.serial) } " " (c.name) }
                         }
                         th scope="col" { (t.total) }
+                        th scope="col" title=(t.tendered_help) { (t.tendered) }
                         th scope="col" { span.visually-hidden { (t.status) } }
                     }
                 }
@@ -335,6 +336,9 @@ fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: boo
                                         value=[entry.and_then(|e| e.votes.get(i))] disabled[!can_enter]; }
                             }
                             td.num.rowsum { (entry.map_or(0, |e| e.votes.iter().sum::<u64>())) }
+                            td { input.tv id=(format!("tv-{table}")) type="text" inputmode="numeric" pattern="[0-9]*" size="3"
+                                    aria-label=(format!("{} {table}: {}", t.table, t.tendered))
+                                    value=[entry.and_then(|e| e.tendered)] disabled[!can_enter]; }
                             td.state { @if entry.is_some() { span.ok { "✓" } } }
                         }
                     }
@@ -344,6 +348,7 @@ fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: boo
                         th scope="row" colspan="2" { (t.total) }
                         @for v in &view.totals { td.num.colsum { (v) } }
                         td.num #grand { (grand) }
+                        td {}
                         td {}
                     }
                 }
