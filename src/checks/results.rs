@@ -178,7 +178,7 @@ pub fn check_form20(state: &AcState, page: &ScannedPage, models: &ModelSet, out:
         .iter()
         .map(|l| Due {
             labels: vec![("ps_no", u64::from(l.ps_no.unwrap_or_default()))],
-            figures: form20::printed_figures(l),
+            figures: form20::printed_figures(f, l),
         })
         .collect();
     grid(
@@ -191,7 +191,7 @@ pub fn check_form20(state: &AcState, page: &ScannedPage, models: &ModelSet, out:
     let (_, col0) = origin(page);
     let cols = page.reading.grid("votes").map_or(0, |g| g.cols());
     for (name, line) in [("evm", &f.evm), ("postal", &f.postal), ("total", &f.total)] {
-        let want = form20::printed_figures(line);
+        let want = form20::printed_figures(f, line);
         let want = want.get(col0..).unwrap_or_default();
         given_row(&mut c, name, want, col0, cols, th("votes"));
     }

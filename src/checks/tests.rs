@@ -598,7 +598,7 @@ fn form_20_is_read_back_station_by_station_over_several_pages() {
             table: 1,
             ps_no: ps,
             votes: vec![u64::from(ps) * 3, 100 + u64::from(ps), 2],
-            tendered: None,
+            tendered: Some(u64::from(ps % 2)),
         })
         .collect();
     let refs: Vec<&TableEntry> = many.iter().collect();
@@ -615,6 +615,9 @@ fn form_20_is_read_back_station_by_station_over_several_pages() {
         "{}",
         pages[1].payload
     );
+    // Every station's tendered votes are recorded: a column of their own.
+    assert_eq!(pages[0].fields["votes"][0], json!([3, 101, 2, 104, 106, 1]));
+    assert_eq!(pages[0].fields["total"][5], json!(23));
     let scans: Vec<ScannedPage> = pages.iter().map(|p| read_back("form-20", p)).collect();
     assert_eq!(kinds(&run(&s, &scans)), vec![]);
     // One figure of page 2 differs from the entries (its page total as

@@ -145,19 +145,27 @@ pub fn build(
 }
 
 /// The columns Form 20 prints: the candidates (NOTA last), the valid
-/// votes (NOTA excluded) and the total.
+/// votes (NOTA excluded) and the total; then the tendered votes when
+/// every station's are recorded.
 pub fn printed_columns(f: &Form20) -> Vec<String> {
     let mut cols = f.candidates.clone();
     cols.push("Total of valid votes (NOTA excluded)".into());
     cols.push("Total".into());
+    if f.evm.tendered.is_some() {
+        cols.push("Tendered votes".into());
+    }
     cols
 }
 
-/// A line's figures as Form 20 prints them, one per printed column.
-pub fn printed_figures(l: &Line) -> Vec<u64> {
+/// A line's figures as Form 20 `f` prints them, one per printed column
+/// (the postal row has no tendered votes: 0).
+pub fn printed_figures(f: &Form20, l: &Line) -> Vec<u64> {
     let mut v = l.votes.clone();
     v.push(l.valid);
     v.push(l.total);
+    if f.evm.tendered.is_some() {
+        v.push(l.tendered.unwrap_or(0));
+    }
     v
 }
 
@@ -166,16 +174,16 @@ pub fn print_values(f: &Form20) -> serde_json::Value {
     let stations: Vec<serde_json::Value> = f
         .stations
         .iter()
-        .map(|l| serde_json::json!({ "ps_no": l.ps_no, "votes": printed_figures(l) }))
+        .map(|l| serde_json::json!({ "ps_no": l.ps_no, "votes": printed_figures(f, l) }))
         .collect();
     serde_json::json!({
         "ac_no": f.ac_no, "ac_name": f.ac_name,
         "rejected": f.postal.rejected.unwrap_or(0),
         "candidates": printed_columns(f),
         "stations": stations,
-        "evm": printed_figures(&f.evm),
-        "postal": printed_figures(&f.postal),
-        "total": printed_figures(&f.total),
+        "evm": printed_figures(f, &f.evm),
+        "postal": printed_figures(f, &f.postal),
+        "total": printed_figures(f, &f.total),
     })
 }
 
