@@ -630,10 +630,10 @@ fn margin(state: &AcState, ballots: &[Ballot], out: &mut Vec<Finding>) {
             Kind::MarginBelowRejected,
             "margin",
             r.margin.into(),
-            r.rejected_postal_papers.into(),
+            r.rejected_postal_ballots.into(),
             format!(
                 "the winning margin of {} is smaller than the {} rejected postal ballots: verify every rejected postal ballot again before declaring",
-                r.margin, r.rejected_postal_papers
+                r.margin, r.rejected_postal_ballots
             ),
         ));
     }

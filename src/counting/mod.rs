@@ -618,7 +618,11 @@ pub struct CountResult {
     /// Every round is published: the result is final.
     pub is_final: bool,
     pub declared_at: Option<String>,
+    /// Postal ballot papers rejected at the count.
     pub rejected_postal_papers: u64,
+    /// Postal ballots rejected in all: the covers rejected (Rule 54A) and
+    /// the papers rejected at the count.
+    pub rejected_postal_ballots: u64,
     /// The margin is smaller than the rejected postal ballots: every
     /// rejected postal ballot must be verified again before declaring.
     pub margin_below_rejected: bool,
@@ -669,6 +673,7 @@ pub fn result(
         _ => 0,
     };
     let rejected = postal.map_or(0, |p| p.rejected_papers);
+    let rejected_all = postal.map_or(0, |p| p.rejected_papers + p.rejected_covers);
     let rounds_published = rounds
         .iter()
         .filter(|r| r.status == RoundStatus::Published)
@@ -690,7 +695,8 @@ pub fn result(
         is_final: rounds_published == ac.rounds,
         declared_at: ac.declared_at.clone(),
         rejected_postal_papers: rejected,
-        margin_below_rejected: counted && margin < rejected,
+        rejected_postal_ballots: rejected_all,
+        margin_below_rejected: counted && margin < rejected_all,
         by_round: published,
         vvpat_used: vec![],
     }

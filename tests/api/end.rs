@@ -538,3 +538,113 @@ fn forms_20_21c_and_21e_print_after_the_declaration_and_their_signed_scans_verif
         "{owes:?}"
     );
 }
+
+#[test]
+fn a_rejection_reversed_on_verifying_again_counts_and_the_postal_entry_is_validated_anew() {
+    let tmp = TempDir::new("reverse");
+    let (s, ro, op) = small_election_served(&tmp);
+    // Of three covers two are rejected (the elector did not sign the 13A).
+    let register = s.get("/api/v1/acs/5/etpbs-register", &ro);
+    let ballots = register.as_array().unwrap();
+    let forms: Vec<(&str, Value)> = ballots
+        .iter()
+        .enumerate()
+        .flat_map(|(i, b)| {
+            let mut a = form_13a(b);
+            a["elector_signed"] = json!(i == 0);
+            [("form-13a", a), ("form-13b", form_13b(b))]
+        })
+        .collect();
+    s.upload_read(5, &op, "covers.pdf", &scan_batch(&forms, None));
+    let tally = |votes: [u64; 4], covers: u64| {
+        s.ok(
+            "PUT",
+            "/api/v1/acs/5/postal",
+            &op,
+            json!({"votes": votes, "rejected_papers": 0, "rejected_covers": covers}),
+        )
+    };
+    tally([1, 0, 0, 0], 2);
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/postal/approve");
+    assert_eq!(st, 200, "{b}");
+    // The EVMs tie: the single postal vote decides, by 1 < 2 rejected.
+    let tied = [50u64, 50, 5, 1];
+    for round in 1..=4u64 {
+        for t in 1..=3u64 {
+            s.ok(
+                "PUT",
+                &format!("/api/v1/acs/5/rounds/{round}/tables/{t}"),
+                &op,
+                json!({"ps_no": (round - 1) * 3 + t, "votes": tied}),
+            );
+        }
+        publish(&s, &ro, round);
+    }
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/vvpat",
+        &ro,
+        json!({"ps_nos": [2, 3, 5, 8, 11]}),
+    );
+    for ps in [2, 3, 5, 8, 11] {
+        s.ok(
+            "PUT",
+            &format!("/api/v1/acs/5/vvpat/{ps}"),
+            &op,
+            json!({"votes": tied}),
+        );
+    }
+    assert_eq!(unmet(&s, &op), ["reverified"]);
+    let r = s.get("/api/v1/acs/5/reverification", &op);
+    let mut ids: Vec<String> = r["ballots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ballot_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    let second = ballots[1]["ballot_id"].as_str().unwrap();
+    let third = ballots[2]["ballot_id"].as_str().unwrap();
+    assert_eq!(ids, [second, third], "{r}");
+
+    // The RO finds the second elector's signature on the cover after all.
+    let verdict = |id: &str, v: &str| {
+        s.call(
+            "PUT",
+            &format!("/api/v1/acs/5/reverification/{id}"),
+            Some(&ro),
+            Some(json!({"verdict": v, "reason": "checked again before the agents"})),
+        )
+    };
+    assert_eq!(verdict(second, "reversed").0, 200);
+    assert_eq!(verdict(third, "confirmed").0, 200);
+    let outcome = |id: &str| -> Value {
+        s.get("/api/v1/acs/5/ballots", &op)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["ballot_id"] == id)
+            .map(|b| b["outcome"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(outcome(second), "accepted");
+    assert_eq!(outcome(third), "rejected");
+    // Two covers accepted now, the tally says one vote: the validation no
+    // longer holds and declaring waits for it.
+    assert!(unmet(&s, &op).contains(&"postal-validated".to_string()));
+    assert_error(post(&s, &ro, "/api/v1/acs/5/declare"), 409, "not-ready");
+    // Its paper counted for the second candidate, the tally is corrected
+    // and validated again, and the EVMs' tie is no longer broken.
+    tally([1, 1, 0, 0], 1);
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/postal/approve").0, 200);
+    let left = unmet(&s, &op);
+    assert!(left.contains(&"no-tie".to_string()), "{left:?}");
+    assert!(!left.contains(&"postal-validated".to_string()), "{left:?}");
+    assert_error(post(&s, &ro, "/api/v1/acs/5/declare"), 409, "tie");
+    // Counted for the first candidate instead, it decides by 2.
+    tally([2, 0, 0, 0], 1);
+    assert_eq!(post(&s, &ro, "/api/v1/acs/5/postal/approve").0, 200);
+    assert_eq!(unmet(&s, &op), Vec::<String>::new());
+    let (st, b) = post(&s, &ro, "/api/v1/acs/5/declare");
+    assert_eq!((st, b["margin"].as_u64()), (200, Some(2)), "{b}");
+}
