@@ -7,7 +7,6 @@
 
 use super::round_sheet::signed;
 use super::{AcState, Found, Kind, PageChecker, ScannedPage, threshold};
-use crate::clock;
 use crate::counting::form20::{self, Form20};
 use crate::forms::{FormKind, ModelSet};
 use crate::pipeline::{Reading, Scalar};
@@ -18,16 +17,6 @@ fn origin(page: &ScannedPage) -> (usize, usize) {
     let p = page.reading.payload();
     let at = |k: &str| p.as_ref().and_then(|p| p.get_usize(k)).unwrap_or(0);
     (at("row0"), at("col0"))
-}
-
-/// The date the result was declared, as the forms print it (IST).
-fn declared_on(state: &AcState) -> Option<String> {
-    state
-        .ac
-        .declared_at
-        .as_deref()
-        .and_then(clock::unix_from_rfc3339)
-        .map(clock::ist_date_dmy)
 }
 
 /// A row a printed grid should hold: its label figures by name (the PS
@@ -209,7 +198,7 @@ pub fn check_form20(state: &AcState, page: &ScannedPage, models: &ModelSet, out:
 /// declared.
 fn declared(state: &AcState, c: &mut PageChecker, models: &ModelSet, form: FormKind) -> bool {
     let th = |f: &str| threshold(models, form, f);
-    let (Some(date), Some(leader)) = (declared_on(state), state.result.leader.as_ref()) else {
+    let (Some(date), Some(leader)) = (state.ac.declared_on(), state.result.leader.as_ref()) else {
         c.push(
             Kind::Stale,
             Some("date"),

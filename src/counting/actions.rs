@@ -948,12 +948,7 @@ pub async fn declaration_pdf(
     user.require_read(ac_no)?;
     let mut c = db.read().await?;
     let ac = db::ac(&mut c, ac_no).await?;
-    let Some(date) = ac
-        .declared_at
-        .as_deref()
-        .and_then(clock::unix_from_rfc3339)
-        .map(clock::ist_date_dmy)
-    else {
+    let Some(date) = ac.declared_on() else {
         return Err(Error::rule(
             Rule::NotDeclared,
             format!(
@@ -962,10 +957,9 @@ pub async fn declaration_pdf(
             ),
         ));
     };
-    let res = db::count_result(&mut c, &ac).await?;
-    let winner = super::check_final(&res)?;
-    let f = db::form20(&mut c, &ac).await?;
+    let (res, f) = db::result_and_form20(&mut c, &ac).await?;
     drop(c);
+    let winner = super::check_final(&res)?;
     let with_return = form == FormKind::Form21E;
     let values = super::form20::declaration_values(&ac, &winner, &date, &f, with_return);
     blocking(move || pdf_of(&lay_out(&models, form, &values)?.0)).await
@@ -1043,14 +1037,10 @@ pub async fn certificate_pdf(
     let ac = db::ac(&mut tx, ac_no).await?;
     let res = db::count_result(&mut tx, &ac).await?;
     let winner = super::check_final(&res)?;
+    // Dated the declaration's day in India; before it, today's.
     let date = ac
-        .declared_at
-        .as_deref()
-        .and_then(clock::unix_from_rfc3339)
-        .map_or_else(
-            || clock::ist_date_dmy(clock::now_unix()),
-            clock::ist_date_dmy,
-        );
+        .declared_on()
+        .unwrap_or_else(|| clock::ist_date_dmy(clock::now_unix()));
     let latest = db::latest_certificate(&mut tx, ac_no).await?;
     let same = latest.as_ref().filter(|l| {
         l.winner_serial == winner.serial

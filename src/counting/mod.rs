@@ -43,6 +43,17 @@ pub struct Ac {
     pub declared_at: Option<String>,
 }
 
+impl Ac {
+    /// The day the result was declared in India (dd-mm-yyyy, IST), as
+    /// Forms 21C, 21E and 22 print it; None before the declaration.
+    pub fn declared_on(&self) -> Option<String> {
+        self.declared_at
+            .as_deref()
+            .and_then(crate::clock::unix_from_rfc3339)
+            .map(crate::clock::ist_date_dmy)
+    }
+}
+
 crate::vocabulary! {
     /// Where a round is in its workflow.
     pub enum RoundStatus {

@@ -828,23 +828,32 @@ pub async fn published(c: &mut Conn, ac_no: u32) -> Result<Published> {
 /// Form 20 of the AC over its published rounds, as
 /// [`counting::form20::build`] makes it from what is stored.
 pub async fn form20(c: &mut Conn, ac: &Ac) -> Result<counting::form20::Form20> {
-    let p = published(&mut *c, ac.ac_no).await?;
-    let stations = polling_stations(&mut *c, ac.ac_no).await?;
-    let postal = postal(&mut *c, ac.ac_no).await?;
-    let entries: Vec<&TableEntry> = p.entries.values().flatten().collect();
-    Ok(counting::form20::build(
-        ac,
-        &entries,
-        &stations,
-        postal.as_ref(),
-        &p.vvpat_used,
-    ))
+    Ok(result_and_form20(c, ac).await?.1)
 }
 
 /// The result of an AC as it stands (published rounds and postal tally),
 /// computed by [`counting::result`] from what is stored.
 pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
     let p = published(&mut *c, ac.ac_no).await?;
+    let postal = postal(&mut *c, ac.ac_no).await?;
+    Ok(result_of(ac, p, postal.as_ref()))
+}
+
+/// The result and Form 20 of an AC, from one reading of its published
+/// rounds and postal tally (what a recheck and the declaration's forms need).
+pub async fn result_and_form20(
+    c: &mut Conn,
+    ac: &Ac,
+) -> Result<(CountResult, counting::form20::Form20)> {
+    let p = published(&mut *c, ac.ac_no).await?;
+    let postal = postal(&mut *c, ac.ac_no).await?;
+    let stations = polling_stations(&mut *c, ac.ac_no).await?;
+    let entries: Vec<&TableEntry> = p.entries.values().flatten().collect();
+    let f = counting::form20::build(ac, &entries, &stations, postal.as_ref(), &p.vvpat_used);
+    Ok((result_of(ac, p, postal.as_ref()), f))
+}
+
+fn result_of(ac: &Ac, p: Published, postal: Option<&Postal>) -> CountResult {
     let n = ac.candidates.len();
     let by_round = p
         .states
@@ -863,11 +872,10 @@ pub async fn count_result(c: &mut Conn, ac: &Ac) -> Result<CountResult> {
             ),
         })
         .collect();
-    let postal = postal(&mut *c, ac.ac_no).await?;
-    Ok(CountResult {
+    CountResult {
         vvpat_used: p.vvpat_used,
-        ..counting::result(ac, &p.states, by_round, postal.as_ref())
-    })
+        ..counting::result(ac, &p.states, by_round, postal)
+    }
 }
 
 // ---- standings -------------------------------------------------------------------

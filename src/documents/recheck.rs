@@ -19,14 +19,14 @@ pub async fn load_state(c: &mut Conn, ac_no: u32) -> Result<AcState> {
     let ac = db::ac(&mut *c, ac_no).await?;
     let rounds = db::round_states(&mut *c, ac_no).await?;
     let entries = db::entries_of_ac(&mut *c, ac_no).await?;
-    let result = db::count_result(&mut *c, &ac).await?;
+    let (result, form20) = db::result_and_form20(&mut *c, &ac).await?;
     Ok(AcState {
         postal: db::postal(&mut *c, ac_no).await?,
         register: db::register(&mut *c, ac_no).await?,
         certificates: db::certificates_of_ac(&mut *c, ac_no).await?,
         vvpat: db::vvpat_stations(&mut *c, ac_no).await?,
         reverified: db::reverifications(&mut *c, ac_no).await?,
-        form20: db::form20(&mut *c, &ac).await?,
+        form20,
         ac,
         rounds,
         entries,

@@ -228,6 +228,38 @@ fn vvpat_slips_that_differ_from_the_evm_count_once_the_ro_settles_them() {
     assert_eq!(json["total"]["votes"], json!(want), "{json}");
 }
 
+/// Every round entered with the EVMs tying the first two candidates
+/// (50 each, a total of 106 a table) and published; five stations drawn
+/// and their slips counted equal to the EVMs.
+fn tied_and_verified(s: &Server, ro: &str, op: &str) {
+    let tied = [50u64, 50, 5, 1];
+    for round in 1..=4u64 {
+        for t in 1..=3u64 {
+            s.ok(
+                "PUT",
+                &format!("/api/v1/acs/5/rounds/{round}/tables/{t}"),
+                op,
+                json!({"ps_no": (round - 1) * 3 + t, "votes": tied, "total": 106}),
+            );
+        }
+        publish(s, ro, round);
+    }
+    s.ok(
+        "PUT",
+        "/api/v1/acs/5/vvpat",
+        ro,
+        json!({"ps_nos": [2, 3, 5, 8, 11]}),
+    );
+    for ps in [2, 3, 5, 8, 11] {
+        s.ok(
+            "PUT",
+            &format!("/api/v1/acs/5/vvpat/{ps}"),
+            op,
+            json!({"votes": tied}),
+        );
+    }
+}
+
 #[test]
 fn a_close_result_waits_for_the_rejected_papers_to_be_verified_again() {
     let tmp = TempDir::new("close");
@@ -249,32 +281,7 @@ fn a_close_result_waits_for_the_rejected_papers_to_be_verified_again() {
     );
     assert_eq!(post(&s, &ro, "/api/v1/acs/5/postal/approve").0, 200);
     // The EVMs tie the first two candidates: the postal vote decides, by 1.
-    let tied = [50u64, 50, 5, 1];
-    for round in 1..=4u64 {
-        for t in 1..=3u64 {
-            s.ok(
-                "PUT",
-                &format!("/api/v1/acs/5/rounds/{round}/tables/{t}"),
-                &op,
-                json!({"ps_no": (round - 1) * 3 + t, "votes": tied, "total": 106}),
-            );
-        }
-        publish(&s, &ro, round);
-    }
-    s.ok(
-        "PUT",
-        "/api/v1/acs/5/vvpat",
-        &ro,
-        json!({"ps_nos": [2, 3, 5, 8, 11]}),
-    );
-    for ps in [2, 3, 5, 8, 11] {
-        s.ok(
-            "PUT",
-            &format!("/api/v1/acs/5/vvpat/{ps}"),
-            &op,
-            json!({"votes": tied}),
-        );
-    }
+    tied_and_verified(&s, &ro, &op);
     let res = s.get("/api/v1/acs/5/result", &op);
     assert_eq!(
         (
@@ -568,32 +575,7 @@ fn a_rejection_reversed_on_verifying_again_counts_and_the_postal_entry_is_valida
     let (st, b) = post(&s, &ro, "/api/v1/acs/5/postal/approve");
     assert_eq!(st, 200, "{b}");
     // The EVMs tie: the single postal vote decides, by 1 < 2 rejected.
-    let tied = [50u64, 50, 5, 1];
-    for round in 1..=4u64 {
-        for t in 1..=3u64 {
-            s.ok(
-                "PUT",
-                &format!("/api/v1/acs/5/rounds/{round}/tables/{t}"),
-                &op,
-                json!({"ps_no": (round - 1) * 3 + t, "votes": tied}),
-            );
-        }
-        publish(&s, &ro, round);
-    }
-    s.ok(
-        "PUT",
-        "/api/v1/acs/5/vvpat",
-        &ro,
-        json!({"ps_nos": [2, 3, 5, 8, 11]}),
-    );
-    for ps in [2, 3, 5, 8, 11] {
-        s.ok(
-            "PUT",
-            &format!("/api/v1/acs/5/vvpat/{ps}"),
-            &op,
-            json!({"votes": tied}),
-        );
-    }
+    tied_and_verified(&s, &ro, &op);
     assert_eq!(unmet(&s, &op), ["reverified"]);
     let r = s.get("/api/v1/acs/5/reverification", &op);
     let mut ids: Vec<String> = r["ballots"]
