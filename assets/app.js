@@ -213,6 +213,7 @@
     function culprit(row, body) {
       const text = ((body && (body.error + " " + body.message)) || "").toLowerCase();
       if (/tendered is/.test(text)) return $("input.tv", row);
+      if (/rejected is/.test(text)) return $("input.rv", row);
       if (/ps-counted|exceeds-electors|ps_no|polling station/.test(text)) return $("input.ps", row);
       const m = text.match(/votes\[(\d+)\]/);
       if (m) return $$("input.v", row)[Number(m[1])] || $("input.ps", row);
@@ -222,23 +223,27 @@
       if (row.dataset.busy === "1" || !row.classList.contains("dirty")) return true;
       const ps = digits($("input.ps", row).value);
       const votes = $$("input.v", row).map((i) => digits(i.value));
-      const tv = $("input.tv", row);
-      const tendered = tv ? digits(tv.value) : "";
+      // Tendered and rejected votes are optional: empty is "not recorded".
+      const optional = (cls) => { const i = $("input." + cls, row); return i ? digits(i.value) : ""; };
+      const tendered = optional("tv");
+      const rejected = optional("rv");
       const all = [ps, ...votes];
       let method, payload;
-      if (all.every((v) => v === "") && tendered === "") {
+      if (all.every((v) => v === "") && tendered === "" && rejected === "") {
         if (row.dataset.saved !== "1") { row.classList.remove("dirty"); return true; }
         method = "DELETE";
-      } else if (all.some((v) => !/^\d+$/.test(v)) || !/^\d*$/.test(tendered)) {
+      } else if (all.some((v) => !/^\d+$/.test(v)) || !/^\d*$/.test(tendered + rejected)) {
         row.classList.add("failed");
         fail(T.table + " " + row.dataset.table + ": " + T.fill_all);
-        if (explicit) $$("input", row).find((i) => !/^\d+$/.test(digits(i.value))).focus();
+        const wrong = (i) => !(i.matches(".tv, .rv") ? /^\d*$/ : /^\d+$/).test(digits(i.value));
+        if (explicit) $$("input", row).find(wrong).focus();
         return false;
       } else {
         if (outOfLine(row, explicit)) return false;
         method = "PUT";
         const body = { ps_no: Number(ps), votes: votes.map(Number) };
         if (tendered !== "") body.tendered = Number(tendered);
+        if (rejected !== "") body.rejected = Number(rejected);
         payload = JSON.stringify(body);
       }
       if (!confirmed) {

@@ -173,6 +173,7 @@ async fn load(db: &Db) -> Result<()> {
                     ps_no: (r - 1) * 14 + t,
                     votes: (0..16).map(|_| rng.u64(0..120)).collect(),
                     tendered: None,
+                    rejected: None,
                 };
                 db::upsert_entry(&mut tx, a, r, &e, "bench", &at).await?;
             }

@@ -40,12 +40,14 @@ fn entries() -> Vec<TableEntry> {
             ps_no: 1,
             votes: vec![300, 200, 5],
             tendered: None,
+            rejected: None,
         },
         TableEntry {
             table: 2,
             ps_no: 2,
             votes: vec![250, 260, 4],
             tendered: None,
+            rejected: None,
         },
     ]
 }
@@ -599,6 +601,7 @@ fn form_20_is_read_back_station_by_station_over_several_pages() {
             ps_no: ps,
             votes: vec![u64::from(ps) * 3, 100 + u64::from(ps), 2],
             tendered: Some(u64::from(ps % 2)),
+            rejected: Some(u64::from(ps % 3 == 0)),
         })
         .collect();
     let refs: Vec<&TableEntry> = many.iter().collect();
@@ -615,9 +618,18 @@ fn form_20_is_read_back_station_by_station_over_several_pages() {
         "{}",
         pages[1].payload
     );
-    // Every station's tendered votes are recorded: a column of their own.
-    assert_eq!(pages[0].fields["votes"][0], json!([3, 101, 2, 104, 106, 1]));
-    assert_eq!(pages[0].fields["total"][5], json!(23));
+    // Every station's rejected and tendered votes are recorded: a column
+    // of their own each (the total row's rejected add the postal papers').
+    assert_eq!(
+        pages[0].fields["votes"][0],
+        json!([3, 101, 2, 104, 0, 106, 1])
+    );
+    assert_eq!(
+        pages[0].fields["votes"][2],
+        json!([9, 103, 2, 112, 1, 115, 1])
+    );
+    assert_eq!(pages[0].fields["total"][4], json!(15 + 2));
+    assert_eq!(pages[0].fields["total"][6], json!(23));
     let scans: Vec<ScannedPage> = pages.iter().map(|p| read_back("form-20", p)).collect();
     assert_eq!(kinds(&run(&s, &scans)), vec![]);
     // One figure of page 2 differs from the entries (its page total as
@@ -652,6 +664,7 @@ fn form_20_is_read_back_station_by_station_over_several_pages() {
         ps_no: 46,
         votes: vec![1, 1, 1],
         tendered: None,
+        rejected: None,
     };
     let refs: Vec<&TableEntry> = many.iter().chain([&extra]).collect();
     more.form20 = counting::form20::build(&more.ac, &refs, &[], Some(&postal), &[]);

@@ -1,8 +1,9 @@
 //! Form 20, the final result sheet (`docs/design.md`, "The end of the
 //! count"): per polling station the votes of every candidate (NOTA
 //! last), the total of valid votes, rejected and tendered votes and the
-//! total; then the EVM, postal and grand total rows. A pure function of the published figures (a station verified by
-//! VVPAT counts by its slips), and its CSV.
+//! total; then the EVM, postal and grand total rows. A pure function of
+//! the published figures (a station verified by VVPAT counts by its
+//! slips), and its CSV.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -96,18 +97,35 @@ pub fn build(
         .iter()
         .map(|e| Line {
             tendered: e.tendered,
-            ..line(Some(e.ps_no), name_of(e.ps_no), &e.votes, nota_at, None)
+            ..line(
+                Some(e.ps_no),
+                name_of(e.ps_no),
+                &e.votes,
+                nota_at,
+                e.rejected,
+            )
         })
         .collect();
-    // The EVM row's tendered votes only when every station's are recorded.
-    let tendered: Option<u64> = if rows.is_empty() {
-        None
-    } else {
-        rows.iter().map(|e| e.tendered).sum()
+    // The EVM row's tendered and rejected votes only when every station's
+    // are recorded: never a sum that passes over a figure not typed.
+    let every = |of: fn(&TableEntry) -> Option<u64>| -> Option<u64> {
+        if rows.is_empty() {
+            None
+        } else {
+            rows.iter().map(|e| of(e)).sum()
+        }
     };
+    let tendered = every(|e| e.tendered);
+    let evm_rejected = every(|e| e.rejected);
     let evm_all = super::totals(n, rows.iter().map(|e| e.votes.as_slice()));
     let postal_all = postal.map_or(vec![0; n], |p| p.votes.clone());
-    let rejected = postal.map(|p| p.rejected_papers);
+    let postal_rejected = postal.map(|p| p.rejected_papers);
+    // The grand total's rejected votes: those of the postal papers and,
+    // when recorded, the EVMs'.
+    let all_rejected = match (evm_rejected, postal_rejected) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+    };
     Form20 {
         ac_no: ac.ac_no,
         ac_name: ac.name.clone(),
@@ -120,7 +138,7 @@ pub fn build(
                 "Total of votes recorded on EVMs".into(),
                 &evm_all,
                 nota_at,
-                None,
+                evm_rejected,
             )
         },
         postal: line(
@@ -128,7 +146,7 @@ pub fn build(
             "Postal ballots".into(),
             &postal_all,
             nota_at,
-            rejected,
+            postal_rejected,
         ),
         total: Line {
             tendered,
@@ -137,7 +155,7 @@ pub fn build(
                 "Total votes polled".into(),
                 &add(&evm_all, &postal_all),
                 nota_at,
-                rejected,
+                all_rejected,
             )
         },
         vvpat_used: vvpat_used.to_vec(),
@@ -145,11 +163,15 @@ pub fn build(
 }
 
 /// The columns Form 20 prints: the candidates (NOTA last), the valid
-/// votes (NOTA excluded) and the total; then the tendered votes when
-/// every station's are recorded.
+/// votes (NOTA excluded), the rejected votes when every station's are
+/// recorded, and the total; then the tendered votes when every station's
+/// are recorded.
 pub fn printed_columns(f: &Form20) -> Vec<String> {
     let mut cols = f.candidates.clone();
     cols.push("Total of valid votes (NOTA excluded)".into());
+    if f.evm.rejected.is_some() {
+        cols.push("Rejected votes".into());
+    }
     cols.push("Total".into());
     if f.evm.tendered.is_some() {
         cols.push("Tendered votes".into());
@@ -162,6 +184,9 @@ pub fn printed_columns(f: &Form20) -> Vec<String> {
 pub fn printed_figures(f: &Form20, l: &Line) -> Vec<u64> {
     let mut v = l.votes.clone();
     v.push(l.valid);
+    if f.evm.rejected.is_some() {
+        v.push(l.rejected.unwrap_or(0));
+    }
     v.push(l.total);
     if f.evm.tendered.is_some() {
         v.push(l.tendered.unwrap_or(0));
@@ -302,6 +327,7 @@ mod tests {
             ps_no,
             votes: votes.to_vec(),
             tendered: Some(ps_no.into()),
+            rejected: None,
         };
         let (a, b) = (e(2, [10, 5, 1]), e(1, [7, 8, 2]));
         let postal = Postal {
@@ -329,5 +355,33 @@ mod tests {
         assert_eq!(f.evm.tendered, Some(3));
         assert_eq!(lines[4], ",3,1,0,4,2,,6,Postal ballots");
         assert_eq!(lines.len(), 6);
+        // No station's rejected votes recorded: no such column printed.
+        assert!(!printed_columns(&f).contains(&"Rejected votes".to_string()));
+        assert_eq!(printed_figures(&f, &f.stations[0]), [7, 8, 2, 15, 17, 1]);
+
+        // Every station's rejected votes recorded: a column of their own,
+        // in each station's total and in the EVM and grand total rows.
+        let r = |e: TableEntry, n| TableEntry {
+            rejected: Some(n),
+            ..e
+        };
+        let (a, b) = (r(e(2, [10, 5, 1]), 1), r(e(1, [7, 8, 2]), 0));
+        let f = build(&ac, &[&a, &b], &[], Some(&postal), &[]);
+        assert_eq!((f.stations[1].rejected, f.stations[1].total), (Some(1), 17));
+        assert_eq!((f.evm.rejected, f.evm.total), (Some(1), 34));
+        assert_eq!((f.total.rejected, f.total.total), (Some(3), 30 + 3 + 4 + 3));
+        let cols = printed_columns(&f);
+        assert_eq!(cols[4..], ["Rejected votes", "Total", "Tendered votes"]);
+        assert_eq!(
+            printed_figures(&f, &f.stations[1]),
+            [10, 5, 1, 15, 1, 17, 2]
+        );
+        assert_eq!(printed_figures(&f, &f.postal), [3, 1, 0, 4, 2, 6, 0]);
+        assert_eq!(csv(&f).lines().nth(2), Some("2,10,5,1,15,1,2,17,"));
+        // One station's missing: the EVM row does not pretend to know.
+        let (a, b) = (r(e(2, [10, 5, 1]), 1), e(1, [7, 8, 2]));
+        let f = build(&ac, &[&a, &b], &[], Some(&postal), &[]);
+        assert_eq!((f.evm.rejected, f.total.rejected), (None, Some(2)));
+        assert_eq!(printed_columns(&f).len(), 3 + 2 + 1);
     }
 }

@@ -82,6 +82,11 @@ pub struct TableEntry {
     /// where not recorded (so an entry without them reads as before).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tendered: Option<u64>,
+    /// Votes recorded on the EVM but not counted for any candidate (test
+    /// votes under Rule 49MA, a mock poll not cleared: Form 17C Part I);
+    /// absent where not recorded. Form 20 prints them as rejected votes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<u64>,
 }
 
 /// A table entry as it arrives: numbers are signed so that a negative
@@ -97,6 +102,10 @@ pub struct TableInput {
     /// Tendered votes of the station (Rule 49P), where recorded.
     #[serde(default)]
     pub tendered: Option<i64>,
+    /// Rejected votes of the station (Rule 49MA test votes, a mock poll
+    /// not cleared), where recorded.
+    #[serde(default)]
+    pub rejected: Option<i64>,
 }
 
 /// A polling station of an AC, from the election's definition.
@@ -364,31 +373,36 @@ pub fn validate_entry(ac: &Ac, round: u32, table: u32, input: &TableInput) -> Re
             ),
         });
     }
-    let tendered = match input.tendered {
-        None => None,
-        Some(n) => Some(u64::try_from(n).ok().filter(|&n| n < 10_000).ok_or_else(|| {
-            Error::bad_input(format!(
-                "round {round} table {table}: tendered is {n}; it is a count from 0 to 9,999"
-            ))
-        })?),
-    };
+    let small =
+        |what: &str, n: Option<i64>| -> Result<Option<u64>> {
+            n.map(|n| {
+                u64::try_from(n).ok().filter(|&n| n < 10_000).ok_or_else(|| {
+                Error::bad_input(format!(
+                    "round {round} table {table}: {what} is {n}; it is a count from 0 to 9,999"
+                ))
+            })
+            })
+            .transpose()
+        };
     Ok(TableEntry {
         table,
         ps_no,
         votes,
-        tendered,
+        tendered: small("tendered", input.tendered)?,
+        rejected: small("rejected", input.rejected)?,
     })
 }
 
 /// Fails when a polling station's entry holds more votes than it has
 /// electors (a typing error: an extra digit, a figure in the wrong box).
 pub fn check_electors(entry: &TableEntry, ps: &PollingStation) -> Result<()> {
-    let sum: u64 = entry.votes.iter().sum::<u64>() + entry.tendered.unwrap_or(0);
+    let sum: u64 =
+        entry.votes.iter().sum::<u64>() + entry.tendered.unwrap_or(0) + entry.rejected.unwrap_or(0);
     if sum > ps.electors {
         return Err(Error::Implausible {
             check: crate::error::EntryCheck::ExceedsElectors,
             reason: format!(
-                "table {}: polling station {} ({}) has {} electors but the votes (tendered ones included) add up to {sum}",
+                "table {}: polling station {} ({}) has {} electors but the votes (tendered and rejected ones included) add up to {sum}",
                 entry.table, ps.ps_no, ps.name, ps.electors
             ),
         });
@@ -788,6 +802,7 @@ mod tests {
             votes: vec![100, 200, 30, 4],
             total,
             tendered: None,
+            rejected: None,
         };
         assert!(validate_entry(&a, 1, 1, &with(Some(334))).is_ok());
         for wrong in [335, 0, -334] {
@@ -813,15 +828,38 @@ mod tests {
         let entry = validate_entry(&a, 1, 1, &tendered).unwrap();
         assert_eq!(entry.tendered, Some(2));
         assert!(check_electors(&entry, &ps(335)).is_err());
+        // So are the rejected ones (test votes, a mock poll not cleared).
+        let rejected = TableInput {
+            rejected: Some(1),
+            ..with(None)
+        };
+        let entry = validate_entry(&a, 1, 1, &rejected).unwrap();
+        assert_eq!((entry.tendered, entry.rejected), (None, Some(1)));
+        assert!(check_electors(&entry, &ps(335)).is_ok());
+        assert!(check_electors(&entry, &ps(334)).is_err());
         for bad in [-1, 10_000] {
-            let e = TableInput {
-                tendered: Some(bad),
-                ..with(None)
-            };
-            assert_eq!(
-                validate_entry(&a, 1, 1, &e).unwrap_err().code(),
-                "bad-input"
-            );
+            for e in [
+                TableInput {
+                    tendered: Some(bad),
+                    ..with(None)
+                },
+                TableInput {
+                    rejected: Some(bad),
+                    ..with(None)
+                },
+            ] {
+                let err = validate_entry(&a, 1, 1, &e).unwrap_err();
+                assert_eq!(err.code(), "bad-input");
+                let what = if e.tendered.is_some() {
+                    "tendered"
+                } else {
+                    "rejected"
+                };
+                assert!(
+                    err.to_string().contains(&format!("{what} is {bad}")),
+                    "{err}"
+                );
+            }
         }
     }
 
@@ -833,6 +871,7 @@ mod tests {
             votes: vec![1, 2, 3, 4],
             total: None,
             tendered: None,
+            rejected: None,
         };
         assert_eq!(
             validate_entry(&a, 1, 14, &ok).unwrap().votes,
@@ -843,6 +882,7 @@ mod tests {
             votes: vec![1, 2, 3],
             total: None,
             tendered: None,
+            rejected: None,
         };
         let e = validate_entry(&a, 1, 1, &short).unwrap_err();
         assert_eq!(e.code(), "bad-input");
@@ -852,6 +892,7 @@ mod tests {
             votes: vec![1, -2, 3, 4],
             total: None,
             tendered: None,
+            rejected: None,
         };
         assert!(
             validate_entry(&a, 1, 1, &neg)

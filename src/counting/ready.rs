@@ -41,19 +41,23 @@ crate::vocabulary! {
     }
 }
 
-/// One condition: whether it holds, in a sentence either way.
+/// One condition: whether it holds, in a sentence either way, in English
+/// and in Hindi.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Check {
     pub condition: Condition,
     pub holds: bool,
     pub message: String,
+    /// The same sentence in Hindi.
+    pub message_hi: String,
 }
 
-fn check(condition: Condition, holds: bool, message: String) -> Check {
+fn check(condition: Condition, holds: bool, message: String, message_hi: String) -> Check {
     Check {
         condition,
         holds,
         message,
+        message_hi,
     }
 }
 
@@ -66,8 +70,8 @@ pub fn unmet(checks: &[Check]) -> Vec<Check> {
 /// an AC (ECI's instructions since 2019).
 pub const VVPAT_DRAW: usize = 5;
 
-/// Names a few of `ids` ("PB1, PB2 and 3 more").
-fn some(ids: &[&str]) -> String {
+/// Names a few of `ids` ("PB1, PB2 and 3 more"; in Hindi "… और 3 अन्य").
+fn some(ids: &[&str], hindi: bool) -> String {
     const SHOWN: usize = 10;
     let mut s = ids
         .iter()
@@ -76,7 +80,12 @@ fn some(ids: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if ids.len() > SHOWN {
-        s.push_str(&format!(" and {} more", ids.len() - SHOWN));
+        let more = ids.len() - SHOWN;
+        s.push_str(&if hindi {
+            format!(" और {more} अन्य")
+        } else {
+            format!(" and {more} more")
+        });
     }
     s
 }
@@ -111,11 +120,13 @@ pub fn postal(
                 Condition::PostalEntered,
                 true,
                 "the postal tally is entered".into(),
+                "डाक मतों की गणना दर्ज है".into(),
             ),
             None => check(
                 Condition::PostalEntered,
                 false,
                 "the postal tally is not entered yet".into(),
+                "डाक मतों की गणना अभी दर्ज नहीं है".into(),
             ),
         },
         if not_uploaded.is_empty() {
@@ -126,6 +137,7 @@ pub fn postal(
                     "every ballot of the register ({}) is scanned",
                     register.len()
                 ),
+                format!("रजिस्टर के सभी मतपत्र ({}) स्कैन हो चुके हैं", register.len()),
             )
         } else {
             check(
@@ -135,7 +147,13 @@ pub fn postal(
                     "{} of the {} ballots of the register are not scanned yet: {}",
                     not_uploaded.len(),
                     register.len(),
-                    some(&not_uploaded)
+                    some(&not_uploaded, false)
+                ),
+                format!(
+                    "रजिस्टर के {} में से {} मतपत्र अभी स्कैन नहीं हुए: {}",
+                    register.len(),
+                    not_uploaded.len(),
+                    some(&not_uploaded, true)
                 ),
             )
         },
@@ -144,6 +162,7 @@ pub fn postal(
                 Condition::BallotsSettled,
                 true,
                 "no postal ballot needs review".into(),
+                "किसी डाक मतपत्र की समीक्षा शेष नहीं है".into(),
             )
         } else {
             check(
@@ -152,7 +171,12 @@ pub fn postal(
                 format!(
                     "{} postal ballots need review: {}",
                     review.len(),
-                    some(&review)
+                    some(&review, false)
+                ),
+                format!(
+                    "{} डाक मतपत्रों की समीक्षा शेष है: {}",
+                    review.len(),
+                    some(&review, true)
                 ),
             )
         },
@@ -162,13 +186,17 @@ pub fn postal(
             Condition::PostalReconciles,
             false,
             "the covers are reconciled once the postal tally is entered".into(),
+            "डाक मतों की गणना दर्ज होने पर लिफ़ाफ़ों का मिलान होगा".into(),
         ),
         Some(p) => {
             let counted = p.votes.iter().sum::<u64>() + p.rejected_papers;
-            let mut wrong = vec![];
+            let (mut wrong, mut wrong_hi) = (vec![], vec![]);
             if accepted != counted {
                 wrong.push(format!(
                     "{accepted} covers were accepted from the scans, but the valid votes and rejected papers entered add up to {counted}"
+                ));
+                wrong_hi.push(format!(
+                    "स्कैन से {accepted} लिफ़ाफ़े स्वीकृत हुए, पर दर्ज वैध मत और अस्वीकृत मतपत्र मिलकर {counted} हैं"
                 ));
             }
             if rejected != p.rejected_covers {
@@ -176,19 +204,32 @@ pub fn postal(
                     "{rejected} covers were rejected from the scans, but {} rejected covers were entered",
                     p.rejected_covers
                 ));
+                wrong_hi.push(format!(
+                    "स्कैन से {rejected} लिफ़ाफ़े अस्वीकृत हुए, पर {} अस्वीकृत लिफ़ाफ़े दर्ज हैं",
+                    p.rejected_covers
+                ));
             }
             if wrong.is_empty() {
+                let valid = counted - p.rejected_papers;
                 check(
                     Condition::PostalReconciles,
                     true,
                     format!(
-                        "{accepted} covers accepted = {} valid votes + {} rejected papers; {rejected} covers rejected, as entered",
-                        counted - p.rejected_papers,
+                        "{accepted} covers accepted = {valid} valid votes + {} rejected papers; {rejected} covers rejected, as entered",
+                        p.rejected_papers
+                    ),
+                    format!(
+                        "{accepted} स्वीकृत लिफ़ाफ़े = {valid} वैध मत + {} अस्वीकृत मतपत्र; {rejected} अस्वीकृत लिफ़ाफ़े, जैसा दर्ज है",
                         p.rejected_papers
                     ),
                 )
             } else {
-                check(Condition::PostalReconciles, false, wrong.join("; "))
+                check(
+                    Condition::PostalReconciles,
+                    false,
+                    wrong.join("; "),
+                    wrong_hi.join("; "),
+                )
             }
         }
     });
@@ -277,6 +318,7 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             Condition::RoundsPublished,
             true,
             format!("all {} rounds are published", r.rounds),
+            format!("सभी {} चक्र प्रकाशित हैं", r.rounds),
         )
     } else {
         check(
@@ -286,6 +328,7 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
                 "{} of {} rounds are published",
                 r.rounds_published, r.rounds
             ),
+            format!("{} में से {} चक्र प्रकाशित हैं", r.rounds, r.rounds_published),
         )
     }];
     let broken = unmet(e.postal);
@@ -294,16 +337,22 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             Condition::PostalValidated,
             true,
             "the RO validated the postal entry".into(),
+            "रिटर्निंग अधिकारी ने डाक प्रविष्टि का सत्यापन कर दिया है".into(),
         ),
         (false, None) => check(
             Condition::PostalValidated,
             false,
             "the postal entry waits for the RO's validation".into(),
+            "डाक प्रविष्टि रिटर्निंग अधिकारी के सत्यापन की प्रतीक्षा में है".into(),
         ),
         (_, Some(first)) => check(
             Condition::PostalValidated,
             false,
             format!("the postal entry cannot be validated: {}", first.message),
+            format!(
+                "डाक प्रविष्टि का सत्यापन अभी नहीं हो सकता: {}",
+                first.message_hi
+            ),
         ),
     });
     let required = VVPAT_DRAW.min(e.stations_counted);
@@ -313,6 +362,10 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             true,
             format!(
                 "polling stations {} are drawn for VVPAT verification",
+                stations(e.vvpat.iter())
+            ),
+            format!(
+                "वीवीपैट सत्यापन के लिए मतदान केंद्र {} चुने गए हैं",
                 stations(e.vvpat.iter())
             ),
         )
@@ -325,6 +378,11 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
                 required.max(1),
                 e.vvpat.len()
             ),
+            format!(
+                "वीवीपैट सत्यापन के लिए {} मतदान केंद्र लॉटरी से चुने जाने हैं; {} दर्ज हैं",
+                required.max(1),
+                e.vvpat.len()
+            ),
         )
     });
     let uncounted: Vec<&VvpatStation> = e.vvpat.iter().filter(|s| s.slips.is_none()).collect();
@@ -333,12 +391,14 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             Condition::VvpatCounted,
             false,
             "no VVPAT slips are counted yet".into(),
+            "अभी कोई वीवीपैट पर्ची नहीं गिनी गई".into(),
         )
     } else if uncounted.is_empty() {
         check(
             Condition::VvpatCounted,
             true,
             "the slips of every drawn station are counted".into(),
+            "चुने गए हर केंद्र की पर्चियाँ गिनी जा चुकी हैं".into(),
         )
     } else {
         check(
@@ -346,6 +406,10 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             false,
             format!(
                 "the slips of polling stations {} are not counted yet",
+                stations(uncounted.iter().copied())
+            ),
+            format!(
+                "मतदान केंद्र {} की पर्चियाँ अभी नहीं गिनी गईं",
                 stations(uncounted.into_iter())
             ),
         )
@@ -355,6 +419,7 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             Condition::VvpatSettled,
             true,
             "no difference between slips and EVM waits for the RO".into(),
+            "पर्चियों और ईवीएम का कोई अंतर रिटर्निंग अधिकारी के निर्णय की प्रतीक्षा में नहीं है".into(),
         )
     } else {
         check(
@@ -362,6 +427,10 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             false,
             format!(
                 "{} differences between VVPAT slips and EVM figures wait for the RO's decision (the slips prevail)",
+                e.vvpat_open
+            ),
+            format!(
+                "वीवीपैट पर्चियों और ईवीएम आँकड़ों के {} अंतर रिटर्निंग अधिकारी के निर्णय की प्रतीक्षा में हैं (पर्चियाँ मान्य होती हैं)",
                 e.vvpat_open
             ),
         )
@@ -372,12 +441,17 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             true,
             "the margin is not smaller than the rejected postal ballots: no re-verification is needed"
                 .into(),
+            "जीत का अंतर अस्वीकृत डाक मतपत्रों से कम नहीं है: पुनः सत्यापन आवश्यक नहीं".into(),
         ),
         Some(v) if v.done >= v.rejected => check(
             Condition::Reverified,
             true,
             format!(
                 "the {} rejected postal ballots are verified again",
+                v.rejected
+            ),
+            format!(
+                "{} अस्वीकृत डाक मतपत्रों का पुनः सत्यापन हो चुका है",
                 v.rejected
             ),
         ),
@@ -388,6 +462,10 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
                 "the margin of {} is smaller than the rejected postal ballots: {} of {} are verified again",
                 r.margin, v.done, v.rejected
             ),
+            format!(
+                "जीत का अंतर {} अस्वीकृत डाक मतपत्रों से कम है: {} में से {} का पुनः सत्यापन हुआ है",
+                r.margin, v.rejected, v.done
+            ),
         ),
     });
     out.push(if r.tie {
@@ -395,12 +473,14 @@ pub fn declaration(e: &EndOfCount) -> Vec<Check> {
             Condition::NoTie,
             false,
             "the top two candidates are tied: the result is decided by lot (Section 65)".into(),
+            "शीर्ष दो अभ्यर्थी बराबरी पर हैं: परिणाम लॉटरी से तय होगा (धारा 65)".into(),
         )
     } else {
         check(
             Condition::NoTie,
             true,
             "the top two candidates are not tied".into(),
+            "शीर्ष दो अभ्यर्थी बराबरी पर नहीं हैं".into(),
         )
     });
     out
@@ -465,6 +545,13 @@ mod tests {
         );
         assert!(c[1].message.contains(": C"), "{}", c[1].message);
         assert!(c[2].message.contains(": B"), "{}", c[2].message);
+        // The same facts in Hindi.
+        assert!(
+            c[1].message_hi.contains("3 में से 1") && c[1].message_hi.ends_with(": C"),
+            "{}",
+            c[1].message_hi
+        );
+        assert!(c[2].message_hi.ends_with(": B"), "{}", c[2].message_hi);
         // All settled: two accepted, one rejected; 1 vote + 1 rejected paper.
         let ballots = [
             ballot("A", Outcome::Accepted),
@@ -481,16 +568,18 @@ mod tests {
         let c = unmet(&postal(&register, &ballots, Some(&more)));
         assert_eq!(holds(&c), [(PostalReconciles, false)]);
         assert!(c[0].message.contains("add up to 3"), "{}", c[0].message);
+        assert!(c[0].message_hi.contains("मिलकर 3"), "{}", c[0].message_hi);
     }
 
     #[test]
     fn some_names_ten_and_counts_the_rest() {
         let ids: Vec<String> = (1..=12).map(|i| format!("B{i}")).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let s = some(&ids);
+        let s = some(&ids, false);
         assert!(
             s.starts_with("B1, B2") && s.ends_with("B10 and 2 more"),
             "{s}"
         );
+        assert!(some(&ids, true).ends_with("B10 और 2 अन्य"));
     }
 }

@@ -262,6 +262,7 @@ struct EntryRow {
     ps_no: u32,
     votes: String,
     tendered: Option<i64>,
+    rejected: Option<i64>,
 }
 
 impl EntryRow {
@@ -274,6 +275,10 @@ impl EntryRow {
                 .tendered
                 .map(|t| to_u64(t, "tendered votes"))
                 .transpose()?,
+            rejected: self
+                .rejected
+                .map(|t| to_u64(t, "rejected votes"))
+                .transpose()?,
         })
     }
 }
@@ -281,7 +286,7 @@ impl EntryRow {
 /// The counted tables of a round, in table order.
 pub async fn round_entries(c: &mut Conn, ac_no: u32, round: u32) -> Result<Vec<TableEntry>> {
     let rows: Vec<EntryRow> = query(
-        "SELECT table_no, ps_no, votes, tendered FROM table_entries WHERE ac_no = $1 AND round = $2 ORDER BY table_no",
+        "SELECT table_no, ps_no, votes, tendered, rejected FROM table_entries WHERE ac_no = $1 AND round = $2 ORDER BY table_no",
     )
     .bind(i64::from(ac_no))
     .bind(i64::from(round))
@@ -305,7 +310,7 @@ pub async fn entries_of_ac(
     ac_no: u32,
 ) -> Result<std::collections::BTreeMap<u32, Vec<TableEntry>>> {
     let rows: Vec<RoundEntryRow> = query(
-        "SELECT round, table_no, ps_no, votes, tendered FROM table_entries WHERE ac_no = $1 ORDER BY round, table_no",
+        "SELECT round, table_no, ps_no, votes, tendered, rejected FROM table_entries WHERE ac_no = $1 ORDER BY round, table_no",
     )
     .bind(i64::from(ac_no))
     .fetch_all(c)
@@ -346,10 +351,11 @@ pub async fn upsert_entry(
     at: &str,
 ) -> Result<()> {
     query(
-        "INSERT INTO table_entries (ac_no, round, table_no, ps_no, votes, entered_by, entered_at, tendered)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO table_entries (ac_no, round, table_no, ps_no, votes, entered_by, entered_at, tendered, rejected)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (ac_no, round, table_no) DO UPDATE SET
            ps_no = excluded.ps_no, votes = excluded.votes, tendered = excluded.tendered,
+           rejected = excluded.rejected,
            entered_by = excluded.entered_by, entered_at = excluded.entered_at",
     )
     .bind(i64::from(ac_no))
@@ -360,6 +366,7 @@ pub async fn upsert_entry(
     .bind(by)
     .bind(at)
     .bind(e.tendered.map(count_arg).transpose()?)
+    .bind(e.rejected.map(count_arg).transpose()?)
     .execute(c)
     .await
     .on_unique(|| {

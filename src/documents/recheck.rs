@@ -386,6 +386,7 @@ mod tests {
             ps_no: 1,
             votes: vec![10, 4],
             tendered: None,
+            rejected: None,
         };
         db::upsert_entry(&mut tx, 9, 1, &e, "test", &at)
             .await

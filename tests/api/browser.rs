@@ -990,6 +990,10 @@ fn results_are_public_published_only_and_hindi_is_remembered() {
     sign_in(&b, &s, "/counting/71", "ro71", "demo-ro71");
     assert!(b.text("h1").starts_with("मतगणना"), "{}", b.text("h1"));
     assert!(b.text("#entry thead").contains("मतदान केंद्र सं."));
+    // What the declaration waits for, each sentence in Hindi with its figures.
+    let checks = b.text("#declaration-checks");
+    assert!(checks.contains("चक्र प्रकाशित हैं"), "{checks}");
+    assert!(!checks.contains("rounds are published"), "{checks}");
     shot(&b, "counting-hindi");
 }
 

@@ -606,14 +606,22 @@ fn a_typed_total_or_a_station_over_its_electors_is_refused_and_nothing_is_stored
         stored,
         "nothing refused was stored"
     );
-    // Tendered votes: a count, and cast by the station's electors too.
-    for bad in [json!(-1), json!(10_000), json!("two")] {
-        let (st, b) = put(
-            2,
-            json!({"ps_no": 2, "votes": [5, 3, 1, 1], "tendered": bad}),
-        );
-        assert!(st == 400 || st == 422, "{bad}: {st} {b}");
+    // Tendered and rejected votes: counts, and cast by the station's
+    // electors too.
+    for key in ["tendered", "rejected"] {
+        for bad in [json!(-1), json!(10_000), json!("two")] {
+            let (st, b) = put(2, json!({"ps_no": 2, "votes": [5, 3, 1, 1], key: bad}));
+            assert!(st == 400 || st == 422, "{key} {bad}: {st} {b}");
+        }
     }
+    assert_error(
+        put(
+            2,
+            json!({"ps_no": 2, "votes": [500, 300, 50, 49], "tendered": 1, "rejected": 1}),
+        ),
+        422,
+        "exceeds-electors",
+    );
     assert_error(
         put(
             2,
@@ -630,12 +638,17 @@ fn a_typed_total_or_a_station_over_its_electors_is_refused_and_nothing_is_stored
     // Exactly the electors is possible; without a total the votes stand alone.
     let (st, b) = put(
         2,
-        json!({"ps_no": 2, "votes": [500, 300, 50, 49], "tendered": 1}),
+        json!({"ps_no": 2, "votes": [500, 300, 50, 48], "tendered": 1, "rejected": 1}),
     );
     assert_eq!(st, 200, "{b}");
     let tables = &s.get("/api/v1/acs/6/rounds/1", &ro)["tables"];
     assert_eq!(
         (&tables[0]["tendered"], &tables[1]["tendered"]),
+        (&Value::Null, &json!(1)),
+        "{tables}"
+    );
+    assert_eq!(
+        (&tables[0]["rejected"], &tables[1]["rejected"]),
         (&Value::Null, &json!(1)),
         "{tables}"
     );

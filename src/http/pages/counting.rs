@@ -319,6 +319,7 @@ fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: boo
                         }
                         th scope="col" { (t.total) }
                         th scope="col" title=(t.tendered_help) { (t.tendered) }
+                        th scope="col" title=(t.rejected_help) { (t.rejected_votes) }
                         th scope="col" { span.visually-hidden { (t.status) } }
                     }
                 }
@@ -339,6 +340,9 @@ fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: boo
                             td { input.tv id=(format!("tv-{table}")) type="text" inputmode="numeric" pattern="[0-9]*" size="3"
                                     aria-label=(format!("{} {table}: {}", t.table, t.tendered))
                                     value=[entry.and_then(|e| e.tendered)] disabled[!can_enter]; }
+                            td { input.rv id=(format!("rv-{table}")) type="text" inputmode="numeric" pattern="[0-9]*" size="3"
+                                    aria-label=(format!("{} {table}: {}", t.table, t.rejected_votes))
+                                    value=[entry.and_then(|e| e.rejected)] disabled[!can_enter]; }
                             td.state { @if entry.is_some() { span.ok { "✓" } } }
                         }
                     }
@@ -348,6 +352,7 @@ fn entry_grid(ctx: &Ctx, ac: &Ac, view: &RoundView, can_enter: bool, locked: boo
                         th scope="row" colspan="2" { (t.total) }
                         @for v in &view.totals { td.num.colsum { (v) } }
                         td.num #grand { (grand) }
+                        td {}
                         td {}
                         td {}
                     }

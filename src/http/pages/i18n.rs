@@ -329,6 +329,7 @@ texts! {
     rejected_votes: "Rejected", "अस्वीकृत";
     tendered: "Tendered", "निविदत्त";
     tendered_help: "Tendered votes of the station (Rule 49P, Form 17C Part I), if any; leave empty when not recorded", "केंद्र के निविदत्त मत (नियम 49त, प्रपत्र 17ग भाग I), यदि हों; दर्ज न हों तो खाली छोड़ें";
+    rejected_help: "Votes on the EVM counted for no candidate (test votes under Rule 49MA, a mock poll not cleared; Form 17C Part I), if any; leave empty when not recorded", "ईवीएम पर वे मत जो किसी अभ्यर्थी को नहीं गिने गए (नियम 49MA के परीक्षण मत, न हटाया गया मॉक पोल; प्रपत्र 17ग भाग I), यदि हों; दर्ज न हों तो खाली छोड़ें";
     evm_votes: "Votes on EVMs", "ईवीएम पर मत";
     all_votes: "Total votes polled", "कुल डाले गए मत";
     counted_by_slips: "Polling stations counted by their VVPAT slips: {ps}.", "वीवीपैट पर्चियों से गिने गए मतदान केंद्र: {ps}।";

@@ -374,8 +374,6 @@ impl Ctx {
         nav
     }
 
-    /// The page that says why something cannot be done, with the status of
-    /// the error; a lost session goes to the sign-in page instead.
     /// What the rule that refused means, in the page's language, where a
     /// rule refused.
     fn rule_meaning(&self, e: &Error) -> Option<&'static str> {
@@ -386,6 +384,9 @@ impl Ctx {
         }
     }
 
+    /// The page that says why something cannot be done, with the status of
+    /// the error; a lost session goes to the sign-in page instead. A step
+    /// that waits for conditions lists them in the page's language.
     pub fn error(&self, e: Error) -> Response {
         if matches!(e, Error::Unauthorized { .. }) {
             return self.to_sign_in();
@@ -402,7 +403,10 @@ impl Ctx {
             "error",
             self.t.error_title,
             html! {
-                @if let Some(meaning) = self.rule_meaning(&e) {
+                @if let Error::Unmet { unmet, .. } = &e {
+                    p.error role="alert" data-code=(e.code()) lang=(self.lang.code()) { (self.rule_meaning(&e).unwrap_or_default()) }
+                    (checks_list(self, "unmet", unmet))
+                } @else if let Some(meaning) = self.rule_meaning(&e) {
                     p.error role="alert" data-code=(e.code()) lang=(self.lang.code()) { (meaning) }
                     p.detail lang="en" { (message) }
                 } @else {
@@ -416,7 +420,7 @@ impl Ctx {
 
 /// The conditions of a step of the end of the count (the postal
 /// validation, the declaration), each marked as holding or missing, with
-/// the library's sentence saying why.
+/// the library's sentence saying why in the page's language.
 pub fn checks_list(ctx: &Ctx, id: &str, checks: &[crate::counting::ready::Check]) -> Markup {
     let t = ctx.t;
     html! {
@@ -424,7 +428,8 @@ pub fn checks_list(ctx: &Ctx, id: &str, checks: &[crate::counting::ready::Check]
             @for c in checks {
                 li.(if c.holds { "holds" } else { "unmet" }) data-condition=(c.condition.as_str()) {
                     span.mark title=(if c.holds { t.holds } else { t.missing }) { (if c.holds { "✓" } else { "✗" }) } " "
-                    strong { (t.condition(c.condition)) } " — " span.help { (c.message) }
+                    strong { (t.condition(c.condition)) } " — "
+                    span.help { (if ctx.lang == Lang::Hi { &c.message_hi } else { &c.message }) }
                 }
             }
         }
