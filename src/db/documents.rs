@@ -10,7 +10,7 @@ use crate::checks::{
 };
 use crate::error::{Error, Result};
 use crate::forms::FormKind;
-use crate::pipeline::locate::Affine;
+use crate::pipeline::locate::Transform;
 use crate::pipeline::{FieldReading, InkReading, PageReading, Scalar, Unplaced};
 
 crate::vocabulary! {
@@ -276,7 +276,7 @@ pub struct PageResult<'a> {
 struct StoredReading {
     fields: BTreeMap<String, FieldReading>,
     marks: BTreeMap<String, InkReading>,
-    transform: Option<Affine>,
+    transform: Option<Transform>,
     /// Absent in readings stored before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unplaced: Option<Unplaced>,

@@ -127,7 +127,7 @@ async fn boxes_of_page(
     c: &mut db::Conn,
     doc_id: i64,
     page_no: u32,
-) -> Result<Option<(crate::pipeline::locate::Affine, Vec<(BoxMm, Drawn)>)>> {
+) -> Result<Option<(crate::pipeline::locate::Transform, Vec<(BoxMm, Drawn)>)>> {
     let pages = db::pages_of_document(&mut *c, doc_id).await?;
     let Some((_, page)) = pages.into_iter().find(|(_, p)| p.page_no == page_no) else {
         return Ok(None);
@@ -177,7 +177,7 @@ async fn boxes_of_page(
 /// millimetres to the full-size page; `scale` to this picture).
 fn draw_boxes(
     img: &image::GrayImage,
-    t: &crate::pipeline::locate::Affine,
+    t: &crate::pipeline::locate::Transform,
     scale: f64,
     boxes: &[(BoxMm, Drawn)],
 ) -> image::RgbImage {

@@ -17,7 +17,7 @@
 
 use image::{GrayImage, Rgb, RgbImage};
 
-use super::locate::Affine;
+use super::locate::Transform;
 use super::qr::{QrHit, Region};
 use super::reading::{FieldReading, PageReading};
 use crate::forms::grid::GridGeometry;
@@ -49,7 +49,7 @@ pub type MarkSeen = ((f64, f64), Option<(f64, f64)>);
 #[derive(Debug)]
 struct Located {
     model: Model,
-    transform: Affine,
+    transform: Transform,
     marks: Vec<MarkSeen>,
 }
 
@@ -94,7 +94,7 @@ impl Trace {
     }
 
     /// The locate stage: the fitted transform and the marks.
-    pub fn located(&mut self, model: &Model, transform: Affine, marks: Vec<MarkSeen>) {
+    pub fn located(&mut self, model: &Model, transform: Transform, marks: Vec<MarkSeen>) {
         if self.on {
             self.located = Some(Located {
                 model: model.clone(),
@@ -258,7 +258,7 @@ fn boxes(page: &GrayImage, model: &Model, reading: &PageReading) -> RgbImage {
 }
 
 /// Draws a model box's outline through the transform (so it follows skew and rotation).
-fn outline(img: &mut RgbImage, t: &Affine, b: BoxMm, colour: Rgb<u8>) {
+fn outline(img: &mut RgbImage, t: &Transform, b: BoxMm, colour: Rgb<u8>) {
     let corners = [
         (b.x, b.y),
         (b.x + b.w, b.y),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use image::GrayImage;
 
 use super::debug::Trace;
-use super::locate::{Affine, Location, locate};
+use super::locate::{Location, Transform, locate};
 use super::qr::QrHit;
 use super::reading::{
     FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar, Unplaced,
@@ -110,7 +110,7 @@ fn find_qr(models: &ModelSet, clean: &GrayImage, trace: &mut Trace) -> Vec<QrHit
 /// Reads one field of the model into `fields` (or `marks` for an ink box).
 fn read_field(
     clean: &GrayImage,
-    transform: &Affine,
+    transform: &Transform,
     model: &Model,
     f: &Field,
     payload: &Payload,
@@ -230,7 +230,7 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> Reading {
 /// never trusted.
 fn read_value(
     page: &GrayImage,
-    t: &Affine,
+    t: &Transform,
     b: BoxMm,
     ppm: f64,
     how: &HowToRead,
@@ -333,17 +333,27 @@ fn parse_count(s: &str) -> Option<u64> {
 
 /// Cuts a model box out of the page through the transform, at `ppm` pixels
 /// per millimetre, so the cut-out is upright whatever the page's rotation.
-pub fn crop(page: &GrayImage, t: &Affine, b: BoxMm, ppm: f64) -> GrayImage {
+pub fn crop(page: &GrayImage, t: &Transform, b: BoxMm, ppm: f64) -> GrayImage {
     let w = (b.w * ppm).round().max(1.0) as u32;
     let h = (b.h * ppm).round().max(1.0) as u32;
     let (pw, ph) = (page.width() as i64, page.height() as i64);
     let src = page.as_raw();
     let mut out = Vec::with_capacity((w * h) as usize);
     let step = 1.0 / ppm;
-    let (dxu, dyu) = (t.m[0] * step, t.m[3] * step);
     for j in 0..h {
         let v = b.y + (f64::from(j) + 0.5) * step;
         let (mut x, mut y) = t.apply(b.x + 0.5 * step, v);
+        // Along a row the map is as good as linear (a box is small beside
+        // a photo's perspective): step from its first pixel to its last.
+        let (x_end, y_end) = t.apply(b.x + (f64::from(w) - 0.5) * step, v);
+        let (dxu, dyu) = if w > 1 {
+            (
+                (x_end - x) / f64::from(w - 1),
+                (y_end - y) / f64::from(w - 1),
+            )
+        } else {
+            (0.0, 0.0)
+        };
         // Pixel centres sit at +0.5.
         x -= 0.5;
         y -= 0.5;
@@ -376,7 +386,7 @@ type Cell = (Option<u64>, f64);
 /// words or none) is read again alone.
 fn read_grid(
     page: &GrayImage,
-    t: &Affine,
+    t: &Transform,
     f: &Field,
     layout: &GridLayout,
     payload: &Payload,
@@ -443,7 +453,7 @@ fn read_grid(
 /// then the given rows): the label cells, then the candidates' figures.
 fn read_grid_row(
     page: &GrayImage,
-    t: &Affine,
+    t: &Transform,
     f: &Field,
     layout: &GridLayout,
     geo: &GridGeometry,

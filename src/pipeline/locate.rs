@@ -1,7 +1,8 @@
 //! Locating a page: the transform from the model's millimetres to the
 //! scan's pixels, from the QR code's corners, refined by the registration
 //! marks. It handles any rotation (pages fed sideways or upside down), skew,
-//! offset and scale. It reads no values.
+//! offset and scale, and with four marks found the perspective of a photo
+//! taken at an angle. It reads no values.
 
 use image::GrayImage;
 
@@ -12,34 +13,72 @@ use crate::forms::Model;
 /// A model point (mm) and where it was found on the page (pixels).
 pub type PointPair = ((f64, f64), (f64, f64));
 
-/// An affine map from model millimetres (u, v) to page pixels (x, y);
-/// stored and shown as its six coefficients.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+/// The map from model millimetres (u, v) to page pixels (x, y): a
+/// projective one (a phone photo's perspective) of which an affine one (a
+/// scanner's rotation, skew, offset and scale) is the case `m[6] = m[7] =
+/// 0`. Stored and shown as its eight coefficients (six, as older readings
+/// stored an affine map, are read as that).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(transparent)]
-pub struct Affine {
-    /// x = m[0]·u + m[1]·v + m[2]; y = m[3]·u + m[4]·v + m[5]
-    pub m: [f64; 6],
+pub struct Transform {
+    /// x = (m[0]·u + m[1]·v + m[2]) / w; y = (m[3]·u + m[4]·v + m[5]) / w;
+    /// w = m[6]·u + m[7]·v + 1
+    pub m: [f64; 8],
 }
 
-impl Affine {
-    /// Pixel position of a model point.
+impl<'de> serde::Deserialize<'de> for Transform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Vec::<f64>::deserialize(d)?;
+        match v[..] {
+            [a, b, c, e, f, g] => Ok(Transform::affine([a, b, c, e, f, g])),
+            [a, b, c, e, f, g, h, i] => Ok(Transform {
+                m: [a, b, c, e, f, g, h, i],
+            }),
+            _ => Err(serde::de::Error::invalid_length(
+                v.len(),
+                &"six or eight coefficients",
+            )),
+        }
+    }
+}
+
+/// How many marks (besides the QR code's corners) a projective fit needs:
+/// four spread over the page fix its perspective; fewer leave it to guess.
+const MARKS_FOR_PERSPECTIVE: usize = 4;
+
+impl Transform {
+    /// The affine map x = a·u + b·v + c, y = d·u + e·v + f.
+    pub fn affine(m: [f64; 6]) -> Transform {
+        Transform {
+            m: [m[0], m[1], m[2], m[3], m[4], m[5], 0.0, 0.0],
+        }
+    }
+
+    /// Where model point (u, v) lies on the page.
     pub fn apply(&self, u: f64, v: f64) -> (f64, f64) {
         let m = &self.m;
-        (m[0] * u + m[1] * v + m[2], m[3] * u + m[4] * v + m[5])
+        let w = m[6] * u + m[7] * v + 1.0;
+        (
+            (m[0] * u + m[1] * v + m[2]) / w,
+            (m[3] * u + m[4] * v + m[5]) / w,
+        )
     }
 
-    /// Pixels per millimetre (geometric mean of both axes).
+    /// Pixels per millimetre near the model's origin (for a projective
+    /// map it varies a little over the page).
     pub fn px_per_mm(&self) -> f64 {
-        (self.m[0] * self.m[4] - self.m[1] * self.m[3]).abs().sqrt()
+        let m = &self.m;
+        let (x, y) = (m[2], m[5]);
+        let (a, b) = (m[0] - x * m[6], m[1] - x * m[7]);
+        let (c, d) = (m[3] - y * m[6], m[4] - y * m[7]);
+        (a * d - b * c).abs().sqrt()
     }
 
-    /// Least-squares fit from pairs (model point, page point); `None` when
-    /// fewer than three points or they are collinear.
-    pub fn fit(pairs: &[PointPair]) -> Option<Affine> {
+    /// The least-squares affine map of at least three point pairs.
+    pub fn fit(pairs: &[PointPair]) -> Option<Transform> {
         if pairs.len() < 3 {
             return None;
         }
-        // Normal equations for [u v 1]·p = x (and = y).
         let mut ata = [[0.0f64; 3]; 3];
         let mut atx = [0.0f64; 3];
         let mut aty = [0.0f64; 3];
@@ -53,39 +92,120 @@ impl Affine {
                 aty[i] += r[i] * y;
             }
         }
-        let px = solve3(ata, atx)?;
-        let py = solve3(ata, aty)?;
-        Some(Affine {
-            m: [px[0], px[1], px[2], py[0], py[1], py[2]],
+        let px = solve(ata, atx)?;
+        let py = solve(ata, aty)?;
+        Some(Transform::affine([
+            px[0], px[1], px[2], py[0], py[1], py[2],
+        ]))
+    }
+
+    /// The least-squares projective map of at least four point pairs (the
+    /// linear equations of x·w = … and y·w = …, in coordinates centred and
+    /// scaled for a well-conditioned solve).
+    pub fn fit_projective(pairs: &[PointPair]) -> Option<Transform> {
+        if pairs.len() < 4 {
+            return None;
+        }
+        let n = pairs.len() as f64;
+        let (mu, mv, mx, my) = pairs
+            .iter()
+            .fold((0.0, 0.0, 0.0, 0.0), |a, &((u, v), (x, y))| {
+                (a.0 + u / n, a.1 + v / n, a.2 + x / n, a.3 + y / n)
+            });
+        let spread = |f: &dyn Fn(&PointPair) -> f64| {
+            (pairs.iter().map(|p| f(p).powi(2)).sum::<f64>() / n)
+                .sqrt()
+                .max(1e-9)
+        };
+        let su = spread(&|p| ((p.0.0 - mu).powi(2) + (p.0.1 - mv).powi(2)).sqrt());
+        let sx = spread(&|p| ((p.1.0 - mx).powi(2) + (p.1.1 - my).powi(2)).sqrt());
+        let mut ata = [[0.0f64; 8]; 8];
+        let mut atb = [0.0f64; 8];
+        for &((u, v), (x, y)) in pairs {
+            let (u, v) = ((u - mu) / su, (v - mv) / su);
+            let (x, y) = ((x - mx) / sx, (y - my) / sx);
+            for (row, b) in [
+                ([u, v, 1.0, 0.0, 0.0, 0.0, -x * u, -x * v], x),
+                ([0.0, 0.0, 0.0, u, v, 1.0, -y * u, -y * v], y),
+            ] {
+                for i in 0..8 {
+                    for j in 0..8 {
+                        ata[i][j] += row[i] * row[j];
+                    }
+                    atb[i] += row[i] * b;
+                }
+            }
+        }
+        let h = solve(ata, atb)?;
+        // Undo the normalisation: H = T_x⁻¹ · H' · T_u.
+        let t_u = [
+            [1.0 / su, 0.0, -mu / su],
+            [0.0, 1.0 / su, -mv / su],
+            [0.0, 0.0, 1.0],
+        ];
+        let t_x_inv = [[sx, 0.0, mx], [0.0, sx, my], [0.0, 0.0, 1.0]];
+        let hn = [[h[0], h[1], h[2]], [h[3], h[4], h[5]], [h[6], h[7], 1.0]];
+        let full = mul(&mul(&t_x_inv, &hn), &t_u);
+        let k = full[2][2];
+        if k.abs() < 1e-12 {
+            return None;
+        }
+        Some(Transform {
+            m: [
+                full[0][0] / k,
+                full[0][1] / k,
+                full[0][2] / k,
+                full[1][0] / k,
+                full[1][1] / k,
+                full[1][2] / k,
+                full[2][0] / k,
+                full[2][1] / k,
+            ],
         })
     }
 }
 
-fn solve3(a: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
-    let det = |m: &[[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-    };
-    let d = det(&a);
-    if d.abs() < 1e-9 {
-        return None;
-    }
-    let mut out = [0.0; 3];
-    for (k, o) in out.iter_mut().enumerate() {
-        let mut m = a;
-        for i in 0..3 {
-            m[i][k] = b[i];
+fn mul(a: &[[f64; 3]; 3], b: &[[f64; 3]; 3]) -> [[f64; 3]; 3] {
+    let mut out = [[0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            out[i][j] = (0..3).map(|k| a[i][k] * b[k][j]).sum();
         }
-        *o = det(&m) / d;
     }
-    Some(out)
+    out
+}
+
+/// Solves a small linear system by Gaussian elimination with partial
+/// pivoting; None when it is singular.
+fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Option<[f64; N]> {
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let (pivot_row, pivot_b) = (a[col], b[col]);
+        for row in col + 1..N {
+            let f = a[row][col] / pivot_row[col];
+            for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
+            }
+            b[row] -= f * pivot_b;
+        }
+    }
+    let mut x = [0.0; N];
+    for row in (0..N).rev() {
+        let s: f64 = (row + 1..N).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - s) / a[row][row];
+    }
+    Some(x)
 }
 
 /// What `locate` found: the transform and how many marks confirmed it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
-    pub transform: Affine,
+    pub transform: Transform,
     pub marks_found: usize,
 }
 
@@ -103,29 +223,43 @@ pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage, trace: &mut Trace) ->
         (qx + span, qy + span),
         (qx, qy + span),
     ];
-    let mut pairs: Vec<_> = model_corners
+    let pairs: Vec<_> = model_corners
         .iter()
         .copied()
         .zip(qr.corners.iter().copied())
         .collect();
-    let first = Affine::fit(&pairs)?;
-    let mut marks_found = 0;
-    let mut seen = Vec::with_capacity(model.marks.len());
-    for m in &model.marks {
-        let s = model.mark_size;
-        let centre = (m[0] + s / 2.0, m[1] + s / 2.0);
-        let found = find_mark(page, &first, centre, s);
-        if let Some(found) = found {
-            pairs.push((centre, found));
-            marks_found += 1;
-        }
-        seen.push((first.apply(centre.0, centre.1), found));
+    let first = Transform::fit(&pairs)?;
+    let s = model.mark_size;
+    let centres: Vec<(f64, f64)> = model
+        .marks
+        .iter()
+        .map(|m| (m[0] + s / 2.0, m[1] + s / 2.0))
+        .collect();
+    let mut found: Vec<Option<(f64, f64)>> = centres
+        .iter()
+        .map(|&c| find_mark(page, &first, c, s))
+        .collect();
+    // A mark the QR code's fit missed (a photo's perspective carries the
+    // prediction far off at the page's other end) is looked for again,
+    // wider, from the fit of what is found so far, nearest the QR first.
+    let mut missing: Vec<usize> = (0..centres.len()).filter(|&i| found[i].is_none()).collect();
+    let qr_centre = (qx + span / 2.0, qy + span / 2.0);
+    missing.sort_by(|&a, &b| {
+        let d = |i: usize| (centres[i].0 - qr_centre.0).hypot(centres[i].1 - qr_centre.1);
+        d(a).total_cmp(&d(b))
+    });
+    for i in missing {
+        let now = best_fit(&pairs, &centres, &found).unwrap_or(first);
+        let reach = model.page[0].hypot(model.page[1]) * 0.12;
+        found[i] = find_mark_wide(page, &now, centres[i], s, reach);
     }
-    let transform = if marks_found > 0 {
-        Affine::fit(&pairs).unwrap_or(first)
-    } else {
-        first
-    };
+    let marks_found = found.iter().flatten().count();
+    let seen = centres
+        .iter()
+        .zip(&found)
+        .map(|(&c, &f)| (first.apply(c.0, c.1), f))
+        .collect();
+    let transform = best_fit(&pairs, &centres, &found).unwrap_or(first);
     trace.located(model, transform, seen);
     Some(Location {
         transform,
@@ -133,8 +267,128 @@ pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage, trace: &mut Trace) ->
     })
 }
 
+/// The fit of the QR code's corners and the marks found: projective once
+/// enough marks fix the perspective (and the fit is plausible), affine
+/// otherwise.
+fn best_fit(
+    qr_pairs: &[PointPair],
+    centres: &[(f64, f64)],
+    found: &[Option<(f64, f64)>],
+) -> Option<Transform> {
+    let mut pairs = qr_pairs.to_vec();
+    pairs.extend(
+        centres
+            .iter()
+            .zip(found)
+            .filter_map(|(&c, f)| f.map(|f| (c, f))),
+    );
+    let marks = pairs.len() - qr_pairs.len();
+    if marks >= MARKS_FOR_PERSPECTIVE
+        && let Some(t) = Transform::fit_projective(&pairs).filter(|t| plausible(t, &pairs))
+    {
+        return Some(t);
+    }
+    Transform::fit(&pairs)
+}
+
+/// Whether a projective fit is one a camera can take: it maps every pair
+/// to within a few pixels and keeps the page the same way round.
+fn plausible(t: &Transform, pairs: &[PointPair]) -> bool {
+    let ppm = t.px_per_mm();
+    pairs.iter().all(|&((u, v), (x, y))| {
+        let w = t.m[6] * u + t.m[7] * v + 1.0;
+        let (px, py) = t.apply(u, v);
+        w > 0.5 && ((px - x).powi(2) + (py - y).powi(2)).sqrt() < 2.0 * ppm
+    })
+}
+
+/// The centre of the filled square nearest its predicted place within
+/// `reach_mm`: a connected patch of ink about a mark's size, square and
+/// mostly filled (text, rules and signatures are thinner; the QR code's
+/// finder patterns are hollow).
+fn find_mark_wide(
+    page: &GrayImage,
+    t: &Transform,
+    centre: (f64, f64),
+    size_mm: f64,
+    reach_mm: f64,
+) -> Option<(f64, f64)> {
+    let ppm = t.px_per_mm();
+    let (px, py) = t.apply(centre.0, centre.1);
+    let r = reach_mm.max(size_mm * 3.0) * ppm;
+    let (x0, y0) = ((px - r).max(0.0) as u32, (py - r).max(0.0) as u32);
+    let x1 = ((px + r).max(0.0) as u32).min(page.width());
+    let y1 = ((py + r).max(0.0) as u32).min(page.height());
+    if x1 <= x0 || y1 <= y0 {
+        return None;
+    }
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let dark = |x: usize, y: usize| page.get_pixel(x0 + x as u32, y0 + y as u32).0[0] < 110;
+    let mut seen = vec![false; w * h];
+    let side = size_mm * ppm;
+    let mut best: Option<((f64, f64), f64)> = None;
+    let mut stack = Vec::new();
+    for start in 0..w * h {
+        if seen[start] || !dark(start % w, start / w) {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
+        let (mut minx, mut maxx, mut miny, mut maxy) = (usize::MAX, 0, usize::MAX, 0);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            n += 1;
+            sx += x as f64;
+            sy += y as f64;
+            (minx, maxx, miny, maxy) = (minx.min(x), maxx.max(x), miny.min(y), maxy.max(y));
+            let mut visit = |nx: usize, ny: usize| {
+                let j = ny * w + nx;
+                if !seen[j] && dark(nx, ny) {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                visit(x - 1, y);
+            }
+            if x + 1 < w {
+                visit(x + 1, y);
+            }
+            if y > 0 {
+                visit(x, y - 1);
+            }
+            if y + 1 < h {
+                visit(x, y + 1);
+            }
+        }
+        let (bw, bh) = ((maxx - minx + 1) as f64, (maxy - miny + 1) as f64);
+        let square = (0.6..1.7).contains(&(bw / side))
+            && (0.6..1.7).contains(&(bh / side))
+            && (0.7..1.4).contains(&(bw / bh))
+            && n as f64 > 0.55 * bw * bh;
+        if !square {
+            continue;
+        }
+        let at = (
+            x0 as f64 + sx / n as f64 + 0.5,
+            y0 as f64 + sy / n as f64 + 0.5,
+        );
+        let d = (at.0 - px).hypot(at.1 - py);
+        if best.is_none_or(|(_, bd)| d < bd) {
+            best = Some((at, d));
+        }
+    }
+    best.map(|(at, _)| at)
+}
+
 /// The centre of a filled square mark near its predicted place, if one is there.
-fn find_mark(page: &GrayImage, t: &Affine, centre: (f64, f64), size_mm: f64) -> Option<(f64, f64)> {
+fn find_mark(
+    page: &GrayImage,
+    t: &Transform,
+    centre: (f64, f64),
+    size_mm: f64,
+) -> Option<(f64, f64)> {
     let ppm = t.px_per_mm();
     let (px, py) = t.apply(centre.0, centre.1);
     let r = (size_mm * 1.4) * ppm;
@@ -174,18 +428,67 @@ mod tests {
 
     #[test]
     fn fit_recovers_a_rotation_and_offset() {
-        let truth = Affine {
-            m: [0.0, -8.0, 1700.0, 8.0, 0.0, 40.0],
-        };
+        let truth = Transform::affine([0.0, -8.0, 1700.0, 8.0, 0.0, 40.0]);
         let pts = [(10.0, 10.0), (200.0, 10.0), (10.0, 280.0), (200.0, 280.0)];
         let pairs: Vec<_> = pts
             .iter()
             .map(|&(u, v)| ((u, v), truth.apply(u, v)))
             .collect();
-        let fit = Affine::fit(&pairs).unwrap();
+        let fit = Transform::fit(&pairs).unwrap();
         for (a, b) in fit.m.iter().zip(truth.m.iter()) {
             assert!((a - b).abs() < 1e-6, "{fit:?}");
         }
         assert!((fit.px_per_mm() - 8.0).abs() < 1e-9);
+        // The projective fit of an affine map is that map.
+        let again = Transform::fit_projective(&pairs).unwrap();
+        for (a, b) in again.m.iter().zip(truth.m.iter()) {
+            assert!((a - b).abs() < 1e-6, "{again:?}");
+        }
+    }
+
+    #[test]
+    fn fit_projective_recovers_a_photo_taken_at_an_angle() {
+        // A page photographed tilted: its far edge smaller than its near one.
+        let truth = Transform {
+            m: [7.5, 0.4, 120.0, -0.2, 7.9, 60.0, -0.0004, 0.0006],
+        };
+        let pts = [
+            (8.0, 8.0),
+            (200.0, 8.0),
+            (8.0, 287.0),
+            (200.0, 287.0),
+            (160.0, 20.0),
+            (190.0, 20.0),
+            (190.0, 50.0),
+            (160.0, 50.0),
+        ];
+        let pairs: Vec<_> = pts
+            .iter()
+            .map(|&(u, v)| ((u, v), truth.apply(u, v)))
+            .collect();
+        let fit = Transform::fit_projective(&pairs).unwrap();
+        for &(u, v) in &[(100.0, 150.0), (20.0, 270.0), (205.0, 5.0)] {
+            let (a, b) = (fit.apply(u, v), truth.apply(u, v));
+            assert!(
+                (a.0 - b.0).abs() < 1e-3 && (a.1 - b.1).abs() < 1e-3,
+                "{a:?} {b:?}"
+            );
+        }
+        assert!(plausible(&fit, &pairs));
+        // The affine fit of the same points misses the corners by pixels.
+        let affine = Transform::fit(&pairs).unwrap();
+        let (a, b) = (affine.apply(200.0, 287.0), truth.apply(200.0, 287.0));
+        assert!((a.0 - b.0).abs() + (a.1 - b.1).abs() > 5.0, "{a:?} {b:?}");
+    }
+
+    #[test]
+    fn a_stored_affine_map_of_six_coefficients_still_reads() {
+        let t: Transform = serde_json::from_str("[1, 0, 5, 0, 1, 7]").unwrap();
+        assert_eq!(t.apply(1.0, 1.0), (6.0, 8.0));
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "[1.0,0.0,5.0,0.0,1.0,7.0,0.0,0.0]"
+        );
+        assert!(serde_json::from_str::<Transform>("[1, 2]").is_err());
     }
 }

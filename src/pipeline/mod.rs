@@ -7,6 +7,7 @@
 //! Nothing here touches a database or the network.
 
 pub mod clean;
+pub mod codecs;
 pub mod debug;
 pub mod extract;
 pub mod ink;

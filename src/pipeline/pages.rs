@@ -125,11 +125,19 @@ pub enum PdfFilter {
         png_predictor: bool,
     },
     None,
-    /// CCITT fax; `k < 0` is Group 4.
-    Ccitt {
-        k: i64,
-        black_is_1: bool,
+    /// CCITT fax, Group 3 (one- or two-dimensional) or Group 4.
+    Ccitt(super::codecs::Fax),
+    /// LZW (`LZWDecode`), with PNG row predictors when `png_predictor`.
+    Lzw {
+        early_change: bool,
+        png_predictor: bool,
     },
+    /// JBIG2 (`JBIG2Decode`), with the symbols it shares with other pages.
+    Jbig2 {
+        globals: Option<Vec<u8>>,
+    },
+    /// JPEG 2000 (`JPXDecode`).
+    Jpx,
 }
 
 /// One page, not yet decoded.
@@ -439,7 +447,7 @@ fn indexed_palette(doc: &Document, cs: &[Object]) -> std::result::Result<Vec<u8>
 }
 
 /// The grey of a CMYK colour (no inversion: 0 is no ink).
-fn cmyk_grey(c: u8, m: u8, y: u8, k: u8) -> u8 {
+pub(super) fn cmyk_grey(c: u8, m: u8, y: u8, k: u8) -> u8 {
     let ink = |v: u8| 255 - u32::from(v);
     let (r, g, b) = (
         ink(c) * ink(k) / 255,
@@ -601,14 +609,45 @@ fn stream_source(
             }
         },
         ["CCITTFaxDecode"] | ["CCF"] => {
-            let k = parm(b"K").unwrap_or(0);
-            let black_is_1 = parms
-                .as_ref()
-                .and_then(|p| p.get(b"BlackIs1").ok())
-                .and_then(|b| b.as_bool().ok())
-                .unwrap_or(false);
-            PdfFilter::Ccitt { k, black_is_1 }
+            let flag = |key: &[u8]| {
+                parms
+                    .as_ref()
+                    .and_then(|p| p.get(key).ok())
+                    .and_then(|b| b.as_bool().ok())
+                    .unwrap_or(false)
+            };
+            PdfFilter::Ccitt(super::codecs::Fax {
+                k: parm(b"K").unwrap_or(0),
+                black_is_1: flag(b"BlackIs1"),
+                byte_align: flag(b"EncodedByteAlign"),
+                end_of_line: flag(b"EndOfLine"),
+            })
         }
+        ["LZWDecode"] | ["LZW"] => PdfFilter::Lzw {
+            early_change: parm(b"EarlyChange").unwrap_or(1) != 0,
+            png_predictor: match parm(b"Predictor").unwrap_or(1) {
+                1 => false,
+                10..=15 => true,
+                p => {
+                    return Err(Error::UnsupportedEncoding {
+                        encoding: format!("LZW with predictor {p}"),
+                    });
+                }
+            },
+        },
+        ["JBIG2Decode"] => PdfFilter::Jbig2 {
+            globals: match parms.as_ref().and_then(|p| p.get(b"JBIG2Globals").ok()) {
+                Some(Object::Reference(r)) => Some(
+                    doc.get_object(*r)
+                        .and_then(|o| o.as_stream())
+                        .map_err(|e| bad(format!("JBIG2 globals: {e}")))?
+                        .decompressed_content_with_limit(16 << 20)
+                        .map_err(|e| bad(format!("JBIG2 globals: {e}")))?,
+                ),
+                _ => None,
+            },
+        },
+        ["JPXDecode"] => PdfFilter::Jpx,
         other => {
             let known = [
                 "ASCIIHexDecode",
@@ -649,11 +688,15 @@ fn stream_source(
         Some(other) => (colour_components(doc, other), None),
         None => (1, None),
     };
-    let bpc = int(b"BitsPerComponent").unwrap_or(if matches!(filter, PdfFilter::Ccitt { .. }) {
+    let bilevel = matches!(filter, PdfFilter::Ccitt(_) | PdfFilter::Jbig2 { .. });
+    let bpc = if bilevel {
         1
-    } else {
+    } else if matches!(filter, PdfFilter::Jpx) {
+        // JPEG 2000 carries its own depth; the PDF's is only a hint.
         8
-    });
+    } else {
+        int(b"BitsPerComponent").unwrap_or(8)
+    };
     let allowed: &[i64] = if palette.is_some() {
         &[1, 2, 4, 8]
     } else {
@@ -850,7 +893,7 @@ fn over_white(img: image::DynamicImage) -> GrayImage {
 }
 
 /// A grey `l` of opacity `a` on white paper.
-fn on_white(l: u8, a: u8) -> u8 {
+pub(super) fn on_white(l: u8, a: u8) -> u8 {
     let (l, a) = (u32::from(l), u32::from(a));
     ((l * a + 255 * (255 - a)) / 255) as u8
 }
@@ -933,7 +976,7 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
     })
 }
 
-/// A Group 3 (T.4, one-dimensional) fax TIFF page, strip by strip.
+/// A Group 3 (T.4, one- or two-dimensional) fax TIFF page, strip by strip.
 fn decode_tiff_g3(
     dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>,
     bytes: &[u8],
@@ -945,16 +988,12 @@ fn decode_tiff_g3(
     let bad = |what: &str| Error::MalformedImage {
         reason: format!("TIFF page {}: {what}", index + 1),
     };
+    // T4Options: bit 0 two-dimensional coding, bit 2 rows padded to a byte.
     let t4 = dec
         .find_tag_unsigned::<u32>(Tag::Unknown(292))
         .ok()
         .flatten()
         .unwrap_or(0);
-    if t4 & 1 != 0 {
-        return Err(Error::UnsupportedEncoding {
-            encoding: "CCITT Group 3 two-dimensional fax".into(),
-        });
-    }
     let lsb_first = dec.find_tag_unsigned::<u16>(Tag::FillOrder).ok().flatten() == Some(2);
     // The codes' black runs are 1 bits; the photometric says what a 1 is
     // (white when black is zero).
@@ -963,7 +1002,12 @@ fn decode_tiff_g3(
         .ok()
         .flatten()
         == Some(1);
-    let black = if black_is_zero { 255u8 } else { 0u8 };
+    let how = super::codecs::Fax {
+        k: if t4 & 1 != 0 { 1 } else { 0 },
+        black_is_1: black_is_zero,
+        byte_align: t4 & 4 != 0,
+        end_of_line: true,
+    };
     let offsets = dec
         .get_tag_u64_vec(Tag::StripOffsets)
         .map_err(|_| bad("a fax image without strips"))?;
@@ -975,44 +1019,34 @@ fn decode_tiff_g3(
         .ok()
         .flatten()
         .unwrap_or(h)
-        .clamp(1, h) as usize;
-    let w16 = u16::try_from(w).map_err(|_| Error::TooLarge {
-        reason: "fax image wider than 65535".into(),
-    })?;
+        .clamp(1, h);
     let (wu, hu) = (w as usize, h as usize);
     let mut out = Vec::with_capacity(wu * hu);
+    let mut decoded = false;
     for (offset, count) in offsets.iter().zip(&counts) {
         let start = usize::try_from(*offset).unwrap_or(usize::MAX);
         let end = start.saturating_add(usize::try_from(*count).unwrap_or(usize::MAX));
         let data = bytes
             .get(start..end)
             .ok_or_else(|| bad("a fax strip runs past the end of the file"))?;
-        let stop = (out.len() / wu.max(1) + rows_per_strip).min(hu) * wu;
-        // A strip ends without an end-of-line code after its last row; one
-        // is added so that the row is kept.
-        let bits = data
-            .iter()
-            .map(|b| if lsb_first { b.reverse_bits() } else { *b })
-            .chain([0x00, 0x01]);
-        let _ = fax::decoder::decode_g3(bits, |transitions| {
-            if out.len() < stop {
-                out.extend(fax::decoder::pels(transitions, w16).map(|c| match c {
-                    fax::Color::Black => black,
-                    fax::Color::White => 255 - black,
-                }));
-            }
-        });
-        // A strip that ends early leaves its remaining rows white.
+        let bits: std::borrow::Cow<[u8]> = if lsb_first {
+            data.iter().map(|b| b.reverse_bits()).collect()
+        } else {
+            data.into()
+        };
+        let stop = (out.len() / wu.max(1) + rows_per_strip as usize).min(hu) * wu;
+        // A strip that does not decode, or ends early, leaves its rows white.
+        decoded |= super::codecs::fax_rows(&bits, w, rows_per_strip, how, &mut out, stop).is_ok();
         out.resize(stop, 255);
     }
-    if out.is_empty() {
+    if !decoded {
         return Err(bad("the fax data does not decode"));
     }
     out.resize(wu * hu, 255);
     GrayImage::from_raw(w, h, out).ok_or_else(|| bad("fax size"))
 }
 
-fn luma(px: &[u8]) -> u8 {
+pub(super) fn luma(px: &[u8]) -> u8 {
     ((u32::from(px[0]) * 299 + u32::from(px[1]) * 587 + u32::from(px[2]) * 114) / 1000) as u8
 }
 
@@ -1058,9 +1092,14 @@ fn decode_indexed(
     let stride = (wu * bits).div_ceil(8);
     let raw = match filter {
         PdfFilter::None => data.to_vec(),
-        PdfFilter::Flate { png_predictor } => {
+        PdfFilter::Flate { png_predictor } | PdfFilter::Lzw { png_predictor, .. } => {
             let want = stride * hu + if *png_predictor { hu } else { 0 };
-            let out = inflate(data, want as u64)?;
+            let out = match filter {
+                PdfFilter::Lzw { early_change, .. } => {
+                    super::codecs::lzw(data, *early_change, want)?
+                }
+                _ => inflate(data, want as u64)?,
+            };
             if *png_predictor {
                 unpredict_png(&out, stride, 1)?
             } else {
@@ -1131,48 +1170,24 @@ fn decode_pdf_image(
             }
             return Ok(img);
         }
-        PdfFilter::Ccitt { k, black_is_1 } => {
-            let w16 = u16::try_from(w).map_err(|_| Error::TooLarge {
-                reason: "fax image wider than 65535".into(),
-            })?;
-            let h16 = u16::try_from(h).map_err(|_| Error::TooLarge {
-                reason: "fax image taller than 65535".into(),
-            })?;
-            let mut out = Vec::with_capacity(wu * hu);
-            let mut push_line = |transitions: &[u16]| {
-                if out.len() < wu * hu {
-                    // fax yields white/black runs; a black pel is ink (0) unless BlackIs1 flips the data meaning.
-                    out.extend(fax::decoder::pels(transitions, w16).map(|c| {
-                        match (c, *black_is_1) {
-                            (fax::Color::Black, false) | (fax::Color::White, true) => 0u8,
-                            _ => 255u8,
-                        }
-                    }));
-                }
-            };
-            let ok = if *k < 0 {
-                fax::decoder::decode_g4(data.iter().copied(), w16, Some(h16), &mut push_line)
-            } else {
-                fax::decoder::decode_g3(data.iter().copied(), &mut push_line)
-            };
-            if ok.is_none() && out.is_empty() {
-                return Err(Error::MalformedImage {
-                    reason: "CCITT fax data does not decode".into(),
-                });
-            }
-            out.resize(wu * hu, 255);
-            return GrayImage::from_raw(w, h, out).ok_or_else(|| Error::MalformedImage {
-                reason: "fax size".into(),
-            });
+        PdfFilter::Ccitt(how) => return super::codecs::fax(data, w, h, *how),
+        PdfFilter::Jbig2 { globals } => {
+            return super::codecs::jbig2(data, globals.as_deref(), w, h);
         }
-        PdfFilter::Flate { png_predictor } => {
+        PdfFilter::Jpx => return super::codecs::jpx(data, w, h),
+        PdfFilter::Flate { png_predictor } | PdfFilter::Lzw { png_predictor, .. } => {
             let row_bytes = raw_len / hu.max(1);
             let want = if *png_predictor {
                 raw_len + hu
             } else {
                 raw_len
             };
-            let out = inflate(data, want as u64)?;
+            let out = match filter {
+                PdfFilter::Lzw { early_change, .. } => {
+                    super::codecs::lzw(data, *early_change, want)?
+                }
+                _ => inflate(data, want as u64)?,
+            };
             if *png_predictor {
                 let bpp = (usize::from(comps) * usize::from(bpc)).div_ceil(8).max(1);
                 unpredict_png(&out, row_bytes, bpp)?

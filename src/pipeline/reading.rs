@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::locate::Affine;
+use super::locate::Transform;
 use crate::forms::FormKind;
 use crate::forms::payload::Payload;
 
@@ -257,7 +257,7 @@ pub struct PageReading {
     pub fields: BTreeMap<String, FieldReading>,
     pub marks: BTreeMap<String, InkReading>,
     /// Model millimetres → page pixels (for cut-outs and debug pictures).
-    pub transform: Option<Affine>,
+    pub transform: Option<Transform>,
     /// Why the page was not placed on a model, when it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unplaced: Option<Unplaced>,
