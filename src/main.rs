@@ -85,6 +85,11 @@ enum Command {
         /// Write every page into one batch.pdf (JPEG pages), as a sheet-fed scanner does.
         #[arg(long)]
         batch: bool,
+        /// Degrade every page as the stress set does: phone photos at an
+        /// angle, motion blur, impulse noise, uneven light, JPEG quality
+        /// 5–10, 100 to 600 dpi.
+        #[arg(long)]
+        stress: bool,
     },
     /// Read a folder written by `samples` and compare with its truth.json.
     Score {
@@ -673,6 +678,7 @@ fn bench_pipeline(
         forms,
         grid,
         batch: true,
+        stress: false,
     };
     let specs = if form.is_empty() {
         vec![
@@ -718,6 +724,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             form,
             grid,
             batch,
+            stress,
         } => {
             let spec = samples::Spec {
                 count,
@@ -725,6 +732,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 forms: form,
                 grid,
                 batch,
+                stress,
             };
             let truths = samples::generate(&out, &spec)?;
             eprintln!(

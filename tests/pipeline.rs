@@ -81,6 +81,31 @@ fn generated_scans_of_all_forms_and_degradations_meet_the_quality_bars() {
 }
 
 #[test]
+fn on_the_stress_set_a_wrong_value_is_never_trusted() {
+    let dir = temp_dir("stress");
+    let spec = samples::Spec {
+        stress: true,
+        ..samples::Spec::mix(24, 3)
+    };
+    let truths = samples::generate(&dir, &spec).unwrap();
+    // The set is what it says: photos at an angle, shaken, speckled.
+    let d: Vec<&Degradation> = truths.iter().map(|t| &t.degradation).collect();
+    assert!(d.iter().filter(|d| d.perspective > 0.0).count() >= 5);
+    assert!(d.iter().any(|d| d.motion_px > 0.0));
+    assert!(d.iter().any(|d| d.impulse > 0.0));
+    let score = score_dir(&dir, &truths);
+    eprintln!("{}", serde_json::to_string_pretty(&score).unwrap());
+    assert_eq!(
+        score.silent_errors, 0,
+        "a wrong value is never trusted: {:?}",
+        score.misses
+    );
+    // Many values are flagged (left to an operator), but most are read.
+    assert!(score.field_accuracy() > 0.7, "{}", score.field_accuracy());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn every_form_rendered_born_digital_is_read_back_exactly() {
     let models = ModelSet::builtin();
     let dir = temp_dir("born-digital");

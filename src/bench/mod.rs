@@ -49,6 +49,9 @@ fn generate_in_child(dir: &std::path::Path, spec: &Spec) -> Result<()> {
     if let Some((t, c)) = spec.grid {
         cmd.args(["--grid", &format!("{t}x{c}")]);
     }
+    if spec.stress {
+        cmd.arg("--stress");
+    }
     let status = cmd.status().map_err(|e| Error::io(&exe, e))?;
     if !status.success() {
         return Err(Error::Values {

@@ -39,6 +39,23 @@ pub struct Degradation {
     pub jpeg_quality: u8,
     /// `pdf-jpeg`, `pdf-flate`, `pdf-g4`, `png`, `jpeg`, `tiff`.
     pub container: String,
+    /// A photo's perspective: how much shorter the page's top edge is
+    /// than its bottom (0.05: 5 %), as when a phone is held low.
+    #[serde(default)]
+    pub perspective: f64,
+    /// Motion blur: the length of the shake in pixels (0: none), and its
+    /// direction in degrees.
+    #[serde(default)]
+    pub motion_px: f64,
+    #[serde(default)]
+    pub motion_deg: f64,
+    /// Share of pixels turned black or white (salt-and-pepper noise).
+    #[serde(default)]
+    pub impulse: f64,
+    /// Uneven lighting: how much darker the paper gets from one side to
+    /// the other (0.3: 30 %).
+    #[serde(default)]
+    pub uneven: f64,
 }
 
 impl Degradation {
@@ -56,7 +73,48 @@ impl Degradation {
             bilevel: false,
             jpeg_quality: 90,
             container: "pdf-jpeg".into(),
+            perspective: 0.0,
+            motion_px: 0.0,
+            motion_deg: 0.0,
+            impulse: 0.0,
+            uneven: 0.0,
         }
+    }
+
+    /// The stress set's degradations (`scrutiny samples --stress`): on
+    /// top of the scanner's (`random`), what phones and poor scans do —
+    /// perspective, motion blur, impulse noise, uneven lighting, JPEG at
+    /// quality 5–10, 100 to 600 dpi.
+    pub fn stress(rng: &mut fastrand::Rng) -> Degradation {
+        let mut d = Degradation::random(rng);
+        d.dpi = [100.0, 150.0, 200.0, 300.0, 400.0, 600.0][rng.usize(0..6)];
+        if d.dpi >= 400.0 && d.container.starts_with("pdf") && !d.bilevel {
+            // A 600-dpi colour page is a file of its own: kept as scanners do.
+            d.container = "pdf-jpeg".into();
+        }
+        let photo = rng.f64() < 0.4;
+        if photo {
+            d.perspective = 0.01 + rng.f64() * 0.07;
+            d.container = "jpeg".into();
+            d.bilevel = false;
+        }
+        if rng.f64() < 0.3 {
+            d.motion_px = (1.0 + rng.f64() * 3.0) * d.dpi / 200.0;
+            d.motion_deg = rng.f64() * 180.0;
+        }
+        if rng.f64() < 0.25 {
+            d.impulse = 0.002 + rng.f64() * 0.01;
+        }
+        if rng.f64() < 0.3 {
+            d.uneven = 0.1 + rng.f64() * 0.3;
+        }
+        if !d.bilevel && rng.f64() < 0.15 {
+            d.jpeg_quality = 5 + rng.u8(0..6);
+            if !d.container.contains("jpeg") {
+                d.container = "jpeg".into();
+            }
+        }
+        d
     }
 
     /// A random mix of everything a scanner does.
@@ -91,6 +149,11 @@ impl Degradation {
             bilevel,
             jpeg_quality: 35 + rng.u8(0..56),
             container: container.into(),
+            perspective: 0.0,
+            motion_px: 0.0,
+            motion_deg: 0.0,
+            impulse: 0.0,
+            uneven: 0.0,
         }
     }
 }
@@ -139,8 +202,21 @@ pub fn scan(page: &PrintedPage, d: &Degradation, rng: &mut fastrand::Rng) -> Gra
         let v = sample(sx, sy) / 255.0;
         p.0[0] = (exp_ink + (exp_paper - exp_ink) * v).round() as u8;
     }
+    if d.perspective > 0.0 {
+        out = keystone(&out, d.perspective);
+    }
+    if d.motion_px > 0.0 {
+        out = motion_blur(&out, d.motion_px, d.motion_deg);
+    }
     if d.blur {
         out = image::imageops::blur(&out, 0.5 + rng.f32() * 0.4);
+    }
+    if d.uneven > 0.0 {
+        let w = f64::from(out.width().max(1));
+        for (x, _, p) in out.enumerate_pixels_mut() {
+            let shade = 1.0 - d.uneven * f64::from(x) / w;
+            p.0[0] = (f64::from(p.0[0]) * shade).round() as u8;
+        }
     }
     if d.noise > 0.0 {
         for p in out.iter_mut() {
@@ -148,11 +224,72 @@ pub fn scan(page: &PrintedPage, d: &Degradation, rng: &mut fastrand::Rng) -> Gra
             *p = (f64::from(*p) + n).clamp(0.0, 255.0) as u8;
         }
     }
+    if d.impulse > 0.0 {
+        for p in out.iter_mut() {
+            if rng.f64() < d.impulse {
+                *p = if rng.bool() { 0 } else { 255 };
+            }
+        }
+    }
     if d.bilevel {
         let t = (exp_ink + exp_paper) / 2.0;
         for p in out.iter_mut() {
             *p = if f64::from(*p) < t { 0 } else { 255 };
         }
+    }
+    out
+}
+
+/// The page photographed from below: its top edge `k` shorter than its
+/// bottom, through a true projective map, white beyond the paper.
+fn keystone(img: &GrayImage, k: f64) -> GrayImage {
+    use crate::pipeline::locate::Transform;
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let inset = w * k / 2.0;
+    // Where each corner of the photo comes from on the flat page.
+    let pairs = [
+        ((inset, 0.0), (0.0, 0.0)),
+        ((w - inset, 0.0), (w, 0.0)),
+        ((w, h), (w, h)),
+        ((0.0, h), (0.0, h)),
+    ];
+    let Some(map) = Transform::fit_projective(&pairs) else {
+        return img.clone();
+    };
+    let mut out = GrayImage::from_pixel(img.width(), img.height(), image::Luma([255]));
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        let (sx, sy) = map.apply(f64::from(x) + 0.5, f64::from(y) + 0.5);
+        if sx >= 0.0 && sy >= 0.0 && sx < w && sy < h {
+            *p = *img.get_pixel(sx as u32, sy as u32);
+        }
+    }
+    out
+}
+
+/// A shake of `len` pixels in direction `deg`: each pixel the mean of the
+/// page along that line.
+fn motion_blur(img: &GrayImage, len: f64, deg: f64) -> GrayImage {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (sin, cos) = deg.to_radians().sin_cos();
+    let steps = len.ceil().max(1.0) as i64;
+    let offsets: Vec<(i64, i64)> = (0..=steps)
+        .map(|i| {
+            let t = (i as f64 / steps as f64 - 0.5) * len;
+            ((t * cos).round() as i64, (t * sin).round() as i64)
+        })
+        .collect();
+    let src = img.as_raw();
+    let mut out = GrayImage::new(img.width(), img.height());
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        let (x, y) = (i64::from(x), i64::from(y));
+        let sum: u32 = offsets
+            .iter()
+            .map(|(dx, dy)| {
+                let (sx, sy) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
+                u32::from(src[(sy * w + sx) as usize])
+            })
+            .sum();
+        p.0[0] = (sum / offsets.len() as u32) as u8;
     }
     out
 }
@@ -468,6 +605,8 @@ pub struct Spec {
     pub grid: Option<(usize, usize)>,
     /// All pages as JPEG pages of one `batch.pdf`, as a sheet-fed scanner writes a batch.
     pub batch: bool,
+    /// The stress set's degradations ([`Degradation::stress`]) for every page.
+    pub stress: bool,
 }
 
 impl Spec {
@@ -568,7 +707,9 @@ fn make_one(dir: &Path, models: &ModelSet, i: usize, spec: &Spec) -> Result<Made
             form: form.into(),
             reason: "no page".into(),
         })?;
-    let mut d = if i < 6 && spec.forms.is_empty() {
+    let mut d = if spec.stress {
+        Degradation::stress(&mut rng)
+    } else if i < 6 && spec.forms.is_empty() {
         Degradation::clean()
     } else {
         Degradation::random(&mut rng)
@@ -801,4 +942,59 @@ pub fn scan_forms(
         }
     }
     scans_to_pdf(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar() -> GrayImage {
+        let mut img = GrayImage::from_pixel(200, 300, image::Luma([255]));
+        for y in 0..300 {
+            for x in 90..110 {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn a_keystone_narrows_the_top_and_keeps_the_bottom() {
+        let img = keystone(&bar(), 0.2);
+        // The bar stays in the middle; the page's top corners are beyond
+        // the paper (white), its bottom row is the page's own.
+        assert_eq!(img.get_pixel(100, 2).0[0], 0);
+        let row = |y: u32| {
+            (0..200)
+                .map(|x| img.get_pixel(x, y).0[0])
+                .collect::<Vec<_>>()
+        };
+        let bottom = row(299);
+        assert_eq!(
+            bottom,
+            (0..200)
+                .map(|x| bar().get_pixel(x, 299).0[0])
+                .collect::<Vec<_>>()
+        );
+        // At the top the bar is narrower: the page is seen from further.
+        let dark = |r: &[u8]| r.iter().filter(|&&v| v == 0).count();
+        assert!(
+            dark(&row(1)) < dark(&bottom),
+            "{} {}",
+            dark(&row(1)),
+            dark(&bottom)
+        );
+    }
+
+    #[test]
+    fn motion_blur_smears_along_its_direction_only() {
+        let img = motion_blur(&bar(), 8.0, 0.0);
+        // Across the bar (horizontal shake) its edges turn grey...
+        let edge = img.get_pixel(90, 150).0[0];
+        assert!(edge > 40 && edge < 215, "{edge}");
+        // ...a shake along the bar (vertical) leaves them sharp.
+        let along = motion_blur(&bar(), 8.0, 90.0);
+        assert_eq!(along.get_pixel(90, 150).0[0], 0);
+        assert_eq!(along.get_pixel(89, 150).0[0], 255);
+    }
 }

@@ -94,6 +94,9 @@ pub async fn page(
                         li {
                             @if let Some((label, input)) = &place {
                                 a href=(format!("#{input}")) data-focus=(input) { (t.table) " " (label) }
+                            } @else if let Some(words) = f.field.as_deref().and_then(|x| super::review::describe_field(&ctx, x, &ac.candidates)) {
+                                // A column's total: corrected through its cells.
+                                (words)
                             } @else { code { (f.field.as_deref().unwrap_or("")) } }
                             ": " (t.scan_value) " " strong { (value(&ctx, f.read_value.as_ref().or(f.scan_value.as_ref()))) }
                             ", " (t.entered_value) " " (value(&ctx, f.entered_value.as_ref()))
