@@ -807,3 +807,49 @@ fn ghostscript_copies_of_a_printed_form_are_read() {
     assert_read(&dir, &truth, &["printed.pdf", "gs.pdf", "ps2pdf.pdf"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ghostscript_copies_of_printed_grids_are_read_figure_by_figure() {
+    // A table's figures on one line become one `TJ` array whose gaps
+    // place each figure in its column (Ghostscript's pdfwrite).
+    for (form, seed) in [("round-sheet", 21), ("form-20", 22)] {
+        let dir = temp_dir(&format!("gs-{form}"));
+        let models = ModelSet::builtin();
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let page = render::layout(
+            models.get(form).unwrap(),
+            &samples::random_values(form, &mut rng),
+        )
+        .unwrap()
+        .remove(0);
+        let printed = render::pdf::drawings_to_pdf(&[&page.drawing]).unwrap();
+        std::fs::write(dir.join("printed.pdf"), printed).unwrap();
+        tool(
+            &dir,
+            "gs",
+            &[
+                "-q",
+                "-dNOPAUSE",
+                "-dBATCH",
+                "-sDEVICE=pdfwrite",
+                "-sOutputFile=gs.pdf",
+                "printed.pdf",
+            ],
+        );
+        let truth = Truth {
+            file: String::new(),
+            page: 1,
+            form: form.into(),
+            qr: page.payload.clone(),
+            fields: page.fields.clone(),
+            marks: page.marks.clone(),
+            degradation: Degradation::clean(),
+        };
+        assert_ne!(
+            std::fs::read(dir.join("gs.pdf")).unwrap(),
+            std::fs::read(dir.join("printed.pdf")).unwrap()
+        );
+        assert_read(&dir, &truth, &["printed.pdf", "gs.pdf"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

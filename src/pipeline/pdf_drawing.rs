@@ -3,8 +3,10 @@
 //! the same reading stages as scans.
 //!
 //! It understands the plain operator set our own writer emits (`Tf Td Tm Tj
-//! TJ re f S m l w cm q Q Do`) and the WinAnsi-encoded embedded font; other
-//! operators are skipped. It never decodes page-sized images (those pages are
+//! TJ re f S m l w cm q Q Do`), what Ghostscript rewrites them into (inline
+//! images, `TL T* '`, a table's figures as one `TJ` line whose gaps place
+//! each figure) and the WinAnsi-encoded embedded font; other operators are
+//! skipped. It never decodes page-sized images (those pages are
 //! scans, handled by `pages`).
 
 use image::GrayImage;
@@ -160,7 +162,11 @@ struct Painter {
     font_size: f64,
     /// Text leading (`TL`), for `T*`, `'` and `"`.
     leading: f64,
+    /// The start of the current text line (the line matrix's origin).
     text_pos: (f64, f64),
+    /// How far the text shown since the line started has advanced, in
+    /// text space.
+    text_advance: f64,
     path: Vec<(f64, f64)>,
     rects: Vec<[f64; 4]>,
     /// Every image XObject drawn, where (see [`Placement`]).
@@ -179,6 +185,7 @@ impl Painter {
             font_size: 12.0,
             leading: 0.0,
             text_pos: (0.0, 0.0),
+            text_advance: 0.0,
             path: Vec::new(),
             rects: Vec::new(),
             placed: Vec::new(),
@@ -208,6 +215,9 @@ impl Painter {
         operator: &str,
         a: &[Object],
     ) {
+        if matches!(operator, "BT" | "Td" | "TD" | "Tm" | "T*" | "'" | "\"") {
+            self.text_advance = 0.0;
+        }
         match operator {
             "q" if self.stack.len() < MAX_SAVED_STATES => self.stack.push((self.ctm, self.line_w)),
             "Q" => (self.ctm, self.line_w) = self.stack.pop().unwrap_or((self.ctm, self.line_w)),
@@ -276,20 +286,45 @@ impl Painter {
         }
     }
 
-    /// A string (or a `TJ` array of strings) in the embedded WinAnsi font.
+    /// A string (or a `TJ` array of strings) in the embedded WinAnsi font,
+    /// from where the text shown on this line so far ended. A `TJ` gap
+    /// wider than a third of an em (how Ghostscript lays out a table's
+    /// figures on one line) starts a new run where the gap ends.
     fn show_text(&mut self, operand: Option<&Object>) {
-        let mut text = String::new();
-        let mut collect = |o: &Object| {
-            if let Object::String(s, _) = o {
-                text.extend(s.iter().map(|&b| font::from_win_ansi(b)));
-            }
+        let items: Vec<&Object> = match operand {
+            Some(Object::Array(items)) => items.iter().collect(),
+            Some(o) => vec![o],
+            None => vec![],
         };
-        match operand {
-            Some(Object::Array(items)) => items.iter().for_each(&mut collect),
-            Some(o) => collect(o),
-            None => {}
+        let mut run = String::new();
+        let mut run_at = self.text_advance;
+        for item in items {
+            match item {
+                Object::String(bytes, _) => {
+                    for &b in bytes {
+                        run.push(font::from_win_ansi(b));
+                        self.text_advance += font::width_1000(b) / 1000.0 * self.font_size;
+                    }
+                }
+                other => {
+                    let gap = -num(other) / 1000.0 * self.font_size;
+                    if gap.abs() > self.font_size / 3.0 {
+                        self.draw_run(run_at, std::mem::take(&mut run));
+                        run_at = self.text_advance + gap;
+                    }
+                    self.text_advance += gap;
+                }
+            }
         }
-        let (x, y) = self.apply(self.text_pos.0, self.text_pos.1);
+        self.draw_run(run_at, run);
+    }
+
+    /// One run of text starting `advance` along the current line.
+    fn draw_run(&mut self, advance: f64, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        let (x, y) = self.apply(self.text_pos.0 + advance, self.text_pos.1);
         let (x, y) = self.to_mm(x, y);
         let size = self.font_size * self.ctm[3].abs().max(1e-6);
         self.drawing.text(x, y, size, text, Align::Left);

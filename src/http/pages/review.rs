@@ -481,7 +481,11 @@ pub async fn undo(
     let user = ctx.user()?;
     let id: i64 = number(&ctx, "a finding id", &id)?;
     review::undo(&s.db, user, id).await.or_page(&ctx)?;
-    let back = format!("/review{}", query_of(&q.filter(&ctx)?, &[]));
+    // Shown again where it stands in the queue, not the queue's first.
+    let back = format!(
+        "/review{}",
+        query_of(&q.filter(&ctx)?, &[("after", (id - 1).to_string())])
+    );
     Ok(Redirect::to(&ctx.with_lang(&back)).into_response())
 }
 
