@@ -283,12 +283,27 @@ fn best_fit(
             .filter_map(|(&c, f)| f.map(|f| (c, f))),
     );
     let marks = pairs.len() - qr_pairs.len();
+    let affine = Transform::fit(&pairs)?;
+    // Projective only where the page needs it: a flat scan's affine fit
+    // already meets every mark, and a mark found a little off (cut by the
+    // page's edge, say) must not bend the whole page.
+    let worst = |t: &Transform| {
+        pairs
+            .iter()
+            .map(|&((u, v), (x, y))| {
+                let (px, py) = t.apply(u, v);
+                (px - x).hypot(py - y)
+            })
+            .fold(0.0f64, f64::max)
+    };
     if marks >= MARKS_FOR_PERSPECTIVE
-        && let Some(t) = Transform::fit_projective(&pairs).filter(|t| plausible(t, &pairs))
+        && worst(&affine) > 0.5 * affine.px_per_mm()
+        && let Some(t) = Transform::fit_projective(&pairs)
+            .filter(|t| plausible(t, &pairs) && worst(t) < worst(&affine) / 2.0)
     {
         return Some(t);
     }
-    Transform::fit(&pairs)
+    Some(affine)
 }
 
 /// Whether a projective fit is one a camera can take: it maps every pair
@@ -362,11 +377,19 @@ fn find_mark_wide(
                 visit(x, y + 1);
             }
         }
+        // A mark cut by the page's edge has its centre in the wrong place.
+        let (gx0, gy0) = (x0 as usize + minx, y0 as usize + miny);
+        let (gx1, gy1) = (x0 as usize + maxx + 1, y0 as usize + maxy + 1);
+        if gx0 == 0 || gy0 == 0 || gx1 >= page.width() as usize || gy1 >= page.height() as usize {
+            continue;
+        }
         let (bw, bh) = ((maxx - minx + 1) as f64, (maxy - miny + 1) as f64);
-        let square = (0.6..1.7).contains(&(bw / side))
-            && (0.6..1.7).contains(&(bh / side))
-            && (0.7..1.4).contains(&(bw / bh))
-            && n as f64 > 0.55 * bw * bh;
+        // Whole (a mark cut short by the paper's edge or the scanner's
+        // would put its centre off), square and filled.
+        let square = (0.8..1.4).contains(&(bw / side))
+            && (0.8..1.4).contains(&(bh / side))
+            && (0.8..1.25).contains(&(bw / bh))
+            && n as f64 > 0.75 * bw * bh;
         if !square {
             continue;
         }
