@@ -42,15 +42,9 @@ fn tool(dir: &Path, program: &str, args: &[&str]) {
 /// A Form 13A with random values, printed and scanned clean at 200 dpi,
 /// saved as `base.png` (and as printed, `printed.pdf`); its truth.
 fn scanned_form(dir: &Path, seed: u64) -> Truth {
-    let models = ModelSet::builtin();
     let mut rng = fastrand::Rng::with_seed(seed);
     let form = "form-13a";
-    let page = render::layout(
-        models.get(form).unwrap(),
-        &samples::random_values(form, &mut rng),
-    )
-    .unwrap()
-    .remove(0);
+    let page = printed_form(dir, form, &mut rng);
     let d = Degradation {
         dpi: 200.0,
         ..Degradation::clean()
@@ -58,8 +52,25 @@ fn scanned_form(dir: &Path, seed: u64) -> Truth {
     samples::scan(&page, &d, &mut rng)
         .save(dir.join("base.png"))
         .unwrap();
+    truth_of(form, &page, d)
+}
+
+/// The first page of `form` with random values, printed as `printed.pdf`.
+fn printed_form(dir: &Path, form: &str, rng: &mut fastrand::Rng) -> render::PrintedPage {
+    let models = ModelSet::builtin();
+    let page = render::layout(
+        models.get(form).unwrap(),
+        &samples::random_values(form, rng),
+    )
+    .unwrap()
+    .remove(0);
     let printed = render::pdf::drawings_to_pdf(&[&page.drawing]).unwrap();
     std::fs::write(dir.join("printed.pdf"), printed).unwrap();
+    page
+}
+
+/// What a printed page holds, as `score` compares it.
+fn truth_of(form: &str, page: &render::PrintedPage, d: Degradation) -> Truth {
     Truth {
         file: String::new(),
         page: 1,
@@ -69,6 +80,22 @@ fn scanned_form(dir: &Path, seed: u64) -> Truth {
         marks: page.marks.clone(),
         degradation: d,
     }
+}
+
+/// Ghostscript's `pdfwrite` copy of `input`, as `gs.pdf`.
+fn pdfwrite(dir: &Path, input: &str) {
+    tool(
+        dir,
+        "gs",
+        &[
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pdfwrite",
+            "-sOutputFile=gs.pdf",
+            input,
+        ],
+    );
 }
 
 /// `base.png` thresholded to one bit a pixel, uncompressed, as `bw.tif`.
@@ -231,18 +258,7 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
         &["--rotate=+90", "turned-plain.pdf", "turned.pdf"],
     );
     // Ghostscript's pdfwrite copy of the JPEG page.
-    tool(
-        &dir,
-        "gs",
-        &[
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-sDEVICE=pdfwrite",
-            "-sOutputFile=gs.pdf",
-            "jpeg.pdf",
-        ],
-    );
+    pdfwrite(&dir, "jpeg.pdf");
     // img2pdf of a PNG whose paper is transparent (black under it): the
     // transparency becomes a soft mask.
     transparent_png(&dir);
@@ -791,18 +807,7 @@ fn ghostscript_copies_of_a_printed_form_are_read() {
     // pdfwrite and ps2pdf rewrite the page: the QR code becomes an inline
     // image (`BI … ID … EI`, Flate with a PNG predictor), text lines use
     // `TL` and `'`, and everything sits under a scaled matrix.
-    tool(
-        &dir,
-        "gs",
-        &[
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-sDEVICE=pdfwrite",
-            "-sOutputFile=gs.pdf",
-            "printed.pdf",
-        ],
-    );
+    pdfwrite(&dir, "printed.pdf");
     tool(&dir, "ps2pdf", &["printed.pdf", "ps2pdf.pdf"]);
     assert_read(&dir, &truth, &["printed.pdf", "gs.pdf", "ps2pdf.pdf"]);
     let _ = std::fs::remove_dir_all(&dir);
@@ -814,37 +819,9 @@ fn ghostscript_copies_of_printed_grids_are_read_figure_by_figure() {
     // place each figure in its column (Ghostscript's pdfwrite).
     for (form, seed) in [("round-sheet", 21), ("form-20", 22)] {
         let dir = temp_dir(&format!("gs-{form}"));
-        let models = ModelSet::builtin();
-        let mut rng = fastrand::Rng::with_seed(seed);
-        let page = render::layout(
-            models.get(form).unwrap(),
-            &samples::random_values(form, &mut rng),
-        )
-        .unwrap()
-        .remove(0);
-        let printed = render::pdf::drawings_to_pdf(&[&page.drawing]).unwrap();
-        std::fs::write(dir.join("printed.pdf"), printed).unwrap();
-        tool(
-            &dir,
-            "gs",
-            &[
-                "-q",
-                "-dNOPAUSE",
-                "-dBATCH",
-                "-sDEVICE=pdfwrite",
-                "-sOutputFile=gs.pdf",
-                "printed.pdf",
-            ],
-        );
-        let truth = Truth {
-            file: String::new(),
-            page: 1,
-            form: form.into(),
-            qr: page.payload.clone(),
-            fields: page.fields.clone(),
-            marks: page.marks.clone(),
-            degradation: Degradation::clean(),
-        };
+        let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(seed));
+        pdfwrite(&dir, "printed.pdf");
+        let truth = truth_of(form, &page, Degradation::clean());
         assert_ne!(
             std::fs::read(dir.join("gs.pdf")).unwrap(),
             std::fs::read(dir.join("printed.pdf")).unwrap()
