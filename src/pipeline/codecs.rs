@@ -8,23 +8,11 @@
 
 use image::GrayImage;
 
-use super::pages::{MAX_PIXELS, MAX_SIDE};
+use super::pages::check_dims;
 use crate::error::{Error, Result};
 
 fn malformed(reason: String) -> Error {
     Error::MalformedImage { reason }
-}
-
-fn check_size(w: u32, h: u32, what: &str) -> Result<()> {
-    if w == 0 || h == 0 {
-        return Err(malformed(format!("{what} has no pixels")));
-    }
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(Error::TooLarge {
-            reason: format!("{what} of {w} × {h} pixels (at most {MAX_PIXELS} pixels)"),
-        });
-    }
-    Ok(())
 }
 
 /// How a CCITT fax image is coded (the PDF filter's `DecodeParms`, or a
@@ -115,7 +103,7 @@ pub fn fax_rows(
 
 /// A whole fax image of `w` × `h` pixels.
 pub fn fax(data: &[u8], w: u32, h: u32, how: Fax) -> Result<GrayImage> {
-    check_size(w, h, "fax image")?;
+    check_dims(w, h)?;
     let total = w as usize * h as usize;
     let mut out = Vec::with_capacity(total);
     fax_rows(data, w, h, how, &mut out, total)?;
@@ -159,7 +147,7 @@ impl hayro_jbig2::Decoder for Bilevel {
 /// PDF declares it `w` × `h`.
 pub fn jbig2(data: &[u8], globals: Option<&[u8]>, w: u32, h: u32) -> Result<GrayImage> {
     use hayro_jbig2::{DecodeSettings, Globals, Page};
-    check_size(w, h, "JBIG2 image")?;
+    check_dims(w, h)?;
     let settings = DecodeSettings::default();
     let bad = |e: hayro_jbig2::DecodeError| malformed(format!("JBIG2 data: {e}"));
     let globals = globals
@@ -167,7 +155,7 @@ pub fn jbig2(data: &[u8], globals: Option<&[u8]>, w: u32, h: u32) -> Result<Gray
         .transpose()
         .map_err(bad)?;
     let page = Page::new_embedded(data, globals.as_ref(), &settings).map_err(bad)?;
-    check_size(page.width(), page.height(), "JBIG2 page")?;
+    check_dims(page.width(), page.height())?;
     let mut sink = Bilevel {
         out: Vec::with_capacity(w as usize * h as usize),
         width: page.width() as usize,
@@ -186,11 +174,11 @@ pub fn jbig2(data: &[u8], globals: Option<&[u8]>, w: u32, h: u32) -> Result<Gray
 /// channel is paper showing through).
 pub fn jpx(data: &[u8], w: u32, h: u32) -> Result<GrayImage> {
     use hayro_jpeg2000::{ColorSpace, DecodeSettings, DecoderContext, Image};
-    check_size(w, h, "JPEG 2000 image")?;
+    check_dims(w, h)?;
     let bad = |e: hayro_jpeg2000::DecodeError| malformed(format!("JPEG 2000 data: {e}"));
     let img = Image::new(data, &DecodeSettings::default()).map_err(bad)?;
     let (iw, ih) = (img.width(), img.height());
-    check_size(iw, ih, "JPEG 2000 image")?;
+    check_dims(iw, ih)?;
     let colours = usize::from(img.color_space().num_channels());
     let cmyk = matches!(img.color_space(), ColorSpace::CMYK)
         || matches!(

@@ -248,9 +248,9 @@ pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage, trace: &mut Trace) ->
         let d = |i: usize| (centres[i].0 - qr_centre.0).hypot(centres[i].1 - qr_centre.1);
         d(a).total_cmp(&d(b))
     });
+    let reach = model.page[0].hypot(model.page[1]) * 0.12;
     for i in missing {
         let now = best_fit(&pairs, &centres, &found).unwrap_or(first);
-        let reach = model.page[0].hypot(model.page[1]) * 0.12;
         found[i] = find_mark_wide(page, &now, centres[i], s, reach);
     }
     let marks_found = found.iter().flatten().count();
@@ -287,15 +287,7 @@ fn best_fit(
     // Projective only where the page needs it: a flat scan's affine fit
     // already meets every mark, and a mark found a little off (cut by the
     // page's edge, say) must not bend the whole page.
-    let worst = |t: &Transform| {
-        pairs
-            .iter()
-            .map(|&((u, v), (x, y))| {
-                let (px, py) = t.apply(u, v);
-                (px - x).hypot(py - y)
-            })
-            .fold(0.0f64, f64::max)
-    };
+    let worst = |t: &Transform| pairs.iter().map(|p| miss(t, p)).fold(0.0f64, f64::max);
     if marks >= MARKS_FOR_PERSPECTIVE
         && worst(&affine) > 0.5 * affine.px_per_mm()
         && let Some(t) = Transform::fit_projective(&pairs)
@@ -306,14 +298,19 @@ fn best_fit(
     Some(affine)
 }
 
+/// How far (pixels) `t` puts a pair's model point from where it was found.
+fn miss(t: &Transform, &((u, v), (x, y)): &PointPair) -> f64 {
+    let (px, py) = t.apply(u, v);
+    (px - x).hypot(py - y)
+}
+
 /// Whether a projective fit is one a camera can take: it maps every pair
 /// to within a few pixels and keeps the page the same way round.
 fn plausible(t: &Transform, pairs: &[PointPair]) -> bool {
     let ppm = t.px_per_mm();
-    pairs.iter().all(|&((u, v), (x, y))| {
-        let w = t.m[6] * u + t.m[7] * v + 1.0;
-        let (px, py) = t.apply(u, v);
-        w > 0.5 && ((px - x).powi(2) + (py - y).powi(2)).sqrt() < 2.0 * ppm
+    pairs.iter().all(|p| {
+        let ((u, v), _) = *p;
+        t.m[6] * u + t.m[7] * v + 1.0 > 0.5 && miss(t, p) < 2.0 * ppm
     })
 }
 

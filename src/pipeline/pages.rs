@@ -586,6 +586,15 @@ fn stream_source(
             .and_then(|p| p.get(key).ok())
             .and_then(|v| v.as_i64().ok())
     };
+    // Whether Flate or LZW data carries PNG row predictors (10–15; none is
+    // 1); any other predictor is refused, named.
+    let png_predictor = |of: &str| match parm(b"Predictor").unwrap_or(1) {
+        1 => Ok(false),
+        10..=15 => Ok(true),
+        p => Err(Error::UnsupportedEncoding {
+            encoding: format!("{of} with predictor {p}"),
+        }),
+    };
     let filter = match filters
         .iter()
         .map(String::as_str)
@@ -595,18 +604,8 @@ fn stream_source(
         [] => PdfFilter::None,
         ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
         ["FlateDecode", "DCTDecode"] | ["Fl", "DCT"] => PdfFilter::FlateDct,
-        ["FlateDecode"] | ["Fl"] => match parm(b"Predictor").unwrap_or(1) {
-            1 => PdfFilter::Flate {
-                png_predictor: false,
-            },
-            10..=15 => PdfFilter::Flate {
-                png_predictor: true,
-            },
-            p => {
-                return Err(Error::UnsupportedEncoding {
-                    encoding: format!("Flate with predictor {p}"),
-                });
-            }
+        ["FlateDecode"] | ["Fl"] => PdfFilter::Flate {
+            png_predictor: png_predictor("Flate")?,
         },
         ["CCITTFaxDecode"] | ["CCF"] => {
             let flag = |key: &[u8]| {
@@ -625,15 +624,7 @@ fn stream_source(
         }
         ["LZWDecode"] | ["LZW"] => PdfFilter::Lzw {
             early_change: parm(b"EarlyChange").unwrap_or(1) != 0,
-            png_predictor: match parm(b"Predictor").unwrap_or(1) {
-                1 => false,
-                10..=15 => true,
-                p => {
-                    return Err(Error::UnsupportedEncoding {
-                        encoding: format!("LZW with predictor {p}"),
-                    });
-                }
-            },
+            png_predictor: png_predictor("LZW")?,
         },
         ["JBIG2Decode"] => PdfFilter::Jbig2 {
             globals: match parms.as_ref().and_then(|p| p.get(b"JBIG2Globals").ok()) {
@@ -825,7 +816,7 @@ fn turn(img: GrayImage, quarter_turns: u8) -> GrayImage {
     }
 }
 
-fn check_dims(w: u32, h: u32) -> Result<()> {
+pub(super) fn check_dims(w: u32, h: u32) -> Result<()> {
     if w == 0 || h == 0 {
         return Err(Error::MalformedImage {
             reason: "image has no pixels".into(),
