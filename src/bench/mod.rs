@@ -225,6 +225,8 @@ async fn fill_election(db: &crate::db::Db, acs: u32, ballots: u32) -> Result<Vec
                     reasons: vec![],
                     has_13a: true,
                     has_13b: rng.f64() < 0.9,
+                    has_13c: rng.f64() < 0.9,
+                    count_serial: None,
                 });
             }
         }
@@ -264,7 +266,7 @@ fn register_of(ac: u32, n: u32, rng: &mut fastrand::Rng) -> Vec<crate::counting:
     (1..=n)
         .map(|s| crate::counting::RegisterBallot {
             ballot_id: format!("PB{ac:03}-{s:06}"),
-            postal_ballot_serial_no: s,
+            postal_ballot_serial_no: s.to_string(),
             part_no: rng.u32(1..300),
             elector_serial_no: rng.u32(1..1400),
         })
@@ -323,7 +325,10 @@ async fn recheck_with_every_ballot_read(db: &crate::db::Db) -> Result<f64> {
                 ("ac_name", "Constituency 1".into()),
                 ("part_no", b.part_no.into()),
                 ("elector_serial_no", b.elector_serial_no.into()),
-                ("postal_ballot_serial_no", b.postal_ballot_serial_no.into()),
+                (
+                    "postal_ballot_serial_no",
+                    b.postal_ballot_serial_no.as_str().into(),
+                ),
             ] {
                 reading.fields.insert(name.into(), sure(v));
             }

@@ -1,7 +1,10 @@
-//! Form 13A and Form 13B: pairing by ballot id (the QR code), the AC's
-//! ETPBS register, duplicates across uploads, and Rule 54A (a cover is
-//! rejected when the declaration is not signed, not attested, or its serial
-//! number differs from Cover A's).
+//! Forms 13A, 13B and 13C: pairing by ballot id (the QR codes, which must
+//! agree), the AC's ETPBS register, duplicates across uploads, Rule 54A (a
+//! cover is rejected when the declaration is not signed, not attested, or
+//! its serial number differs from Cover A's), and the SOP's rule that an
+//! opened outer cover (13C) without its 13A or 13B is invalid. Each ballot
+//! whose 13C was scanned gets the serial number of the count: the order in
+//! which the 13Cs were scanned.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,14 +15,25 @@ use super::{
 };
 use crate::checks::AcState;
 use crate::counting::RegisterBallot;
-use crate::forms::{FormKind, ModelSet};
+use crate::forms::{FormKind, ModelSet, ident};
 use crate::pipeline::Scalar;
 
-/// The 13A and 13B pages seen for one ballot, in upload order.
+/// The 13A, 13B and 13C pages seen for one ballot, in upload order.
 #[derive(Default)]
 struct Seen<'a> {
     a: Vec<&'a ScannedPage>,
     b: Vec<&'a ScannedPage>,
+    c: Vec<&'a ScannedPage>,
+}
+
+impl<'a> Seen<'a> {
+    fn forms(&self) -> [(FormKind, &Vec<&'a ScannedPage>); 3] {
+        [
+            (FormKind::Form13A, &self.a),
+            (FormKind::Form13B, &self.b),
+            (FormKind::Form13C, &self.c),
+        ]
+    }
 }
 
 /// Checks every 13A/13B page of the AC; returns the outcome of each ballot
@@ -37,10 +51,12 @@ pub fn check(
         .iter()
         .map(|r| (r.ballot_id.as_str(), r))
         .collect();
+    let serials = count_serials(&seen);
     let mut ballots = vec![];
     for (id, s) in &seen {
         let start = out.findings.len();
         duplicates(id, s, out);
+        codes_agree(id, s, out);
         let reg = register.get(id.as_str()).copied();
         let serial_a =
             s.a.first()
@@ -48,6 +64,9 @@ pub fn check(
         let serial_b =
             s.b.first()
                 .map(|p| check_page(state, p, id, reg, models, out));
+        if let Some(p) = s.c.first() {
+            check_page(state, p, id, reg, models, out);
+        }
         if let (Some(Some(sa)), Some(Some(sb)), Some(pb)) = (serial_a, serial_b, s.b.first())
             && sa != sb
         {
@@ -59,8 +78,8 @@ pub fn check(
             .push(
                 Kind::SerialMismatch,
                 Some("postal_ballot_serial_no"),
-                Some(sb.into()),
-                Some(sa.into()),
+                Some(sb.as_str().into()),
+                Some(sa.as_str().into()),
                 None,
                 format!(
                     "ballot {id}: Cover A (13B) has serial no {sb} but the declaration (13A) has {sa} (Rule 54A)"
@@ -69,6 +88,7 @@ pub fn check(
         }
         missing_pair(id, s, out);
         let mut ballot = outcome(id, s, &out.findings[start..], decisions);
+        ballot.count_serial = serials.get(id.as_str()).copied();
         // The RO reversed its rejection on verifying it again: it counts.
         if ballot.outcome == Outcome::Rejected
             && state
@@ -89,7 +109,7 @@ pub fn check(
 fn by_ballot<'a>(pages: &[&'a ScannedPage], out: &mut Found) -> BTreeMap<String, Seen<'a>> {
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for &page in pages {
-        let Some(id) = page.reading.ballot_id() else {
+        let Some(id) = page.reading.ballot_id().map(|id| ident::normalize(&id)) else {
             PageChecker {
                 page,
                 ballot_id: None,
@@ -109,18 +129,103 @@ fn by_ballot<'a>(pages: &[&'a ScannedPage], out: &mut Found) -> BTreeMap<String,
             continue;
         };
         let entry = seen.entry(id).or_default();
-        if page.kind() == Some(FormKind::Form13A) {
-            entry.a.push(page);
-        } else {
-            entry.b.push(page);
+        match page.kind() {
+            Some(FormKind::Form13A) => entry.a.push(page),
+            Some(FormKind::Form13C) => entry.c.push(page),
+            _ => entry.b.push(page),
         }
     }
     seen
 }
 
-/// Every 13A or 13B of a ballot after its first is a duplicate.
+/// The serial number each ballot got at the count: the order in which the
+/// outer covers (13C) were scanned, by upload and page.
+fn count_serials<'a>(seen: &'a BTreeMap<String, Seen>) -> HashMap<&'a str, u32> {
+    let mut firsts: Vec<((i64, u32), &str)> = seen
+        .iter()
+        .filter_map(|(id, s)| {
+            s.c.first()
+                .map(|p| ((p.document_id, p.page_no), id.as_str()))
+        })
+        .collect();
+    firsts.sort();
+    firsts
+        .into_iter()
+        .zip(1..)
+        .map(|((_, id), n)| (id, n))
+        .collect()
+}
+
+/// Every QR code printed on the ballot's forms must be there and name the
+/// same ballot and AC: a 13A carries two, its covers one each. A code not
+/// found is unreadable; a code that names another ballot or AC than the
+/// ballot's other codes is a `qr_mismatch`.
+fn codes_agree(id: &str, s: &Seen, out: &mut Found) {
+    let mut first_ac: Option<(String, &str)> = None;
+    for (form, pages) in s.forms() {
+        let Some(page) = pages.first() else { continue };
+        let mut c = PageChecker {
+            page,
+            ballot_id: Some(id.to_string()),
+            out,
+        };
+        for code in &page.reading.codes {
+            let field = format!("qr:{}", code.name);
+            if code.text.is_none() {
+                c.push(
+                    Kind::Unreadable,
+                    Some(&field),
+                    None,
+                    None,
+                    Some(0.0),
+                    format!(
+                        "ballot {id}: the {} QR code of its {} could not be read",
+                        code.name,
+                        form.title()
+                    ),
+                );
+                continue;
+            }
+            if let Some(other) = code.values.get("id").filter(|v| !ident::same(v, id)) {
+                c.push(
+                    Kind::QrMismatch,
+                    Some(&field),
+                    Some(other.as_str().into()),
+                    Some(id.into()),
+                    Some(1.0),
+                    format!(
+                        "ballot {id}: the {} QR code of its {} names ballot {other}",
+                        code.name,
+                        form.title()
+                    ),
+                );
+            }
+            let Some(ac) = code.values.get("ac") else {
+                continue;
+            };
+            match &first_ac {
+                None => first_ac = Some((ac.clone(), form.title())),
+                Some((seen, where_)) if !ident::same(seen.trim_start_matches('0'), ac.trim_start_matches('0')) => c.push(
+                    Kind::QrMismatch,
+                    Some(&field),
+                    Some(ac.as_str().into()),
+                    Some(seen.as_str().into()),
+                    Some(1.0),
+                    format!(
+                        "ballot {id}: the {} QR code of its {} names AC {ac}, its {where_} AC {seen}",
+                        code.name,
+                        form.title()
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Every 13A, 13B or 13C of a ballot after its first is a duplicate.
 fn duplicates(id: &str, s: &Seen, out: &mut Found) {
-    for (form, list) in [(FormKind::Form13A, &s.a), (FormKind::Form13B, &s.b)] {
+    for (form, list) in s.forms() {
         let Some(first) = list.first() else { continue };
         for dup in list.iter().skip(1) {
             PageChecker {
@@ -145,33 +250,51 @@ fn duplicates(id: &str, s: &Seen, out: &mut Found) {
     }
 }
 
-/// A ballot with only one of its two forms uploaded so far.
+/// A ballot lacking its 13A or its 13B. With its outer cover (13C)
+/// scanned, the cover was opened without it: invalid (a finding that
+/// rejects). Without a 13C, the other form may simply not be uploaded yet.
 fn missing_pair(id: &str, s: &Seen, out: &mut Found) {
-    let (page, missing) = match (s.a.first(), s.b.first()) {
-        (Some(p), None) => (p, FormKind::Form13B),
-        (None, Some(p)) => (p, FormKind::Form13A),
-        _ => return,
-    };
-    PageChecker {
-        page,
-        ballot_id: Some(id.to_string()),
-        out,
+    let opened = s.c.first();
+    for (missing, absent) in [
+        (FormKind::Form13A, s.a.is_empty()),
+        (FormKind::Form13B, s.b.is_empty()),
+    ] {
+        let other = if missing == FormKind::Form13A {
+            s.b.first()
+        } else {
+            s.a.first()
+        };
+        let Some(page) = opened.or(other).filter(|_| absent) else {
+            continue;
+        };
+        let message = match opened {
+            Some(_) => format!(
+                "ballot {id}: its outer cover (13C) was scanned but its {} was not; a cover without it is invalid",
+                missing.title()
+            ),
+            None => format!(
+                "ballot {id}: its {} has not been uploaded yet",
+                missing.title()
+            ),
+        };
+        PageChecker {
+            page,
+            ballot_id: Some(id.to_string()),
+            out,
+        }
+        .push(
+            Kind::MissingPair,
+            Some(missing.id()),
+            None,
+            None,
+            None,
+            message,
+        );
     }
-    .push(
-        Kind::MissingPair,
-        Some(missing.id()),
-        None,
-        None,
-        None,
-        format!(
-            "ballot {id}: its {} has not been uploaded yet",
-            missing.title()
-        ),
-    );
 }
 
-/// Checks one 13A or 13B page of a ballot; returns its postal ballot serial
-/// number when it was read surely.
+/// Checks one 13A, 13B or 13C page of a ballot; returns its postal ballot
+/// serial number (normalised) when it was read surely.
 fn check_page(
     state: &AcState,
     page: &ScannedPage,
@@ -179,7 +302,7 @@ fn check_page(
     reg: Option<&RegisterBallot>,
     models: &ModelSet,
     out: &mut Found,
-) -> Option<u64> {
+) -> Option<String> {
     let form = page.kind().unwrap_or(FormKind::Form13A);
     let th = |f: &str| threshold(models, form, f);
     let mut c = PageChecker {
@@ -192,7 +315,7 @@ fn check_page(
         .reading
         .field("postal_ballot_serial_no")
         .and_then(|r| r.sure(th("postal_ballot_serial_no")))
-        .and_then(Scalar::as_count);
+        .map(|v| ident::normalize(&v.as_text().map_or_else(|| v.to_string(), str::to_string)));
     match reg {
         None => c.push(
             Kind::NotInRegister,
@@ -206,16 +329,25 @@ fn check_page(
             ),
         ),
         Some(r) => {
-            let mut fields = vec![("postal_ballot_serial_no", r.postal_ballot_serial_no)];
+            let source = "the ETPBS register";
+            if form != FormKind::Form13C {
+                let name = "postal_ballot_serial_no";
+                let entered = Scalar::from(r.postal_ballot_serial_no.as_str());
+                c.field(
+                    name,
+                    entered,
+                    bar(models, form, name, source),
+                    Scalar::same_ident,
+                );
+            }
             if form == FormKind::Form13A {
-                fields.extend([
+                for (name, entered) in [
                     ("part_no", r.part_no),
                     ("elector_serial_no", r.elector_serial_no),
-                ]);
-            }
-            for (name, entered) in fields {
-                let bar = bar(models, form, name, "the ETPBS register");
-                c.field(name, entered.into(), bar, Scalar::same_number);
+                ] {
+                    let bar = bar(models, form, name, source);
+                    c.field(name, entered.into(), bar, Scalar::same_number);
+                }
             }
         }
     }
@@ -281,7 +413,7 @@ fn outcome(id: &str, s: &Seen, findings: &[Finding], decisions: &Decisions) -> B
             Some((_, Effect::Clears)) => continue,
             Some((decision, Effect::Stands)) => reasons.extend(ground(f, decision)),
             Some((_, Effect::Waits)) | None => {
-                if f.kind.is_rule_54a() {
+                if f.kind.is_rule_54a() || (f.kind == Kind::MissingPair && !s.c.is_empty()) {
                     reasons.push(f.kind);
                 } else {
                     open = true;
@@ -304,5 +436,7 @@ fn outcome(id: &str, s: &Seen, findings: &[Finding], decisions: &Decisions) -> B
         reasons,
         has_13a: !s.a.is_empty(),
         has_13b: !s.b.is_empty(),
+        has_13c: !s.c.is_empty(),
+        count_serial: None,
     }
 }

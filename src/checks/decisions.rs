@@ -96,7 +96,7 @@ pub fn choices(kind: Kind, field: Option<&str>, ballot: bool) -> Choices {
         Kind::Mismatch if placing && ballot => Choices::ro(&[Reject]),
         Kind::Mismatch if placing => Choices::of(&[]),
         Kind::Mismatch | Kind::Unreadable => Choices::of(&[ScanCorrect, EntryCorrect, Rescan]),
-        Kind::Duplicate | Kind::NotInRegister | Kind::SerialMismatch => {
+        Kind::Duplicate | Kind::NotInRegister | Kind::SerialMismatch | Kind::QrMismatch => {
             Choices::ro(&[Accept, Reject])
         }
         Kind::MissingPair => Choices::ro(&[Reject]),

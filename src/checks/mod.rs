@@ -52,6 +52,8 @@ crate::vocabulary! {
         Reconciliation = "reconciliation",
         MarginBelowRejected = "margin_below_rejected",
         VvpatMismatch = "vvpat_mismatch",
+        /// The QR codes of one ballot's forms name different ballots or ACs.
+        QrMismatch = "qr_mismatch",
     }
 }
 
@@ -197,6 +199,11 @@ pub struct Ballot {
     pub reasons: Vec<Kind>,
     pub has_13a: bool,
     pub has_13b: bool,
+    /// Whether its outer cover (Form 13C) was scanned.
+    pub has_13c: bool,
+    /// The serial number given at the count: the order its 13C was scanned
+    /// in among the AC's (none before its 13C is).
+    pub count_serial: Option<u32>,
 }
 
 /// What the checks of an AC found.
@@ -467,7 +474,9 @@ pub fn check_pages(
             continue;
         }
         match page.kind() {
-            Some(FormKind::Form13A | FormKind::Form13B) => ballot_pages.push(page),
+            Some(FormKind::Form13A | FormKind::Form13B | FormKind::Form13C) => {
+                ballot_pages.push(page)
+            }
             Some(FormKind::RoundSheet) => round_sheet::check(state, page, models, &mut out),
             Some(FormKind::Certificate) => certificate::check(state, page, models, &mut out),
             Some(FormKind::Form20) => results::check_form20(state, page, models, &mut out),

@@ -84,13 +84,13 @@ fn state(revision: u32, postal: Option<Postal>) -> AcState {
         register: vec![
             RegisterBallot {
                 ballot_id: "PB1".into(),
-                postal_ballot_serial_no: 1,
+                postal_ballot_serial_no: "1".into(),
                 part_no: 10,
                 elector_serial_no: 100,
             },
             RegisterBallot {
                 ballot_id: "PB2".into(),
-                postal_ballot_serial_no: 2,
+                postal_ballot_serial_no: "2".into(),
                 part_no: 10,
                 elector_serial_no: 101,
             },

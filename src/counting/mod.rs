@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{Error, Result, Rule};
+use crate::forms::ident;
 
 /// The name the last candidate of every AC carries.
 pub const NOTA: &str = "NOTA";
@@ -219,8 +220,10 @@ pub struct CertificateRecord {
 /// A ballot of the AC's ETPBS register (the ballots received).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct RegisterBallot {
+    /// Normalised (`forms::ident`), as every ballot id compared with it.
     pub ballot_id: String,
-    pub postal_ballot_serial_no: u32,
+    /// An identifier too (letters, digits, `/`, `-`), normalised.
+    pub postal_ballot_serial_no: String,
     pub part_no: u32,
     pub elector_serial_no: u32,
 }
@@ -260,16 +263,8 @@ pub fn parse_register(csv: &str) -> Result<Vec<RegisterBallot>> {
                 cols.len()
             )));
         }
-        let id = cols[0];
-        if id.is_empty()
-            || id.len() > 64
-            || !crate::forms::payload::is_payload_safe(id)
-            || id.contains(' ')
-        {
-            return Err(at(format!(
-                "ballot id {id:?} must be 1 to 64 characters without spaces, '|' or '='"
-            )));
-        }
+        let id = ident::parse(cols[0], "ballot id").map_err(at)?;
+        let serial = ident::parse(cols[1], "postal ballot serial no").map_err(at)?;
         let num = |name: &str, v: &str| {
             v.parse::<u32>()
                 .ok()
@@ -277,15 +272,15 @@ pub fn parse_register(csv: &str) -> Result<Vec<RegisterBallot>> {
                 .ok_or_else(|| at(format!("{name} {v:?} is not a whole number from 1")))
         };
         let b = RegisterBallot {
-            ballot_id: id.to_string(),
-            postal_ballot_serial_no: num("postal_ballot_serial_no", cols[1])?,
+            ballot_id: id.clone(),
+            postal_ballot_serial_no: serial,
             part_no: num("part_no", cols[2])?,
             elector_serial_no: num("elector_serial_no", cols[3])?,
         };
         if !ids.insert(b.ballot_id.clone()) {
             return Err(at(format!("ballot {id} is listed twice")));
         }
-        if !serials.insert(b.postal_ballot_serial_no) {
+        if !serials.insert(b.postal_ballot_serial_no.clone()) {
             return Err(at(format!(
                 "postal ballot serial no {} is listed twice",
                 b.postal_ballot_serial_no
@@ -1032,6 +1027,15 @@ mod tests {
         assert!(parse_register("PB1,1,-10,4\n").is_err());
         assert!(parse_register("PB1,1,1,4\nPB2,1,1,5\n").is_err());
         assert!(parse_register("P|B,1,1,4\n").is_err());
+        // Identifiers keep letters, slashes, dashes and leading zeros, and
+        // are told apart after folding case and spacing.
+        let b = parse_register("kl/71-a, 0042 ,1,4\nKL/71-B,42,1,5\n").unwrap();
+        assert_eq!(b[0].ballot_id, "KL/71-A");
+        assert_eq!(b[0].postal_ballot_serial_no, "0042");
+        assert_eq!(b[1].postal_ballot_serial_no, "42");
+        let e = parse_register("kl/71-a,1,1,4\nKL/71-A,2,1,5\n").unwrap_err();
+        assert!(e.to_string().contains("listed twice"), "{e}");
+        assert!(parse_register("PB1,A_1,1,4\n").is_err());
     }
 
     #[test]

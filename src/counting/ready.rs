@@ -499,7 +499,7 @@ mod tests {
     fn reg(id: &str) -> RegisterBallot {
         RegisterBallot {
             ballot_id: id.into(),
-            postal_ballot_serial_no: 1,
+            postal_ballot_serial_no: "1".into(),
             part_no: 1,
             elector_serial_no: 1,
         }
@@ -512,6 +512,8 @@ mod tests {
             reasons: vec![],
             has_13a: true,
             has_13b: true,
+            has_13c: true,
+            count_serial: None,
         }
     }
 

@@ -650,7 +650,7 @@ pub async fn replace_register(c: &mut Conn, ac_no: u32, ballots: &[RegisterBallo
         )
         .bind(i64::from(ac_no))
         .bind(&b.ballot_id)
-        .bind(i64::from(b.postal_ballot_serial_no))
+        .bind(&b.postal_ballot_serial_no)
         .bind(i64::from(b.part_no))
         .bind(i64::from(b.elector_serial_no))
         .execute(&mut *c)
@@ -662,19 +662,20 @@ pub async fn replace_register(c: &mut Conn, ac_no: u32, ballots: &[RegisterBallo
 #[derive(sqlx::FromRow)]
 struct RegisterRow {
     ballot_id: String,
-    #[sqlx(try_from = "i64")]
-    postal_ballot_serial_no: u32,
+    postal_ballot_serial_no: String,
     #[sqlx(try_from = "i64")]
     part_no: u32,
     #[sqlx(try_from = "i64")]
     elector_serial_no: u32,
 }
 
-/// The AC's register, by postal ballot serial number.
+/// The AC's register, by postal ballot serial number (shorter first, so
+/// that serials of digits come in their numeric order).
 pub async fn register(c: &mut Conn, ac_no: u32) -> Result<Vec<RegisterBallot>> {
     let rows: Vec<RegisterRow> = query(
         "SELECT ballot_id, postal_ballot_serial_no, part_no, elector_serial_no
-         FROM etpbs_ballots WHERE ac_no = $1 ORDER BY postal_ballot_serial_no",
+         FROM etpbs_ballots WHERE ac_no = $1
+         ORDER BY LENGTH(postal_ballot_serial_no), postal_ballot_serial_no",
     )
     .bind(i64::from(ac_no))
     .fetch_all(c)

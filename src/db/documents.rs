@@ -11,7 +11,7 @@ use crate::checks::{
 use crate::error::{Error, Result};
 use crate::forms::FormKind;
 use crate::pipeline::locate::Transform;
-use crate::pipeline::{FieldReading, InkReading, PageReading, Scalar, Unplaced};
+use crate::pipeline::{CodeReading, FieldReading, InkReading, PageReading, Scalar, Unplaced};
 
 crate::vocabulary! {
     /// Where an upload is: `queued` until a worker takes a page, then
@@ -280,6 +280,12 @@ struct StoredReading {
     /// Absent in readings stored before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unplaced: Option<Unplaced>,
+    /// Another printer's layout of the form, and every code of a model of
+    /// several (absent before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    layout: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    codes: Vec<CodeReading>,
 }
 
 /// Stores a page's reading while `worker` still holds its lease (a page is
@@ -301,6 +307,8 @@ pub async fn store_page(
                 marks: p.marks.clone(),
                 transform: p.transform,
                 unplaced: p.unplaced,
+                layout: p.layout.clone(),
+                codes: p.codes.clone(),
             })
         })
         .transpose()?;
@@ -357,8 +365,17 @@ impl PageRow {
             .as_deref()
             .map(|s| from_json(s, &format!("the reading of {}", where_())))
             .transpose()?;
-        let (fields, marks, transform, unplaced) = stored
-            .map(|s| (s.fields, s.marks, s.transform, s.unplaced))
+        let (fields, marks, transform, unplaced, layout, codes) = stored
+            .map(|s| {
+                (
+                    s.fields,
+                    s.marks,
+                    s.transform,
+                    s.unplaced,
+                    s.layout,
+                    s.codes,
+                )
+            })
             .unwrap_or_default();
         let error = match self.status {
             PageStatus::Failed => Some(self.error.unwrap_or_else(|| "unknown error".into())),
@@ -371,7 +388,9 @@ impl PageRow {
                 page_no: to_u32(self.page_no, "page number")?,
                 reading: PageReading {
                     form: self.form,
+                    layout,
                     qr: self.qr,
+                    codes,
                     fields,
                     marks,
                     transform,
@@ -385,11 +404,16 @@ impl PageRow {
 
 const PAGE_COLUMNS: &str = "p.document_id, p.page_no, p.status, p.form, p.qr, p.result, p.error";
 
-/// What `pages.ballot_id` holds for a read page: the ballot id of a 13A or
-/// 13B, `''` for one whose id cannot be read, NULL for other forms.
+/// What `pages.ballot_id` holds for a read page: the ballot id (normalised)
+/// of a 13A, 13B or 13C, `''` for one whose id cannot be read, NULL for
+/// other forms.
 fn page_ballot(reading: &PageReading) -> Option<String> {
-    matches!(reading.kind(), Some(FormKind::Form13A | FormKind::Form13B))
-        .then(|| reading.ballot_id().unwrap_or_default())
+    reading.kind().is_some_and(FormKind::is_postal).then(|| {
+        reading
+            .ballot_id()
+            .map(|id| crate::forms::ident::normalize(&id))
+            .unwrap_or_default()
+    })
 }
 
 /// Which read pages of an AC a recheck loads.
@@ -994,10 +1018,12 @@ pub async fn replace_ballots(
         .filter(|b| stored.get(b.ballot_id.as_str()) != Some(b))
     {
         query(
-            "INSERT INTO ballots (ac_no, ballot_id, outcome, reasons, has_13a, has_13b, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO ballots (ac_no, ballot_id, outcome, reasons, has_13a, has_13b, has_13c,
+                                  count_serial, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (ac_no, ballot_id) DO UPDATE SET outcome = excluded.outcome,
                reasons = excluded.reasons, has_13a = excluded.has_13a, has_13b = excluded.has_13b,
+               has_13c = excluded.has_13c, count_serial = excluded.count_serial,
                updated_at = excluded.updated_at",
         )
         .bind(i64::from(ac_no))
@@ -1006,6 +1032,8 @@ pub async fn replace_ballots(
         .bind(to_json(&b.reasons)?)
         .bind(b.has_13a)
         .bind(b.has_13b)
+        .bind(b.has_13c)
+        .bind(b.count_serial.map(i64::from))
         .bind(at)
         .execute(&mut *c)
         .await?;
@@ -1020,19 +1048,31 @@ struct BallotRow {
     reasons: String,
     has_13a: bool,
     has_13b: bool,
+    has_13c: bool,
+    count_serial: Option<i64>,
 }
 
 /// The AC's ballots with their outcomes, by ballot id.
 pub async fn ballots_of_ac(c: &mut Conn, ac_no: u32) -> Result<Vec<Ballot>> {
     let rows: Vec<BallotRow> = query(
-        "SELECT ballot_id, outcome, reasons, has_13a, has_13b FROM ballots WHERE ac_no = $1 ORDER BY ballot_id",
+        "SELECT ballot_id, outcome, reasons, has_13a, has_13b, has_13c, count_serial
+         FROM ballots WHERE ac_no = $1 ORDER BY ballot_id",
     )
     .bind(i64::from(ac_no))
     .fetch_all(c)
     .await?;
     rows.into_iter()
         .map(|r| {
+            let count_serial = r
+                .count_serial
+                .map(|n| {
+                    u32::try_from(n).map_err(|_| {
+                        Error::corrupt(format!("ballot {}: count serial {n}", r.ballot_id))
+                    })
+                })
+                .transpose()?;
             Ok(Ballot {
+                count_serial,
                 reasons: from_json(
                     &r.reasons,
                     &format!("the reasons of ballot {}", r.ballot_id),
@@ -1041,6 +1081,7 @@ pub async fn ballots_of_ac(c: &mut Conn, ac_no: u32) -> Result<Vec<Ballot>> {
                 outcome: r.outcome,
                 has_13a: r.has_13a,
                 has_13b: r.has_13b,
+                has_13c: r.has_13c,
             })
         })
         .collect()

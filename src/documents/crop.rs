@@ -42,7 +42,7 @@ pub async fn finding_png(db: &Db, store: &BlobStore, user: &User, id: i64) -> Re
         .ok_or_else(|| Error::not_found(format!("page {page_no} of document {doc_id}")))?;
     let reading = page.reading;
     let transform = reading.transform;
-    let area = match (&f.field, &reading.form, transform) {
+    let area = match (&f.field, reading.model_id(), transform) {
         (Some(field), Some(form), Some(_)) => field_box(form, field, reading.qr.as_deref()),
         _ => None,
     };
@@ -133,7 +133,7 @@ async fn boxes_of_page(
         return Ok(None);
     };
     let r = page.reading;
-    let (Some(form), Some(t)) = (r.form.as_deref(), r.transform) else {
+    let (Some(form), Some(t)) = (r.model_id(), r.transform) else {
         return Ok(None);
     };
     let findings: Vec<String> = db::findings_of_document(&mut *c, doc_id)

@@ -337,7 +337,7 @@ mod tests {
         let register: Vec<RegisterBallot> = (1..=6)
             .map(|s| RegisterBallot {
                 ballot_id: format!("PB-{s}"),
-                postal_ballot_serial_no: s,
+                postal_ballot_serial_no: s.to_string(),
                 part_no: 4,
                 elector_serial_no: s,
             })

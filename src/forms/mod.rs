@@ -6,6 +6,7 @@
 //! never touches pixels or PDFs.
 
 pub mod grid;
+pub mod ident;
 pub mod payload;
 
 use std::collections::BTreeMap;
@@ -45,6 +46,8 @@ pub enum FormKind {
     Form13A,
     #[serde(rename = "form-13b")]
     Form13B,
+    #[serde(rename = "form-13c")]
+    Form13C,
     #[serde(rename = "round-sheet")]
     RoundSheet,
     #[serde(rename = "certificate")]
@@ -59,9 +62,10 @@ pub enum FormKind {
 
 impl FormKind {
     /// Every known form.
-    pub const ALL: [FormKind; 7] = [
+    pub const ALL: [FormKind; 8] = [
         FormKind::Form13A,
         FormKind::Form13B,
+        FormKind::Form13C,
         FormKind::RoundSheet,
         FormKind::Certificate,
         FormKind::Form20,
@@ -74,6 +78,7 @@ impl FormKind {
         match self {
             FormKind::Form13A => "form-13a",
             FormKind::Form13B => "form-13b",
+            FormKind::Form13C => "form-13c",
             FormKind::RoundSheet => "round-sheet",
             FormKind::Certificate => "certificate",
             FormKind::Form20 => "form-20",
@@ -92,6 +97,7 @@ impl FormKind {
         match self {
             FormKind::Form13A => "Form 13A",
             FormKind::Form13B => "Form 13B",
+            FormKind::Form13C => "Form 13C",
             FormKind::RoundSheet => "round sheet",
             FormKind::Certificate => "certificate of election (Form 22)",
             FormKind::Form20 => "final result sheet (Form 20)",
@@ -100,9 +106,13 @@ impl FormKind {
         }
     }
 
-    /// Form 13A or 13B: the two covers of a postal ballot.
+    /// Form 13A, 13B or 13C: the declaration and the two covers of a
+    /// postal ballot.
     pub const fn is_postal(self) -> bool {
-        matches!(self, FormKind::Form13A | FormKind::Form13B)
+        matches!(
+            self,
+            FormKind::Form13A | FormKind::Form13B | FormKind::Form13C
+        )
     }
 }
 
@@ -307,10 +317,16 @@ fn default_threshold() -> f64 {
     0.75
 }
 
-/// Where the QR code is printed, and what its payload carries.
+/// Where a QR code is printed, and what its payload carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QrSpec {
+    /// Which code of the form this is (a form may print several).
+    #[serde(default = "default_qr_name")]
+    pub name: String,
+    /// How its text is parsed (and printed): ours by default.
+    #[serde(default)]
+    pub payload: payload::PayloadSpec,
     /// Top-left corner of the symbol's modules (mm); a quiet zone of four
     /// modules around it is kept free by the layout.
     pub x: f64,
@@ -324,6 +340,26 @@ pub struct QrSpec {
     /// (so that a checker knows AC, round and revision from the QR alone).
     #[serde(default)]
     pub carry: std::collections::BTreeMap<String, String>,
+}
+
+fn default_qr_name() -> String {
+    "qr".into()
+}
+
+/// A model's `[qr]` table, or its `[[qr]]` list when it prints several.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<QrSpec>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Box<QrSpec>),
+        Many(Vec<QrSpec>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(q) => vec![*q],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// A line of fixed text printed on every copy of the form.
@@ -343,20 +379,44 @@ pub struct FixedText {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
-    /// The model id, also the form name in the QR payload (`form-13a`).
+    /// The model id, also the form name in our QR payload (`form-13a`).
     pub id: String,
+    /// The form this layout is of (`form-13a`), when the model is another
+    /// printer's layout of it; the id itself when absent.
+    #[serde(default)]
+    pub form: Option<String>,
     /// Page size (mm).
     pub page: [f64; 2],
-    pub qr: QrSpec,
-    /// Registration marks: filled squares, top-left corners (mm).
+    /// Its QR codes, the first one first: it names the form, and it is
+    /// where reading starts.
+    #[serde(rename = "qr", deserialize_with = "one_or_many")]
+    pub qrs: Vec<QrSpec>,
+    /// Registration marks: filled squares, top-left corners (mm); none when
+    /// the page is placed from its QR codes alone.
+    #[serde(default)]
     pub marks: Vec<[f64; 2]>,
+    #[serde(default = "default_mark_size")]
     pub mark_size: f64,
     #[serde(default)]
     pub text: Vec<FixedText>,
     pub fields: Vec<Field>,
 }
 
+fn default_mark_size() -> f64 {
+    5.0
+}
+
 impl Model {
+    /// The first QR code: it names the form.
+    pub fn qr(&self) -> &QrSpec {
+        &self.qrs[0]
+    }
+
+    /// The form this model reads (its `form`, else its id).
+    pub fn form_id(&self) -> &str {
+        self.form.as_deref().unwrap_or(&self.id)
+    }
+
     /// Parses and checks one model file's text.
     pub fn from_toml(text: &str) -> Result<Model> {
         let model: Model = toml::from_str(text).map_err(|e| Error::Model {
@@ -378,6 +438,21 @@ impl Model {
         let [w, h] = self.page;
         if !(50.0..=600.0).contains(&w) || !(50.0..=600.0).contains(&h) {
             return bad(format!("page size {w}×{h} mm is not a paper size"));
+        }
+        if self.qrs.is_empty() {
+            return bad("a model prints at least one QR code".into());
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for q in &self.qrs {
+            if !names.insert(&q.name) {
+                return bad(format!("two QR codes are named {}", q.name));
+            }
+            if q.size <= 0.0 || q.x < 0.0 || q.y < 0.0 || q.x + q.size > w || q.y + q.size > h {
+                return bad(format!("QR code {} lies outside the page", q.name));
+            }
+            if let Some(p) = q.payload.problem() {
+                return bad(format!("QR code {}: {p}", q.name));
+            }
         }
         let mut seen = std::collections::BTreeSet::new();
         for f in &self.fields {
@@ -412,7 +487,7 @@ impl Model {
                 ));
             }
         }
-        for name in &self.qr.digest {
+        for name in &self.qr().digest {
             if !self.fields.iter().any(|f| &f.name == name)
                 && !self.fields.iter().any(|f| {
                     f.grid.as_ref().is_some_and(|g| {
@@ -425,7 +500,7 @@ impl Model {
                 return bad(format!("digest names unknown field {name}"));
             }
         }
-        for (key, name) in &self.qr.carry {
+        for (key, name) in &self.qr().carry {
             if !self
                 .fields
                 .iter()
@@ -452,9 +527,10 @@ pub struct ModelSet {
 }
 
 /// The models shipped with Scrutiny, compiled into the binary.
-const BUILTIN: [&str; 7] = [
+const BUILTIN: [&str; 8] = [
     include_str!("../../models/form-13a.toml"),
     include_str!("../../models/form-13b.toml"),
+    include_str!("../../models/form-13c.toml"),
     include_str!("../../models/round-sheet.toml"),
     include_str!("../../models/certificate.toml"),
     include_str!("../../models/form-20.toml"),
@@ -517,6 +593,25 @@ impl ModelSet {
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.models.keys().map(String::as_str)
     }
+
+    /// Which model and which of its codes a decoded QR text is, with its
+    /// parsed payload: the most specific spec that accepts the text (ours
+    /// name their model; another printer's are told apart by the parts
+    /// their spec must match). `None` for a code that is none of ours.
+    pub fn identify(&self, text: &str) -> Option<(&Model, usize, payload::Payload)> {
+        let mut best: Option<(usize, &Model, usize, payload::Payload)> = None;
+        for model in self.iter() {
+            for (i, q) in model.qrs.iter().enumerate() {
+                if let Some(p) = q.payload.parse(&model.id, text) {
+                    let s = q.payload.specificity();
+                    if best.as_ref().is_none_or(|b| s > b.0) {
+                        best = Some((s, model, i, p));
+                    }
+                }
+            }
+        }
+        best.map(|(_, m, i, p)| (m, i, p))
+    }
 }
 
 #[cfg(test)]
@@ -533,6 +628,7 @@ mod tests {
                 "certificate",
                 "form-13a",
                 "form-13b",
+                "form-13c",
                 "form-20",
                 "form-21c",
                 "form-21e",

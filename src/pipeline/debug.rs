@@ -21,7 +21,6 @@ use super::locate::Transform;
 use super::qr::{QrHit, Region};
 use super::reading::{FieldReading, PageReading};
 use crate::forms::grid::GridGeometry;
-use crate::forms::payload::Payload;
 use crate::forms::{BoxMm, FieldKind, Model, ModelSet};
 
 const BLUE: Rgb<u8> = Rgb([30, 90, 230]);
@@ -86,7 +85,7 @@ impl Trace {
             self.hits = hits
                 .iter()
                 .map(|h| {
-                    let ours = Payload::parse(&h.text).is_some_and(|p| models.get(&p.form).is_ok());
+                    let ours = models.identify(&h.text).is_some();
                     (h.clone(), ours)
                 })
                 .collect();
@@ -141,14 +140,15 @@ pub fn pictures(trace: &Trace) -> Vec<(&'static str, RgbImage)> {
             },
             BLUE,
         );
-        let q = &l.model.qr;
-        let qbox = BoxMm {
-            x: q.x,
-            y: q.y,
-            w: q.size,
-            h: q.size,
-        };
-        outline(&mut img, &l.transform, qbox, BLUE);
+        for q in &l.model.qrs {
+            let qbox = BoxMm {
+                x: q.x,
+                y: q.y,
+                w: q.size,
+                h: q.size,
+            };
+            outline(&mut img, &l.transform, qbox, BLUE);
+        }
         let r = l.model.mark_size * l.transform.px_per_mm();
         for (expected, found) in &l.marks {
             let (x, y) = *expected;
@@ -180,18 +180,19 @@ fn boxes(page: &GrayImage, model: &Model, reading: &PageReading) -> RgbImage {
     let Some(t) = &reading.transform else {
         return out;
     };
-    let q = &model.qr;
-    outline(
-        &mut out,
-        t,
-        BoxMm {
-            x: q.x,
-            y: q.y,
-            w: q.size,
-            h: q.size,
-        },
-        BLUE,
-    );
+    for q in &model.qrs {
+        outline(
+            &mut out,
+            t,
+            BoxMm {
+                x: q.x,
+                y: q.y,
+                w: q.size,
+                h: q.size,
+            },
+            BLUE,
+        );
+    }
     let payload = reading.payload();
     for f in &model.fields {
         if f.qr_key.is_some() {

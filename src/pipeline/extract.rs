@@ -16,12 +16,13 @@ use super::debug::Trace;
 use super::locate::{Location, Transform, locate};
 use super::qr::QrHit;
 use super::reading::{
-    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar, Unplaced,
+    CodeReading, FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar,
+    Unplaced,
 };
 use super::{clean, ink, ocr, qr};
 use crate::error::Result;
 use crate::forms::grid::GridGeometry;
-use crate::forms::payload::{self, Payload};
+use crate::forms::payload::{self, Payload, PayloadFormat};
 use crate::forms::{BoxMm, Field, FieldKind, GridLayout, Model, ModelSet, OcrSettings};
 
 /// Cap height of printed text as a fraction of its size, and mm per point.
@@ -48,10 +49,10 @@ pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Resu
         qr_ms = (t0.elapsed() - t1).as_secs_f64() * 1e3,
         "stages"
     );
-    let ours = hits.iter().find_map(|h| {
-        Payload::parse(&h.text).and_then(|p| models.get(&p.form).ok().map(|m| (h, p, m)))
-    });
-    let Some((hit, payload, model)) = ours else {
+    let ours = hits
+        .iter()
+        .find_map(|h| models.identify(&h.text).map(|(m, i, p)| (h, m, i, p)));
+    let Some((hit, model, spec, payload)) = ours else {
         return Ok(PageReading {
             qr: hits.first().map(|h| h.text.clone()),
             unplaced: Some(if hits.is_empty() {
@@ -62,20 +63,36 @@ pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Resu
             ..PageReading::default()
         });
     };
+    let form = model.form_id();
     let mut reading = PageReading {
-        form: Some(model.id.clone()),
+        form: Some(form.to_string()),
+        layout: (form != model.id).then(|| model.id.clone()),
         qr: Some(hit.text.clone()),
         ..PageReading::default()
     };
+    let found = other_codes(model, (spec, hit, payload), &hits, &clean);
+    let payload = merged(&found);
+    if model.qrs.len() > 1
+        || model
+            .qrs
+            .iter()
+            .any(|q| q.payload.format != PayloadFormat::Scr1)
+    {
+        reading.codes = code_readings(model, &found);
+    }
+    if let Some((_, h, _)) = found.iter().find(|(i, _, _)| *i == 0) {
+        reading.qr = Some(h.text.clone());
+    }
+    let codes: Vec<(usize, &QrHit)> = found.iter().map(|(i, h, _)| (*i, h)).collect();
     let Some(Location {
         transform,
         marks_found,
-    }) = locate(model, hit, &clean, trace)
+    }) = locate(model, &codes, &clean, trace)
     else {
         reading.unplaced = Some(Unplaced::NotRegistered);
         return Ok(reading);
     };
-    tracing::debug!(form = %model.id, marks_found, ?transform, corners = ?hit.corners, "located");
+    tracing::debug!(form = %model.id, marks_found, codes = codes.len(), ?transform, corners = ?hit.corners, "located");
     reading.transform = Some(transform);
     let mut fields = Fields::new();
     for f in &model.fields {
@@ -102,9 +119,104 @@ pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Resu
 /// whole page; returns every code found.
 fn find_qr(models: &ModelSet, clean: &GrayImage, trace: &mut Trace) -> Vec<QrHit> {
     let likely = qr_regions(models, clean.width(), clean.height());
-    let hits = qr::find_likely_first(clean, &likely, |text| Payload::parse(text).is_some());
+    let hits = qr::find_likely_first(clean, &likely, |text| models.identify(text).is_some());
     trace.qr(models, &likely, &hits);
     hits
+}
+
+/// A code of the model found on the page: which of its codes, the hit, and
+/// its parsed payload.
+type FoundCode = (usize, QrHit, Payload);
+
+/// The model's other codes, besides the one that named it: among the codes
+/// already found, else looked for where the first one puts them (a small
+/// region each, enlarged when the page's own scale does not decode).
+fn other_codes(
+    model: &Model,
+    first: (usize, &QrHit, Payload),
+    hits: &[QrHit],
+    clean: &GrayImage,
+) -> Vec<FoundCode> {
+    let (spec, hit, payload) = first;
+    let mut found: Vec<FoundCode> = vec![(spec, hit.clone(), payload)];
+    if model.qrs.len() < 2 {
+        return found;
+    }
+    let this_code = |text: &str, i: usize| model.qrs[i].payload.parse(&model.id, text);
+    let Some(fit) = Transform::fit(&super::locate::qr_pairs(&model.qrs[spec], hit)) else {
+        return found;
+    };
+    for (i, q) in model.qrs.iter().enumerate() {
+        if i == spec {
+            continue;
+        }
+        let mut code = hits
+            .iter()
+            .find_map(|h| this_code(&h.text, i).map(|p| (h.clone(), p)));
+        if code.is_none() {
+            let margin = q.size * 0.4;
+            let corners = [
+                (q.x - margin, q.y - margin),
+                (q.x + q.size + margin, q.y + q.size + margin),
+            ]
+            .map(|(u, v)| fit.apply(u, v));
+            let (x0, y0) = (
+                corners[0].0.min(corners[1].0).max(0.0),
+                corners[0].1.min(corners[1].1).max(0.0),
+            );
+            let (x1, y1) = (
+                corners[0].0.max(corners[1].0),
+                corners[0].1.max(corners[1].1),
+            );
+            let region = qr::Region {
+                x: x0 as u32,
+                y: y0 as u32,
+                w: (x1 - x0).max(0.0) as u32,
+                h: (y1 - y0).max(0.0) as u32,
+            };
+            code = qr::find_in_retrying(clean, region, |t| this_code(t, i).is_some())
+                .into_iter()
+                .find_map(|h| this_code(&h.text, i).map(|p| (h, p)));
+        }
+        if let Some((h, p)) = code {
+            found.push((i, h, p));
+        }
+    }
+    found.sort_by_key(|(i, _, _)| *i);
+    found
+}
+
+/// The pairs of every code found, the first code's first: what the
+/// model's `qr_key` fields take their values from.
+fn merged(found: &[FoundCode]) -> Payload {
+    let mut out = found[0].2.clone();
+    for (_, _, p) in &found[1..] {
+        for (k, v) in &p.pairs {
+            if out.get(k).is_none() {
+                out.push(k, v);
+            }
+        }
+    }
+    out
+}
+
+/// Every code the model prints, with what was found of it.
+fn code_readings(model: &Model, found: &[FoundCode]) -> Vec<CodeReading> {
+    model
+        .qrs
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let hit = found.iter().find(|(j, _, _)| *j == i);
+            CodeReading {
+                name: q.name.clone(),
+                text: hit.map(|(_, h, _)| h.text.clone()),
+                values: hit
+                    .map(|(_, _, p)| p.pairs.iter().cloned().collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// Reads one field of the model into `fields` (or `marks` for an ink box).
@@ -133,7 +245,7 @@ fn read_field(
                 kind: f.kind,
                 settings: &f.ocr,
                 threshold: f.threshold,
-                confirm: !model.qr.digest.contains(&f.name),
+                confirm: !model.qr().digest.contains(&f.name),
             };
             let r = read_value(clean, transform, f.area, ppm, &how)?;
             fields.insert(f.name.clone(), FieldReading::One(r));
@@ -173,26 +285,27 @@ fn qr_regions(models: &ModelSet, w: u32, h: u32) -> Vec<qr::Region> {
                 continue;
             }
             let ppm = (sx + sy) / 2.0;
-            let q = &model.qr;
-            // The QR box's corners after `turn` quarter turns of the page.
-            let corners = [(q.x, q.y), (q.x + q.size, q.y + q.size)].map(|(u, v)| match turn {
-                0 => (u, v),
-                1 => (ph - v, u),
-                2 => (pw - u, ph - v),
-                _ => (v, pw - u),
-            });
-            let x0 = (corners[0].0.min(corners[1].0) - MARGIN_MM).max(0.0) * ppm;
-            let y0 = (corners[0].1.min(corners[1].1) - MARGIN_MM).max(0.0) * ppm;
-            let x1 = (corners[0].0.max(corners[1].0) + MARGIN_MM) * ppm;
-            let y1 = (corners[0].1.max(corners[1].1) + MARGIN_MM) * ppm;
-            let r = qr::Region {
-                x: x0 as u32,
-                y: y0 as u32,
-                w: (x1 - x0) as u32,
-                h: (y1 - y0) as u32,
-            };
-            if !out.contains(&r) {
-                out.push(r);
+            for q in &model.qrs {
+                // The QR box's corners after `turn` quarter turns of the page.
+                let corners = [(q.x, q.y), (q.x + q.size, q.y + q.size)].map(|(u, v)| match turn {
+                    0 => (u, v),
+                    1 => (ph - v, u),
+                    2 => (pw - u, ph - v),
+                    _ => (v, pw - u),
+                });
+                let x0 = (corners[0].0.min(corners[1].0) - MARGIN_MM).max(0.0) * ppm;
+                let y0 = (corners[0].1.min(corners[1].1) - MARGIN_MM).max(0.0) * ppm;
+                let x1 = (corners[0].0.max(corners[1].0) + MARGIN_MM) * ppm;
+                let y1 = (corners[0].1.max(corners[1].1) + MARGIN_MM) * ppm;
+                let r = qr::Region {
+                    x: x0 as u32,
+                    y: y0 as u32,
+                    w: (x1 - x0) as u32,
+                    h: (y1 - y0) as u32,
+                };
+                if !out.contains(&r) {
+                    out.push(r);
+                }
             }
         }
     }
@@ -524,7 +637,7 @@ fn digest_matches(model: &Model, d: &str, fields: &Fields) -> bool {
         .iter()
         .map(|(k, v)| (k.clone(), v.value_json()))
         .collect();
-    payload::digest_of(&model.qr.digest, &values).is_some_and(|mine| mine == d)
+    payload::digest_of(&model.qr().digest, &values).is_some_and(|mine| mine == d)
 }
 
 /// Confirms or puts in doubt what was read. A matching QR digest proves every
@@ -545,7 +658,7 @@ fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields) {
             proven = true;
         }
         if proven {
-            for name in &model.qr.digest {
+            for name in &model.qr().digest {
                 if let Some(r) = fields.get_mut(name) {
                     r.set_confidence(1.0);
                 }
@@ -565,7 +678,7 @@ fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields) {
             })
             .flatten()
             .collect();
-        for name in &model.qr.digest {
+        for name in &model.qr().digest {
             if !confirmed_by_totals.contains(&name.as_str())
                 && let Some(r) = fields.get_mut(name)
             {

@@ -8,7 +8,7 @@ use image::GrayImage;
 
 use super::debug::Trace;
 use super::qr::QrHit;
-use crate::forms::Model;
+use crate::forms::{Model, QrSpec};
 
 /// A model point (mm) and where it was found on the page (pixels).
 pub type PointPair = ((f64, f64), (f64, f64));
@@ -209,25 +209,42 @@ pub struct Location {
     pub marks_found: usize,
 }
 
-/// Fits the model onto the page from the QR code, then refines the fit with
-/// every registration mark found near where the QR code predicts it.
-pub fn locate(model: &Model, qr: &QrHit, page: &GrayImage, trace: &mut Trace) -> Option<Location> {
+/// The model points of a QR code's corners (the spec's place) paired with
+/// where the code was found on the page.
+pub fn qr_pairs(spec: &QrSpec, qr: &QrHit) -> Vec<PointPair> {
     // rqrr's corners sit at module coordinates 0 and n + 1.
     let n = qr.modules as f64;
-    let module = model.qr.size / n;
-    let span = (n + 1.0) * module;
-    let (qx, qy) = (model.qr.x, model.qr.y);
-    let model_corners = [
+    let span = (n + 1.0) * spec.size / n;
+    let (qx, qy) = (spec.x, spec.y);
+    [
         (qx, qy),
         (qx + span, qy),
         (qx + span, qy + span),
         (qx, qy + span),
-    ];
-    let pairs: Vec<_> = model_corners
+    ]
+    .into_iter()
+    .zip(qr.corners.iter().copied())
+    .collect()
+}
+
+/// Fits the model onto the page from its QR codes found (`codes`: which of
+/// the model's codes, and the hit), then refines the fit with every
+/// registration mark found near where they predict it. Two codes fix the
+/// page on their own; a model without marks is placed from its codes.
+pub fn locate(
+    model: &Model,
+    codes: &[(usize, &QrHit)],
+    page: &GrayImage,
+    trace: &mut Trace,
+) -> Option<Location> {
+    let pairs: Vec<PointPair> = codes
         .iter()
-        .copied()
-        .zip(qr.corners.iter().copied())
+        .filter_map(|&(i, hit)| Some(qr_pairs(model.qrs.get(i)?, hit)))
+        .flatten()
         .collect();
+    let (first_spec, _) = *codes.first()?;
+    let spec = model.qrs.get(first_spec)?;
+    let (qx, qy, span) = (spec.x, spec.y, spec.size);
     let first = Transform::fit(&pairs)?;
     let s = model.mark_size;
     let centres: Vec<(f64, f64)> = model

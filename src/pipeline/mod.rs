@@ -31,7 +31,8 @@ use crate::forms::ModelSet;
 pub use debug::Trace;
 pub use extract::read_page;
 pub use reading::{
-    FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar, Unplaced,
+    CodeReading, FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar,
+    Unplaced,
 };
 
 /// One line of `extract`: what one page of one file gave (or, with
@@ -54,6 +55,12 @@ impl Extracted {
                     "file": self.file, "page": self.page, "form": r.form, "qr": r.qr,
                     "fields": r.fields, "marks": r.marks, "ms": (self.ms * 10.0).round() / 10.0,
                 });
+                if let Some(layout) = &r.layout {
+                    line["layout"] = json!(layout);
+                }
+                if !r.codes.is_empty() {
+                    line["codes"] = json!(r.codes);
+                }
                 if let Some(why) = r.unplaced {
                     line["unplaced"] = json!(why);
                     line["message"] = json!(format!("not read as a form: {}", why.sentence()));

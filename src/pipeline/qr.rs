@@ -242,6 +242,17 @@ pub fn find_likely_first(
     hits
 }
 
+/// Codes inside `r`, as the page is and, when none passes `wanted`, on a
+/// smoothed copy of the region enlarged 3×: a second code looked for where
+/// the first puts it.
+pub fn find_in_retrying(img: &GrayImage, r: Region, wanted: impl Fn(&str) -> bool) -> Vec<QrHit> {
+    let hits = find_in(img, r);
+    if hits.iter().any(|h| wanted(&h.text)) {
+        return hits;
+    }
+    find_enlarged(img, r, 3)
+}
+
 /// Codes inside `r` of a smoothed copy enlarged `k` times; corners in page pixels.
 fn find_enlarged(img: &GrayImage, r: Region, k: u32) -> Vec<QrHit> {
     let w = r.w.min(img.width().saturating_sub(r.x));

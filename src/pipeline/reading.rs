@@ -48,6 +48,17 @@ impl Scalar {
         self.as_count().is_some() && self.as_count() == other.as_count()
     }
 
+    /// Whether both are the same identifier (a ballot id, a serial number):
+    /// the same characters once case and spacing are folded, so a count 42
+    /// and a text "42" are, a text "0042" is not.
+    pub fn same_ident(&self, other: &Scalar) -> bool {
+        let text = |v: &Scalar| match v {
+            Scalar::Text(s) => s.clone(),
+            other => other.to_string(),
+        };
+        crate::forms::ident::same(&text(self), &text(other))
+    }
+
     /// Whether both are the same text, ignoring case, spacing and punctuation.
     pub fn same_text(&self, other: &Scalar) -> bool {
         self.folded() == other.folded()
@@ -253,7 +264,15 @@ pub struct InkReading {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PageReading {
     pub form: Option<String>,
+    /// The model read, when it is another printer's layout of `form`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
     pub qr: Option<String>,
+    /// Every QR code the model prints, found or not, with what its payload
+    /// holds; given for a model of several codes or of another printer's
+    /// payload (ours, single, is all in `qr`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<CodeReading>,
     pub fields: BTreeMap<String, FieldReading>,
     pub marks: BTreeMap<String, InkReading>,
     /// Model millimetres → page pixels (for cut-outs and debug pictures).
@@ -261,6 +280,19 @@ pub struct PageReading {
     /// Why the page was not placed on a model, when it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unplaced: Option<Unplaced>,
+}
+
+/// One QR code a model prints, as found on the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CodeReading {
+    /// The code's name in the model (`top`, `bottom`).
+    pub name: String,
+    /// Its decoded text; `None` when it was not found.
+    pub text: Option<String>,
+    /// Its payload's parts as the model parses them, with the ballot or
+    /// certificate id under `id` and the AC under `ac`.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
 }
 
 /// Why a page could not be placed on one of our forms.
@@ -295,9 +327,25 @@ impl PageReading {
         self.form.as_deref().and_then(FormKind::from_id)
     }
 
-    /// The QR payload, when it is one of ours.
+    /// The model that was read: its layout, else the form's own.
+    pub fn model_id(&self) -> Option<&str> {
+        self.layout.as_deref().or(self.form.as_deref())
+    }
+
+    /// The first code's payload: its parsed parts when the model parsed
+    /// them (several codes, another printer's format), else ours from `qr`.
     pub fn payload(&self) -> Option<Payload> {
-        self.qr.as_deref().and_then(Payload::parse)
+        match self.codes.iter().find(|c| c.text.is_some()) {
+            Some(c) => Some(Payload {
+                form: self.model_id()?.to_string(),
+                pairs: c
+                    .values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            }),
+            None => self.qr.as_deref().and_then(Payload::parse),
+        }
     }
 
     /// The postal ballot this page belongs to: the id in its QR code, or

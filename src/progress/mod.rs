@@ -117,6 +117,7 @@ pub fn compute(
         for (form, has) in [
             (FormKind::Form13A, b.is_some_and(|b| b.has_13a)),
             (FormKind::Form13B, b.is_some_and(|b| b.has_13b)),
+            (FormKind::Form13C, b.is_some_and(|b| b.has_13c)),
         ] {
             if let Some(state) = p.owe(has, settled) {
                 p.missing.push(Missing {

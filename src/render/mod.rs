@@ -151,7 +151,7 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
             insert_grid_fields(f, g, &mut page_fields);
         }
         let mut payload = Payload::new(&model.id);
-        for (key, name) in &model.qr.carry {
+        for (key, name) in &model.qr().carry {
             match page_fields.get(name) {
                 Some(Value::String(v)) => payload.push(key, v),
                 Some(v) if !v.is_null() => payload.push(key, v),
@@ -176,13 +176,22 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
         if pages > 1 {
             payload.push("page", format!("{}/{pages}", p + 1));
         }
-        if !model.qr.digest.is_empty()
-            && let Some(d) = payload::digest_of(&model.qr.digest, &page_fields)
+        if !model.qr().digest.is_empty()
+            && let Some(d) = payload::digest_of(&model.qr().digest, &page_fields)
         {
             payload.push("d", d);
         }
-        let payload = payload.encode();
-        let drawing = draw_page(model, &page_fields, &marks, grid, &payload)?;
+        let codes = model
+            .qrs
+            .iter()
+            .map(|q| {
+                q.payload
+                    .encode(&payload)
+                    .map_err(|e| bad(model, format!("QR code {}: {e}", q.name)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let drawing = draw_page(model, &page_fields, &marks, grid, &codes)?;
+        let payload = codes[0].clone();
         out.push(PrintedPage {
             drawing,
             payload,
@@ -355,8 +364,9 @@ fn draw_page(
     fields: &Map<String, Value>,
     marks: &Map<String, Value>,
     grid: Option<&GridPage>,
-    payload: &str,
+    codes: &[String],
 ) -> Result<Drawing> {
+    let payload = codes.first().map_or("", String::as_str);
     let [w, h] = model.page;
     let mut d = Drawing::new(w, h);
     for m in &model.marks {
@@ -378,7 +388,9 @@ fn draw_page(
             if t.center { Align::Center } else { Align::Left },
         );
     }
-    d.shapes.push(qr_shape(model, payload)?);
+    for (spec, text) in model.qrs.iter().zip(codes) {
+        d.shapes.push(qr_shape(model, spec, text)?);
+    }
     for f in &model.fields {
         if f.qr_key.is_some() {
             continue;
@@ -423,7 +435,7 @@ fn draw_page(
     Ok(d)
 }
 
-fn qr_shape(model: &Model, payload: &str) -> Result<Shape> {
+fn qr_shape(model: &Model, spec: &crate::forms::QrSpec, payload: &str) -> Result<Shape> {
     let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| bad(model, format!("QR payload does not fit: {e}")))?;
     let n = code.width();
@@ -433,10 +445,10 @@ fn qr_shape(model: &Model, payload: &str) -> Result<Shape> {
         image::Luma([if dark { 0 } else { 255 }])
     });
     Ok(Shape::Image {
-        x: model.qr.x,
-        y: model.qr.y,
-        w: model.qr.size,
-        h: model.qr.size,
+        x: spec.x,
+        y: spec.y,
+        w: spec.size,
+        h: spec.size,
         image,
     })
 }

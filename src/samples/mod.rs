@@ -470,6 +470,17 @@ pub(crate) fn person(rng: &mut fastrand::Rng) -> String {
     }
 }
 
+/// A postal ballot serial number: mostly digits, sometimes with a series
+/// letter and a slash or dash, as identifiers may be.
+fn serial_no(rng: &mut fastrand::Rng) -> String {
+    let n = rng.u32(1..100_000);
+    match rng.usize(0..4) {
+        0 => format!("{}/{n}", char::from(b'A' + rng.u8(0..26))),
+        1 => format!("{n}-{}", char::from(b'A' + rng.u8(0..26))),
+        _ => n.to_string(),
+    }
+}
+
 /// Random plausible values for a form, as `render` takes them.
 pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
     let ac_no = rng.u32(1..231);
@@ -480,12 +491,16 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             "ac_no": ac_no, "ac_name": ac_name,
             "part_no": rng.u32(1..351), "elector_serial_no": rng.u32(1..1501),
             "elector_name": person(rng),
-            "postal_ballot_serial_no": rng.u32(1..100_000),
+            "postal_ballot_serial_no": serial_no(rng),
             "elector_signed": rng.f64() < 0.85, "attested": rng.f64() < 0.85,
         }),
         Some(FormKind::Form13B) => json!({
             "ballot_id": format!("PB{ac_no:03}-{:06}", rng.u32(0..1_000_000)),
-            "ac_no": ac_no, "ac_name": ac_name, "postal_ballot_serial_no": rng.u32(1..100_000),
+            "ac_no": ac_no, "ac_name": ac_name, "postal_ballot_serial_no": serial_no(rng),
+        }),
+        Some(FormKind::Form13C) => json!({
+            "ballot_id": format!("PB{ac_no:03}-{:06}", rng.u32(0..1_000_000)),
+            "ac_no": ac_no, "ac_name": ac_name,
         }),
         Some(FormKind::Certificate) => json!({
             "certificate_id": format!("C{ac_no:03}-2026-{:04}", rng.u32(0..10_000)),

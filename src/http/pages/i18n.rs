@@ -241,6 +241,7 @@ texts! {
     k_not_in_register: "Not in the ETPBS register", "ETPBS रजिस्टर में नहीं";
     k_stale: "Sheet of an older revision", "पुराने संशोधन का पत्रक";
     k_missing_pair: "13A or 13B missing", "13A या 13B अनुपलब्ध";
+    k_qr_mismatch: "QR codes disagree", "क्यूआर कोड आपस में भिन्न";
     k_reconciliation: "Postal figures do not reconcile", "डाक आँकड़े मेल नहीं खाते";
     k_margin_below_rejected: "Margin below rejected postal ballots", "अंतर अस्वीकृत डाक मतपत्रों से कम";
     k_vvpat_mismatch: "VVPAT slips differ from the EVM", "वीवीपैट पर्चियाँ ईवीएम से भिन्न";
@@ -499,6 +500,7 @@ impl Texts {
             Kind::Reconciliation => self.k_reconciliation,
             Kind::MarginBelowRejected => self.k_margin_below_rejected,
             Kind::VvpatMismatch => self.k_vvpat_mismatch,
+            Kind::QrMismatch => self.k_qr_mismatch,
         }
     }
 

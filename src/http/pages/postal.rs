@@ -113,7 +113,7 @@ pub async fn page(
         let w = stands(by_id.get(r.ballot_id.as_str()).copied());
         (
             !matches!(w, Stands::NeedsReview | Stands::NotUploaded),
-            r.postal_ballot_serial_no,
+            r.postal_ballot_serial_no.clone(),
         )
     });
     let may_enter = user.require_enter(ac).is_ok();

@@ -1,0 +1,58 @@
+//! Identifiers as identifiers: ballot ids, postal ballot serial numbers and
+//! certificate ids hold letters, digits, `/` and `-`. They are compared
+//! after folding case and spacing (Unicode-normalised), never as numbers:
+//! `0042` is not `42`, and `kl/71-a` is `KL/71-A`.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest identifier accepted.
+pub const MAX_LEN: usize = 64;
+
+/// The identifier as it is compared and stored: NFKC, upper case, with no
+/// spaces.
+pub fn normalize(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// The normalised identifier, or why `s` is not one (`what` names it in
+/// the message): 1 to 64 letters, digits, `/` and `-`.
+pub fn parse(s: &str, what: &str) -> Result<String, String> {
+    let id = normalize(s);
+    if id.is_empty() || id.chars().count() > MAX_LEN {
+        return Err(format!("{what} {s:?} must hold 1 to {MAX_LEN} characters"));
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '/' || *c == '-'))
+    {
+        return Err(format!(
+            "{what} {s:?} holds {c:?}; an identifier holds letters, digits, '/' and '-'"
+        ));
+    }
+    Ok(id)
+}
+
+/// Whether two texts are the same identifier.
+pub fn same(a: &str, b: &str) -> bool {
+    normalize(a) == normalize(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_fold_case_and_spacing_but_keep_leading_zeros() {
+        assert_eq!(parse(" kl/071-a ", "ballot id").unwrap(), "KL/071-A");
+        assert!(same("ab 12", "AB12"));
+        assert!(!same("0042", "42"));
+        // Full-width forms (a phone keyboard) fold to ASCII.
+        assert_eq!(parse("ＡＢ１２", "id").unwrap(), "AB12");
+        assert!(parse("A|B", "ballot id").unwrap_err().contains("'|'"));
+        assert!(parse("", "ballot id").is_err());
+        assert!(parse(&"9".repeat(65), "ballot id").is_err());
+    }
+}
