@@ -830,3 +830,140 @@ fn ghostscript_copies_of_printed_grids_are_read_figure_by_figure() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The QR code of `text` as a PNG of `module` pixels a module, no quiet zone.
+fn qr_png(path: &Path, text: &str, module: u32) {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+    let (n, colours) = (code.width() as u32, code.to_colors());
+    image::GrayImage::from_fn(n * module, n * module, |x, y| {
+        let dark = colours[((y / module) * n + x / module) as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    })
+    .save(path)
+    .unwrap();
+}
+
+/// Prints `form.html` in `dir` to `printed.pdf` with headless Chromium, as
+/// another program prints a form.
+fn chromium_print(dir: &Path) {
+    let out = dir.join("printed.pdf");
+    tool(
+        dir,
+        "chromium",
+        &[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+            &format!("--user-data-dir={}", dir.join("profile").display()),
+            &format!("--print-to-pdf={}", out.display()),
+            &format!("file://{}", dir.join("form.html").display()),
+        ],
+    );
+    assert!(out.exists(), "chromium wrote no PDF");
+}
+
+#[test]
+fn a_layout_printed_by_another_program_is_read_from_its_model_file() {
+    let dir = temp_dir("etpbms");
+    // Another printer's Form 13A: its own payload (ETPBMS|13A|ac|ballot),
+    // a serif font, no registration marks; a ballot id and a serial with
+    // letters, slashes and dashes.
+    let (ac, ballot, name, serial) = (71, "RJ/071/00042-B", "Meera Iyer", "KL/0042-B");
+    qr_png(&dir.join("qr.png"), &format!("ETPBMS|13A|{ac}|{ballot}"), 8);
+    let html = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><style>
+@page {{ size: 210mm 297mm; margin: 0 }}
+body {{ margin: 0; font-family: 'Noto Serif', 'DejaVu Serif', serif }}
+div {{ position: absolute; font-size: 14pt; line-height: 10mm; height: 10mm; white-space: nowrap }}
+.label {{ font-size: 11pt }}
+.box {{ border: 0.3mm solid black; height: 30mm; width: 80mm; top: 150mm }}
+</style></head><body>
+<img src="qr.png" style="position:absolute;left:20mm;top:20mm;width:32mm;height:32mm;image-rendering:pixelated">
+<div style="left:70mm;top:25mm;font-size:20pt">FORM 13A - ETPBMS</div>
+<div class="label" style="left:20mm;top:70mm">Assembly constituency</div><div style="left:102mm;top:70mm">{ac}</div>
+<div class="label" style="left:20mm;top:85mm">Elector</div><div style="left:102mm;top:85mm">{name}</div>
+<div class="label" style="left:20mm;top:100mm">Postal ballot serial</div><div style="left:102mm;top:100mm">{serial}</div>
+<div class="box" style="left:20mm"></div><div class="box" style="left:110mm"></div>
+<svg style="position:absolute;left:25mm;top:155mm" width="70mm" height="20mm" viewBox="0 0 70 20">
+<path d="M2 15 C 10 0, 20 20, 30 5 S 50 18, 66 4" stroke="black" stroke-width="0.9" fill="none"/></svg>
+</body></html>"#
+    );
+    std::fs::write(dir.join("form.html"), html).unwrap();
+    chromium_print(&dir);
+    // Printed, signed and scanned: Ghostscript draws the page at 200 dpi
+    // (fonts and all); ImageMagick turns one copy a little on the glass.
+    tool(
+        &dir,
+        "gs",
+        &[
+            "-q",
+            "-dSAFER",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pnggray",
+            "-r200",
+            "-o",
+            "scan.png",
+            "printed.pdf",
+        ],
+    );
+    tool(
+        &dir,
+        "convert",
+        &[
+            "scan.png",
+            "-background",
+            "white",
+            "-rotate",
+            "1.5",
+            "turned.png",
+        ],
+    );
+    let files = [dir.join("scan.png"), dir.join("turned.png")];
+
+    // Without its model the page is a foreign code, and says so.
+    let unknown = extract(&files[..1]);
+    assert_eq!(unknown[0]["unplaced"], "foreign_qr", "{}", unknown[0]);
+
+    let mut models = ModelSet::builtin();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/etpbms");
+    assert_eq!(models.load_dir(&fixtures).unwrap(), 1);
+    let mut reports = Vec::new();
+    extract_files(&files, &models, 2, |o| reports.push(o.to_json()));
+    for r in &reports {
+        assert_eq!(
+            (r["form"].as_str(), r["layout"].as_str()),
+            (Some("form-13a"), Some("etpbms-13a")),
+            "{r}"
+        );
+        let field = |n: &str| {
+            (
+                r["fields"][n]["value"].clone(),
+                r["fields"][n]["confidence"].as_f64().unwrap_or(0.0),
+            )
+        };
+        assert_eq!(field("ballot_id"), (Value::from(ballot), 1.0), "{r}");
+        for (name, want) in [
+            ("ac_no", Value::from(ac)),
+            ("elector_name", name.into()),
+            ("postal_ballot_serial_no", serial.into()),
+        ] {
+            let (got, conf) = field(name);
+            assert!(
+                got == want && conf >= 0.8,
+                "{name}: {got} at {conf}, want {want}: {r}"
+            );
+        }
+        assert_eq!(r["marks"]["elector_signed"]["value"], true, "{r}");
+        assert_eq!(r["marks"]["attested"]["value"], false, "{r}");
+        assert_eq!(r["codes"][0]["values"]["id"], ballot, "{r}");
+        assert_eq!(r["codes"][0]["values"]["ac"], "71", "{r}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -450,7 +450,7 @@ pub async fn read_pages_of_ac(
     let (documents, ballots) = match scope {
         PageScope::All => (&[][..], &[][..]),
         PageScope::Some { documents, ballots } => {
-            sql += " AND (COALESCE(p.form, '') NOT IN ('form-13a', 'form-13b')";
+            sql += " AND (COALESCE(p.form, '') NOT IN ('form-13a', 'form-13b', 'form-13c')";
             if !documents.is_empty() {
                 sql += &format!(
                     " OR p.document_id IN ({})",

@@ -24,7 +24,7 @@ crate::vocabulary! {
 /// A document an AC still owes (or has, but not verified yet).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Missing {
-    /// `form-13a`, `form-13b`, `round-sheet` or `certificate`.
+    /// `form-13a`, `form-13b`, `form-13c`, `round-sheet` or `certificate`.
     #[schema(value_type = String)]
     pub form: FormKind,
     pub ballot_id: Option<String>,

@@ -17,6 +17,10 @@ pub(crate) fn form_13b(b: &Value) -> Value {
     json!({"ballot_id": b["ballot_id"], "ac_no": 5, "ac_name": "Testpur", "postal_ballot_serial_no": b["postal_ballot_serial_no"]})
 }
 
+pub(crate) fn form_13c(b: &Value) -> Value {
+    json!({"ballot_id": b["ballot_id"], "ac_no": 5, "ac_name": "Testpur"})
+}
+
 fn sheet(s: &Server, tok: &str, round: u64) -> Value {
     let a = s.get("/api/v1/acs/5", tok);
     let r = s.get(&format!("/api/v1/acs/5/rounds/{round}"), tok);
@@ -54,8 +58,8 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
     enter_round(&s, &op, 2);
     publish(&s, &ro, 1);
     publish(&s, &ro, 2);
-    // 3 ballots × (13A + 13B) + 2 published rounds, nothing uploaded yet.
-    assert_eq!(figures(&s, &ro), (8, 0, 0, 0));
+    // 3 ballots × (13A + 13B + 13C) + 2 published rounds, nothing uploaded yet.
+    assert_eq!(figures(&s, &ro), (11, 0, 0, 0));
     let missing = s.get("/api/v1/progress/5", &ro);
     let names: Vec<&str> = missing["missing"]
         .as_array()
@@ -68,6 +72,10 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         "{names:?}"
     );
     assert!(
+        names.contains(&"Form 13C of ballot PB005-000002"),
+        "{names:?}"
+    );
+    assert!(
         names.contains(&"signed round sheet of round 1 (revision 1)"),
         "{names:?}"
     );
@@ -77,6 +85,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
     let mut batch: Vec<(&str, Value)> = (0..2)
         .flat_map(|i| {
             [
+                ("form-13c", form_13c(&reg[i])),
                 ("form-13a", form_13a(&reg[i])),
                 ("form-13b", form_13b(&reg[i])),
             ]
@@ -84,7 +93,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         .collect();
     batch.push(("round-sheet", sheet(&s, &ro, 1)));
     s.upload_read(5, &op, "morning.pdf", &scan_batch(&batch, None));
-    assert_eq!(figures(&s, &ro), (8, 5, 5, 0));
+    assert_eq!(figures(&s, &ro), (11, 7, 7, 0));
     // A 13A whose 13B is not here yet: uploaded, not verified; named as such.
     s.upload_read(
         5,
@@ -92,7 +101,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         "lonely.pdf",
         &scan_batch(&[("form-13a", form_13a(&reg[2]))], None),
     );
-    assert_eq!(figures(&s, &ro), (8, 6, 5, 1));
+    assert_eq!(figures(&s, &ro), (11, 8, 7, 1));
     let missing = s.get("/api/v1/progress/5", &ro)["missing"].clone();
     let b3: Vec<(&str, &str)> = missing
         .as_array()
@@ -103,7 +112,11 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         .collect();
     assert_eq!(
         b3,
-        [("form-13a", "not_verified"), ("form-13b", "not_uploaded")]
+        [
+            ("form-13a", "not_verified"),
+            ("form-13b", "not_uploaded"),
+            ("form-13c", "not_uploaded")
+        ]
     );
 
     // An edit to round 1: both rounds back to draft, so no sheet is owed...
@@ -116,11 +129,11 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         &op,
         json!({"ps_no": r1["tables"][0]["ps_no"], "votes": votes}),
     );
-    assert_eq!(figures(&s, &ro).0, 6);
+    assert_eq!(figures(&s, &ro).0, 9);
     // ...and once round 1 is published again, its old sheet no longer counts.
     publish(&s, &ro, 1);
     let (expected, uploaded, verified, _) = figures(&s, &ro);
-    assert_eq!((expected, uploaded, verified), (7, 5, 4));
+    assert_eq!((expected, uploaded, verified), (10, 7, 6));
     let names: Vec<String> = s.get("/api/v1/progress/5", &ro)["missing"]
         .as_array()
         .unwrap()
@@ -143,7 +156,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         &scan_batch(&[("round-sheet", v)], None),
     );
     let (_, uploaded, verified, open) = figures(&s, &ro);
-    assert_eq!((uploaded, verified), (6, 4));
+    assert_eq!((uploaded, verified), (8, 6));
     assert_eq!(
         open, 4,
         "the lonely 13A, the stale sheet, the figure and its total"
@@ -157,7 +170,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         );
         assert_eq!(st, 200, "{b}");
     }
-    assert_eq!(figures(&s, &ro), (7, 6, 5, 2));
+    assert_eq!(figures(&s, &ro), (10, 8, 7, 2));
     // The stale sheet takes no decision: it settles when the signed sheet
     // of the current revision is uploaded.
     let stale = s.get("/api/v1/acs/5/findings", &ro);
@@ -187,7 +200,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
             by_state[0]["acs"].as_u64(),
             by_state[0]["verified"].as_u64()
         ),
-        (Some("Madhya Pradesh"), Some(1), Some(5))
+        (Some("Madhya Pradesh"), Some(1), Some(7))
     );
     let by_district = s.get("/api/v1/progress?by=district", &ro);
     assert_eq!(
@@ -195,7 +208,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
             by_district[0]["district"].as_str(),
             by_district[0]["expected"].as_u64()
         ),
-        (Some("Rewa"), Some(7))
+        (Some("Rewa"), Some(10))
     );
     assert_eq!(s.get("/api/v1/progress?behind=50", &ro), json!([]));
     assert_eq!(
@@ -213,7 +226,7 @@ fn completion_follows_uploads_verification_edits_and_reviews() {
         "ac_no,ac_name,ro,district,state,acs,expected,uploaded,verified,open_findings,percent\n"
     ));
     assert!(
-        csv.contains("5,\"Testpur\",\"Asha Verma\",\"Rewa\",,,7,6,5,2,71.4"),
+        csv.contains("5,\"Testpur\",\"Asha Verma\",\"Rewa\",,,10,8,7,2,70"),
         "{csv}"
     );
     assert_error(

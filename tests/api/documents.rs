@@ -628,8 +628,12 @@ fn rule_54a_duplicates_and_missing_pairs() {
     let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
     let (unsigned, dup, lonely, crossed) = (&reg[10], &reg[11], &reg[12], &reg[13]);
     let mut wrong_serial = form_13b(&ac, crossed);
-    wrong_serial["postal_ballot_serial_no"] =
-        json!(crossed["postal_ballot_serial_no"].as_u64().unwrap() + 1000);
+    let serial: u64 = crossed["postal_ballot_serial_no"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    wrong_serial["postal_ballot_serial_no"] = json!((serial + 1000).to_string());
     let foreign = json!({"ballot_id": "PB071-999999", "postal_ballot_serial_no": 99999, "part_no": 1, "elector_serial_no": 1});
     let first = s.upload_read(
         71,
