@@ -103,6 +103,10 @@ pub struct ServeConfig {
     /// The node's token, printed once by `scrutiny node add` on central.
     #[arg(long, env = "SCRUTINY_NODE_TOKEN", hide_env_values = true)]
     pub node_token: Option<String>,
+    /// A folder of model files read beside the shipped ones: another
+    /// printer's layout of a form (`models/README.md`).
+    #[arg(long, env = "SCRUTINY_MODELS")]
+    pub models: Option<PathBuf>,
 }
 
 impl ServeConfig {
@@ -118,6 +122,7 @@ impl ServeConfig {
             workers: None,
             upstream: None,
             node_token: None,
+            models: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 #![deny(clippy::unwrap_used)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -90,6 +90,10 @@ enum Command {
         /// 5–10, 100 to 600 dpi.
         #[arg(long)]
         stress: bool,
+        /// ETPBS covers as they come at the count: Form 13C, 13A and 13B of
+        /// each ballot (COUNT pages in all), shuffled; `--form` is ignored.
+        #[arg(long)]
+        etpbs: bool,
     },
     /// Read a folder written by `samples` and compare with its truth.json.
     Score {
@@ -107,6 +111,9 @@ enum Command {
         /// Worker threads, each with its own Tesseract (default: cores).
         #[arg(long, env = "SCRUTINY_WORKERS")]
         workers: Option<usize>,
+        /// A folder of model files read beside the shipped ones.
+        #[arg(long, env = "SCRUTINY_MODELS")]
+        models: Option<PathBuf>,
     },
     /// The reader process that workers, uploads and cut-outs start to open
     /// untrusted files under memory and time limits (requests on standard
@@ -328,6 +335,16 @@ async fn audit_user(tx: &mut db::Tx, action: &str, user: &scrutiny::accounts::Us
     for ac in acs {
         let subject = format!("user {}", user.username);
         db::audit(tx, &at, "cli", action, ac, &subject, None, Some(&after)).await?;
+    }
+    Ok(())
+}
+
+/// Adds a folder's model files to the ones every part of the process reads
+/// with (and its reader processes: they are given the folder).
+fn share_models(dir: Option<&Path>) -> Result<()> {
+    if let Some(dir) = dir {
+        let n = ModelSet::share_folder(dir)?;
+        tracing::info!(models = n, folder = %dir.display(), "models added");
     }
     Ok(())
 }
@@ -679,6 +696,7 @@ fn bench_pipeline(
         grid,
         batch: true,
         stress: false,
+        etpbs: false,
     };
     let specs = if form.is_empty() {
         vec![
@@ -725,6 +743,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             grid,
             batch,
             stress,
+            etpbs,
         } => {
             let spec = samples::Spec {
                 count,
@@ -733,6 +752,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 grid,
                 batch,
                 stress,
+                etpbs,
             };
             let truths = samples::generate(&out, &spec)?;
             eprintln!(
@@ -743,9 +763,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Score { dir, workers } => score(dir, workers),
-        Command::Serve(config) => serve(config),
-        Command::Worker { storage, workers } => worker(storage, workers),
-        Command::Reader => scrutiny::sandbox::serve_requests().map(|()| ExitCode::SUCCESS),
+        Command::Serve(config) => {
+            share_models(config.models.as_deref())?;
+            serve(config)
+        }
+        Command::Worker {
+            storage,
+            workers,
+            models,
+        } => {
+            share_models(models.as_deref())?;
+            worker(storage, workers)
+        }
+        Command::Reader => {
+            let models = std::env::var_os("SCRUTINY_MODELS").map(PathBuf::from);
+            share_models(models.as_deref())?;
+            scrutiny::sandbox::serve_requests().map(|()| ExitCode::SUCCESS)
+        }
         Command::User { command, storage } => users(storage, command),
         Command::Election { command, storage } => election(storage, command),
         Command::Archive { command, storage } => archive(storage, command),

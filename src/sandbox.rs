@@ -432,7 +432,11 @@ impl Reader {
 
     fn start(&self) -> Result<Running> {
         let exe = std::env::current_exe().map_err(|e| broken("finding this program", e))?;
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        if let Some(dir) = ModelSet::shared_folder() {
+            command.env("SCRUTINY_MODELS", dir);
+        }
+        let mut child = command
             .arg("reader")
             .env("SCRUTINY_READER_MB", self.limits.memory_mb.to_string())
             .env("SCRUTINY_PAGE_SECONDS", self.limits.cpu_seconds.to_string())

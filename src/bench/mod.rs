@@ -52,6 +52,9 @@ fn generate_in_child(dir: &std::path::Path, spec: &Spec) -> Result<()> {
     if spec.stress {
         cmd.arg("--stress");
     }
+    if spec.etpbs {
+        cmd.arg("--etpbs");
+    }
     let status = cmd.status().map_err(|e| Error::io(&exe, e))?;
     if !status.success() {
         return Err(Error::Values {

@@ -188,6 +188,31 @@ fn b13(doc: i64, id: &str, serial: u64) -> ScannedPage {
     )
 }
 
+fn c13(doc: i64, page_no: u32, id: &str) -> ScannedPage {
+    ScannedPage {
+        page_no,
+        ..page(
+            doc,
+            "form-13c",
+            &format!("SCR1|form-13c|id={id}"),
+            fields(&[("ac_no", json!(71)), ("ac_name", json!("Rewa"))]),
+            Map::new(),
+        )
+    }
+}
+
+/// A 13A whose two QR codes carry these ballot ids (`None`: not found).
+fn a13_codes(id: &str, top: Option<&str>, bottom: Option<&str>) -> ScannedPage {
+    let mut p = a13(1, id, 1, true, true);
+    let code = |name: &str, id: Option<&str>| {
+        json!({"name": name, "text": id.map(|i| format!("SCR1|form-13a|id={i}")),
+               "values": id.map_or(json!({}), |i| json!({"id": i}))})
+    };
+    p.reading.codes =
+        serde_json::from_value(json!([code("top", top), code("bottom", bottom)])).unwrap();
+    p
+}
+
 fn run(state: &AcState, pages: &[ScannedPage]) -> Checked {
     check_ac(state, pages, ModelSet::shared(), &Decisions::new())
 }
@@ -740,4 +765,145 @@ fn forms_21c_and_21e_hold_only_for_the_declared_result() {
             (Kind::Mismatch, Some("totals[0]".into()))
         ]
     );
+}
+
+#[test]
+fn an_opened_outer_cover_without_its_13a_or_13b_rejects_the_ballot() {
+    // All three covers, in any order: accepted, numbered by the 13C's scan.
+    let c = run(
+        &state(1, None),
+        &[
+            b13(1, "PB2", 2),
+            c13(1, 2, "PB2"),
+            a13(2, "PB1", 1, true, true),
+            c13(1, 1, "PB1"),
+            b13(3, "PB1", 1),
+            a13(3, "PB2", 2, true, true),
+        ],
+    );
+    let outcomes: Vec<_> = c
+        .ballots
+        .iter()
+        .map(|b| (b.ballot_id.as_str(), b.outcome, b.count_serial, b.has_13c))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("PB1", Outcome::Accepted, Some(1), true),
+            ("PB2", Outcome::Accepted, Some(2), true)
+        ],
+        "{:?}",
+        c.findings
+    );
+    // A 13C whose 13A never came: rejected with the reason.
+    let c = run(&state(1, None), &[c13(1, 1, "PB1"), b13(1, "PB1", 1)]);
+    assert_eq!(
+        (c.ballots[0].outcome, c.ballots[0].reasons.clone()),
+        (Outcome::Rejected, vec![Kind::MissingPair])
+    );
+    assert!(kinds(&c).contains(&(Kind::MissingPair, Some("form-13a".into()))));
+    // Without a 13C, a lone 13B only waits for its 13A.
+    let c = run(&state(1, None), &[b13(1, "PB1", 1)]);
+    assert_eq!(c.ballots[0].outcome, Outcome::NeedsReview);
+    assert_eq!(c.ballots[0].count_serial, None);
+    // The RO rejecting the cover on that ground: it stands.
+    let c = run(&state(1, None), &[c13(1, 1, "PB1"), b13(1, "PB1", 1)]);
+    let missing = c
+        .findings
+        .iter()
+        .find(|f| f.kind == Kind::MissingPair)
+        .unwrap();
+    let mut decided = Decisions::new();
+    decided.insert(missing.key(), Decision::Reject);
+    let c = check_ac(
+        &state(1, None),
+        &[c13(1, 1, "PB1"), b13(1, "PB1", 1)],
+        ModelSet::shared(),
+        &decided,
+    );
+    assert_eq!(c.ballots[0].outcome, Outcome::Rejected);
+    // A second 13C of the same ballot is a duplicate.
+    let c = run(
+        &state(1, None),
+        &[
+            c13(1, 1, "PB1"),
+            c13(2, 1, "PB1"),
+            a13(1, "PB1", 1, true, true),
+            b13(1, "PB1", 1),
+        ],
+    );
+    assert!(
+        c.findings
+            .iter()
+            .any(|f| f.kind == Kind::Duplicate && f.document_id == Some(2)),
+        "{:?}",
+        c.findings
+    );
+}
+
+#[test]
+fn a_declarations_two_qr_codes_must_both_be_read_and_agree() {
+    let both = run(
+        &state(1, None),
+        &[
+            a13_codes("PB1", Some("PB1"), Some("pb 1")),
+            b13(1, "PB1", 1),
+        ],
+    );
+    assert_eq!(
+        both.ballots[0].outcome,
+        Outcome::Accepted,
+        "{:?}",
+        both.findings
+    );
+    let crossed = run(
+        &state(1, None),
+        &[a13_codes("PB1", Some("PB1"), Some("PB2")), b13(1, "PB1", 1)],
+    );
+    let f = crossed
+        .findings
+        .iter()
+        .find(|f| f.kind == Kind::QrMismatch)
+        .expect("a qr_mismatch");
+    assert_eq!(
+        (
+            f.field.as_deref(),
+            f.scan_value.clone(),
+            f.entered_value.clone()
+        ),
+        (
+            Some("qr:bottom"),
+            Some(Scalar::from("PB2")),
+            Some(Scalar::from("PB1"))
+        )
+    );
+    assert_eq!(crossed.ballots[0].outcome, Outcome::NeedsReview);
+    let lost = run(
+        &state(1, None),
+        &[a13_codes("PB1", Some("PB1"), None), b13(1, "PB1", 1)],
+    );
+    assert!(kinds(&lost).contains(&(Kind::Unreadable, Some("qr:bottom".into()))));
+}
+
+#[test]
+fn serial_numbers_are_compared_as_identifiers() {
+    let mut state = state(1, None);
+    state.register[0].postal_ballot_serial_no = "KL/0042-A".into();
+    let mut a = a13(1, "PB1", 1, true, true);
+    let mut b = b13(1, "PB1", 1);
+    for p in [&mut a, &mut b] {
+        p.reading.fields.insert(
+            "postal_ballot_serial_no".into(),
+            FieldReading::One(Reading::new("kl/0042-a", 0.99)),
+        );
+    }
+    let c = run(&state, &[a.clone(), b.clone()]);
+    assert_eq!(c.ballots[0].outcome, Outcome::Accepted, "{:?}", c.findings);
+    // Leading zeros count: 42 is not 0042.
+    b.reading.fields.insert(
+        "postal_ballot_serial_no".into(),
+        FieldReading::One(Reading::new("KL/42-A", 0.99)),
+    );
+    let c = run(&state, &[a, b]);
+    assert_eq!(c.ballots[0].reasons, vec![Kind::SerialMismatch]);
 }

@@ -1,7 +1,9 @@
 //! Identifiers as identifiers: ballot ids, postal ballot serial numbers and
 //! certificate ids hold letters, digits, `/` and `-`. They are compared
 //! after folding case and spacing (Unicode-normalised), never as numbers:
-//! `0042` is not `42`, and `kl/71-a` is `KL/71-A`.
+//! `0042` is not `42`, and `kl/71-a` is `KL/71-A`. The letters O and I
+//! fold into the digits 0 and 1: printed, they look alike (to a reader as
+//! to a person), so two identifiers that differ only there are one.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -9,11 +11,16 @@ use unicode_normalization::UnicodeNormalization;
 pub const MAX_LEN: usize = 64;
 
 /// The identifier as it is compared and stored: NFKC, upper case, with no
-/// spaces.
+/// spaces, O and I as 0 and 1.
 pub fn normalize(s: &str) -> String {
     s.nfkc()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_uppercase)
+        .map(|c| match c {
+            'O' => '0',
+            'I' => '1',
+            c => c,
+        })
         .collect()
 }
 
@@ -47,6 +54,8 @@ mod tests {
     #[test]
     fn identifiers_fold_case_and_spacing_but_keep_leading_zeros() {
         assert_eq!(parse(" kl/071-a ", "ballot id").unwrap(), "KL/071-A");
+        // O and I print like 0 and 1: one identifier.
+        assert_eq!(parse("PO/I7", "ballot id").unwrap(), "P0/17");
         assert!(same("ab 12", "AB12"));
         assert!(!same("0042", "42"));
         // Full-width forms (a phone keyboard) fold to ASCII.

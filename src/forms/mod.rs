@@ -10,7 +10,7 @@ pub mod ident;
 pub mod payload;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -130,6 +130,9 @@ pub enum FieldKind {
     Digits,
     /// One line of Latin text.
     Text,
+    /// An identifier (a postal ballot serial number): letters, digits, `/`
+    /// and `-`, read as text and given normalised (`ident`).
+    Ident,
     /// A box that is either inked (signed, attested) or empty.
     Ink,
     /// A table of whole numbers whose size comes from the QR payload.
@@ -417,6 +420,22 @@ impl Model {
         self.form.as_deref().unwrap_or(&self.id)
     }
 
+    /// Which of this model's codes a decoded text is (the most specific
+    /// spec that accepts it: our second code also parses as a first one),
+    /// with its parsed payload.
+    pub fn code_of(&self, text: &str) -> Option<(usize, payload::Payload)> {
+        let mut best: Option<(usize, usize, payload::Payload)> = None;
+        for (i, q) in self.qrs.iter().enumerate() {
+            if let Some(p) = q.payload.parse(&self.id, text) {
+                let s = q.payload.specificity();
+                if best.as_ref().is_none_or(|b| s > b.0) {
+                    best = Some((s, i, p));
+                }
+            }
+        }
+        best.map(|(_, i, p)| (i, p))
+    }
+
     /// Parses and checks one model file's text.
     pub fn from_toml(text: &str) -> Result<Model> {
         let model: Model = toml::from_str(text).map_err(|e| Error::Model {
@@ -501,11 +520,13 @@ impl Model {
             }
         }
         for (key, name) in &self.qr().carry {
-            if !self
-                .fields
-                .iter()
-                .any(|f| &f.name == name && matches!(f.kind, FieldKind::Digits | FieldKind::Text))
-            {
+            if !self.fields.iter().any(|f| {
+                &f.name == name
+                    && matches!(
+                        f.kind,
+                        FieldKind::Digits | FieldKind::Text | FieldKind::Ident
+                    )
+            }) {
                 return bad(format!(
                     "[qr] carry {key} names {name}, which is not a digits or text field"
                 ));
@@ -526,6 +547,9 @@ pub struct ModelSet {
     models: BTreeMap<String, Model>,
 }
 
+static SHARED: std::sync::OnceLock<ModelSet> = std::sync::OnceLock::new();
+static SHARED_FOLDER: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
 /// The models shipped with Scrutiny, compiled into the binary.
 const BUILTIN: [&str; 8] = [
     include_str!("../../models/form-13a.toml"),
@@ -539,14 +563,33 @@ const BUILTIN: [&str; 8] = [
 ];
 
 impl ModelSet {
-    /// The shipped models, parsed once for the whole process (the server
-    /// and its checks use these).
+    /// The models of the whole process (the server and its checks use
+    /// these): the shipped ones, and those of the folder given to
+    /// [`ModelSet::share_folder`] at start.
     pub fn shared() -> &'static ModelSet {
-        static SHARED: std::sync::OnceLock<ModelSet> = std::sync::OnceLock::new();
         SHARED.get_or_init(ModelSet::builtin)
     }
 
-    /// The four shipped models.
+    /// Adds the model files of `dir` to the shared models (`serve` and
+    /// `worker --models DIR`: another printer's layouts). Fails on a bad
+    /// model file, or when the shared models were already in use.
+    pub fn share_folder(dir: &Path) -> Result<usize> {
+        let mut set = ModelSet::builtin();
+        let n = set.load_dir(dir)?;
+        SHARED
+            .set(set)
+            .map_err(|_| Error::internal("the models were in use before --models was read"))?;
+        let _ = SHARED_FOLDER.set(dir.to_path_buf());
+        Ok(n)
+    }
+
+    /// The folder whose models were added to the shared ones, if any (the
+    /// reader processes are given it too).
+    pub fn shared_folder() -> Option<&'static Path> {
+        SHARED_FOLDER.get().map(PathBuf::as_path)
+    }
+
+    /// The shipped models.
     pub fn builtin() -> ModelSet {
         let mut set = ModelSet::default();
         for text in BUILTIN {
@@ -601,12 +644,10 @@ impl ModelSet {
     pub fn identify(&self, text: &str) -> Option<(&Model, usize, payload::Payload)> {
         let mut best: Option<(usize, &Model, usize, payload::Payload)> = None;
         for model in self.iter() {
-            for (i, q) in model.qrs.iter().enumerate() {
-                if let Some(p) = q.payload.parse(&model.id, text) {
-                    let s = q.payload.specificity();
-                    if best.as_ref().is_none_or(|b| s > b.0) {
-                        best = Some((s, model, i, p));
-                    }
+            if let Some((i, p)) = model.code_of(text) {
+                let s = model.qrs[i].payload.specificity();
+                if best.as_ref().is_none_or(|b| s > b.0) {
+                    best = Some((s, model, i, p));
                 }
             }
         }
@@ -634,6 +675,33 @@ mod tests {
                 "form-21e",
                 "round-sheet"
             ]
+        );
+    }
+
+    #[test]
+    fn each_code_of_a_form_of_two_is_told_apart() {
+        let set = ModelSet::builtin();
+        let a = set.get("form-13a").unwrap();
+        // The second code's text parses as a first one too: the more
+        // specific spec takes it.
+        assert_eq!(
+            a.code_of("SCR1|form-13a|code=2|id=PB1").map(|c| c.0),
+            Some(1)
+        );
+        assert_eq!(a.code_of("SCR1|form-13a|id=PB1").map(|c| c.0), Some(0));
+        let (m, i, p) = set.identify("SCR1|form-13a|code=2|id=PB1").unwrap();
+        assert_eq!(
+            (m.id.as_str(), i, p.get("id")),
+            ("form-13a", 1, Some("PB1"))
+        );
+        assert!(set.identify("SCR1|form-99|id=PB1").is_none());
+        let two_named_alike = include_str!("../../models/form-13a.toml")
+            .replace("name = \"bottom\"", "name = \"top\"");
+        assert!(
+            Model::from_toml(&two_named_alike)
+                .unwrap_err()
+                .to_string()
+                .contains("two QR codes")
         );
     }
 

@@ -208,7 +208,7 @@ fn boxes(page: &GrayImage, model: &Model, reading: &PageReading) -> RgbImage {
                 let c = reading.mark(&f.name).map(|m| m.confidence);
                 outline(&mut out, t, f.area, colour(c));
             }
-            FieldKind::Digits | FieldKind::Text => {
+            FieldKind::Digits | FieldKind::Text | FieldKind::Ident => {
                 let c = reading.field(&f.name).map(|r| r.confidence);
                 outline(&mut out, t, f.area, colour(c));
             }

@@ -23,7 +23,7 @@ use super::{clean, ink, ocr, qr};
 use crate::error::Result;
 use crate::forms::grid::GridGeometry;
 use crate::forms::payload::{self, Payload, PayloadFormat};
-use crate::forms::{BoxMm, Field, FieldKind, GridLayout, Model, ModelSet, OcrSettings};
+use crate::forms::{BoxMm, Field, FieldKind, GridLayout, Model, ModelSet, OcrSettings, ident};
 
 /// Cap height of printed text as a fraction of its size, and mm per point.
 const CAP: f64 = 0.73;
@@ -142,7 +142,8 @@ fn other_codes(
     if model.qrs.len() < 2 {
         return found;
     }
-    let this_code = |text: &str, i: usize| model.qrs[i].payload.parse(&model.id, text);
+    let this_code =
+        |text: &str, i: usize| model.code_of(text).and_then(|(j, p)| (j == i).then_some(p));
     let Some(fit) = Transform::fit(&super::locate::qr_pairs(&model.qrs[spec], hit)) else {
         return found;
     };
@@ -238,7 +239,7 @@ fn read_field(
         return Ok(());
     }
     match f.kind {
-        FieldKind::Digits | FieldKind::Text => {
+        FieldKind::Digits | FieldKind::Text | FieldKind::Ident => {
             let ppm = (TARGET_CAP_PX / (f.font_pt * MM_PER_PT * CAP)).clamp(6.0, 24.0);
             // A value no digest covers must be read the same twice to be trusted.
             let how = HowToRead {
@@ -331,6 +332,10 @@ fn value_of(kind: FieldKind, words: &[ocr::Word]) -> Reading {
         FieldKind::Digits => match parse_count(&text.replace(' ', "")) {
             Some(n) => Reading::new(n, conf),
             None => Reading::none(),
+        },
+        FieldKind::Ident => match ident::parse(&text, "") {
+            Ok(id) => Reading::new(id, conf),
+            Err(_) => Reading::none(),
         },
         _ => Reading::new(text, conf),
     }

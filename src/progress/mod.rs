@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::checks::{AcState, Ballot, Decisions, Finding, Outcome, ScannedPage};
+use crate::checks::{AcState, Ballot, Decisions, Finding, Kind, Outcome, ScannedPage};
 use crate::counting::RoundStatus;
 use crate::forms::FormKind;
 
@@ -119,6 +119,12 @@ pub fn compute(
             (FormKind::Form13B, b.is_some_and(|b| b.has_13b)),
             (FormKind::Form13C, b.is_some_and(|b| b.has_13c)),
         ] {
+            // A cover rejected because a form was missing from it owes
+            // that form no longer: there is none to scan.
+            let lacking = b.is_some_and(|b| b.reasons.contains(&Kind::MissingPair));
+            if !has && lacking && form != FormKind::Form13C {
+                continue;
+            }
             if let Some(state) = p.owe(has, settled) {
                 p.missing.push(Missing {
                     ballot_id: Some(r.ballot_id.clone()),

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::forms::grid::GridGeometry;
 use crate::forms::payload::{self, Payload};
-use crate::forms::{Field, FieldKind, Model};
+use crate::forms::{Field, FieldKind, Model, ident};
 use drawing::{Align, Drawing, Shape};
 
 /// Most table rows on one round sheet (its model's `max_rows`).
@@ -127,6 +127,11 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
                     return Err(bad(model, format!("{} may not hold '|' or '='", f.name)));
                 }
                 fields.insert(f.name.clone(), v.into());
+            }
+            FieldKind::Ident => {
+                let v = get_text(model, values, &f.name)?;
+                let id = ident::parse(&v, &f.name).map_err(|e| bad(model, e))?;
+                fields.insert(f.name.clone(), id.into());
             }
             FieldKind::Ink => {
                 marks.insert(f.name.clone(), get_bool(model, values, &f.name)?.into());
@@ -402,7 +407,7 @@ fn draw_page(
             d.text(lx, ly, 10.0, f.label.clone(), Align::Left);
         }
         match f.kind {
-            FieldKind::Digits | FieldKind::Text => {
+            FieldKind::Digits | FieldKind::Text | FieldKind::Ident => {
                 let v = match &fields[&f.name] {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),

@@ -622,6 +622,10 @@ pub struct Spec {
     pub batch: bool,
     /// The stress set's degradations ([`Degradation::stress`]) for every page.
     pub stress: bool,
+    /// ETPBS covers as they come at the count: each ballot's Form 13C,
+    /// 13A and 13B, sharing its ballot id, AC and serial number, all the
+    /// pages in a shuffled order (`forms` is ignored).
+    pub etpbs: bool,
 }
 
 impl Spec {
@@ -696,6 +700,34 @@ pub fn generate(dir: &Path, spec: &Spec) -> Result<Vec<Truth>> {
     Ok(truths)
 }
 
+/// The `i`-th page of an ETPBS batch (see [`Spec::etpbs`]): which cover of
+/// which ballot it is, in an order shuffled by the seed, and its values.
+fn etpbs_page(spec: &Spec, i: usize) -> (&'static str, Value) {
+    let mut order: Vec<usize> = (0..spec.count).collect();
+    fastrand::Rng::with_seed(spec.seed ^ 0xE7B5).shuffle(&mut order);
+    let slot = order[i];
+    let mut rng =
+        fastrand::Rng::with_seed(spec.seed.wrapping_mul(31).wrapping_add((slot / 3) as u64));
+    let declaration = random_values(FormKind::Form13A.id(), &mut rng);
+    let keep = |keys: &[&str]| -> Value {
+        keys.iter()
+            .map(|k| (k.to_string(), declaration[*k].clone()))
+            .collect::<Map<String, Value>>()
+            .into()
+    };
+    match slot % 3 {
+        0 => (
+            FormKind::Form13C.id(),
+            keep(&["ballot_id", "ac_no", "ac_name"]),
+        ),
+        1 => (FormKind::Form13A.id(), declaration.clone()),
+        _ => (
+            FormKind::Form13B.id(),
+            keep(&["ballot_id", "ac_no", "ac_name", "postal_ballot_serial_no"]),
+        ),
+    }
+}
+
 /// One generated page: its truth, and its page image when it goes into a batch PDF.
 type Made = (Truth, Option<ScanPage>);
 
@@ -705,13 +737,17 @@ fn make_one(dir: &Path, models: &ModelSet, i: usize, spec: &Spec) -> Result<Made
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .wrapping_add(i as u64),
     );
-    let form = if spec.forms.is_empty() {
-        form_for(i)
+    let (form, mut values) = if spec.etpbs {
+        etpbs_page(spec, i)
     } else {
-        spec.forms[i % spec.forms.len()].as_str()
+        let form = if spec.forms.is_empty() {
+            form_for(i)
+        } else {
+            spec.forms[i % spec.forms.len()].as_str()
+        };
+        (form, random_values(form, &mut rng))
     };
     let model = models.get(form)?;
-    let mut values = random_values(form, &mut rng);
     if let (true, Some((tables, cands))) = (form == FormKind::RoundSheet.id(), spec.grid) {
         values = sized_round_sheet(values, tables, cands, &mut rng);
     }

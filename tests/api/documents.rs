@@ -34,6 +34,11 @@ pub(crate) fn form_13b(ac: &Value, b: &Value) -> Value {
     })
 }
 
+/// Form 13C (Cover B, the outer cover) of a register ballot.
+pub(crate) fn form_13c(ac: &Value, b: &Value) -> Value {
+    json!({"ballot_id": b["ballot_id"], "ac_no": ac["ac_no"], "ac_name": ac["name"]})
+}
+
 fn open_findings(doc: &Value) -> Vec<Value> {
     doc["findings"]
         .as_array()
@@ -1407,4 +1412,82 @@ fn one_acs_big_batch_does_not_hold_up_another_acs_single_page() {
         s.wait_done(a["id"].as_i64().unwrap(), &ro71)["status"],
         "done"
     );
+}
+
+#[test]
+fn a_shuffled_batch_of_outer_covers_declarations_and_inner_covers_pairs_up() {
+    let tmp = TempDir::new("docs-etpbs");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro71", "demo-ro71");
+    let ac = s.get("/api/v1/acs/71", &ro);
+    let reg = s.get("/api/v1/acs/71/etpbs-register", &ro);
+    let reg: Vec<&Value> = reg.as_array().unwrap()[20..26].iter().collect();
+    // Six ballots' covers in a shuffled order; the last ballot's 13A is
+    // missing from its opened cover.
+    let mut pages: Vec<(&str, Value)> = vec![];
+    for (i, b) in reg.iter().enumerate() {
+        pages.push(("form-13c", form_13c(&ac, b)));
+        if i != 5 {
+            pages.push(("form-13a", form_13a(&ac, b, true, true)));
+        }
+        pages.push(("form-13b", form_13b(&ac, b)));
+    }
+    fastrand::Rng::with_seed(5).shuffle(&mut pages);
+    let covers_in_order: Vec<Value> = pages
+        .iter()
+        .filter(|(f, _)| *f == "form-13c")
+        .map(|(_, v)| v["ballot_id"].clone())
+        .collect();
+    let doc = s.upload_read(71, &ro, "etpbs.pdf", &scan_batch(&pages, None));
+    assert_eq!(doc["status"], "done", "{doc}");
+    let forms: Vec<&str> = doc["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["form"].as_str().unwrap())
+        .collect();
+    assert_eq!(forms, pages.iter().map(|(f, _)| *f).collect::<Vec<_>>());
+    let ballots = s.get("/api/v1/acs/71/ballots", &ro);
+    for (i, b) in reg.iter().enumerate() {
+        let got = ballot(&ballots, &b["ballot_id"]);
+        let serial = covers_in_order
+            .iter()
+            .position(|id| *id == b["ballot_id"])
+            .unwrap()
+            + 1;
+        assert_eq!(got["count_serial"], serial, "{got}");
+        if i == 5 {
+            assert_eq!(
+                (got["outcome"].as_str(), got["reasons"].clone()),
+                (Some("rejected"), json!(["missing_pair"])),
+                "{got}"
+            );
+        } else {
+            assert_eq!(got["outcome"], "accepted", "{got}: {}", doc["findings"]);
+        }
+    }
+    let lacking = open_findings(&doc);
+    assert_eq!(lacking.len(), 1, "{lacking:?}");
+    assert_eq!(
+        (lacking[0]["kind"].as_str(), lacking[0]["field"].as_str()),
+        (Some("missing_pair"), Some("form-13a"))
+    );
+    assert!(
+        lacking[0]["message"].as_str().unwrap().contains("invalid"),
+        "{}",
+        lacking[0]
+    );
+    // Completion no longer owes these ballots' covers.
+    let missing = s.get("/api/v1/progress/71", &ro)["missing"].clone();
+    for b in &reg {
+        assert!(
+            !missing
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["ballot_id"] == b["ballot_id"] && m["state"] == "not_uploaded"),
+            "{}: {missing}",
+            b["ballot_id"]
+        );
+    }
 }
