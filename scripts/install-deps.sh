@@ -2,7 +2,7 @@
 # Installs the Debian packages Scrutiny builds and runs with, if missing.
 # Safe to run again: it installs only what is not there. Needs root (or sudo).
 set -euo pipefail
-packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng clang libclang-dev pkg-config ca-certificates "$@")
+packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-hin clang libclang-dev pkg-config ca-certificates "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -151,6 +151,11 @@ pub struct OcrSettings {
     /// Tesseract page-segmentation mode (7 = one text line).
     #[serde(default = "default_psm")]
     pub psm: u8,
+    /// A second language the box is read in when the first does not read
+    /// it surely (`hin`: a name that may be written in Devanagari), with
+    /// no whitelist; the surer of the two readings stands.
+    #[serde(default)]
+    pub second_lang: Option<String>,
 }
 
 fn default_lang() -> String {
@@ -166,6 +171,7 @@ impl Default for OcrSettings {
             lang: default_lang(),
             whitelist: String::new(),
             psm: default_psm(),
+            second_lang: None,
         }
     }
 }
@@ -284,6 +290,10 @@ pub struct Field {
     /// Printed label for people.
     #[serde(default)]
     pub label: String,
+    /// The label in Hindi, printed under the English one (ECI's forms are
+    /// bilingual).
+    #[serde(default)]
+    pub label_hi: String,
     /// Where the label is printed; left of the box when absent.
     #[serde(default)]
     pub label_at: Option<[f64; 2]>,

@@ -248,7 +248,30 @@ fn read_field(
                 threshold: f.threshold,
                 confirm: !model.qr().digest.contains(&f.name),
             };
-            let r = read_value(clean, transform, f.area, ppm, &how)?;
+            let mut r = read_value(clean, transform, f.area, ppm, &how)?;
+            if r.confidence < f.threshold
+                && let Some(lang) = &f.ocr.second_lang
+            {
+                let settings = OcrSettings {
+                    lang: lang.clone(),
+                    whitelist: String::new(),
+                    second_lang: None,
+                    ..f.ocr.clone()
+                };
+                let second = read_value(
+                    clean,
+                    transform,
+                    f.area,
+                    ppm,
+                    &HowToRead {
+                        settings: &settings,
+                        ..how
+                    },
+                )?;
+                if second.confidence > r.confidence {
+                    r = second;
+                }
+            }
             fields.insert(f.name.clone(), FieldReading::One(r));
         }
         FieldKind::Ink => {
@@ -387,6 +410,7 @@ fn read_value(
         .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))
         .map_or(0, |(i, _)| i);
     let Reading { value, confidence } = looks[best].clone();
+    tracing::trace!(?looks, "looks");
     let disputed = looks.iter().any(|r| r.value.is_some() && r.value != value);
     let agreeing = looks
         .iter()

@@ -129,6 +129,7 @@ fn paint(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<Pai
             _ => None,
         });
     let mut painter = Painter::new(media);
+    painter.devanagari_fonts = devanagari_fonts(doc, res);
     // lopdf skips inline images it cannot size (any with a filter): they
     // are taken from the bytes, in order, for its `BI` operations.
     let mut inline = inline_images(&bytes).into_iter();
@@ -152,6 +153,38 @@ fn paint(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<Pai
     Ok(painter)
 }
 
+/// The names under which a page's resources hold our own Devanagari font
+/// (a composite font whose codes are its glyph ids): its text is drawn
+/// from those glyphs. Another program's copy of it (a subset, renumbered)
+/// is not ours.
+fn devanagari_fonts(doc: &Document, res: Option<&lopdf::Dictionary>) -> Vec<Vec<u8>> {
+    fn deref<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a lopdf::Dictionary> {
+        match o {
+            Object::Reference(id) => doc.get_dictionary(*id).ok(),
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        }
+    }
+    let Some(fonts) = res
+        .and_then(|r| r.get(b"Font").ok())
+        .and_then(|f| deref(doc, f))
+    else {
+        return vec![];
+    };
+    fonts
+        .iter()
+        .filter(|(_, f)| {
+            deref(doc, f).is_some_and(|f| {
+                f.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0")
+                    && f.get(b"BaseFont").and_then(Object::as_name).ok()
+                        == Some(crate::render::pdf::DEVANAGARI_NAME.as_bytes())
+                    && f.get(b"Encoding").and_then(Object::as_name).ok() == Some(b"Identity-H")
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 /// The graphics state while a page's operators run, and what they drew.
 struct Painter {
     drawing: Drawing,
@@ -171,6 +204,10 @@ struct Painter {
     rects: Vec<[f64; 4]>,
     /// Every image XObject drawn, where (see [`Placement`]).
     placed: Vec<Placement>,
+    /// Resource names of our Devanagari font, and whether it is the
+    /// current one.
+    devanagari_fonts: Vec<Vec<u8>>,
+    devanagari: bool,
 }
 
 impl Painter {
@@ -189,6 +226,8 @@ impl Painter {
             path: Vec::new(),
             rects: Vec::new(),
             placed: Vec::new(),
+            devanagari_fonts: Vec::new(),
+            devanagari: false,
         }
     }
 
@@ -234,7 +273,12 @@ impl Painter {
             }
             "w" if !a.is_empty() => self.line_w = num(&a[0]),
             "BT" => self.text_pos = (0.0, 0.0),
-            "Tf" if a.len() == 2 => self.font_size = num(&a[1]),
+            "Tf" if a.len() == 2 => {
+                self.font_size = num(&a[1]);
+                self.devanagari = a[0]
+                    .as_name()
+                    .is_ok_and(|n| self.devanagari_fonts.iter().any(|f| f == n));
+            }
             "Td" | "TD" if a.len() == 2 => {
                 if operator == "TD" {
                     self.leading = -num(&a[1]);
@@ -296,6 +340,9 @@ impl Painter {
             Some(o) => vec![o],
             None => vec![],
         };
+        if self.devanagari {
+            return self.show_glyphs(&items);
+        }
         let mut run = String::new();
         let mut run_at = self.text_advance;
         for item in items {
@@ -317,6 +364,34 @@ impl Painter {
             }
         }
         self.draw_run(run_at, run);
+    }
+
+    /// Codes of our Devanagari font (two bytes each, the glyph id), each
+    /// glyph drawn where the text position has reached.
+    fn show_glyphs(&mut self, items: &[&Object]) {
+        for item in items {
+            match item {
+                Object::String(bytes, _) => {
+                    for code in bytes.chunks_exact(2) {
+                        let id = u16::from_be_bytes([code[0], code[1]]);
+                        let (x, y) =
+                            self.apply(self.text_pos.0 + self.text_advance, self.text_pos.1);
+                        let (x, y) = self.to_mm(x, y);
+                        let size = self.font_size * self.ctm[3].abs().max(1e-6);
+                        let glyphs = vec![font::Glyph { id, x: 0.0, y: 0.0 }];
+                        self.drawing.shapes.push(Shape::Glyphs {
+                            x,
+                            y,
+                            size_pt: size,
+                            glyphs,
+                        });
+                        self.text_advance +=
+                            font::devanagari_width_1000(id) / 1000.0 * self.font_size;
+                    }
+                }
+                other => self.text_advance -= num(other) / 1000.0 * self.font_size,
+            }
+        }
     }
 
     /// One run of text starting `advance` along the current line.

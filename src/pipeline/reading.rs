@@ -59,18 +59,22 @@ impl Scalar {
         crate::forms::ident::same(&text(self), &text(other))
     }
 
-    /// Whether both are the same text, ignoring case, spacing and punctuation.
+    /// Whether both are the same text, ignoring case, spacing and
+    /// punctuation; Unicode-normalised (NFC), keeping the vowel signs and
+    /// viramas of Devanagari, which are letters' parts, not punctuation.
     pub fn same_text(&self, other: &Scalar) -> bool {
         self.folded() == other.folded()
     }
 
     fn folded(&self) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        use unicode_normalization::char::is_combining_mark;
         let text = match self {
             Scalar::Text(s) => s.clone(),
             other => other.to_string(),
         };
-        text.chars()
-            .filter(|c| c.is_alphanumeric())
+        text.nfc()
+            .filter(|c| c.is_alphanumeric() || is_combining_mark(*c))
             .flat_map(char::to_uppercase)
             .collect()
     }

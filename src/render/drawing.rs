@@ -6,6 +6,8 @@
 
 use image::GrayImage;
 
+use super::font::{self, Glyph, Run};
+
 /// Horizontal anchoring of a text line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -24,6 +26,14 @@ pub enum Shape {
         size_pt: f64,
         text: String,
         align: Align,
+    },
+    /// Shaped Devanagari glyphs (`font::Glyph`) from `x` on the baseline
+    /// `y`, drawn left-aligned in the embedded Devanagari font.
+    Glyphs {
+        x: f64,
+        y: f64,
+        size_pt: f64,
+        glyphs: Vec<Glyph>,
     },
     /// A rectangle, filled or stroked with `stroke` mm lines.
     Rect {
@@ -67,14 +77,46 @@ impl Drawing {
         }
     }
 
-    /// Adds a text line.
+    /// Adds a text line. A line holding Hindi is shaped here, into Latin
+    /// runs and runs of Devanagari glyphs placed one after the other.
     pub fn text(&mut self, x: f64, y: f64, size_pt: f64, text: impl Into<String>, align: Align) {
-        self.shapes.push(Shape::Text {
-            x,
-            y,
-            size_pt,
-            text: text.into(),
-            align,
-        });
+        let text = text.into();
+        if !text.chars().any(font::is_devanagari) {
+            self.shapes.push(Shape::Text {
+                x,
+                y,
+                size_pt,
+                text,
+                align,
+            });
+            return;
+        }
+        let runs = font::runs(&text);
+        let mm = |thousandths: f64| thousandths / 1000.0 * size_pt * 25.4 / 72.0;
+        let width = mm(runs.iter().map(Run::width_1000).sum());
+        let mut caret = match align {
+            Align::Left => x,
+            Align::Center => x - width / 2.0,
+            Align::Right => x - width,
+        };
+        for run in runs {
+            let advance = mm(run.width_1000());
+            self.shapes.push(match run {
+                Run::Latin(text) => Shape::Text {
+                    x: caret,
+                    y,
+                    size_pt,
+                    text,
+                    align: Align::Left,
+                },
+                Run::Devanagari(glyphs, _) => Shape::Glyphs {
+                    x: caret,
+                    y,
+                    size_pt,
+                    glyphs,
+                },
+            });
+            caret += advance;
+        }
     }
 }

@@ -25,7 +25,12 @@ const MAX_ALL_ROWS: usize = 5000;
 
 /// Collapses runs of white space and trims, as every printed text is.
 pub fn normalize_text(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One page of a grid: the printed figures, as `extract` reports them.
@@ -405,6 +410,9 @@ fn draw_page(
         if !f.label.is_empty() {
             let [lx, ly] = f.label_at.unwrap_or([20.0, baseline]);
             d.text(lx, ly, 10.0, f.label.clone(), Align::Left);
+            if !f.label_hi.is_empty() {
+                d.text(lx, ly + 4.2, 8.0, f.label_hi.clone(), Align::Left);
+            }
         }
         match f.kind {
             FieldKind::Digits | FieldKind::Text | FieldKind::Ident => {

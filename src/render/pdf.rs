@@ -108,10 +108,80 @@ fn add_font(doc: &mut Document) -> ObjectId {
     })
 }
 
+/// The Devanagari font as a composite (Type0) font whose codes are glyph
+/// ids (`Identity-H`), the shaped glyphs being what is shown; `used`
+/// glyphs get their widths.
+fn add_devanagari_font(doc: &mut Document, used: &std::collections::BTreeSet<u16>) -> ObjectId {
+    let file = Stream::new(
+        dictionary! { "Length1" => font::DEVANAGARI_BYTES.len() as i64, "Filter" => "FlateDecode" },
+        flate(font::DEVANAGARI_BYTES),
+    );
+    let file_id = doc.add_object(file);
+    let descriptor = doc.add_object(dictionary! {
+        "Type" => "FontDescriptor",
+        "FontName" => DEVANAGARI_NAME,
+        "Flags" => 32,
+        "FontBBox" => vec![(-800).into(), (-500).into(), 1600.into(), 1100.into()],
+        "ItalicAngle" => 0,
+        "Ascent" => 1069,
+        "Descent" => -293,
+        "CapHeight" => 714,
+        "StemV" => 80,
+        "FontFile2" => file_id,
+    });
+    let mut widths: Vec<Object> = Vec::with_capacity(used.len() * 2);
+    for &id in used {
+        widths.push(i64::from(id).into());
+        widths.push(
+            vec![Object::Integer(
+                font::devanagari_width_1000(id).round() as i64
+            )]
+            .into(),
+        );
+    }
+    let cid_font = doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "CIDFontType2",
+        "BaseFont" => DEVANAGARI_NAME,
+        "CIDSystemInfo" => dictionary! {
+            "Registry" => Object::string_literal("Adobe"),
+            "Ordering" => Object::string_literal("Identity"),
+            "Supplement" => 0,
+        },
+        "FontDescriptor" => descriptor,
+        "CIDToGIDMap" => "Identity",
+        "DW" => 1000,
+        "W" => widths,
+    });
+    doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "Type0",
+        "BaseFont" => DEVANAGARI_NAME,
+        "Encoding" => "Identity-H",
+        "DescendantFonts" => vec![cid_font.into()],
+    })
+}
+
+/// The name our Devanagari font goes by in the PDFs we print (the reader
+/// knows its own font by it).
+pub const DEVANAGARI_NAME: &str = "NotoSansDevanagari";
+
 /// Writes printed pages as one PDF, fonts embedded.
 pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {
     let (mut doc, pages_id) = new_doc();
     let font_id = add_font(&mut doc);
+    let used: std::collections::BTreeSet<u16> = pages
+        .iter()
+        .flat_map(|d| &d.shapes)
+        .flat_map(|s| match s {
+            Shape::Glyphs { glyphs, .. } => glyphs.iter().map(|g| g.id).collect(),
+            _ => vec![],
+        })
+        .collect();
+    let mut fonts = dictionary! { "F1" => font_id };
+    if !used.is_empty() {
+        fonts.set("F2", add_devanagari_font(&mut doc, &used));
+    }
     let mut kids = Vec::new();
     for d in pages {
         let h_pt = d.height_mm * PT_PER_MM;
@@ -143,6 +213,31 @@ pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {
                         "Tj",
                         vec![Object::String(bytes, StringFormat::Literal)],
                     ));
+                    ops.push(Operation::new("ET", vec![]));
+                }
+                Shape::Glyphs {
+                    x,
+                    y,
+                    size_pt,
+                    glyphs,
+                } => {
+                    // Each glyph where shaping put it: conjuncts, matras
+                    // and their offsets exactly as the shaper placed them.
+                    ops.push(Operation::new("BT", vec![]));
+                    ops.push(Operation::new("Tf", vec!["F2".into(), n(*size_pt)]));
+                    for g in glyphs {
+                        let gx = x * PT_PER_MM + g.x / 1000.0 * size_pt;
+                        let gy = h_pt - y * PT_PER_MM + g.y / 1000.0 * size_pt;
+                        let tm = vec![n(1.0), n(0.0), n(0.0), n(1.0), n(gx), n(gy)];
+                        ops.push(Operation::new("Tm", tm));
+                        ops.push(Operation::new(
+                            "Tj",
+                            vec![Object::String(
+                                g.id.to_be_bytes().to_vec(),
+                                StringFormat::Hexadecimal,
+                            )],
+                        ));
+                    }
                     ops.push(Operation::new("ET", vec![]));
                 }
                 Shape::Rect {
@@ -217,7 +312,7 @@ pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {
             "Type" => "Page",
             "Parent" => pages_id,
             "MediaBox" => vec![0.into(), 0.into(), n(d.width_mm * PT_PER_MM), n(h_pt)],
-            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id }, "XObject" => xobjects },
+            "Resources" => dictionary! { "Font" => fonts.clone(), "XObject" => xobjects },
             "Contents" => content_id,
         });
         kids.push(page);

@@ -33,6 +33,12 @@ pub fn rasterize(d: &Drawing, dpi: f64) -> GrayImage {
                 };
                 draw_text(&mut img, x * s, y * s, size_pt * dpi / 72.0, text);
             }
+            Shape::Glyphs {
+                x,
+                y,
+                size_pt,
+                glyphs,
+            } => draw_glyphs(&mut img, x * s, y * s, size_pt * dpi / 72.0, glyphs),
             Shape::Rect {
                 x,
                 y,
@@ -106,6 +112,32 @@ fn draw_text(img: &mut GrayImage, x: f64, baseline: f64, px_per_em: f64, text: &
             });
         }
         caret += scaled.h_advance(id);
+    }
+}
+
+/// Shaped Devanagari glyphs from `x` on `baseline`, `px_per_em` pixels to
+/// the em (glyph places in thousandths of it).
+fn draw_glyphs(img: &mut GrayImage, x: f64, baseline: f64, px_per_em: f64, glyphs: &[font::Glyph]) {
+    let f = font::devanagari();
+    let Some(upm) = f.units_per_em() else { return };
+    let scale = ab_glyph::PxScale::from(px_per_em as f32 * f.height_unscaled() / upm);
+    for g in glyphs {
+        let at = point(
+            (x + g.x / 1000.0 * px_per_em) as f32,
+            (baseline - g.y / 1000.0 * px_per_em) as f32,
+        );
+        let glyph = ab_glyph::GlyphId(g.id).with_scale_and_position(scale, at);
+        if let Some(outline) = f.outline_glyph(glyph) {
+            let b = outline.px_bounds();
+            outline.draw(|gx, gy, cov| {
+                darken(
+                    img,
+                    b.min.x as i64 + i64::from(gx),
+                    b.min.y as i64 + i64::from(gy),
+                    cov,
+                )
+            });
+        }
     }
 }
 

@@ -456,6 +456,32 @@ pub(crate) const PARTIES: &[&str] = &[
     "Gondvana Gantantra Party",
 ];
 
+/// Names as electors write them in Devanagari: conjuncts (क्ष, त्र, ज्ञ,
+/// द्व, न्द्र), matras before and after their consonant, the reph.
+const HINDI_NAMES: [&str; 12] = [
+    "रामकृष्ण त्रिपाठी",
+    "सत्येन्द्र द्विवेदी",
+    "क्षितिज मिश्र",
+    "ज्ञानेश्वरी पाण्डेय",
+    "अनुराधा चतुर्वेदी",
+    "प्रिया शर्मा",
+    "विक्रम सिंह",
+    "सुनीता यादव",
+    "दीपक त्रिवेदी",
+    "कृष्णा श्रीवास्तव",
+    "शिवानी वर्मा",
+    "उमेश प्रजापति",
+];
+
+/// An elector's name: in Devanagari for about a quarter of them.
+fn elector_name(rng: &mut fastrand::Rng) -> String {
+    if rng.f64() < 0.25 {
+        HINDI_NAMES[rng.usize(0..HINDI_NAMES.len())].to_string()
+    } else {
+        person(rng)
+    }
+}
+
 pub(crate) fn person(rng: &mut fastrand::Rng) -> String {
     let first = FIRST[rng.usize(0..FIRST.len())];
     let last = LAST[rng.usize(0..LAST.len())];
@@ -490,7 +516,7 @@ pub fn random_values(form: &str, rng: &mut fastrand::Rng) -> Value {
             "ballot_id": format!("PB{ac_no:03}-{:06}", rng.u32(0..1_000_000)),
             "ac_no": ac_no, "ac_name": ac_name,
             "part_no": rng.u32(1..351), "elector_serial_no": rng.u32(1..1501),
-            "elector_name": person(rng),
+            "elector_name": elector_name(rng),
             "postal_ballot_serial_no": serial_no(rng),
             "elector_signed": rng.f64() < 0.85, "attested": rng.f64() < 0.85,
         }),
