@@ -666,12 +666,17 @@ fn extract(
 
 fn score(dir: PathBuf, workers: Option<usize>) -> Result<ExitCode> {
     let truths = samples::read_truth(&dir)?;
-    let files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
+    // A batch's pages share one file: each file is read once, its pages in
+    // order, as the truth lists them.
+    let mut files: Vec<PathBuf> = truths.iter().map(|t| dir.join(&t.file)).collect();
+    files.dedup();
     let models = ModelSet::builtin();
     let mut score = samples::Score::default();
     let mut i = 0;
     pipeline::extract_files(&files, &models, workers.unwrap_or_else(cores), |o| {
-        score.add(&models, &truths[i], &o.to_json());
+        if let Some(truth) = truths.get(i) {
+            score.add(&models, truth, &o.to_json());
+        }
         i += 1;
     });
     println!(

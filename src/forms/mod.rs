@@ -300,6 +300,10 @@ pub struct Field {
     /// The box the value is printed in and read from.
     #[serde(rename = "box")]
     pub area: BoxMm,
+    /// Printed in capitals (a name): read with capitals only, no letter
+    /// can be taken for its other case.
+    #[serde(default)]
+    pub upper: bool,
     /// Font size of the printed value (pt).
     #[serde(default = "default_font")]
     pub font_pt: f64,

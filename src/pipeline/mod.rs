@@ -138,6 +138,9 @@ pub fn in_order<J: Send, R: Send>(
                 }
             });
         }
+        // Only the workers hold the queue's end: if they all stop, the
+        // producer's next send fails instead of waiting forever.
+        drop(job_rx);
         drop(out_tx);
         let mut next = 0;
         let mut waiting = BTreeMap::new();

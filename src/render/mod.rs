@@ -127,7 +127,10 @@ pub fn layout(model: &Model, values: &Value) -> Result<Vec<PrintedPage>> {
                 fields.insert(f.name.clone(), get_u64(model, values, &f.name)?.into());
             }
             FieldKind::Text => {
-                let v = get_text(model, values, &f.name)?;
+                let mut v = get_text(model, values, &f.name)?;
+                if f.upper {
+                    v = v.to_uppercase();
+                }
                 if f.qr_key.is_some() && !payload::is_payload_safe(&v) {
                     return Err(bad(model, format!("{} may not hold '|' or '='", f.name)));
                 }

@@ -925,6 +925,19 @@ impl Score {
         };
         for (name, want) in &truth.fields {
             let threshold = model.field(name).map_or(0.8, |f| f.threshold);
+            // A text (a name) is right when it is the same text as the
+            // checks compare it: spacing and punctuation aside ("F.S.
+            // NAIR" is "F. S. NAIR"); every other value must be exact.
+            let text = model
+                .field(name)
+                .is_some_and(|f| f.kind == crate::forms::FieldKind::Text && f.qr_key.is_none());
+            let same = |w: &Value, g: &Value| match (w, g) {
+                (Value::String(w), Value::String(g)) if text => {
+                    crate::pipeline::Scalar::from(w.as_str())
+                        .same_text(&crate::pipeline::Scalar::from(g.as_str()))
+                }
+                _ => w == g,
+            };
             let floor = model.field(name).and_then(|f| f.agree_from);
             let got = &report["fields"][name];
             let pairs = flatten(want, &got["value"], &got["confidence"]);
@@ -932,17 +945,17 @@ impl Score {
                 self.fields += 1;
                 let band = &mut self.by_confidence[((c * 10.0) as usize).min(9)];
                 band.values += 1;
-                if w != g {
+                if !same(&w, &g) {
                     band.wrong += 1;
                 }
                 if floor.is_some_and(|f| c >= f) && c < threshold && !g.is_null() {
-                    if w == g {
+                    if same(&w, &g) {
                         self.agreeable_right += 1;
                     } else {
                         self.agreeable_wrong += 1;
                     }
                 }
-                if w == g {
+                if same(&w, &g) {
                     self.fields_right += 1;
                 } else {
                     let silent = c >= threshold;

@@ -221,6 +221,8 @@ texts! {
     f_attested: "Attestation", "सत्यापन";
     f_ro_signed: "RO's signature", "आरओ के हस्ताक्षर";
     f_serial: "Postal ballot serial no.", "डाक मतपत्र क्रम सं.";
+    count_serial: "Serial at the count (Form 13C)", "गणना पर क्रम सं. (प्ररूप 13ग)";
+    f_qr_code: "QR code", "क्यूआर कोड";
     f_part_no: "Part no.", "भाग सं.";
     f_elector_serial: "Elector's serial no.", "निर्वाचक क्रम सं.";
     f_ac_no: "AC no.", "क्षेत्र सं.";

@@ -113,6 +113,7 @@ pub async fn page(
         let w = stands(by_id.get(r.ballot_id.as_str()).copied());
         (
             !matches!(w, Stands::NeedsReview | Stands::NotUploaded),
+            r.postal_ballot_serial_no.len(),
             r.postal_ballot_serial_no.clone(),
         )
     });
@@ -201,12 +202,13 @@ pub async fn page(
                 h2 { (t.ballots) ": " (register.len()) }
                 @if register.is_empty() { p { (t.no_register) } } @else {
                     div.scroll { table #ballots {
-                        thead { tr { th scope="col" { (t.ballot) } th scope="col" { (t.f_serial) } th scope="col" { (t.status) } th scope="col" { (t.scans) } } }
+                        thead { tr { th scope="col" { (t.ballot) } th scope="col" { (t.f_serial) } th scope="col" { (t.count_serial) } th scope="col" { (t.status) } th scope="col" { (t.scans) } } }
                         tbody { @for r in listed.iter().take(BALLOTS_SHOWN) {
                             @let b = by_id.get(r.ballot_id.as_str()).copied();
                             tr data-ballot=(r.ballot_id) {
                                 th scope="row" { (r.ballot_id) }
                                 td { (r.postal_ballot_serial_no) }
+                                td.count-serial { @if let Some(n) = b.and_then(|b| b.count_serial) { (n) } }
                                 td { (chip(stands(b))) @if let Some(b) = b { @for k in &b.reasons { " " span.chip.kind { (t.kind(*k)) } } } }
                                 td { @for sc in scans_of.get(r.ballot_id.as_str()).into_iter().flatten() {
                                     (scan_link(&ctx, sc)) " " } }

@@ -191,6 +191,9 @@ fn filters(ctx: &Ctx, f: &review::Filter, candidates: &[Candidate]) -> Markup {
 /// A grid cell in words: `votes[5][1]` is row 6 of the sheet, candidate 2.
 pub(super) fn describe_field(ctx: &Ctx, field: &str, candidates: &[Candidate]) -> Option<String> {
     let t = ctx.t;
+    if let Some(code) = field.strip_prefix("qr:") {
+        return Some(format!("{} ({code})", t.f_qr_code));
+    }
     let (base, idx) = field_parts(field);
     let name = |c: usize| candidates.get(c).map(|c| c.name.clone());
     let words = match (base, idx.as_slice()) {
