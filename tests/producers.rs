@@ -884,7 +884,9 @@ body {{ margin: 0; font-family: 'Noto Serif', 'DejaVu Serif', serif }}
 div {{ position: absolute; font-size: 14pt; line-height: 10mm; height: 10mm; white-space: nowrap }}
 .label {{ font-size: 11pt }}
 .box {{ border: 0.3mm solid black; height: 30mm; width: 80mm; top: 150mm }}
+.frame {{ position: absolute; left: 10mm; top: 10mm; width: 190mm; height: 277mm; box-sizing: border-box; border: 0.5mm solid black }}
 </style></head><body>
+<div class="frame"></div>
 <img src="qr.png" style="position:absolute;left:20mm;top:20mm;width:32mm;height:32mm;image-rendering:pixelated">
 <div style="left:70mm;top:25mm;font-size:20pt">FORM 13A - ETPBMS</div>
 <div class="label" style="left:20mm;top:70mm">Assembly constituency</div><div style="left:102mm;top:70mm">{ac}</div>
@@ -926,7 +928,38 @@ div {{ position: absolute; font-size: 14pt; line-height: 10mm; height: 10mm; whi
             "turned.png",
         ],
     );
-    let files = [dir.join("scan.png"), dir.join("turned.png")];
+    // And one photographed at an angle: the frame's corners fix the
+    // perspective that the QR code alone, in one corner, cannot.
+    let (w, h) = image::image_dimensions(dir.join("scan.png")).unwrap();
+    let (w, h) = (f64::from(w - 1), f64::from(h - 1));
+    // (A milder angle than our own forms take: their four marks are found
+    // from farther off than a frame's rules.)
+    let corners = format!(
+        "0,0 {},{}  {w},0 {},{}  0,{h} 0,{h}  {w},{h} {},{}",
+        w * 0.03,
+        h * 0.012,
+        w * 0.973,
+        h * 0.0225,
+        w * 0.99,
+        h * 0.98,
+    );
+    let distort = [
+        "scan.png",
+        "-virtual-pixel",
+        "white",
+        "-distort",
+        "Perspective",
+        &corners,
+        "-quality",
+        "90",
+        "angled.jpg",
+    ];
+    tool(&dir, "convert", &distort);
+    let files = [
+        dir.join("scan.png"),
+        dir.join("turned.png"),
+        dir.join("angled.jpg"),
+    ];
 
     // Without its model the page is a foreign code, and says so.
     let unknown = extract(&files[..1]);

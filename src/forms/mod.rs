@@ -414,6 +414,11 @@ pub struct Model {
     pub marks: Vec<[f64; 2]>,
     #[serde(default = "default_mark_size")]
     pub mark_size: f64,
+    /// A ruled frame printed on the form (its border, mm): its four
+    /// corners place the page like registration marks do, for a layout
+    /// that prints no marks of ours.
+    #[serde(default)]
+    pub frame: Option<BoxMm>,
     #[serde(default)]
     pub text: Vec<FixedText>,
     pub fields: Vec<Field>,

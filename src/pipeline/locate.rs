@@ -8,7 +8,7 @@ use image::GrayImage;
 
 use super::debug::Trace;
 use super::qr::QrHit;
-use crate::forms::{Model, QrSpec};
+use crate::forms::{BoxMm, Model, QrSpec};
 
 /// A model point (mm) and where it was found on the page (pixels).
 pub type PointPair = ((f64, f64), (f64, f64));
@@ -256,6 +256,23 @@ pub fn locate(
         .iter()
         .map(|&c| find_mark(page, &first, c, s))
         .collect();
+    // A ruled frame's corners are anchors of the same kind as marks
+    // (after them in the lists).
+    let n_marks = centres.len();
+    let (centres, mut found) = match &model.frame {
+        Some(frame) => {
+            let corners = frame_corners(frame);
+            let mut all = centres;
+            all.extend(corners);
+            found.extend(
+                corners
+                    .iter()
+                    .map(|&c| find_frame_corner(page, &first, frame, c, 4.0)),
+            );
+            (all, found)
+        }
+        None => (centres, found),
+    };
     // A mark the QR code's fit missed (a photo's perspective carries the
     // prediction far off at the page's other end) is looked for again,
     // wider, from the fit of what is found so far, nearest the QR first.
@@ -268,7 +285,10 @@ pub fn locate(
     let reach = model.page[0].hypot(model.page[1]) * 0.12;
     for i in missing {
         let now = best_fit(&pairs, &centres, &found).unwrap_or(first);
-        found[i] = find_mark_wide(page, &now, centres[i], s, reach);
+        found[i] = match &model.frame {
+            Some(frame) if i >= n_marks => find_frame_corner(page, &now, frame, centres[i], 12.0),
+            _ => find_mark_wide(page, &now, centres[i], s, reach),
+        };
     }
     let marks_found = found.iter().flatten().count();
     let seen = centres
@@ -329,6 +349,76 @@ fn plausible(t: &Transform, pairs: &[PointPair]) -> bool {
         let ((u, v), _) = *p;
         t.m[6] * u + t.m[7] * v + 1.0 > 0.5 && miss(t, p) < 2.0 * ppm
     })
+}
+
+/// A frame's corners: top left, top right, bottom right, bottom left.
+fn frame_corners(f: &BoxMm) -> [(f64, f64); 4] {
+    [
+        (f.x, f.y),
+        (f.x + f.w, f.y),
+        (f.x + f.w, f.y + f.h),
+        (f.x, f.y + f.h),
+    ]
+}
+
+/// Where a corner of a ruled frame lies on the page: each of its two rules
+/// is looked for across its predicted place (within `reach_mm`, in steps
+/// of a quarter millimetre, in the model's own directions through `t`, so a
+/// turned or photographed page is searched along its rules), as the offset
+/// whose line, run along the rule from the corner, is darkest. None unless
+/// both rules stand out as ink.
+fn find_frame_corner(
+    page: &GrayImage,
+    t: &Transform,
+    frame: &BoxMm,
+    corner: (f64, f64),
+    reach_mm: f64,
+) -> Option<(f64, f64)> {
+    let (u0, v0) = corner;
+    // The rules run from the corner into the frame.
+    let du = if u0 > frame.x + frame.w / 2.0 {
+        -1.0
+    } else {
+        1.0
+    };
+    let dv = if v0 > frame.y + frame.h / 2.0 {
+        -1.0
+    } else {
+        1.0
+    };
+    let len = (frame.w.min(frame.h) / 3.0).clamp(3.0, 15.0);
+    let ink = |u: f64, v: f64| -> Option<f64> {
+        let (x, y) = t.apply(u, v);
+        (x >= 0.0 && y >= 0.0 && (x as u32) < page.width() && (y as u32) < page.height())
+            .then(|| 1.0 - f64::from(page.get_pixel(x as u32, y as u32).0[0]) / 255.0)
+    };
+    // The darkest line across offsets; `along` maps (offset, run) to (u, v).
+    let best_offset = |along: &dyn Fn(f64, f64) -> (f64, f64)| -> Option<f64> {
+        let mut scores = Vec::new();
+        let steps = (reach_mm * 4.0) as i32;
+        for k in -steps..=steps {
+            let off = f64::from(k) * 0.25;
+            let samples: Vec<f64> = (1..=40)
+                .filter_map(|i| {
+                    let (u, v) = along(off, len * f64::from(i) / 40.0);
+                    ink(u, v)
+                })
+                .collect();
+            if samples.len() < 30 {
+                return None;
+            }
+            scores.push((off, samples.iter().sum::<f64>() / samples.len() as f64));
+        }
+        let (off, top) = scores.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let mut all: Vec<f64> = scores.iter().map(|s| s.1).collect();
+        all.sort_by(f64::total_cmp);
+        let median = all[all.len() / 2];
+        (top > 0.45 && top - median > 0.3).then_some(off)
+    };
+    // The vertical rule: offsets across u, run down v; and the other way.
+    let x_off = best_offset(&|off, run| (u0 + off, v0 + dv * run))?;
+    let y_off = best_offset(&|off, run| (u0 + du * run, v0 + off))?;
+    Some(t.apply(u0 + x_off, v0 + y_off))
 }
 
 /// The centre of the filled square nearest its predicted place within

@@ -1491,3 +1491,90 @@ fn a_shuffled_batch_of_outer_covers_declarations_and_inner_covers_pairs_up() {
         );
     }
 }
+
+#[test]
+fn identifiers_with_letters_slashes_and_dashes_go_through_register_checks_and_api() {
+    let tmp = TempDir::new("docs-idents");
+    let s = Server::start(&tmp.0.join("data"), &["--demo", "--no-demo-scans"]);
+    let ro = s.login("ro72", "demo-ro72");
+    let ac = s.get("/api/v1/acs/72", &ro);
+    // Written as an office types them: lower case, spaces, a leading zero.
+    let csv = "ballot_id,postal_ballot_serial_no,part_no,elector_serial_no\n\
+               kl/072/0001-a, a/0042 ,3,14\nKL/072/0002-B,42,3,15\n";
+    let (st, body) = s.send(
+        "PUT",
+        "/api/v1/acs/72/etpbs-register",
+        Some(&ro),
+        "text/csv",
+        csv.as_bytes(),
+    );
+    assert_eq!((st, body["ballots"].clone()), (200, json!(2)), "{body}");
+    let reg = s.get("/api/v1/acs/72/etpbs-register", &ro);
+    let ids: Vec<(&str, &str)> = reg
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["ballot_id"].as_str().unwrap(),
+                b["postal_ballot_serial_no"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ids, [("KL/072/0002-B", "42"), ("KL/072/0001-A", "A/0042")]);
+    // The same id twice once folded is refused, and the register stays.
+    let twice = "kl/072/0001-a,1,3,14\nKL/072/0001-A,2,3,15\n";
+    assert_error(
+        s.send(
+            "PUT",
+            "/api/v1/acs/72/etpbs-register",
+            Some(&ro),
+            "text/csv",
+            twice.as_bytes(),
+        ),
+        400,
+        "bad-input",
+    );
+    assert_eq!(
+        s.get("/api/v1/acs/72/etpbs-register", &ro)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // The covers of the first: accepted, its serial read as the identifier
+    // it is; the second's 13B with 0042 for 42 is another serial number.
+    let (first, second) = (&reg[1], &reg[0]);
+    let mut wrong = form_13b(&ac, second);
+    wrong["postal_ballot_serial_no"] = json!("0042");
+    let doc = s.upload_read(
+        72,
+        &ro,
+        "idents.pdf",
+        &scan_batch(
+            &[
+                ("form-13c", form_13c(&ac, first)),
+                ("form-13a", form_13a(&ac, first, true, true)),
+                ("form-13b", form_13b(&ac, first)),
+                ("form-13a", form_13a(&ac, second, true, true)),
+                ("form-13b", wrong),
+            ],
+            None,
+        ),
+    );
+    let ballots = s.get("/api/v1/acs/72/ballots", &ro);
+    let one = ballot(&ballots, &json!("KL/072/0001-A"));
+    assert_eq!(
+        (one["outcome"].as_str(), one["count_serial"].as_u64()),
+        (Some("accepted"), Some(1)),
+        "{one}: {}",
+        doc["findings"]
+    );
+    let two = ballot(&ballots, &json!("KL/072/0002-B"));
+    assert_eq!(
+        two["reasons"],
+        json!(["serial_mismatch"]),
+        "{two}: {}",
+        doc["findings"]
+    );
+}
