@@ -715,24 +715,32 @@ fn a_photo_turned_by_its_exif_orientation_is_read_upright() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// ImageMagick `-distort Perspective` control points that move the top
+/// left corner of `image` to (k[0]·w, k[1]·h) and its top right to
+/// (k[2]·w, k[3]·h), the bottom right in by 1 % and 2 %: a page
+/// photographed from below and to the left.
+fn keystone(image: &Path, k: [f64; 4]) -> String {
+    let (w, h) = image::image_dimensions(image).unwrap();
+    let (w, h) = (f64::from(w - 1), f64::from(h - 1));
+    format!(
+        "0,0 {},{}  {w},0 {},{}  0,{h} 0,{h}  {w},{h} {},{}",
+        w * k[0],
+        h * k[1],
+        w * k[2],
+        h * k[3],
+        w * 0.99,
+        h * 0.98,
+    )
+}
+
 #[test]
 fn a_photo_taken_at_an_angle_is_read_through_its_perspective() {
     let dir = temp_dir("perspective");
     let truth = scanned_form(&dir, 17);
-    let (w, h) = image::image_dimensions(dir.join("base.png")).unwrap();
-    let (w, h) = (f64::from(w - 1), f64::from(h - 1));
     // ImageMagick's perspective: the page photographed from below and to
     // the left (its top edge 7 % shorter than its bottom, its right edge
     // 4 % shorter than its left), a little out of focus, as a JPEG.
-    let corners = format!(
-        "0,0 {},{}  {w},0 {},{}  0,{h} 0,{h}  {w},{h} {},{}",
-        w * 0.08,
-        h * 0.03,
-        w * 0.93,
-        h * 0.06,
-        w * 0.99,
-        h * 0.98,
-    );
+    let corners = keystone(&dir.join("base.png"), [0.08, 0.03, 0.93, 0.06]);
     tool(
         &dir,
         "convert",
@@ -929,20 +937,10 @@ div {{ position: absolute; font-size: 14pt; line-height: 10mm; height: 10mm; whi
         ],
     );
     // And one photographed at an angle: the frame's corners fix the
-    // perspective that the QR code alone, in one corner, cannot.
-    let (w, h) = image::image_dimensions(dir.join("scan.png")).unwrap();
-    let (w, h) = (f64::from(w - 1), f64::from(h - 1));
-    // (A milder angle than our own forms take: their four marks are found
-    // from farther off than a frame's rules.)
-    let corners = format!(
-        "0,0 {},{}  {w},0 {},{}  0,{h} 0,{h}  {w},{h} {},{}",
-        w * 0.03,
-        h * 0.012,
-        w * 0.973,
-        h * 0.0225,
-        w * 0.99,
-        h * 0.98,
-    );
+    // perspective that the QR code alone, in one corner, cannot. (A milder
+    // angle than our own forms take: their four marks are found from
+    // farther off than a frame's rules.)
+    let corners = keystone(&dir.join("scan.png"), [0.03, 0.012, 0.973, 0.0225]);
     let distort = [
         "scan.png",
         "-virtual-pixel",

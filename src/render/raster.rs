@@ -100,18 +100,23 @@ fn draw_text(img: &mut GrayImage, x: f64, baseline: f64, px_per_em: f64, text: &
         let c = font::from_win_ansi(font::win_ansi(c));
         let id = f.glyph_id(c);
         let glyph = id.with_scale_and_position(scale, point(caret, baseline as f32));
-        if let Some(outline) = f.outline_glyph(glyph) {
-            let b = outline.px_bounds();
-            outline.draw(|gx, gy, cov| {
-                darken(
-                    img,
-                    b.min.x as i64 + i64::from(gx),
-                    b.min.y as i64 + i64::from(gy),
-                    cov,
-                )
-            });
-        }
+        draw_glyph(img, f, glyph);
         caret += scaled.h_advance(id);
+    }
+}
+
+/// One positioned glyph of a font, anti-aliased onto the page.
+fn draw_glyph(img: &mut GrayImage, f: &ab_glyph::FontRef<'_>, glyph: ab_glyph::Glyph) {
+    if let Some(outline) = f.outline_glyph(glyph) {
+        let b = outline.px_bounds();
+        outline.draw(|gx, gy, cov| {
+            darken(
+                img,
+                b.min.x as i64 + i64::from(gx),
+                b.min.y as i64 + i64::from(gy),
+                cov,
+            )
+        });
     }
 }
 
@@ -127,17 +132,7 @@ fn draw_glyphs(img: &mut GrayImage, x: f64, baseline: f64, px_per_em: f64, glyph
             (baseline - g.y / 1000.0 * px_per_em) as f32,
         );
         let glyph = ab_glyph::GlyphId(g.id).with_scale_and_position(scale, at);
-        if let Some(outline) = f.outline_glyph(glyph) {
-            let b = outline.px_bounds();
-            outline.draw(|gx, gy, cov| {
-                darken(
-                    img,
-                    b.min.x as i64 + i64::from(gx),
-                    b.min.y as i64 + i64::from(gy),
-                    cov,
-                )
-            });
-        }
+        draw_glyph(img, f, glyph);
     }
 }
 
