@@ -543,28 +543,12 @@ fn image_source(
     stream_source(doc, page, img.origin_dict, img.content, true)
 }
 
-/// An image stream (its dictionary and bytes) as a page image source;
-/// `with_mask`: with its soft mask (not for a mask itself).
-fn stream_source(
-    doc: &Document,
-    page: ObjectId,
-    dict: &lopdf::Dictionary,
-    content: &[u8],
-    with_mask: bool,
-) -> Result<PageSource> {
+/// How a page image's stream is encoded: its filter chain and their
+/// parameters. An encoding PDF has but we do not read is
+/// `unsupported-encoding`, naming it; a filter PDF does not have is a
+/// malformed file.
+fn image_filter(doc: &Document, dict: &lopdf::Dictionary) -> Result<PdfFilter> {
     let bad = |reason: String| Error::MalformedPdf { reason };
-    let int = |key: &[u8]| dict.get(key).and_then(|v| v.as_i64()).ok();
-    let (w, h) = (int(b"Width").unwrap_or(0), int(b"Height").unwrap_or(0));
-    if w <= 0
-        || h <= 0
-        || w > i64::from(MAX_SIDE)
-        || h > i64::from(MAX_SIDE)
-        || (w * h) as u64 > MAX_PIXELS
-    {
-        return Err(Error::TooLarge {
-            reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)"),
-        });
-    }
     let filters: Vec<String> = match dict.get(b"Filter") {
         Ok(Object::Name(n)) => vec![String::from_utf8_lossy(n).into_owned()],
         Ok(Object::Array(a)) => a
@@ -595,78 +579,105 @@ fn stream_source(
             encoding: format!("{of} with predictor {p}"),
         }),
     };
-    let filter = match filters
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] => PdfFilter::None,
-        ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
-        ["FlateDecode", "DCTDecode"] | ["Fl", "DCT"] => PdfFilter::FlateDct,
-        ["FlateDecode"] | ["Fl"] => PdfFilter::Flate {
-            png_predictor: png_predictor("Flate")?,
-        },
-        ["CCITTFaxDecode"] | ["CCF"] => {
-            let flag = |key: &[u8]| {
-                parms
-                    .as_ref()
-                    .and_then(|p| p.get(key).ok())
-                    .and_then(|b| b.as_bool().ok())
-                    .unwrap_or(false)
-            };
-            PdfFilter::Ccitt(super::codecs::Fax {
-                k: parm(b"K").unwrap_or(0),
-                black_is_1: flag(b"BlackIs1"),
-                byte_align: flag(b"EncodedByteAlign"),
-                end_of_line: flag(b"EndOfLine"),
-            })
-        }
-        ["LZWDecode"] | ["LZW"] => PdfFilter::Lzw {
-            early_change: parm(b"EarlyChange").unwrap_or(1) != 0,
-            png_predictor: png_predictor("LZW")?,
-        },
-        ["JBIG2Decode"] => PdfFilter::Jbig2 {
-            globals: match parms.as_ref().and_then(|p| p.get(b"JBIG2Globals").ok()) {
-                Some(Object::Reference(r)) => Some(
-                    doc.get_object(*r)
-                        .and_then(|o| o.as_stream())
-                        .map_err(|e| bad(format!("JBIG2 globals: {e}")))?
-                        .decompressed_content_with_limit(16 << 20)
-                        .map_err(|e| bad(format!("JBIG2 globals: {e}")))?,
-                ),
-                _ => None,
+    Ok(
+        match filters
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            [] => PdfFilter::None,
+            ["DCTDecode"] | ["DCT"] => PdfFilter::Dct,
+            ["FlateDecode", "DCTDecode"] | ["Fl", "DCT"] => PdfFilter::FlateDct,
+            ["FlateDecode"] | ["Fl"] => PdfFilter::Flate {
+                png_predictor: png_predictor("Flate")?,
             },
+            ["CCITTFaxDecode"] | ["CCF"] => {
+                let flag = |key: &[u8]| {
+                    parms
+                        .as_ref()
+                        .and_then(|p| p.get(key).ok())
+                        .and_then(|b| b.as_bool().ok())
+                        .unwrap_or(false)
+                };
+                PdfFilter::Ccitt(super::codecs::Fax {
+                    k: parm(b"K").unwrap_or(0),
+                    black_is_1: flag(b"BlackIs1"),
+                    byte_align: flag(b"EncodedByteAlign"),
+                    end_of_line: flag(b"EndOfLine"),
+                })
+            }
+            ["LZWDecode"] | ["LZW"] => PdfFilter::Lzw {
+                early_change: parm(b"EarlyChange").unwrap_or(1) != 0,
+                png_predictor: png_predictor("LZW")?,
+            },
+            ["JBIG2Decode"] => PdfFilter::Jbig2 {
+                globals: match parms.as_ref().and_then(|p| p.get(b"JBIG2Globals").ok()) {
+                    Some(Object::Reference(r)) => Some(
+                        doc.get_object(*r)
+                            .and_then(|o| o.as_stream())
+                            .map_err(|e| bad(format!("JBIG2 globals: {e}")))?
+                            .decompressed_content_with_limit(16 << 20)
+                            .map_err(|e| bad(format!("JBIG2 globals: {e}")))?,
+                    ),
+                    _ => None,
+                },
+            },
+            ["JPXDecode"] => PdfFilter::Jpx,
+            other => {
+                let known = [
+                    "ASCIIHexDecode",
+                    "ASCII85Decode",
+                    "LZWDecode",
+                    "FlateDecode",
+                    "RunLengthDecode",
+                    "CCITTFaxDecode",
+                    "JBIG2Decode",
+                    "DCTDecode",
+                    "JPXDecode",
+                    "Crypt",
+                    "AHx",
+                    "A85",
+                    "LZW",
+                    "Fl",
+                    "RL",
+                    "CCF",
+                    "DCT",
+                ];
+                let named = other.join(" + ");
+                return Err(if other.iter().all(|f| known.contains(f)) {
+                    Error::UnsupportedEncoding { encoding: named }
+                } else {
+                    bad(format!("page image filter {named} is not a PDF filter"))
+                });
+            }
         },
-        ["JPXDecode"] => PdfFilter::Jpx,
-        other => {
-            let known = [
-                "ASCIIHexDecode",
-                "ASCII85Decode",
-                "LZWDecode",
-                "FlateDecode",
-                "RunLengthDecode",
-                "CCITTFaxDecode",
-                "JBIG2Decode",
-                "DCTDecode",
-                "JPXDecode",
-                "Crypt",
-                "AHx",
-                "A85",
-                "LZW",
-                "Fl",
-                "RL",
-                "CCF",
-                "DCT",
-            ];
-            let named = other.join(" + ");
-            return Err(if other.iter().all(|f| known.contains(f)) {
-                Error::UnsupportedEncoding { encoding: named }
-            } else {
-                bad(format!("page image filter {named} is not a PDF filter"))
-            });
-        }
-    };
+    )
+}
+
+/// An image stream (its dictionary and bytes) as a page image source;
+/// `with_mask`: with its soft mask (not for a mask itself).
+fn stream_source(
+    doc: &Document,
+    page: ObjectId,
+    dict: &lopdf::Dictionary,
+    content: &[u8],
+    with_mask: bool,
+) -> Result<PageSource> {
+    let bad = |reason: String| Error::MalformedPdf { reason };
+    let int = |key: &[u8]| dict.get(key).and_then(|v| v.as_i64()).ok();
+    let (w, h) = (int(b"Width").unwrap_or(0), int(b"Height").unwrap_or(0));
+    if w <= 0
+        || h <= 0
+        || w > i64::from(MAX_SIDE)
+        || h > i64::from(MAX_SIDE)
+        || (w * h) as u64 > MAX_PIXELS
+    {
+        return Err(Error::TooLarge {
+            reason: format!("page image of {w} × {h} pixels (at most {MAX_PIXELS} pixels)"),
+        });
+    }
+    let filter = image_filter(doc, dict)?;
     let resolve = |o: &Object| match o {
         Object::Reference(r) => doc.get_object(*r).ok().cloned().unwrap_or(Object::Null),
         other => other.clone(),
