@@ -205,7 +205,7 @@ fn codes_agree(id: &str, s: &Seen, out: &mut Found) {
             };
             match &first_ac {
                 None => first_ac = Some((ac.clone(), form.title())),
-                Some((seen, where_)) if !ident::same(seen.trim_start_matches('0'), ac.trim_start_matches('0')) => c.push(
+                Some((seen, where_)) if !same_ac(seen, ac) => c.push(
                     Kind::QrMismatch,
                     Some(&field),
                     Some(ac.as_str().into()),
@@ -221,6 +221,13 @@ fn codes_agree(id: &str, s: &Seen, out: &mut Found) {
             }
         }
     }
+}
+
+/// Whether two QR codes name the same AC: as numbers when both are
+/// (`071` is AC 71), else as identifiers.
+fn same_ac(a: &str, b: &str) -> bool {
+    let (a, b) = (Scalar::from(a), Scalar::from(b));
+    a.same_number(&b) || a.same_ident(&b)
 }
 
 /// Every 13A, 13B or 13C of a ballot after its first is a duplicate.

@@ -161,20 +161,7 @@ fn other_codes(
                 (q.x + q.size + margin, q.y + q.size + margin),
             ]
             .map(|(u, v)| fit.apply(u, v));
-            let (x0, y0) = (
-                corners[0].0.min(corners[1].0).max(0.0),
-                corners[0].1.min(corners[1].1).max(0.0),
-            );
-            let (x1, y1) = (
-                corners[0].0.max(corners[1].0),
-                corners[0].1.max(corners[1].1),
-            );
-            let region = qr::Region {
-                x: x0 as u32,
-                y: y0 as u32,
-                w: (x1 - x0).max(0.0) as u32,
-                h: (y1 - y0).max(0.0) as u32,
-            };
+            let region = qr::Region::spanning(corners[0], corners[1], 0.0, 1.0);
             code = qr::find_in_retrying(clean, region, |t| this_code(t, i).is_some())
                 .into_iter()
                 .find_map(|h| this_code(&h.text, i).map(|p| (h, p)));
@@ -317,16 +304,7 @@ fn qr_regions(models: &ModelSet, w: u32, h: u32) -> Vec<qr::Region> {
                     2 => (pw - u, ph - v),
                     _ => (v, pw - u),
                 });
-                let x0 = (corners[0].0.min(corners[1].0) - MARGIN_MM).max(0.0) * ppm;
-                let y0 = (corners[0].1.min(corners[1].1) - MARGIN_MM).max(0.0) * ppm;
-                let x1 = (corners[0].0.max(corners[1].0) + MARGIN_MM) * ppm;
-                let y1 = (corners[0].1.max(corners[1].1) + MARGIN_MM) * ppm;
-                let r = qr::Region {
-                    x: x0 as u32,
-                    y: y0 as u32,
-                    w: (x1 - x0) as u32,
-                    h: (y1 - y0) as u32,
-                };
+                let r = qr::Region::spanning(corners[0], corners[1], MARGIN_MM, ppm);
                 if !out.contains(&r) {
                     out.push(r);
                 }

@@ -35,6 +35,24 @@ pub struct Region {
     pub h: u32,
 }
 
+impl Region {
+    /// The rectangle spanning two opposite corners, widened by `margin` on
+    /// every side (never past the page's top or left), in units that
+    /// `scale` turns into pixels.
+    pub fn spanning(a: (f64, f64), b: (f64, f64), margin: f64, scale: f64) -> Region {
+        let x0 = (a.0.min(b.0) - margin).max(0.0) * scale;
+        let y0 = (a.1.min(b.1) - margin).max(0.0) * scale;
+        let x1 = (a.0.max(b.0) + margin) * scale;
+        let y1 = (a.1.max(b.1) + margin) * scale;
+        Region {
+            x: x0 as u32,
+            y: y0 as u32,
+            w: (x1 - x0).max(0.0) as u32,
+            h: (y1 - y0).max(0.0) as u32,
+        }
+    }
+}
+
 /// Every QR code rqrr can decode inside `r`; corners are in page pixels.
 pub fn find_in(img: &GrayImage, r: Region) -> Vec<QrHit> {
     let r = Region {
