@@ -15,7 +15,7 @@ pub mod locate;
 pub mod ocr;
 pub mod pages;
 pub mod pdf_bounds;
-pub mod pdf_drawing;
+pub mod pdf_render;
 pub mod qr;
 pub mod reading;
 

@@ -14,7 +14,6 @@ use lopdf::{Document, Object, ObjectId};
 
 use super::pdf_bounds;
 use crate::error::{Error, Result};
-use crate::render::{drawing::Drawing, raster};
 
 /// Largest page image we decode, in pixels (A3 at 500 dpi is 48 MP).
 pub const MAX_PIXELS: u64 = 50_000_000;
@@ -164,17 +163,16 @@ pub enum PageSource {
         /// transparency): where it is clear, the paper shows, white.
         soft_mask: Option<Box<PageSource>>,
     },
-    /// A PDF page drawn from several images (strips, tiles): each part in
-    /// its rectangle (`[x, y, w, h]` pixels from the top left) of a white
-    /// page of `width × height` pixels.
-    Composite {
+    /// Page `index` (from 0) of a PDF that is not one page-sized image
+    /// (a born-digital form, a scanner's strips, an image among others):
+    /// drawn by the renderer at `dpi`, `width × height` pixels.
+    Rendered {
+        pdf: Arc<Vec<u8>>,
+        index: usize,
+        dpi: f64,
         width: u32,
         height: u32,
-        parts: Vec<(PageSource, [u32; 4])>,
-        quarter_turns: u8,
     },
-    /// A PDF page without a page image, such as our own render.
-    Drawing(Drawing),
 }
 
 /// Lists a file's pages without decoding pixels. A file that cannot be split
@@ -296,7 +294,7 @@ fn jpeg_is_whole(bytes: &[u8]) -> Result<()> {
     }
 }
 
-fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
+fn split_pdf(bytes: &Arc<Vec<u8>>) -> Result<Vec<Result<PageSource>>> {
     pdf_bounds::check(bytes)?;
     let options = lopdf::LoadOptions {
         max_decompressed_size: Some(pdf_bounds::MAX_STREAM as usize),
@@ -334,12 +332,15 @@ fn split_pdf(bytes: &[u8]) -> Result<Vec<Result<PageSource>>> {
             ),
         });
     }
-    let mut content_left = super::pdf_drawing::MAX_FILE_CONTENT;
+    let mut drawn = Drawn {
+        pdf: None,
+        content_left: super::pdf_render::MAX_FILE_CONTENT,
+    };
     let mut sources = Vec::with_capacity(pages.len());
-    for &id in pages.values() {
-        match pdf_page(&doc, id, &mut content_left) {
+    for (index, &id) in pages.values().enumerate() {
+        match pdf_page(&doc, id, bytes, index, &mut drawn) {
             // The file's drawing budget is spent: the whole file is refused.
-            Err(e) if content_left == 0 => return Err(e),
+            Err(e) if drawn.content_left == 0 => return Err(e),
             page => sources.push(page),
         }
     }
@@ -457,81 +458,135 @@ pub(super) fn cmyk_grey(c: u8, m: u8, y: u8, k: u8) -> u8 {
     ((r * 299 + g * 587 + b * 114) / 1000) as u8
 }
 
-fn pdf_page(doc: &Document, page: ObjectId, content_left: &mut usize) -> Result<PageSource> {
+/// What a file's pages drawn by the renderer share: the renderer's view of
+/// the file (opened for the first of them) and the drawing they may still
+/// decode between them.
+struct Drawn {
+    pdf: Option<hayro::hayro_syntax::Pdf>,
+    content_left: usize,
+}
+
+/// A PDF page: its one page-sized image, decoded directly (the fast path:
+/// what scanners and OCR tools write), or else drawn by the renderer.
+fn pdf_page(
+    doc: &Document,
+    page: ObjectId,
+    bytes: &Arc<Vec<u8>>,
+    index: usize,
+    drawn: &mut Drawn,
+) -> Result<PageSource> {
     let bad = |reason: String| Error::MalformedPdf { reason };
     let images = doc
         .get_page_images(page)
         .map_err(|e| bad(format!("page images: {e}")))?;
     let area = |i: &lopdf::xobject::PdfImage| i.width.saturating_mul(i.height);
-    let parts: Vec<_> = images.iter().filter(|i| area(i) >= MIN_PART).collect();
-    let largest = parts.iter().copied().max_by_key(|i| area(i));
-    let total: i64 = parts.iter().map(|i| area(i)).sum();
-    match largest {
-        // Several images make the page (a scanner's strips): each drawn
-        // where the page puts it.
-        Some(img) if parts.len() > 1 && area(img) * 10 < total * 9 && total >= 250_000 => {
-            composite(doc, page, &parts, content_left)
+    for img in &images {
+        // Whoever draws it, no image may be larger than a page may be, and
+        // a filter PDF does not have makes a broken file.
+        if img.width > i64::from(MAX_SIDE)
+            || img.height > i64::from(MAX_SIDE)
+            || area(img) as u64 > MAX_PIXELS
+        {
+            return Err(Error::TooLarge {
+                reason: format!(
+                    "an image of {} × {} pixels (at most {MAX_PIXELS} pixels)",
+                    img.width, img.height
+                ),
+            });
         }
-        Some(img) if area(img) >= 250_000 => image_source(doc, page, img),
-        _ => super::pdf_drawing::page_drawing(doc, page, content_left).map(PageSource::Drawing),
+        if let Err(e @ Error::MalformedPdf { .. }) = image_filter(doc, img.origin_dict) {
+            return Err(e);
+        }
     }
+    let parts: Vec<_> = images.iter().filter(|i| area(i) >= MIN_PART).collect();
+    let total: i64 = parts.iter().map(|i| area(i)).sum();
+    let largest = parts.iter().copied().max_by_key(|i| area(i));
+    let media = media_box(doc, page)?;
+    if let Some(img) = largest
+        && area(img) >= 250_000
+        && area(img) * 10 >= total * 9
+        && fills(img, media)
+    {
+        match image_source(doc, page, img) {
+            // Read by the renderer instead.
+            Err(Error::UnsupportedEncoding { .. }) => {}
+            source => return source,
+        }
+    }
+    // Drawn at the resolution of its largest image (a scanner's strips),
+    // at least that of a born-digital page.
+    super::pdf_render::charge_content(doc, page, &mut drawn.content_left)?;
+    let pdf = match &mut drawn.pdf {
+        Some(pdf) => pdf,
+        None => drawn.pdf.insert(super::pdf_render::open(bytes)?),
+    };
+    let points = super::pdf_render::page_points(pdf, index)?;
+    let ppi = largest.map_or(0.0, |img| {
+        (img.width as f64 / (points.0 / 72.0)).max(img.height as f64 / (points.1 / 72.0))
+    });
+    let dpi = super::pdf_render::fitting_dpi(points, ppi.clamp(BORN_DIGITAL_DPI, 600.0));
+    let (width, height) = super::pdf_render::pixels(points, dpi);
+    check_dims(width, height)?;
+    Ok(PageSource::Rendered {
+        pdf: bytes.clone(),
+        index,
+        dpi,
+        width,
+        height,
+    })
 }
 
 /// The smallest image counted as part of a page (a logo is not).
 const MIN_PART: i64 = 10_000;
 
-/// A page of several images, placed as its content places them on a
-/// white page at the resolution of its largest image.
-fn composite(
-    doc: &Document,
-    page: ObjectId,
-    parts: &[&lopdf::xobject::PdfImage],
-    content_left: &mut usize,
-) -> Result<PageSource> {
-    let media = super::pdf_drawing::media_box(doc, page)?;
-    let placed = super::pdf_drawing::image_placements(doc, page, content_left)?;
-    let mut placed_parts = Vec::new();
-    for (id, rect) in placed {
-        let Some(img) = parts.iter().find(|p| p.id == id) else {
-            continue;
-        };
-        let rect = rect.ok_or_else(|| Error::UnsupportedEncoding {
-            encoding: "an image turned or skewed among several on one page".into(),
-        })?;
-        placed_parts.push((img, rect));
-    }
-    let Some(ppi) = placed_parts
-        .iter()
-        .map(|(img, r)| img.width as f64 / (r[2] / 72.0))
-        .max_by(f64::total_cmp)
-    else {
-        return Err(Error::MalformedPdf {
-            reason: "the page's images are not drawn by its content".into(),
-        });
-    };
+/// Whether an image has the page's shape (either way round: a page may be
+/// turned), as a scan that is the whole page has.
+fn fills(img: &lopdf::xobject::PdfImage, media: [f64; 4]) -> bool {
     let (w_pt, h_pt) = ((media[2] - media[0]).abs(), (media[3] - media[1]).abs());
-    // At most the pixels one page may have.
-    let fit = (MAX_PIXELS as f64 / (w_pt * h_pt / 5184.0)).sqrt();
-    let scale = ppi.clamp(100.0, 600.0).min(fit) / 72.0;
-    let (width, height) = ((w_pt * scale).round() as u32, (h_pt * scale).round() as u32);
-    check_dims(width, height)?;
-    let mut out = Vec::new();
-    for (img, r) in placed_parts {
-        let mut src = image_source(doc, page, img)?;
-        if let PageSource::PdfImage { quarter_turns, .. } = &mut src {
-            *quarter_turns = 0;
+    let page = w_pt / h_pt;
+    let image = img.width as f64 / img.height as f64;
+    (image / page - 1.0).abs() < 0.03 || (image * page - 1.0).abs() < 0.03
+}
+
+/// The page's media box in points (`[x0, y0, x1, y1]`), inherited from the
+/// page tree, A4 when absent.
+fn media_box(doc: &Document, page: ObjectId) -> Result<[f64; 4]> {
+    let num = |o: &Object| {
+        o.as_float()
+            .map(f64::from)
+            .or_else(|_| o.as_i64().map(|v| v as f64))
+            .unwrap_or(0.0)
+    };
+    let mut media = None;
+    let mut node = doc.get_dictionary(page).ok();
+    for _ in 0..32 {
+        let Some(dict) = node else { break };
+        if let Ok(m) = dict
+            .get(b"MediaBox")
+            .and_then(|m| doc.dereference(m))
+            .map(|(_, m)| m)
+        {
+            media = m
+                .as_array()
+                .ok()
+                .map(|a| a.iter().map(num).collect::<Vec<_>>())
+                .and_then(|a| <[f64; 4]>::try_from(a).ok());
+            break;
         }
-        let px = |v: f64| v.max(0.0).round() as u32;
-        let (x, w) = (px(r[0] * scale), px(r[2] * scale).max(1));
-        let (top, h) = (px((h_pt - r[1] - r[3]) * scale), px(r[3] * scale).max(1));
-        out.push((src, [x, top, w, h]));
+        node = dict
+            .get(b"Parent")
+            .and_then(|p| p.as_reference())
+            .and_then(|p| doc.get_dictionary(p))
+            .ok();
     }
-    Ok(PageSource::Composite {
-        width,
-        height,
-        parts: out,
-        quarter_turns: quarter_turns(doc, page),
-    })
+    let media = media.unwrap_or([0.0, 0.0, 595.0, 842.0]);
+    let (w_pt, h_pt) = ((media[2] - media[0]).abs(), (media[3] - media[1]).abs());
+    if !(10.0..=15_000.0).contains(&w_pt) || !(10.0..=15_000.0).contains(&h_pt) {
+        return Err(Error::MalformedPdf {
+            reason: format!("page size {w_pt:.0} × {h_pt:.0} pt"),
+        });
+    }
+    Ok(media)
 }
 
 /// One page image, not yet decoded, with what it takes to decode it.
@@ -790,30 +845,9 @@ pub fn decode(src: &PageSource) -> Result<GrayImage> {
             }
             Ok(turn(img, *quarter_turns))
         }
-        PageSource::Composite {
-            width,
-            height,
-            parts,
-            quarter_turns,
-        } => {
-            check_dims(*width, *height)?;
-            let mut page = GrayImage::from_pixel(*width, *height, image::Luma([255]));
-            for (part, [x, y, w, h]) in parts {
-                let mut img = decode(part)?;
-                if img.dimensions() != (*w, *h) {
-                    check_dims(*w, *h)?;
-                    img = image::imageops::resize(
-                        &img,
-                        *w,
-                        *h,
-                        image::imageops::FilterType::Triangle,
-                    );
-                }
-                image::imageops::replace(&mut page, &img, i64::from(*x), i64::from(*y));
-            }
-            Ok(turn(page, *quarter_turns))
-        }
-        PageSource::Drawing(d) => Ok(raster::rasterize(d, BORN_DIGITAL_DPI)),
+        PageSource::Rendered {
+            pdf, index, dpi, ..
+        } => super::pdf_render::render(pdf, *index, *dpi),
     }
 }
 
@@ -923,6 +957,17 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
         .flatten()
     {
         Some(3) => return decode_tiff_g3(&mut dec, bytes, w, h, index),
+        // LZW tiles, as `tiffcp -c lzw -t` writes them: each tile's data
+        // ends without an end code, which the tiff crate refuses.
+        Some(5)
+            if dec
+                .find_tag_unsigned::<u32>(Tag::TileWidth)
+                .ok()
+                .flatten()
+                .is_some() =>
+        {
+            return decode_tiff_lzw_tiles(&mut dec, bytes, w, h, index);
+        }
         Some(2) => {
             return Err(Error::UnsupportedEncoding {
                 encoding: "CCITT modified Huffman (TIFF compression 2)".into(),
@@ -976,6 +1021,96 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
     GrayImage::from_raw(w, h, gray).ok_or_else(|| Error::MalformedImage {
         reason: "TIFF data is shorter than its size".into(),
     })
+}
+
+/// A tiled LZW TIFF page of 8-bit samples, stored pixel by pixel (grey,
+/// grey and alpha, RGB, RGBA or CMYK), with or without the horizontal
+/// predictor, tile by tile.
+fn decode_tiff_lzw_tiles(
+    dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>,
+    bytes: &[u8],
+    w: u32,
+    h: u32,
+    index: usize,
+) -> Result<GrayImage> {
+    use tiff::tags::Tag;
+    let bad = |what: &str| Error::MalformedImage {
+        reason: format!("TIFF page {}: {what}", index + 1),
+    };
+    let unsupported = |what: String| Error::UnsupportedEncoding {
+        encoding: format!("LZW TIFF tiles of {what}"),
+    };
+    let mut tag = |t: Tag| dec.find_tag_unsigned::<u32>(t).ok().flatten();
+    let spp = tag(Tag::SamplesPerPixel).unwrap_or(1) as usize;
+    let bits = tag(Tag::BitsPerSample).unwrap_or(1);
+    let photometric = tag(Tag::PhotometricInterpretation).unwrap_or(1);
+    if bits != 8 || !(1..=4).contains(&spp) {
+        return Err(unsupported(format!("{spp} samples of {bits} bits")));
+    }
+    if spp > 1 && tag(Tag::PlanarConfiguration) == Some(2) {
+        return Err(unsupported("samples in separate planes".into()));
+    }
+    let predictor = tag(Tag::Predictor).unwrap_or(1);
+    if predictor > 2 {
+        return Err(unsupported(format!("predictor {predictor}")));
+    }
+    let (tw, th) = (
+        tag(Tag::TileWidth).unwrap_or(0) as usize,
+        tag(Tag::TileLength).unwrap_or(0) as usize,
+    );
+    if tw == 0 || th == 0 || tw > MAX_SIDE as usize || th > MAX_SIDE as usize {
+        return Err(bad("tiles without a size"));
+    }
+    let offsets = dec
+        .get_tag_u64_vec(Tag::TileOffsets)
+        .map_err(|_| bad("tiles without offsets"))?;
+    let counts = dec
+        .get_tag_u64_vec(Tag::TileByteCounts)
+        .map_err(|_| bad("tiles without sizes"))?;
+    let (wu, hu) = (w as usize, h as usize);
+    let across = wu.div_ceil(tw);
+    if offsets.len() < across * hu.div_ceil(th) || counts.len() < offsets.len() {
+        return Err(bad("fewer tiles than the page needs"));
+    }
+    let grey_of = |p: &[u8]| -> u8 {
+        match (spp, photometric) {
+            (1, 0) => 255 - p[0],
+            (1, _) => p[0],
+            (2, _) => on_white(p[0], p[1]),
+            (3, _) => luma(p),
+            (4, 5) => cmyk_grey(p[0], p[1], p[2], p[3]),
+            _ => on_white(luma(p), p[3]),
+        }
+    };
+    let mut out = vec![255u8; wu * hu];
+    let tile_bytes = tw * th * spp;
+    for (i, (offset, count)) in offsets.iter().zip(&counts).enumerate() {
+        let (tx, ty) = ((i % across) * tw, (i / across) * th);
+        if ty >= hu {
+            break;
+        }
+        let start = usize::try_from(*offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(usize::try_from(*count).unwrap_or(usize::MAX));
+        let data = bytes
+            .get(start..end)
+            .ok_or_else(|| bad("a tile runs past the end of the file"))?;
+        let mut px = super::codecs::lzw(data, true, tile_bytes)?;
+        px.resize(tile_bytes, 0);
+        if predictor == 2 {
+            for row in px.chunks_exact_mut(tw * spp) {
+                for x in spp..row.len() {
+                    row[x] = row[x].wrapping_add(row[x - spp]);
+                }
+            }
+        }
+        for y in 0..th.min(hu - ty) {
+            for x in 0..tw.min(wu - tx) {
+                let at = (y * tw + x) * spp;
+                out[(ty + y) * wu + tx + x] = grey_of(&px[at..at + spp]);
+            }
+        }
+    }
+    GrayImage::from_raw(w, h, out).ok_or_else(|| bad("tile size"))
 }
 
 /// A Group 3 (T.4, one- or two-dimensional) fax TIFF page, strip by strip.
@@ -1396,11 +1531,8 @@ pub fn dimensions(src: &PageSource) -> Result<(u32, u32)> {
             dec.seek_to_image(*index).map_err(bad)?;
             dec.dimensions().map_err(bad)?
         }
-        PageSource::PdfImage { width, height, .. }
-        | PageSource::Composite { width, height, .. } => (*width, *height),
-        PageSource::Drawing(d) => {
-            let px = |mm: f64| (mm / 25.4 * BORN_DIGITAL_DPI).round() as u32;
-            (px(d.width_mm), px(d.height_mm))
+        PageSource::PdfImage { width, height, .. } | PageSource::Rendered { width, height, .. } => {
+            (*width, *height)
         }
     };
     check_dims(w, h)?;

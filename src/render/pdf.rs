@@ -162,9 +162,8 @@ fn add_devanagari_font(doc: &mut Document, used: &std::collections::BTreeSet<u16
     })
 }
 
-/// The name our Devanagari font goes by in the PDFs we print (the reader
-/// knows its own font by it).
-pub const DEVANAGARI_NAME: &str = "NotoSansDevanagari";
+/// The name our Devanagari font goes by in the PDFs we print.
+const DEVANAGARI_NAME: &str = "NotoSansDevanagari";
 
 /// Writes printed pages as one PDF, fonts embedded.
 pub fn drawings_to_pdf(pages: &[&Drawing]) -> Result<Vec<u8>> {

@@ -150,13 +150,26 @@ fn capstones_png(tiles: u32, module: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-/// One born-digital page that paints the whole page `fills` times: within
-/// every bound on the file (3 MB of drawing, fewer shapes than the limit),
-/// but hours of painting.
-fn repainted_page(fills: usize) -> Vec<u8> {
-    let mut objects = pages_drawing(1, 4);
-    let content = b"0 0 595 842 re f\n".repeat(fills);
-    objects.push(stream("/Filter /FlateDecode", &deflate(&content)));
+/// One born-digital page that draws a small image over the whole page
+/// `times` times: within every bound on the file (a 4 KB image, 60 KB of
+/// drawing), little memory, but every pixel of the page sampled again each
+/// time (2,000 times is ten seconds of a release build's renderer).
+fn repainted_page(times: usize) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(3);
+    let noise: Vec<u8> = (0..64 * 64).map(|_| rng.u8(..)).collect();
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>".to_vec(),
+        stream(
+            "/Filter /FlateDecode",
+            &deflate(&b"q 595 0 0 842 0 0 cm /Im0 Do Q\n".repeat(times)),
+        ),
+        stream(
+            "/Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 8",
+            &noise,
+        ),
+    ];
     pdf(&objects)
 }
 
@@ -173,7 +186,7 @@ fn a_page_past_its_time_budget_fails_alone_and_others_are_read() {
         &["--demo", "--no-demo-scans", "--workers", "1"],
     );
     let (ro71, ro72) = (s.login("ro71", "demo-ro71"), s.login("ro72", "demo-ro72"));
-    let (st, slow) = s.upload(71, &ro71, "slow.pdf", &repainted_page(190_000));
+    let (st, slow) = s.upload(71, &ro71, "slow.pdf", &repainted_page(2_000));
     assert_eq!(st, 201, "{slow}");
     let (st, noise) = s.upload(71, &ro71, "noise.jpg", &noise_jpeg(4000));
     assert_eq!(st, 201, "{noise}");
