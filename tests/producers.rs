@@ -652,6 +652,27 @@ fn jpeg_2000_jbig2_lzw_and_two_dimensional_fax_pages_are_read() {
         image_pdf(bw_w, bw_h, &with_globals, &jbig2, &[globals]),
     )
     .unwrap();
+    // A stencil mask (`/ImageMask`: where a bit is 0 the page's fill
+    // colour is painted), filled dark red: drawn by the renderer.
+    let stride = bw_w.div_ceil(8) as usize;
+    let mut bits = vec![0u8; stride * bw_h as usize];
+    for (x, y, p) in bw.enumerate_pixels() {
+        if p.0[0] >= 128 {
+            bits[y as usize * stride + x as usize / 8] |= 0x80 >> (x % 8);
+        }
+    }
+    let (pw, ph) = (f64::from(bw_w) * 0.36, f64::from(bw_h) * 0.36);
+    let stencil = pdf::pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.2} {ph:.2}] /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>").into_bytes(),
+        pdf::stream("", format!("q 0.6 0 0 rg {pw:.2} 0 0 {ph:.2} 0 0 cm /Im0 Do Q").as_bytes()),
+        pdf::stream(
+            &format!("/Type /XObject /Subtype /Image /Width {bw_w} /Height {bw_h} /ImageMask true /BitsPerComponent 1 /Filter /FlateDecode"),
+            &pdf::deflate(&bits),
+        ),
+    ]);
+    std::fs::write(dir.join("stencil.pdf"), stencil).unwrap();
     // Run-length (`RunLengthDecode`), which no scanner here writes and the
     // fast path does not read: the renderer draws it.
     let grey = image::open(dir.join("base.png")).unwrap().to_luma8();
@@ -671,6 +692,7 @@ fn jpeg_2000_jbig2_lzw_and_two_dimensional_fax_pages_are_read() {
         &dir,
         &truth,
         &[
+            "stencil.pdf",
             "run-length.pdf",
             "jpx.pdf",
             "jpx-grey.pdf",

@@ -502,10 +502,19 @@ fn pdf_page(
     let total: i64 = parts.iter().map(|i| area(i)).sum();
     let largest = parts.iter().copied().max_by_key(|i| area(i));
     let media = media_box(doc, page)?;
+    // A stencil mask (`/ImageMask`) is paint in the page's fill colour
+    // where its bits say: the renderer draws it.
+    let stencil = |img: &lopdf::xobject::PdfImage| {
+        img.origin_dict
+            .get(b"ImageMask")
+            .and_then(Object::as_bool)
+            .unwrap_or(false)
+    };
     if let Some(img) = largest
         && area(img) >= 250_000
         && area(img) * 10 >= total * 9
         && fills(img, media)
+        && !stencil(img)
     {
         match image_source(doc, page, img) {
             // Read by the renderer instead.
