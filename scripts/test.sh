@@ -11,10 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Chromium and its driver run the browser tests; Noto fonts draw Hindi;
 # PostgreSQL for the central deployment's tests; ImageMagick, img2pdf,
-# qpdf, Ghostscript, libtiff's tools and OpenJPEG write the scans of other
-# programs that the reader is tested with (tests/producers.rs).
+# qpdf, Ghostscript, libtiff's tools, OpenJPEG and OCRmyPDF write the scans
+# of other programs that the reader is tested with (tests/producers.rs).
 bash scripts/install-deps.sh chromium chromium-driver fonts-noto-core postgresql postgresql-client python3-venv curl \
-  imagemagick img2pdf qpdf ghostscript libtiff-tools libopenjp2-tools
+  imagemagick img2pdf qpdf ghostscript libtiff-tools libopenjp2-tools ocrmypdf
 cargo test --locked
 
 # ---- the OpenAPI document: valid, and true to what the server answers -----

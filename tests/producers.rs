@@ -293,7 +293,26 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
             "on-a4.pdf",
         ],
     );
-    // OCRmyPDF's way: the JPEG wrapped in Flate.
+    // OCRmyPDF itself: a text layer over the page image, as PDF/A (through
+    // Ghostscript) and as a plain PDF.
+    tool(
+        &dir,
+        "ocrmypdf",
+        &["-q", "--force-ocr", "jpeg.pdf", "ocrmypdf-pdfa.pdf"],
+    );
+    tool(
+        &dir,
+        "ocrmypdf",
+        &[
+            "-q",
+            "--force-ocr",
+            "--output-type",
+            "pdf",
+            "jpeg.pdf",
+            "ocrmypdf.pdf",
+        ],
+    );
+    // OCRmyPDF's way with a JPEG at its most compact: wrapped in Flate.
     std::fs::write(
         dir.join("flate-jpeg.pdf"),
         jpegs_pdf(&[dir.join("base.jpg")], true),
@@ -313,6 +332,8 @@ fn pdfs_from_img2pdf_qpdf_and_ghostscript_are_read() {
             "smask.pdf",
             "gs.pdf",
             "flate-jpeg.pdf",
+            "ocrmypdf-pdfa.pdf",
+            "ocrmypdf.pdf",
             "on-a4.pdf",
         ],
     );
