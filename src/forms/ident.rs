@@ -3,7 +3,10 @@
 //! after folding case and spacing (Unicode-normalised), never as numbers:
 //! `0042` is not `42`, and `kl/71-a` is `KL/71-A`. The letters O and I
 //! fold into the digits 0 and 1: printed, they look alike (to a reader as
-//! to a person), so two identifiers that differ only there are one.
+//! to a person), so two identifiers that differ only there are one. They
+//! are also stored so. When two identifiers are compared, Z, S and B are
+//! also taken for the 2, 5 and 8 they are read as (a worn `Z/9116` read
+//! `2/9116` is the same serial); what is stored keeps them.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -44,7 +47,18 @@ pub fn parse(s: &str, what: &str) -> Result<String, String> {
 
 /// Whether two texts are the same identifier.
 pub fn same(a: &str, b: &str) -> bool {
-    normalize(a) == normalize(b)
+    let folded = |s: &str| -> String {
+        normalize(s)
+            .chars()
+            .map(|c| match c {
+                'Z' => '2',
+                'S' => '5',
+                'B' => '8',
+                c => c,
+            })
+            .collect()
+    };
+    folded(a) == folded(b)
 }
 
 #[cfg(test)]
@@ -58,6 +72,11 @@ mod tests {
         assert_eq!(parse("PO/I7", "ballot id").unwrap(), "P0/17");
         assert!(same("ab 12", "AB12"));
         assert!(!same("0042", "42"));
+        // Z, S and B are read as 2, 5 and 8: compared as them, kept as written.
+        assert!(same("Z/9116-B", "2/9116-8"));
+        assert!(same("KS-1", "K5-1"));
+        assert!(!same("Z/9116", "Z/9117"));
+        assert_eq!(parse("z/9116", "serial").unwrap(), "Z/9116");
         // Full-width forms (a phone keyboard) fold to ASCII.
         assert_eq!(parse("ＡＢ１２", "id").unwrap(), "AB12");
         assert!(parse("A|B", "ballot id").unwrap_err().contains("'|'"));

@@ -234,6 +234,7 @@ fn read_field(
                 settings: &f.ocr,
                 threshold: f.threshold,
                 confirm: !model.qr().digest.contains(&f.name),
+                alone: true,
             };
             let mut r = read_value(clean, transform, f.area, ppm, &how)?;
             if r.confidence < f.threshold
@@ -359,6 +360,7 @@ fn read_value(
         settings,
         threshold,
         confirm,
+        alone,
     } = *how;
     let look = |ppm: f64, settings: &OcrSettings| -> Result<Reading> {
         let img = pad(
@@ -395,12 +397,72 @@ fn read_value(
         .filter(|r| r.value == value)
         .map(|r| r.confidence)
         .fold(confidence, f64::max);
-    let confidence = if disputed {
+    // Ink cut by the box's edge, or a stroke just beside it on the line
+    // (the page placed a little off: a glyph half or wholly outside) is a
+    // value that may be missing a part: never sure.
+    let run = (ppm * 0.3).max(3.0) as u32;
+    let beside = |x: f64| BoxMm {
+        x,
+        y: b.y + b.h * 0.2,
+        w: BESIDE_MM,
+        h: b.h * 0.6,
+    };
+    let cut = alone
+        && (ink_at_edge(&crop(page, t, b, ppm), run)
+            || [beside(b.x - BESIDE_MM), beside(b.x + b.w)]
+                .iter()
+                .any(|&s| stroke_across(&crop(page, t, s, ppm), run)));
+    let confidence = if disputed || cut {
         confidence.min(threshold - 0.01).max(0.0)
     } else {
         agreeing
     };
     Ok(Reading { value, confidence })
+}
+
+/// How far beside a box its line is looked at for strokes of a value
+/// that runs past it (labels are further off).
+const BESIDE_MM: f64 = 2.5;
+
+/// Whether a column of the cut-out holds a run of at least `run` dark
+/// pixels: a glyph's stroke, not specks of noise.
+fn stroke_across(img: &GrayImage, run: u32) -> bool {
+    let (w, h) = img.dimensions();
+    (0..w).any(|x| {
+        let (mut best, mut now) = (0, 0);
+        for y in 0..h {
+            now = if img.get_pixel(x, y).0[0] < 100 {
+                now + 1
+            } else {
+                0
+            };
+            best = best.max(now);
+        }
+        best >= run
+    })
+}
+
+/// Whether a stroke crosses the cut-out's edge: a run of at least `run`
+/// dark pixels along its first or last row or column (lone specks of
+/// noise are shorter).
+fn ink_at_edge(img: &GrayImage, run: u32) -> bool {
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 {
+        return false;
+    }
+    let dark = |x: u32, y: u32| img.get_pixel(x, y).0[0] < 100;
+    let longest = |points: &mut dyn Iterator<Item = (u32, u32)>| {
+        let (mut best, mut now) = (0, 0);
+        for (x, y) in points {
+            now = if dark(x, y) { now + 1 } else { 0 };
+            best = best.max(now);
+        }
+        best
+    };
+    longest(&mut (0..w).map(|x| (x, 0))) >= run
+        || longest(&mut (0..w).map(|x| (x, h - 1))) >= run
+        || longest(&mut (0..h).map(|y| (0, y))) >= run
+        || longest(&mut (0..h).map(|y| (w - 1, y))) >= run
 }
 
 /// What a box holds and how sure a reading of it must be.
@@ -411,6 +473,9 @@ struct HowToRead<'a> {
     threshold: f64,
     /// Take a second look even when the first is sure, and trust only agreement.
     confirm: bool,
+    /// The box is alone on its line (a field, not a grid's cell): ink
+    /// across its edge or just beside it is part of its value, cut off.
+    alone: bool,
 }
 
 /// The image cut to the columns that hold ink, keeping `margin` pixels each
@@ -632,6 +697,7 @@ fn read_grid_row(
             settings: &f.ocr,
             threshold: f.threshold,
             confirm: false,
+            alone: false,
         };
         let r = read_value(page, t, b.inset(0.2), ppm, &how)?;
         row.push((r.value.as_ref().and_then(Scalar::as_count), r.confidence));

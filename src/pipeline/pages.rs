@@ -21,7 +21,8 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 pub const MAX_SIDE: u32 = 20_000;
 /// Most pages in one file.
 pub const MAX_PAGES: usize = 10_000;
-/// Resolution at which born-digital pages (no page image) are drawn.
+/// Least resolution at which the renderer draws a page (born-digital pages
+/// are drawn at it).
 pub const BORN_DIGITAL_DPI: f64 = 200.0;
 
 /// What a file is, from its bytes.
@@ -475,17 +476,36 @@ fn pdf_page(
     index: usize,
     drawn: &mut Drawn,
 ) -> Result<PageSource> {
-    let bad = |reason: String| Error::MalformedPdf { reason };
-    let images = doc
-        .get_page_images(page)
-        .map_err(|e| bad(format!("page images: {e}")))?;
+    let images = doc.get_page_images(page).map_err(|e| Error::MalformedPdf {
+        reason: format!("page images: {e}"),
+    })?;
+    check_images(doc, &images)?;
     let area = |i: &lopdf::xobject::PdfImage| i.width.saturating_mul(i.height);
-    for img in &images {
-        // Whoever draws it, no image may be larger than a page may be, and
-        // a filter PDF does not have makes a broken file.
+    let parts: Vec<_> = images.iter().filter(|i| area(i) >= MIN_PART).collect();
+    let total: i64 = parts.iter().map(|i| area(i)).sum();
+    let largest = parts.iter().copied().max_by_key(|i| area(i));
+    if let Some(img) = largest
+        && area(img) >= 250_000
+        && area(img) * 10 >= total * 9
+        && fills(img, media_box(doc, page)?)
+        && !is_stencil(img)
+    {
+        match image_source(doc, page, img) {
+            // Read by the renderer instead.
+            Err(Error::UnsupportedEncoding { .. }) => {}
+            source => return source,
+        }
+    }
+    rendered(doc, page, bytes, index, drawn, largest)
+}
+
+/// Whoever draws them, no image of a page may be larger than a page may
+/// be, and a filter PDF does not have makes a broken file.
+fn check_images(doc: &Document, images: &[lopdf::xobject::PdfImage]) -> Result<()> {
+    for img in images {
         if img.width > i64::from(MAX_SIDE)
             || img.height > i64::from(MAX_SIDE)
-            || area(img) as u64 > MAX_PIXELS
+            || img.width.saturating_mul(img.height) as u64 > MAX_PIXELS
         {
             return Err(Error::TooLarge {
                 reason: format!(
@@ -498,32 +518,29 @@ fn pdf_page(
             return Err(e);
         }
     }
-    let parts: Vec<_> = images.iter().filter(|i| area(i) >= MIN_PART).collect();
-    let total: i64 = parts.iter().map(|i| area(i)).sum();
-    let largest = parts.iter().copied().max_by_key(|i| area(i));
-    let media = media_box(doc, page)?;
-    // A stencil mask (`/ImageMask`) is paint in the page's fill colour
-    // where its bits say: the renderer draws it.
-    let stencil = |img: &lopdf::xobject::PdfImage| {
-        img.origin_dict
-            .get(b"ImageMask")
-            .and_then(Object::as_bool)
-            .unwrap_or(false)
-    };
-    if let Some(img) = largest
-        && area(img) >= 250_000
-        && area(img) * 10 >= total * 9
-        && fills(img, media)
-        && !stencil(img)
-    {
-        match image_source(doc, page, img) {
-            // Read by the renderer instead.
-            Err(Error::UnsupportedEncoding { .. }) => {}
-            source => return source,
-        }
-    }
-    // Drawn at the resolution of its largest image (a scanner's strips),
-    // at least that of a born-digital page.
+    Ok(())
+}
+
+/// A stencil mask (`/ImageMask`) is paint in the page's fill colour where
+/// its bits say: the renderer draws it.
+fn is_stencil(img: &lopdf::xobject::PdfImage) -> bool {
+    img.origin_dict
+        .get(b"ImageMask")
+        .and_then(Object::as_bool)
+        .unwrap_or(false)
+}
+
+/// A page for the renderer, at the resolution of its largest image (a
+/// scanner's strips), at least that of a born-digital page, its drawing
+/// charged to the file's budget.
+fn rendered(
+    doc: &Document,
+    page: ObjectId,
+    bytes: &Arc<Vec<u8>>,
+    index: usize,
+    drawn: &mut Drawn,
+    largest: Option<&lopdf::xobject::PdfImage>,
+) -> Result<PageSource> {
     super::pdf_render::charge_content(doc, page, &mut drawn.content_left)?;
     let pdf = match &mut drawn.pdf {
         Some(pdf) => pdf,

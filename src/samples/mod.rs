@@ -886,7 +886,8 @@ pub struct Score {
     /// would be verified only if the entry carried the same error.
     pub agreeable_right: usize,
     pub agreeable_wrong: usize,
-    /// What went wrong, one line each (at most 50 kept).
+    /// What went wrong, one line each: every wrong value that was sure
+    /// (marked SILENT), and the first 50 other misses.
     pub misses: Vec<String>,
 }
 
@@ -928,13 +929,19 @@ impl Score {
             // A text (a name) is right when it is the same text as the
             // checks compare it: spacing and punctuation aside ("F.S.
             // NAIR" is "F. S. NAIR"); every other value must be exact.
-            let text = model
+            // An identifier likewise as the checks compare it (O and 0,
+            // Z and 2 alike: `forms/ident.rs`).
+            let kind = model
                 .field(name)
-                .is_some_and(|f| f.kind == crate::forms::FieldKind::Text && f.qr_key.is_none());
-            let same = |w: &Value, g: &Value| match (w, g) {
-                (Value::String(w), Value::String(g)) if text => {
+                .filter(|f| f.qr_key.is_none())
+                .map(|f| f.kind);
+            let same = |w: &Value, g: &Value| match (w, g, kind) {
+                (Value::String(w), Value::String(g), Some(crate::forms::FieldKind::Text)) => {
                     crate::pipeline::Scalar::from(w.as_str())
                         .same_text(&crate::pipeline::Scalar::from(g.as_str()))
+                }
+                (Value::String(w), Value::String(g), Some(crate::forms::FieldKind::Ident)) => {
+                    crate::forms::ident::same(w, g)
                 }
                 _ => w == g,
             };
@@ -959,14 +966,18 @@ impl Score {
                     self.fields_right += 1;
                 } else {
                     let silent = c >= threshold;
-                    if silent {
-                        self.silent_errors += 1;
-                    }
-                    self.miss(format!(
+                    let line = format!(
                         "{} {name}: want {w} got {g} conf {c:.3}{}",
                         truth.file,
                         if silent { " SILENT" } else { "" }
-                    ));
+                    );
+                    if silent {
+                        // Every wrong value that was sure is listed.
+                        self.silent_errors += 1;
+                        self.misses.push(line);
+                    } else {
+                        self.miss(line);
+                    }
                 }
             }
         }
