@@ -1049,6 +1049,19 @@ fn decode_tiff(bytes: &[u8], index: usize) -> Result<GrayImage> {
     })
 }
 
+/// What is wrong with page `index` (from 0) of a TIFF, said as its reason.
+fn tiff_page_error(index: usize) -> impl Fn(&str) -> Error {
+    move |what| Error::MalformedImage {
+        reason: format!("TIFF page {}: {what}", index + 1),
+    }
+}
+
+/// A strip's or tile's bytes in the file, if they are in it.
+fn chunk(bytes: &[u8], offset: u64, count: u64) -> Option<&[u8]> {
+    let start = usize::try_from(offset).ok()?;
+    bytes.get(start..start.checked_add(usize::try_from(count).ok()?)?)
+}
+
 /// A tiled LZW TIFF page of 8-bit samples, stored pixel by pixel (grey,
 /// grey and alpha, RGB, RGBA or CMYK), with or without the horizontal
 /// predictor, tile by tile.
@@ -1060,9 +1073,7 @@ fn decode_tiff_lzw_tiles(
     index: usize,
 ) -> Result<GrayImage> {
     use tiff::tags::Tag;
-    let bad = |what: &str| Error::MalformedImage {
-        reason: format!("TIFF page {}: {what}", index + 1),
-    };
+    let bad = tiff_page_error(index);
     let unsupported = |what: String| Error::UnsupportedEncoding {
         encoding: format!("LZW TIFF tiles of {what}"),
     };
@@ -1115,10 +1126,7 @@ fn decode_tiff_lzw_tiles(
         if ty >= hu {
             break;
         }
-        let start = usize::try_from(*offset).unwrap_or(usize::MAX);
-        let end = start.saturating_add(usize::try_from(*count).unwrap_or(usize::MAX));
-        let data = bytes
-            .get(start..end)
+        let data = chunk(bytes, *offset, *count)
             .ok_or_else(|| bad("a tile runs past the end of the file"))?;
         let mut px = super::codecs::lzw(data, true, tile_bytes)?;
         px.resize(tile_bytes, 0);
@@ -1148,9 +1156,7 @@ fn decode_tiff_g3(
     index: usize,
 ) -> Result<GrayImage> {
     use tiff::tags::Tag;
-    let bad = |what: &str| Error::MalformedImage {
-        reason: format!("TIFF page {}: {what}", index + 1),
-    };
+    let bad = tiff_page_error(index);
     // T4Options: bit 0 two-dimensional coding, bit 2 rows padded to a byte.
     let t4 = dec
         .find_tag_unsigned::<u32>(Tag::Unknown(292))
@@ -1187,10 +1193,7 @@ fn decode_tiff_g3(
     let mut out = Vec::with_capacity(wu * hu);
     let mut decoded = false;
     for (offset, count) in offsets.iter().zip(&counts) {
-        let start = usize::try_from(*offset).unwrap_or(usize::MAX);
-        let end = start.saturating_add(usize::try_from(*count).unwrap_or(usize::MAX));
-        let data = bytes
-            .get(start..end)
+        let data = chunk(bytes, *offset, *count)
             .ok_or_else(|| bad("a fax strip runs past the end of the file"))?;
         let bits: std::borrow::Cow<[u8]> = if lsb_first {
             data.iter().map(|b| b.reverse_bits()).collect()
