@@ -424,22 +424,25 @@ fn read_value(
 /// that runs past it (labels are further off).
 const BESIDE_MM: f64 = 2.5;
 
+/// The longest run of dark pixels along `points` of the cut-out.
+fn longest_dark_run(img: &GrayImage, points: impl Iterator<Item = (u32, u32)>) -> u32 {
+    let (mut best, mut now) = (0, 0);
+    for (x, y) in points {
+        now = if img.get_pixel(x, y).0[0] < 100 {
+            now + 1
+        } else {
+            0
+        };
+        best = best.max(now);
+    }
+    best
+}
+
 /// Whether a column of the cut-out holds a run of at least `run` dark
 /// pixels: a glyph's stroke, not specks of noise.
 fn stroke_across(img: &GrayImage, run: u32) -> bool {
     let (w, h) = img.dimensions();
-    (0..w).any(|x| {
-        let (mut best, mut now) = (0, 0);
-        for y in 0..h {
-            now = if img.get_pixel(x, y).0[0] < 100 {
-                now + 1
-            } else {
-                0
-            };
-            best = best.max(now);
-        }
-        best >= run
-    })
+    (0..w).any(|x| longest_dark_run(img, (0..h).map(|y| (x, y))) >= run)
 }
 
 /// Whether a stroke crosses the cut-out's edge: a run of at least `run`
@@ -450,19 +453,12 @@ fn ink_at_edge(img: &GrayImage, run: u32) -> bool {
     if w == 0 || h == 0 {
         return false;
     }
-    let dark = |x: u32, y: u32| img.get_pixel(x, y).0[0] < 100;
-    let longest = |points: &mut dyn Iterator<Item = (u32, u32)>| {
-        let (mut best, mut now) = (0, 0);
-        for (x, y) in points {
-            now = if dark(x, y) { now + 1 } else { 0 };
-            best = best.max(now);
-        }
-        best
-    };
-    longest(&mut (0..w).map(|x| (x, 0))) >= run
-        || longest(&mut (0..w).map(|x| (x, h - 1))) >= run
-        || longest(&mut (0..h).map(|y| (0, y))) >= run
-        || longest(&mut (0..h).map(|y| (w - 1, y))) >= run
+    [0, h - 1]
+        .iter()
+        .any(|&y| longest_dark_run(img, (0..w).map(|x| (x, y))) >= run)
+        || [0, w - 1]
+            .iter()
+            .any(|&x| longest_dark_run(img, (0..h).map(|y| (x, y))) >= run)
 }
 
 /// What a box holds and how sure a reading of it must be.

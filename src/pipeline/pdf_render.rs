@@ -4,7 +4,8 @@
 //! are drawn by hayro, a PDF renderer (fonts of every kind, vector paths,
 //! inline images, every image filter and colour space, masks, `/Rotate`,
 //! crop boxes), at the resolution the reader needs. Why hayro: README,
-//! "Five first questions"; where it sits: docs/design.md, "Pages".
+//! "Five first questions"; where it sits: docs/design.md, "A page flows one
+//! way".
 //!
 //! The renderer reports no errors of its own: what it cannot draw it leaves
 //! out. Its time and memory are bounded by the reader process it runs in
