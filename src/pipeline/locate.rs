@@ -43,8 +43,10 @@ impl<'de> serde::Deserialize<'de> for Transform {
 }
 
 /// How many marks (besides the QR code's corners) a projective fit needs:
-/// four spread over the page fix its perspective; fewer leave it to guess.
-const MARKS_FOR_PERSPECTIVE: usize = 4;
+/// three, with the code's four corners standing for the fourth, fix its
+/// perspective (a photo framed tight loses a corner's mark); fewer leave
+/// it to guess.
+const MARKS_FOR_PERSPECTIVE: usize = 3;
 
 impl Transform {
     /// The affine map x = a·u + b·v + c, y = d·u + e·v + f.
@@ -446,6 +448,7 @@ fn find_mark_wide(
     let mut seen = vec![false; w * h];
     let side = size_mm * ppm;
     let mut best: Option<((f64, f64), f64)> = None;
+    let mut best_cut: Option<((f64, f64), f64)> = None;
     let mut stack = Vec::new();
     for start in 0..w * h {
         if seen[start] || !dark(start % w, start / w) {
@@ -481,20 +484,38 @@ fn find_mark_wide(
                 visit(x, y + 1);
             }
         }
-        // A mark cut by the page's edge has its centre in the wrong place.
         let (gx0, gy0) = (x0 as usize + minx, y0 as usize + miny);
         let (gx1, gy1) = (x0 as usize + maxx + 1, y0 as usize + maxy + 1);
-        if gx0 == 0 || gy0 == 0 || gx1 >= page.width() as usize || gy1 >= page.height() as usize {
-            continue;
-        }
         let (bw, bh) = ((maxx - minx + 1) as f64, (maxy - miny + 1) as f64);
+        let edges = [
+            gx0 == 0,
+            gx1 >= page.width() as usize,
+            gy0 == 0,
+            gy1 >= page.height() as usize,
+        ];
+        let touched = edges.iter().filter(|&&e| e).count();
         // Whole (a mark cut short by the paper's edge or the scanner's
         // would put its centre off), square and filled.
         let square = (0.8..1.4).contains(&(bw / side))
             && (0.8..1.4).contains(&(bh / side))
             && (0.8..1.25).contains(&(bw / bh))
             && n as f64 > 0.75 * bw * bh;
-        if !square {
+        if touched > 0 || !square {
+            // Maybe a mark cut by the edge of the paper or of a photo
+            // framed tight: placed from the sides it kept.
+            let outward = (
+                px - f64::from(page.width()) / 2.0,
+                py - f64::from(page.height()) / 2.0,
+            );
+            let cut = (touched <= 1)
+                .then(|| cut_mark_centre([gx0, gx1, gy0, gy1], (bw, bh), n, side, outward))
+                .flatten();
+            if let Some(at) = cut {
+                let d = (at.0 - px).hypot(at.1 - py);
+                if best_cut.is_none_or(|(_, bd)| d < bd) {
+                    best_cut = Some((at, d));
+                }
+            }
             continue;
         }
         let at = (
@@ -506,7 +527,46 @@ fn find_mark_wide(
             best = Some((at, d));
         }
     }
-    best.map(|(at, _)| at)
+    best.or(best_cut).map(|(at, _)| at)
+}
+
+/// The centre of a mark cut short by an edge (of the picture or of the
+/// paper; `bounds`: its pixels' x0, x1, y0, y1): one side must be whole,
+/// the other at least a third of a side kept, and the patch filled. The
+/// part lost lies `outward` (away from the picture's centre, as marks sit
+/// in the page's corners), so the centre is half a side in from the edge
+/// kept on the inner side. None for anything else.
+fn cut_mark_centre(
+    [x0, x1, y0, y1]: [usize; 4],
+    (bw, bh): (f64, f64),
+    n: usize,
+    side: f64,
+    outward: (f64, f64),
+) -> Option<(f64, f64)> {
+    if (n as f64) < 0.75 * bw * bh {
+        return None;
+    }
+    let whole = |len: f64| (0.8..1.4).contains(&(len / side));
+    let kept = |len: f64| (0.33..0.9).contains(&(len / side));
+    let mid = |a: usize, b: usize| (a + b) as f64 / 2.0;
+    let half = side / 2.0;
+    if whole(bh) && kept(bw) {
+        let x = if outward.0 < 0.0 {
+            x1 as f64 - half
+        } else {
+            x0 as f64 + half
+        };
+        Some((x, mid(y0, y1)))
+    } else if whole(bw) && kept(bh) {
+        let y = if outward.1 < 0.0 {
+            y1 as f64 - half
+        } else {
+            y0 as f64 + half
+        };
+        Some((mid(x0, x1), y))
+    } else {
+        None
+    }
 }
 
 /// The centre of a filled square mark near its predicted place, if one is there.
@@ -617,5 +677,41 @@ mod tests {
             "[1.0,0.0,5.0,0.0,1.0,7.0,0.0,0.0]"
         );
         assert!(serde_json::from_str::<Transform>("[1, 2]").is_err());
+    }
+
+    /// A page of white paper with black rectangles (x0, y0, x1, y1 in
+    /// pixels, clipped to the page).
+    fn page_with(w: u32, h: u32, rects: &[(i64, i64, i64, i64)]) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            let (x, y) = (i64::from(x), i64::from(y));
+            let ink = rects
+                .iter()
+                .any(|&(x0, y0, x1, y1)| (x0..x1).contains(&x) && (y0..y1).contains(&y));
+            image::Luma([if ink { 0 } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn a_mark_cut_by_an_edge_is_placed_from_the_sides_it_kept() {
+        // 10 px a millimetre; a 5 mm mark centred at (5, 125) px, whose
+        // left 20 px fell outside the picture, and one cut at the bottom.
+        let t = Transform::affine([10.0, 0.0, 0.0, 0.0, 10.0, 0.0]);
+        let page = page_with(400, 300, &[(-20, 100, 30, 150), (200, 280, 250, 330)]);
+        let (x, y) = find_mark_wide(&page, &t, (1.0, 12.0), 5.0, 4.0).expect("left mark");
+        assert!((x - 5.0).abs() < 0.6 && (y - 125.0).abs() < 0.6, "{x} {y}");
+        let (x, y) = find_mark_wide(&page, &t, (22.0, 30.0), 5.0, 4.0).expect("bottom mark");
+        assert!(
+            (x - 225.0).abs() < 0.6 && (y - 305.0).abs() < 0.6,
+            "{x} {y}"
+        );
+        // Cut by the paper's edge (white beyond it), away from the page's
+        // centre: 20 px kept of a mark centred at (55, 125).
+        let page = page_with(400, 300, &[(60, 100, 80, 150)]);
+        let (x, y) = find_mark_wide(&page, &t, (5.0, 12.0), 5.0, 4.0).expect("paper-cut mark");
+        assert!((x - 55.0).abs() < 0.6 && (y - 125.0).abs() < 0.6, "{x} {y}");
+        // A sliver (less than a third of the mark kept) and a rule along
+        // the edge are not marks.
+        let page = page_with(400, 300, &[(-40, 100, 10, 150), (0, 160, 12, 290)]);
+        assert_eq!(find_mark_wide(&page, &t, (1.0, 12.0), 5.0, 4.0), None);
     }
 }
