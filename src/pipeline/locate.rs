@@ -42,11 +42,17 @@ impl<'de> serde::Deserialize<'de> for Transform {
     }
 }
 
-/// How many marks (besides the QR code's corners) a projective fit needs:
-/// three, with the code's four corners standing for the fourth, fix its
-/// perspective (a photo framed tight loses a corner's mark); fewer leave
-/// it to guess.
+/// How many filled marks (besides the QR code's corners) a projective fit
+/// needs: three, with the code's four corners standing for the fourth, fix
+/// its perspective (a photo framed tight loses a corner's mark); fewer
+/// leave it to guess.
 const MARKS_FOR_PERSPECTIVE: usize = 3;
+
+/// How many anchors a projective fit needs when a ruled frame's corners
+/// are among them: four. A corner is found from its rules, less surely
+/// than a filled mark's centre (three and the code bent an angled photo's
+/// fit enough to put a right serial under its threshold).
+const ANCHORS_FOR_PERSPECTIVE: usize = 4;
 
 impl Transform {
     /// The affine map x = a·u + b·v + c, y = d·u + e·v + f.
@@ -286,7 +292,7 @@ pub fn locate(
     });
     let reach = model.page[0].hypot(model.page[1]) * 0.12;
     for i in missing {
-        let now = best_fit(&pairs, &centres, &found).unwrap_or(first);
+        let now = best_fit(&pairs, &centres, &found, n_marks).unwrap_or(first);
         found[i] = match &model.frame {
             Some(frame) if i >= n_marks => find_frame_corner(page, &now, frame, centres[i], 12.0),
             _ => find_mark_wide(page, &now, centres[i], s, reach),
@@ -298,7 +304,7 @@ pub fn locate(
         .zip(&found)
         .map(|(&c, &f)| (first.apply(c.0, c.1), f))
         .collect();
-    let transform = best_fit(&pairs, &centres, &found).unwrap_or(first);
+    let transform = best_fit(&pairs, &centres, &found, n_marks).unwrap_or(first);
     trace.located(model, transform, seen);
     Some(Location {
         transform,
@@ -313,6 +319,7 @@ fn best_fit(
     qr_pairs: &[PointPair],
     centres: &[(f64, f64)],
     found: &[Option<(f64, f64)>],
+    n_marks: usize,
 ) -> Option<Transform> {
     let mut pairs = qr_pairs.to_vec();
     pairs.extend(
@@ -327,7 +334,8 @@ fn best_fit(
     // already meets every mark, and a mark found a little off (cut by the
     // page's edge, say) must not bend the whole page.
     let worst = |t: &Transform| pairs.iter().map(|p| miss(t, p)).fold(0.0f64, f64::max);
-    if marks >= MARKS_FOR_PERSPECTIVE
+    let filled = found.iter().take(n_marks).flatten().count();
+    if (filled >= MARKS_FOR_PERSPECTIVE || marks >= ANCHORS_FOR_PERSPECTIVE)
         && worst(&affine) > 0.5 * affine.px_per_mm()
         && let Some(t) = Transform::fit_projective(&pairs)
             .filter(|t| plausible(t, &pairs) && worst(t) < worst(&affine) / 2.0)
