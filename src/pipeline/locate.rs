@@ -502,12 +502,12 @@ fn find_mark_wide(
             gy1 >= page.height() as usize,
         ];
         let touched = edges.iter().filter(|&&e| e).count();
-        // Whole (a mark cut short by the paper's edge or the scanner's
-        // would put its centre off), square and filled.
-        let square = (0.8..1.4).contains(&(bw / side))
-            && (0.8..1.4).contains(&(bh / side))
+        // Whole, square and filled, and clear of the picture's edges (a
+        // mark cut short is placed from its sides below, not its mass).
+        let square = whole_side(bw, side)
+            && whole_side(bh, side)
             && (0.8..1.25).contains(&(bw / bh))
-            && n as f64 > 0.75 * bw * bh;
+            && filled(n, bw, bh);
         if touched > 0 || !square {
             // Maybe a mark cut by the edge of the paper or of a photo
             // framed tight: placed from the sides it kept.
@@ -538,6 +538,16 @@ fn find_mark_wide(
     best.or(best_cut).map(|(at, _)| at)
 }
 
+/// Whether a patch's extent is a mark's whole side (pixels).
+fn whole_side(len: f64, side: f64) -> bool {
+    (0.8..1.4).contains(&(len / side))
+}
+
+/// Whether `n` ink pixels fill a patch of `w` × `h` as a mark does.
+fn filled(n: usize, w: f64, h: f64) -> bool {
+    n as f64 > 0.75 * w * h
+}
+
 /// The centre of a mark cut short by an edge (of the picture or of the
 /// paper; `bounds`: its pixels' x0, x1, y0, y1): one side must be whole,
 /// the other at least a third of a side kept, and the patch filled. The
@@ -551,10 +561,10 @@ fn cut_mark_centre(
     side: f64,
     outward: (f64, f64),
 ) -> Option<(f64, f64)> {
-    if (n as f64) < 0.75 * bw * bh {
+    if !filled(n, bw, bh) {
         return None;
     }
-    let whole = |len: f64| (0.8..1.4).contains(&(len / side));
+    let whole = |len: f64| whole_side(len, side);
     let kept = |len: f64| (0.33..0.9).contains(&(len / side));
     let mid = |a: usize, b: usize| (a + b) as f64 / 2.0;
     let half = side / 2.0;
