@@ -293,7 +293,7 @@ fn read_field(
                     .and_then(Scalar::as_text)
                     .is_some_and(|t| t.contains(['i', 'l', 'I', '1', '|', '!']))
             {
-                r.confidence = r.confidence.min(f.threshold - 0.01).max(0.0);
+                r.confidence = held(r.confidence, f.threshold);
             }
             fields.insert(f.name.clone(), FieldReading::One(r));
         }
@@ -413,7 +413,7 @@ fn read_value(
         let reading = look(ppm * factor, settings)?;
         if reading.confidence < give_up_below {
             return Ok(Reading {
-                confidence: reading.confidence.min(threshold - 0.01).max(0.0),
+                confidence: held(reading.confidence, threshold),
                 ..reading
             });
         }
@@ -455,11 +455,16 @@ fn read_value(
                 .iter()
                 .any(|&s| stroke_across(&crop(page, t, s, ppm), run)));
     let confidence = if disputed || cut {
-        confidence.min(threshold - 0.01).max(0.0)
+        held(confidence, threshold)
     } else {
         agreeing
     };
     Ok(Reading { value, confidence })
+}
+
+/// A confidence kept under `threshold`: the value is shown, never trusted.
+fn held(confidence: f64, threshold: f64) -> f64 {
+    confidence.min(threshold - 0.01).max(0.0)
 }
 
 /// Pixels per millimetre (5: 127 dpi) under which a Latin text's i and l
