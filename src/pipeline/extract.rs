@@ -19,7 +19,7 @@ use super::reading::{
     CodeReading, FieldReading, GridReading, InkReading, PageReading, Reading, RowReading, Scalar,
     Unplaced,
 };
-use super::{clean, ink, ocr, qr};
+use super::{clean, digits, ink, ocr, qr, search};
 use crate::error::Result;
 use crate::forms::grid::GridGeometry;
 use crate::forms::payload::{self, Payload, PayloadFormat};
@@ -36,6 +36,15 @@ const DOUBT: f64 = 0.3;
 
 /// The fields of a page as they are being read, by name.
 type Fields = BTreeMap<String, FieldReading>;
+
+/// Everything the boxes of a page gave, as they are read.
+#[derive(Default)]
+struct Readings {
+    fields: Fields,
+    marks: BTreeMap<String, InkReading>,
+    /// What unsure figures may be, for the cross-checks.
+    candidates: Candidates,
+}
 
 /// Reads a page with whichever model its QR code names.
 pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Result<PageReading> {
@@ -94,19 +103,31 @@ pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Resu
     };
     tracing::debug!(form = %model.id, marks_found, codes = codes.len(), ?transform, corners = ?hit.corners, "located");
     reading.transform = Some(transform);
-    let mut fields = Fields::new();
+    let mut out = Readings::default();
     for f in &model.fields {
-        read_field(
+        read_field(&clean, &transform, model, f, &payload, &mut out)?;
+    }
+    let Readings {
+        mut fields,
+        marks,
+        candidates,
+    } = out;
+    reading.marks = marks;
+    let mut candidates = candidates;
+    if payload
+        .get("d")
+        .is_some_and(|d| !digest_matches(model, d, &fields))
+    {
+        reread_unchecked(
             &clean,
             &transform,
             model,
-            f,
             &payload,
-            &mut fields,
-            &mut reading.marks,
-        )?;
+            &fields,
+            &mut candidates,
+        );
     }
-    cross_check(model, &payload, &mut fields);
+    cross_check(model, &payload, &mut fields, &candidates);
     for r in fields.values_mut() {
         r.round_confidence();
     }
@@ -214,9 +235,13 @@ fn read_field(
     model: &Model,
     f: &Field,
     payload: &Payload,
-    fields: &mut Fields,
-    marks: &mut BTreeMap<String, InkReading>,
+    out: &mut Readings,
 ) -> Result<()> {
+    let Readings {
+        fields,
+        marks,
+        candidates,
+    } = out;
     if let Some(key) = &f.qr_key {
         let r = match payload.get(key) {
             Some(v) => Reading::new(v, 1.0),
@@ -310,7 +335,7 @@ fn read_field(
         }
         FieldKind::Grid => {
             if let Some(layout) = &f.grid {
-                read_grid(clean, transform, f, layout, payload, fields)?;
+                read_grid(clean, transform, f, layout, payload, fields, candidates)?;
             }
         }
     }
@@ -582,46 +607,53 @@ pub fn crop(page: &GrayImage, t: &Transform, b: BoxMm, ppm: f64) -> GrayImage {
     let src = page.as_raw();
     let mut out = Vec::with_capacity((w * h) as usize);
     let step = 1.0 / ppm;
+    // Along a row the map is stepped linearly between exact points: one
+    // step for an affine map, every SEGMENT pixels for a photo's
+    // perspective (a grid row spans the page: its middle would drift by
+    // millimetres between exact ends).
+    let segment = if t.is_affine() { w } else { SEGMENT.min(w) };
     for j in 0..h {
         let v = b.y + (f64::from(j) + 0.5) * step;
-        let (mut x, mut y) = t.apply(b.x + 0.5 * step, v);
-        // Along a row the map is as good as linear (a box is small beside
-        // a photo's perspective): step from its first pixel to its last.
-        let (x_end, y_end) = t.apply(b.x + (f64::from(w) - 0.5) * step, v);
-        let (dxu, dyu) = if w > 1 {
-            (
-                (x_end - x) / f64::from(w - 1),
-                (y_end - y) / f64::from(w - 1),
-            )
-        } else {
-            (0.0, 0.0)
-        };
-        // Pixel centres sit at +0.5.
-        x -= 0.5;
-        y -= 0.5;
-        for _ in 0..w {
-            // `floor` and `round` are library calls on the baseline x86-64
-            // target (over a third of this loop's time in a profile): the
-            // casts below do the same here (`floor` shifts the coordinate
-            // positive first; the value rounded is never negative).
-            let (xi, yi) = (floor(x), floor(y));
-            let (fx, fy) = (x - xi as f64, y - yi as f64);
-            let px = |xx: i64, yy: i64| -> f64 {
-                if xx < 0 || yy < 0 || xx >= pw || yy >= ph {
-                    255.0
-                } else {
-                    f64::from(src[(yy * pw + xx) as usize])
-                }
-            };
-            let top = px(xi, yi) * (1.0 - fx) + px(xi + 1, yi) * fx;
-            let bottom = px(xi, yi + 1) * (1.0 - fx) + px(xi + 1, yi + 1) * fx;
-            out.push((top * (1.0 - fy) + bottom * fy + 0.5) as u8);
-            x += dxu;
-            y += dyu;
+        let mut i0 = 0;
+        while i0 < w {
+            let n = segment.min(w - i0);
+            let (mut x, mut y) = t.apply(b.x + (f64::from(i0) + 0.5) * step, v);
+            let (x_end, y_end) = t.apply(b.x + (f64::from(i0 + n) + 0.5) * step, v);
+            let (dxu, dyu) = ((x_end - x) / f64::from(n), (y_end - y) / f64::from(n));
+            // Pixel centres sit at +0.5.
+            x -= 0.5;
+            y -= 0.5;
+            for _ in 0..n {
+                // `floor` and `round` are library calls on the baseline
+                // x86-64 target (over a third of this loop's time in a
+                // profile): the casts below do the same here (`floor`
+                // shifts the coordinate positive first; the value rounded
+                // is never negative).
+                let (xi, yi) = (floor(x), floor(y));
+                let (fx, fy) = (x - xi as f64, y - yi as f64);
+                let px = |xx: i64, yy: i64| -> f64 {
+                    if xx < 0 || yy < 0 || xx >= pw || yy >= ph {
+                        255.0
+                    } else {
+                        f64::from(src[(yy * pw + xx) as usize])
+                    }
+                };
+                let top = px(xi, yi) * (1.0 - fx) + px(xi + 1, yi) * fx;
+                let bottom = px(xi, yi + 1) * (1.0 - fx) + px(xi + 1, yi + 1) * fx;
+                out.push((top * (1.0 - fy) + bottom * fy + 0.5) as u8);
+                x += dxu;
+                y += dyu;
+            }
+            i0 += n;
         }
     }
     GrayImage::from_raw(w, h, out).unwrap_or_default()
 }
+
+/// Pixels a cut-out steps linearly through a projective map between exact
+/// points (a millimetre or two: the drift within one is a hundredth of a
+/// pixel).
+const SEGMENT: u32 = 32;
 
 /// `v.floor()` for a pixel coordinate: exact within ±2^20 of the page
 /// (further off, it is outside the page whichever way it rounds).
@@ -630,12 +662,22 @@ fn floor(v: f64) -> i64 {
     ((v + SHIFT) as i64) - SHIFT as i64
 }
 
-/// A cell as read: its figure (if any) and confidence.
-type Cell = (Option<u64>, f64);
+/// A cell as read: its figure (if any), confidence, and when unsure the
+/// values it may be, likeliest first (the digit reader's, then Tesseract's).
+#[derive(Debug, Clone, Default)]
+struct Cell {
+    value: Option<u64>,
+    confidence: f64,
+    candidates: Vec<u64>,
+}
+
+/// The values each unsure figure of a grid may be, for the cross-checks to
+/// try: by field name, row and column (a row field's figures are its row 0).
+type Candidates = BTreeMap<String, Vec<Vec<Vec<u64>>>>;
 
 /// Reads the round sheet's grid a row at a time: each word goes to the cell
 /// its centre falls in, and a cell Tesseract is unsure of (or that holds two
-/// words or none) is read again alone.
+/// words or none) is read again alone, and by the digit reader.
 fn read_grid(
     page: &GrayImage,
     t: &Transform,
@@ -643,6 +685,7 @@ fn read_grid(
     layout: &GridLayout,
     payload: &Payload,
     fields: &mut Fields,
+    candidates: &mut Candidates,
 ) -> Result<()> {
     let (Some(rows), Some(cols)) = (
         payload.get_usize(&layout.rows_key),
@@ -669,36 +712,183 @@ fn read_grid(
         }
     }
     let mut summary = summary.into_iter();
-    let totals = summary.next().unwrap_or_default();
+    let mut totals = summary.next().unwrap_or_default();
+    reread_columns(page, t, layout, &geo, f.threshold, &mut votes, &mut totals);
     let row_of = |cells: &[Cell]| RowReading {
-        value: cells.iter().map(|c| c.0).collect(),
-        confidence: cells.iter().map(|c| c.1).collect(),
+        value: cells.iter().map(|c| c.value).collect(),
+        confidence: cells.iter().map(|c| c.confidence).collect(),
     };
+    let others_of =
+        |cells: &[Cell]| -> Vec<Vec<u64>> { cells.iter().map(|c| c.candidates.clone()).collect() };
     fields.insert(
         f.name.clone(),
         FieldReading::Grid(GridReading {
             value: votes
                 .iter()
-                .map(|r| r.iter().map(|c| c.0).collect())
+                .map(|r| r.iter().map(|c| c.value).collect())
                 .collect(),
             confidence: votes
                 .iter()
-                .map(|r| r.iter().map(|c| c.1).collect())
+                .map(|r| r.iter().map(|c| c.confidence).collect())
                 .collect(),
         }),
     );
+    candidates.insert(f.name.clone(), votes.iter().map(|r| others_of(r)).collect());
     fields.insert(
         layout.totals_name.clone(),
         FieldReading::Row(row_of(&totals)),
     );
+    candidates.insert(layout.totals_name.clone(), vec![others_of(&totals)]);
     for (given, cells) in layout.given_rows.iter().zip(summary) {
         fields.insert(given.name.clone(), FieldReading::Row(row_of(&cells)));
     }
     for (k, name) in layout.label_names.iter().enumerate() {
-        let col: Vec<Cell> = labels.iter().map(|row| row[k]).collect();
+        let col: Vec<Cell> = labels.iter().map(|row| row[k].clone()).collect();
         fields.insert(name.clone(), FieldReading::Row(row_of(&col)));
+        candidates.insert(name.clone(), vec![others_of(&col)]);
     }
     Ok(())
+}
+
+/// When the QR digest does not match what was read, the digit reader also
+/// looks at the digested figures no total checks: the grid's label columns
+/// and the single figures (AC number, round), Tesseract's reading first
+/// when it was sure, so the cross-checks may try them.
+fn reread_unchecked(
+    page: &GrayImage,
+    t: &Transform,
+    model: &Model,
+    payload: &Payload,
+    fields: &Fields,
+    candidates: &mut Candidates,
+) {
+    let digested = |name: &str| model.qr().digest.iter().any(|n| n == name);
+    for f in &model.fields {
+        match (f.kind, &f.grid, fields.get(&f.name)) {
+            (FieldKind::Digits, _, Some(FieldReading::One(one)))
+                if f.qr_key.is_none() && digested(&f.name) =>
+            {
+                let g = digits::Glyphs::new(f.font_pt, t.px_per_mm());
+                let b = f.area;
+                // Printed left-aligned 2 mm inside its box (see `render`).
+                let anchor = digits::Anchor::Left {
+                    x: b.x + 2.0,
+                    baseline: b.y + b.h / 2.0 + f.font_pt * MM_PER_PT * CAP / 2.0,
+                };
+                let value = one.value.as_ref().and_then(Scalar::as_count);
+                let sure = one.confidence >= f.threshold;
+                let found = digit_candidates(&g, page, t, anchor, SINGLE_PLACES, value, sure);
+                tracing::trace!(field = %f.name, ?value, candidates = ?found, "digit reader, digest off");
+                candidates.insert(f.name.clone(), vec![vec![found]]);
+            }
+            (FieldKind::Grid, Some(layout), _) => {
+                let (Some(rows), Some(cols)) = (
+                    payload.get_usize(&layout.rows_key),
+                    payload.get_usize(&layout.cols_key),
+                ) else {
+                    continue;
+                };
+                let geo = GridGeometry::new(f.area, layout, rows, cols);
+                let mut glyphs: Option<digits::Glyphs> = None;
+                for (k, name) in layout.label_names.iter().enumerate() {
+                    let Some(FieldReading::Row(row)) = fields.get(name) else {
+                        continue;
+                    };
+                    let mut column = candidates
+                        .remove(name)
+                        .and_then(|rows| rows.into_iter().next())
+                        .unwrap_or_default();
+                    column.resize(row.value.len(), Vec::new());
+                    for (r, found) in column.iter_mut().enumerate() {
+                        if !found.is_empty() {
+                            continue;
+                        }
+                        let (anchor, size) = figure_anchor(layout, &geo, r, k);
+                        let g =
+                            glyphs.get_or_insert_with(|| digits::Glyphs::new(size, t.px_per_mm()));
+                        let sure = row.confidence.get(r).is_some_and(|&c| c >= f.threshold);
+                        *found =
+                            digit_candidates(g, page, t, anchor, geo.digits(r), row.value[r], sure);
+                    }
+                    candidates.insert(name.clone(), vec![column]);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Digits a single figure is looked for in (a constituency's number, a
+/// round, a revision: three at most; room to spare).
+const SINGLE_PLACES: usize = 5;
+
+/// A column whose figures do not add up to its total holds a misread that
+/// Tesseract was sure of (a 14 read as 4 at 100 dpi): the digit reader
+/// looks at its sure figures too, so the cross-checks may try them.
+fn reread_columns(
+    page: &GrayImage,
+    t: &Transform,
+    layout: &GridLayout,
+    geo: &GridGeometry,
+    threshold: f64,
+    votes: &mut [Vec<Cell>],
+    totals: &mut [Cell],
+) {
+    let nl = layout.label_cols.len();
+    let mut glyphs: [Option<digits::Glyphs>; 2] = [None, None];
+    #[allow(clippy::needless_range_loop)] // `c` is a column of every row and of the totals
+    for c in 0..totals.len() {
+        let sum: Option<u64> = votes
+            .iter()
+            .map(|row| row.get(c).and_then(|x| x.value))
+            .sum();
+        if sum.is_some() && sum == totals[c].value {
+            continue;
+        }
+        let rows = votes.len();
+        let cells = votes
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(r, row)| row.get_mut(c).map(|x| (r, nl + c, x)))
+            .chain(std::iter::once((rows, c, &mut totals[c])));
+        for (r, i, cell) in cells {
+            if cell.confidence < threshold || !cell.candidates.is_empty() {
+                continue;
+            }
+            let (anchor, size) = figure_anchor(layout, geo, r, i);
+            let g = glyphs[usize::from(r == rows)]
+                .get_or_insert_with(|| digits::Glyphs::new(size, t.px_per_mm()));
+            cell.candidates = digit_candidates(g, page, t, anchor, geo.digits(r), cell.value, true);
+            tracing::trace!(row = r, cell = i, value = ?cell.value, candidates = ?cell.candidates, "digit reader, column off");
+        }
+    }
+}
+
+/// Where the figure of cell `i` of row `r` is printed (numbered as
+/// `read_grid_row` does: label cells first, except in the summary rows):
+/// right-aligned 0.4 mm inside its cell (see `render`), at this size.
+fn figure_anchor(
+    layout: &GridLayout,
+    geo: &GridGeometry,
+    r: usize,
+    i: usize,
+) -> (digits::Anchor, f64) {
+    let nl = if r >= geo.rows {
+        0
+    } else {
+        layout.label_cols.len()
+    };
+    let cell = if i < nl {
+        geo.label_cell(r, i)
+    } else {
+        geo.cell(r, i - nl)
+    };
+    let size = geo.font_pt(layout, geo.digits(r));
+    let anchor = digits::Anchor::Right {
+        x: cell.x + cell.w - 0.4,
+        baseline: cell.y + cell.h / 2.0 + size * MM_PER_PT * CAP / 2.0,
+    };
+    (anchor, size)
 }
 
 /// Row `r` of the grid (the totals row when `r` is the number of rows,
@@ -712,8 +902,8 @@ fn read_grid_row(
     r: usize,
 ) -> Result<Vec<Cell>> {
     let is_totals = r >= geo.rows;
-    let ppm =
-        (TARGET_CAP_PX / (geo.font_pt(layout, geo.digits(r)) * MM_PER_PT * CAP)).clamp(6.0, 30.0);
+    let size = geo.font_pt(layout, geo.digits(r));
+    let ppm = (TARGET_CAP_PX / (size * MM_PER_PT * CAP)).clamp(6.0, 30.0);
     // Every column's left edge, in millimetres from the row's start.
     let start = if is_totals { geo.cands_x() } else { geo.area.x };
     let mut edges: Vec<f64> = Vec::new();
@@ -743,12 +933,18 @@ fn read_grid_row(
         let idx = edges.iter().rposition(|&e| e <= centre).unwrap_or(0);
         cells[idx].push(w);
     }
+    // The digit reader, drawn at this row's size once it is needed.
+    let mut glyphs: Option<digits::Glyphs> = None;
     let mut row: Vec<Cell> = Vec::with_capacity(edges.len());
     for (i, found) in cells.iter().enumerate() {
         if let [word] = found.as_slice() {
             let r = value_of(FieldKind::Digits, std::slice::from_ref(*word));
             if let Some(n) = r.sure(f.threshold).and_then(Scalar::as_count) {
-                row.push((Some(n), r.confidence));
+                row.push(Cell {
+                    value: Some(n),
+                    confidence: r.confidence,
+                    candidates: Vec::new(),
+                });
                 continue;
             }
         }
@@ -767,10 +963,51 @@ fn read_grid_row(
             alone: false,
             give_up_below: 0.0,
         };
-        let r = read_value(page, t, b.inset(0.2), ppm, &how)?;
-        row.push((r.value.as_ref().and_then(Scalar::as_count), r.confidence));
+        let read = read_value(page, t, b.inset(0.2), ppm, &how)?;
+        let value = read.value.as_ref().and_then(Scalar::as_count);
+        let mut candidates = Vec::new();
+        if read.confidence < f.threshold {
+            let (anchor, _) = figure_anchor(layout, geo, r, i);
+            let g = glyphs.get_or_insert_with(|| digits::Glyphs::new(size, t.px_per_mm()));
+            candidates = digit_candidates(g, page, t, anchor, geo.digits(r), value, false);
+            tracing::trace!(row = r, cell = i, ?value, ?candidates, "digit reader");
+        }
+        row.push(Cell {
+            value,
+            confidence: read.confidence,
+            candidates,
+        });
     }
     Ok(row)
+}
+
+/// What the digit reader makes of a figure, with Tesseract's `value`
+/// first when it was `sure`, else after the reader's first choice.
+fn digit_candidates(
+    g: &digits::Glyphs,
+    page: &GrayImage,
+    t: &Transform,
+    anchor: digits::Anchor,
+    places: usize,
+    value: Option<u64>,
+    sure: bool,
+) -> Vec<u64> {
+    let Some(fig) = g.read(page, t, anchor, places) else {
+        return value.into_iter().collect();
+    };
+    let mut out: Vec<u64> = if sure {
+        value.into_iter().chain([fig.value]).collect()
+    } else {
+        std::iter::once(fig.value).chain(value).collect()
+    };
+    out.extend(fig.others);
+    let mut seen = Vec::with_capacity(out.len());
+    out.retain(|v| {
+        let new = !seen.contains(v);
+        seen.push(*v);
+        new
+    });
+    out
 }
 
 fn digest_matches(model: &Model, d: &str, fields: &Fields) -> bool {
@@ -788,7 +1025,7 @@ fn digest_matches(model: &Model, d: &str, fields: &Fields) -> bool {
 /// when the digest proves the change. Failing that, a grid column whose
 /// figures do not add up to its printed total has every figure of it put in
 /// doubt, and so has everything else the digest covers.
-fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields) {
+fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields, candidates: &Candidates) {
     if let Some(d) = payload.get("d") {
         let mut proven = digest_matches(model, d, fields);
         if !proven
@@ -796,6 +1033,10 @@ fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields) {
             && digest_matches(model, d, &repaired)
         {
             *fields = repaired;
+            proven = true;
+        }
+        if !proven && let Some(chosen) = choose_from_candidates(model, d, fields, candidates) {
+            *fields = chosen;
             proven = true;
         }
         if proven {
@@ -858,6 +1099,153 @@ fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields) {
         }
     }
 }
+
+/// Tries what the unsure figures of the grid and its label columns may be
+/// (`candidates`), likeliest first, keeping only columns that add up to
+/// their totals, until the QR digest `d` matches: the fields so proven,
+/// if any. Nothing is changed without that proof.
+fn choose_from_candidates(
+    model: &Model,
+    d: &str,
+    fields: &Fields,
+    candidates: &Candidates,
+) -> Option<Fields> {
+    let (f, layout) = model
+        .fields
+        .iter()
+        .find_map(|f| f.grid.as_ref().map(|g| (f, g)))?;
+    let (Some(FieldReading::Grid(grid)), Some(FieldReading::Row(totals))) =
+        (fields.get(&f.name), fields.get(&layout.totals_name))
+    else {
+        return None;
+    };
+    // One figure's choices: its value when sure, else what it may be.
+    // (A sure figure that was read again has its own value first.)
+    let choices = |v: Option<u64>, c: f64, others: Option<&Vec<u64>>| -> search::Choices {
+        match v {
+            Some(v) if c >= f.threshold && others.is_none_or(Vec::is_empty) => {
+                search::Choices::sure(v)
+            }
+            _ => {
+                let mut out: Vec<u64> = others.cloned().unwrap_or_default();
+                if let Some(v) = v
+                    && !out.contains(&v)
+                {
+                    out.push(v);
+                }
+                out.truncate(4);
+                search::Choices::unsure(out)
+            }
+        }
+    };
+    let cand = |name: &str, r: usize, c: usize| {
+        candidates
+            .get(name)
+            .and_then(|rows| rows.get(r))
+            .and_then(|row| row.get(c))
+    };
+    let cols = totals.value.len();
+    let mut ways: Vec<Vec<search::Way>> = Vec::with_capacity(cols);
+    for c in 0..cols {
+        let figures: Vec<search::Choices> = (0..grid.value.len())
+            .map(|r| {
+                choices(
+                    grid.value[r].get(c).copied().flatten(),
+                    grid.confidence[r].get(c).copied().unwrap_or(0.0),
+                    cand(&f.name, r, c),
+                )
+            })
+            .collect();
+        let total = choices(
+            totals.value[c],
+            totals.confidence.get(c).copied().unwrap_or(0.0),
+            cand(&layout.totals_name, 0, c),
+        );
+        let column = search::ways_to_add_up(&figures, &total);
+        if column.is_empty() {
+            return None;
+        }
+        ways.push(column);
+    }
+    // The other digested figures that may be something else: the label
+    // columns' (no total checks them) and single figures (the AC number,
+    // the round), each with its choices.
+    let count = |r: &Reading| r.value.as_ref().and_then(Scalar::as_count);
+    let mut others: Vec<(&str, Option<usize>, search::Choices)> = Vec::new();
+    for name in &model.qr().digest {
+        match fields.get(name) {
+            Some(FieldReading::Row(row)) if layout.label_names.contains(name) => {
+                for r in 0..row.value.len() {
+                    let conf = row.confidence.get(r).copied().unwrap_or(0.0);
+                    others.push((name, Some(r), choices(row.value[r], conf, cand(name, 0, r))));
+                }
+            }
+            Some(FieldReading::One(one)) if candidates.contains_key(name) => {
+                others.push((
+                    name,
+                    None,
+                    choices(count(one), one.confidence, cand(name, 0, 0)),
+                ));
+            }
+            _ => {}
+        }
+    }
+    others.retain(|(_, _, ch)| ch.values.len() > 1);
+    let mut lens: Vec<usize> = ways.iter().map(Vec::len).collect();
+    lens.extend(others.iter().map(|(_, _, ch)| ch.values.len()));
+    // The fields with the choices `picked`: a way for each column, then a
+    // choice for each other figure (confidence is the caller's: the digest
+    // proves a choice or it is dropped).
+    let with = |picked: &[usize]| -> Fields {
+        let mut out = fields.clone();
+        let (columns, rest) = picked.split_at(cols);
+        if let Some(FieldReading::Grid(g)) = out.get_mut(&f.name) {
+            for (c, &w) in columns.iter().enumerate() {
+                for (r, &v) in ways[c][w].figures.iter().enumerate() {
+                    g.value[r][c] = Some(v);
+                }
+            }
+        }
+        if let Some(FieldReading::Row(t)) = out.get_mut(&layout.totals_name) {
+            for (c, &w) in columns.iter().enumerate() {
+                t.value[c] = Some(ways[c][w].total);
+            }
+        }
+        for (&i, (name, at, ch)) in rest.iter().zip(&others) {
+            let v = ch.values[i];
+            match (out.get_mut(*name), at) {
+                (Some(FieldReading::Row(row)), Some(r)) => row.value[*r] = Some(v),
+                (Some(FieldReading::One(one)), None) => one.value = Some(Scalar::from(v)),
+                _ => {}
+            }
+        }
+        out
+    };
+    let mut tries = 0;
+    let mut proven: Option<Fields> = None;
+    for rank in 0..=search::MAX_RANK {
+        search::with_rank(&lens, rank, &mut |picked| {
+            if proven.is_some() || tries >= MAX_DIGEST_TRIES {
+                return;
+            }
+            tries += 1;
+            let chosen = with(picked);
+            if digest_matches(model, d, &chosen) {
+                proven = Some(chosen);
+            }
+        });
+    }
+    tracing::debug!(
+        tries,
+        proven = proven.is_some(),
+        "candidates tried against the digest"
+    );
+    proven
+}
+
+/// At most this many choices of a page's unsure figures are checked
+/// against its digest (each a SHA-256 of the digested fields).
+const MAX_DIGEST_TRIES: usize = 4096;
 
 /// The grid with each column's one unsure figure (or unsure total) worked
 /// out from the others; `None` when some column has two or more.

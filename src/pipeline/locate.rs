@@ -72,6 +72,12 @@ impl Transform {
         )
     }
 
+    /// Whether the map is affine (no perspective): straight lines keep
+    /// their spacing.
+    pub fn is_affine(&self) -> bool {
+        self.m[6] == 0.0 && self.m[7] == 0.0
+    }
+
     /// Pixels per millimetre near the model's origin (for a projective
     /// map it varies a little over the page).
     pub fn px_per_mm(&self) -> f64 {
@@ -305,6 +311,14 @@ pub fn locate(
         .map(|(&c, &f)| (first.apply(c.0, c.1), f))
         .collect();
     let transform = best_fit(&pairs, &centres, &found, n_marks).unwrap_or(first);
+    tracing::debug!(
+        misses_px = ?centres
+            .iter()
+            .zip(&found)
+            .map(|(&c, f)| f.map(|f| miss(&transform, &(c, f)).round()))
+            .collect::<Vec<_>>(),
+        "anchors against the fit"
+    );
     trace.located(model, transform, seen);
     Some(Location {
         transform,

@@ -9,6 +9,7 @@
 pub mod clean;
 pub mod codecs;
 pub mod debug;
+pub mod digits;
 pub mod extract;
 pub mod ink;
 pub mod locate;
@@ -18,6 +19,7 @@ pub mod pdf_bounds;
 pub mod pdf_render;
 pub mod qr;
 pub mod reading;
+pub mod search;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@
 //! CCITT G4 page images), PNG, JPEG or TIFF, with the values in `truth.json`.
 //! Deterministic for a given seed.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -622,6 +623,13 @@ pub struct Truth {
     pub degradation: Degradation,
 }
 
+impl Truth {
+    /// The page as `score` names it: its file, `#` and its page number.
+    pub fn page_name(&self) -> String {
+        format!("{}#{}", self.file, self.page)
+    }
+}
+
 /// Which form the i-th generated page is: 13A and 13B most, as on counting day.
 pub fn form_for(i: usize) -> &'static str {
     [
@@ -889,6 +897,9 @@ pub struct Score {
     /// What went wrong, one line each: every wrong value that was sure
     /// (marked SILENT), and the first 50 other misses.
     pub misses: Vec<String>,
+    /// Wrong values by page (file, and page number when a file holds
+    /// several): where to look first.
+    pub wrong_by_page: BTreeMap<String, usize>,
 }
 
 impl Score {
@@ -965,6 +976,7 @@ impl Score {
                 if same(&w, &g) {
                     self.fields_right += 1;
                 } else {
+                    *self.wrong_by_page.entry(truth.page_name()).or_default() += 1;
                     let silent = c >= threshold;
                     let line = format!(
                         "{} {name}: want {w} got {g} conf {c:.3}{}",
