@@ -768,7 +768,7 @@ fn reread_unchecked(
             (FieldKind::Digits, _, Some(FieldReading::One(one)))
                 if f.qr_key.is_none() && digested(&f.name) =>
             {
-                let g = digits::Glyphs::new(f.font_pt, t.px_per_mm());
+                let g = digits::Glyphs::new(f.font_pt);
                 let b = f.area;
                 // Printed left-aligned 2 mm inside its box (see `render`).
                 let anchor = digits::Anchor::Left {
@@ -804,8 +804,7 @@ fn reread_unchecked(
                             continue;
                         }
                         let (anchor, size) = figure_anchor(layout, &geo, r, k);
-                        let g =
-                            glyphs.get_or_insert_with(|| digits::Glyphs::new(size, t.px_per_mm()));
+                        let g = glyphs.get_or_insert_with(|| digits::Glyphs::new(size));
                         let sure = row.confidence.get(r).is_some_and(|&c| c >= f.threshold);
                         *found =
                             digit_candidates(g, page, t, anchor, geo.digits(r), row.value[r], sure);
@@ -856,8 +855,7 @@ fn reread_columns(
                 continue;
             }
             let (anchor, size) = figure_anchor(layout, geo, r, i);
-            let g = glyphs[usize::from(r == rows)]
-                .get_or_insert_with(|| digits::Glyphs::new(size, t.px_per_mm()));
+            let g = glyphs[usize::from(r == rows)].get_or_insert_with(|| digits::Glyphs::new(size));
             cell.candidates = digit_candidates(g, page, t, anchor, geo.digits(r), cell.value, true);
             tracing::trace!(row = r, cell = i, value = ?cell.value, candidates = ?cell.candidates, "digit reader, column off");
         }
@@ -968,13 +966,20 @@ fn read_grid_row(
         let mut candidates = Vec::new();
         if read.confidence < f.threshold {
             let (anchor, _) = figure_anchor(layout, geo, r, i);
-            let g = glyphs.get_or_insert_with(|| digits::Glyphs::new(size, t.px_per_mm()));
+            let g = glyphs.get_or_insert_with(|| digits::Glyphs::new(size));
             candidates = digit_candidates(g, page, t, anchor, geo.digits(r), value, false);
             tracing::trace!(row = r, cell = i, ?value, ?candidates, "digit reader");
         }
+        // Where Tesseract is unsure, the digit reader's figure is the
+        // likelier one (on 100-dpi stress pages it was right 2 to 10 times
+        // as often); a figure they disagree on is in doubt.
+        let (value, confidence) = match candidates.first() {
+            Some(&first) if value != Some(first) => (Some(first), read.confidence.min(DOUBT)),
+            _ => (value, read.confidence),
+        };
         row.push(Cell {
             value,
-            confidence: read.confidence,
+            confidence,
             candidates,
         });
     }
@@ -982,7 +987,8 @@ fn read_grid_row(
 }
 
 /// What the digit reader makes of a figure, with Tesseract's `value`
-/// first when it was `sure`, else after the reader's first choice.
+/// first when it was `sure`, else after the reader's first choice; nothing
+/// when Tesseract was sure and the reader agrees.
 fn digit_candidates(
     g: &digits::Glyphs,
     page: &GrayImage,
@@ -995,12 +1001,25 @@ fn digit_candidates(
     let Some(fig) = g.read(page, t, anchor, places) else {
         return value.into_iter().collect();
     };
+    // Both readers agree on a figure Tesseract was sure of: no choices to
+    // try (each one multiplies what the digest search must walk through).
+    if sure && value == Some(fig.value) {
+        return Vec::new();
+    }
     let mut out: Vec<u64> = if sure {
         value.into_iter().chain([fig.value]).collect()
     } else {
         std::iter::once(fig.value).chain(value).collect()
     };
     out.extend(fig.others);
+    // A leading 1 is the stroke both readers lose first (a thin bar a
+    // pixel wide at 100–150 dpi): the first figure with a 1 before it.
+    if let Some(&first) = out.first() {
+        let len = first.checked_ilog10().unwrap_or(0) + 1;
+        if (len as usize) < places {
+            out.push(10u64.pow(len) + first);
+        }
+    }
     let mut seen = Vec::with_capacity(out.len());
     out.retain(|v| {
         let new = !seen.contains(v);
@@ -1035,9 +1054,15 @@ fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields, candidates
             *fields = repaired;
             proven = true;
         }
-        if !proven && let Some(chosen) = choose_from_candidates(model, d, fields, candidates) {
-            *fields = chosen;
-            proven = true;
+        if !proven {
+            match choose_from_candidates(model, d, fields, candidates) {
+                Some(Chosen::Proven(chosen)) => {
+                    *fields = chosen;
+                    proven = true;
+                }
+                Some(Chosen::Likely(likely)) => *fields = likely,
+                None => {}
+            }
         }
         if proven {
             for name in &model.qr().digest {
@@ -1102,14 +1127,15 @@ fn cross_check(model: &Model, payload: &Payload, fields: &mut Fields, candidates
 
 /// Tries what the unsure figures of the grid and its label columns may be
 /// (`candidates`), likeliest first, keeping only columns that add up to
-/// their totals, until the QR digest `d` matches: the fields so proven,
-/// if any. Nothing is changed without that proof.
+/// their totals, until the QR digest `d` matches: the fields so proven.
+/// Failing that, the columns whose likeliest way adds up as read, their
+/// figures in doubt: values that are likelier right, never trusted.
 fn choose_from_candidates(
     model: &Model,
     d: &str,
     fields: &Fields,
     candidates: &Candidates,
-) -> Option<Fields> {
+) -> Option<Chosen> {
     let (f, layout) = model
         .fields
         .iter()
@@ -1161,10 +1187,9 @@ fn choose_from_candidates(
             totals.confidence.get(c).copied().unwrap_or(0.0),
             cand(&layout.totals_name, 0, c),
         );
+        // (A column with no way at all leaves nothing for the digest.)
         let column = search::ways_to_add_up(&figures, &total);
-        if column.is_empty() {
-            return None;
-        }
+        tracing::trace!(c, ways = ?column.iter().map(|w| (w.figures.clone(), w.total)).collect::<Vec<_>>(), "column ways");
         ways.push(column);
     }
     // The other digested figures that may be something else: the label
@@ -1191,6 +1216,7 @@ fn choose_from_candidates(
         }
     }
     others.retain(|(_, _, ch)| ch.values.len() > 1);
+    tracing::trace!(others = ?others, "other choices");
     let mut lens: Vec<usize> = ways.iter().map(Vec::len).collect();
     lens.extend(others.iter().map(|(_, _, ch)| ch.values.len()));
     // The fields with the choices `picked`: a way for each column, then a
@@ -1240,7 +1266,44 @@ fn choose_from_candidates(
         proven = proven.is_some(),
         "candidates tried against the digest"
     );
-    proven
+    if let Some(p) = proven {
+        return Some(Chosen::Proven(p));
+    }
+    // No proof: a column whose likeliest way adds up to its total as read
+    // (nothing worked out) takes it, in doubt as a column that did not add
+    // up is; the label columns and single figures stay as Tesseract read
+    // them.
+    let mut out = fields.clone();
+    let adding_up: Vec<(usize, &search::Way)> = ways
+        .iter()
+        .enumerate()
+        .filter_map(|(c, w)| w.first().filter(|w| !w.derived).map(|w| (c, w)))
+        .collect();
+    let mut changed = false;
+    if let Some(FieldReading::Grid(g)) = out.get_mut(&f.name) {
+        for &(c, way) in &adding_up {
+            for (r, &v) in way.figures.iter().enumerate() {
+                changed |= g.value[r][c] != Some(v);
+                g.value[r][c] = Some(v);
+                g.confidence[r][c] = g.confidence[r][c].min(DOUBT);
+            }
+        }
+    }
+    if let Some(FieldReading::Row(t)) = out.get_mut(&layout.totals_name) {
+        for &(c, way) in &adding_up {
+            changed |= t.value[c] != Some(way.total);
+            t.value[c] = Some(way.total);
+            t.confidence[c] = t.confidence[c].min(DOUBT);
+        }
+    }
+    changed.then_some(Chosen::Likely(out))
+}
+
+/// What the candidates gave: fields the digest proves, or only columns
+/// that add up.
+enum Chosen {
+    Proven(Fields),
+    Likely(Fields),
 }
 
 /// At most this many choices of a page's unsure figures are checked

@@ -43,6 +43,8 @@ pub fn with_rank(lens: &[usize], rank: usize, f: &mut impl FnMut(&[usize])) {
 pub struct Way {
     pub figures: Vec<u64>,
     pub total: u64,
+    /// Whether a figure (or the total) was worked out rather than read.
+    pub derived: bool,
 }
 
 /// What one printed figure may be, likeliest first; a sure figure has its
@@ -94,7 +96,14 @@ pub fn ways_to_add_up(figures: &[Choices], total: &Choices) -> Vec<Way> {
             with_rank(&lens, rank - ti, &mut |picked| {
                 let figures = chosen(picked);
                 if figures.iter().sum::<u64>() == t {
-                    keep(Way { figures, total: t }, &mut out);
+                    keep(
+                        Way {
+                            figures,
+                            total: t,
+                            derived: false,
+                        },
+                        &mut out,
+                    );
                 }
             });
         }
@@ -106,7 +115,14 @@ pub fn ways_to_add_up(figures: &[Choices], total: &Choices) -> Vec<Way> {
             with_rank(&lens, rest, &mut |picked| {
                 let figures = chosen(picked);
                 let total = figures.iter().sum();
-                keep(Way { figures, total }, &mut out);
+                keep(
+                    Way {
+                        figures,
+                        total,
+                        derived: true,
+                    },
+                    &mut out,
+                );
             });
         }
         // One unsure figure worked out from the total and the others.
@@ -119,7 +135,14 @@ pub fn ways_to_add_up(figures: &[Choices], total: &Choices) -> Vec<Way> {
                     figures[j] = 0;
                     if let Some(v) = t.checked_sub(figures.iter().sum()) {
                         figures[j] = v;
-                        keep(Way { figures, total: t }, &mut out);
+                        keep(
+                            Way {
+                                figures,
+                                total: t,
+                                derived: true,
+                            },
+                            &mut out,
+                        );
                     }
                 });
             }
@@ -157,13 +180,15 @@ mod tests {
             &sure(49),
         );
         assert_eq!(ways[0].figures, vec![12, 30, 7]);
+        assert!(!ways[0].derived);
         // No choice of the last figure fits: worked out from the total.
         let ways = ways_to_add_up(&[sure(12), sure(30), unsure(vec![1, 4])], &sure(49));
         assert_eq!(
             ways[0],
             Way {
                 figures: vec![12, 30, 7],
-                total: 49
+                total: 49,
+                derived: true,
             }
         );
         assert!(
@@ -176,7 +201,8 @@ mod tests {
             ways,
             vec![Way {
                 figures: vec![12, 30],
-                total: 42
+                total: 42,
+                derived: true,
             }]
         );
     }

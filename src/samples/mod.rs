@@ -826,7 +826,7 @@ fn make_one(dir: &Path, models: &ModelSet, i: usize, spec: &Spec) -> Result<Made
 }
 
 /// Round-sheet values with exactly `tables` rows and `cands` candidates (NOTA last).
-fn sized_round_sheet(
+pub fn sized_round_sheet(
     mut values: Value,
     tables: usize,
     cands: usize,
