@@ -662,8 +662,9 @@ fn floor(v: f64) -> i64 {
     ((v + SHIFT) as i64) - SHIFT as i64
 }
 
-/// A cell as read: its figure (if any), confidence, and when unsure the
-/// values it may be, likeliest first (the digit reader's, then Tesseract's).
+/// A cell as read: its figure (if any), confidence, and the values it may
+/// be, likeliest first, when the digit reader looked at it (its figure
+/// first where Tesseract was unsure, Tesseract's where it was sure).
 #[derive(Debug, Clone, Default)]
 struct Cell {
     value: Option<u64>,
@@ -671,8 +672,9 @@ struct Cell {
     candidates: Vec<u64>,
 }
 
-/// The values each unsure figure of a grid may be, for the cross-checks to
-/// try: by field name, row and column (a row field's figures are its row 0).
+/// The values each figure the digit reader looked at may be, for the
+/// cross-checks to try: by field name, row and column (a row field's
+/// figures, and a single figure, are row 0).
 type Candidates = BTreeMap<String, Vec<Vec<Vec<u64>>>>;
 
 /// Reads the round sheet's grid a row at a time: each word goes to the cell
