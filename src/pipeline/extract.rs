@@ -113,10 +113,13 @@ pub fn read_page(models: &ModelSet, page: &GrayImage, trace: &mut Trace) -> Resu
         candidates,
     } = out;
     reading.marks = marks;
+    // The digest search walks a grid's columns (`choose_from_candidates`):
+    // without a grid, the reader's choices would go unused.
     let mut candidates = candidates;
-    if payload
-        .get("d")
-        .is_some_and(|d| !digest_matches(model, d, &fields))
+    if model.fields.iter().any(|f| f.grid.is_some())
+        && payload
+            .get("d")
+            .is_some_and(|d| !digest_matches(model, d, &fields))
     {
         reread_unchecked(
             &clean,
