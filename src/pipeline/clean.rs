@@ -26,22 +26,10 @@ pub fn normalize(img: &GrayImage) -> GrayImage {
             *sum += u64::from(n);
         }
     }
-    let total = img.as_raw().len() as u64;
-    let percentile = |q: f64| {
-        let target = (total as f64 * q) as u64;
-        let mut acc = 0;
-        for (v, n) in hist.iter().enumerate() {
-            acc += n;
-            if acc > target {
-                return v as f64;
-            }
-        }
-        255.0
-    };
     // Ink covers a few percent of a form; paper most of it.
-    let black = percentile(0.005);
-    let white = percentile(0.70);
-    if white - black < 24.0 {
+    let black = percentile(&hist, 0.005);
+    let white = percentile(&hist, 0.70);
+    if white - black < MIN_CONTRAST {
         return img.clone();
     }
     let lut: [u8; 256] = std::array::from_fn(|v| {
@@ -49,4 +37,20 @@ pub fn normalize(img: &GrayImage) -> GrayImage {
     });
     let out = img.as_raw().iter().map(|&p| lut[usize::from(p)]).collect();
     GrayImage::from_raw(img.width(), img.height(), out).unwrap_or_else(|| img.clone())
+}
+
+/// Least spread (grey levels) between paper and ink for there to be ink.
+pub const MIN_CONTRAST: f64 = 24.0;
+
+/// The grey level under which a share `q` of a histogram's pixels lie.
+pub fn percentile(hist: &[u64; 256], q: f64) -> f64 {
+    let target = (hist.iter().sum::<u64>() as f64 * q) as u64;
+    let mut acc = 0;
+    for (v, n) in hist.iter().enumerate() {
+        acc += n;
+        if acc > target {
+            return v as f64;
+        }
+    }
+    255.0
 }

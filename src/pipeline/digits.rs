@@ -9,6 +9,7 @@
 use ab_glyph::{Font, point};
 use image::GrayImage;
 
+use super::clean::{MIN_CONTRAST, percentile};
 use super::extract::crop;
 use super::locate::Transform;
 use crate::forms::BoxMm;
@@ -159,33 +160,31 @@ impl Glyphs {
                 })
                 .collect()
         };
-        let mut best: Option<(f64, usize, Vec<[f64; 11]>)> = None;
-        let consider = |dx: f64, dy: f64, best: &mut Option<(f64, usize, Vec<[f64; 11]>)>| {
+        // The best so far: total cost, digits, costs by place, shift.
+        type Best = Option<(f64, usize, Vec<[f64; 11]>, (f64, f64))>;
+        let mut best: Best = None;
+        let consider = |dx: f64, dy: f64, best: &mut Best| {
             let costs = looked(dx, dy);
             let (total, n) = best_length(&costs);
             if best.as_ref().is_none_or(|b| total < b.0) {
-                *best = Some((total, n, costs));
+                *best = Some((total, n, costs, (dx, dy)));
             }
-            total
         };
-        let mut coarse = (f64::MAX, 0.0, 0.0);
         let step = STEP_MM * self.ppm;
         for &dy in &COARSE.map(|k| k * step) {
             for &dx in &COARSE.map(|k| k * step) {
-                let total = consider(dx, dy, &mut best);
-                if total < coarse.0 {
-                    coarse = (total, dx, dy);
-                }
+                consider(dx, dy, &mut best);
             }
         }
+        let (cx, cy) = best.as_ref().map_or((0.0, 0.0), |b| b.3);
         for &fy in &FINE {
             for &fx in &FINE {
                 if fx != 0.0 || fy != 0.0 {
-                    consider(coarse.1 + fx * step, coarse.2 + fy * step, &mut best);
+                    consider(cx + fx * step, cy + fy * step, &mut best);
                 }
             }
         }
-        let (_, n, costs) = best?;
+        let (_, n, costs, _) = best?;
         Some(figure(&costs, n, anchor))
     }
 }
@@ -243,24 +242,12 @@ fn figure(costs: &[[f64; 11]], n: usize, anchor: Anchor) -> Figure {
 /// Paper and ink grey levels of a cut-out (its bright and dark ends);
 /// `None` when it holds too little contrast to be ink.
 fn levels(img: &GrayImage) -> Option<(f32, f32)> {
-    let mut hist = [0u32; 256];
+    let mut hist = [0u64; 256];
     for &p in img.as_raw() {
         hist[usize::from(p)] += 1;
     }
-    let total: u32 = hist.iter().sum();
-    let at = |share: f64| -> f32 {
-        let want = (f64::from(total) * share) as u32;
-        let mut seen = 0;
-        for (v, &c) in hist.iter().enumerate() {
-            seen += c;
-            if seen > want {
-                return v as f32;
-            }
-        }
-        255.0
-    };
-    let (ink, paper) = (at(0.03), at(0.75));
-    (paper - ink >= 24.0).then_some((paper, ink))
+    let (ink, paper) = (percentile(&hist, 0.03), percentile(&hist, 0.75));
+    (paper - ink >= MIN_CONTRAST).then_some((paper as f32, ink as f32))
 }
 
 /// Ink coverage 0..1 of each pixel, between the paper and ink levels.
