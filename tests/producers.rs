@@ -1213,3 +1213,52 @@ div {{ position: absolute; font-size: 14pt; line-height: 10mm; height: 10mm; whi
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_poor_copy_of_a_round_sheet_has_its_qr_code_read() {
+    // Ghostscript draws a printed round sheet at 100 dpi (its QR code's
+    // modules about 3 pixels); ImageMagick blurs it and writes a JPEG of
+    // quality 8 and 12: JPEG blocks as large as two modules. The form and
+    // its payload must still be found, and no figure read wrong and sure.
+    let dir = temp_dir("poor-qr");
+    let form = "round-sheet";
+    let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(31));
+    tool(
+        &dir,
+        "gs",
+        &[
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pnggray",
+            "-r100",
+            "-sOutputFile=grey.png",
+            "printed.pdf",
+        ],
+    );
+    let files = ["q8.jpg", "q12.jpg"];
+    for (file, quality) in files.iter().zip(["8", "12"]) {
+        tool(
+            &dir,
+            "convert",
+            &["grey.png", "-blur", "0x1.2", "-quality", quality, file],
+        );
+    }
+    let models = ModelSet::builtin();
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+    for (file, report) in files.iter().zip(extract(&paths)) {
+        let truth = Truth {
+            file: file.to_string(),
+            ..truth_of(form, &page, Degradation::clean())
+        };
+        let mut score = Score::default();
+        score.add(&models, &truth, &report);
+        assert_eq!(
+            (score.forms_right, score.qr_right, score.silent_errors),
+            (1, 1, 0),
+            "{file}: {report}\n{:?}",
+            score.misses
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,11 +1,22 @@
-//! Finding and decoding QR codes (rqrr). Swapping the decoder touches only
-//! this file. It reports what it found; it does not decide which form it is.
+//! Finding and decoding QR codes. Two decoders, one file each: rqrr
+//! (`rqrr_reader`) first, and where it finds nothing the ZXing-C++ detector
+//! as ported to Rust (`zxing_reader`), which reads codes rqrr loses to heavy
+//! JPEG, blur and small modules. This module decides where to look and on
+//! which copy of the page; it reports what it found and does not decide
+//! which form it is.
+
+use std::cell::OnceCell;
 
 use image::GrayImage;
 
+mod rqrr_reader;
+mod zxing_reader;
+
 /// One decoded QR code: its text and its corners in page pixels, in the
 /// code's own order (top-left, top-right, bottom-right, bottom-left), and
-/// its side in modules.
+/// its side in modules, n. The corners sit at module coordinates 0 and
+/// n + 1 (where rqrr puts them; the second decoder's are carried out to
+/// match).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QrHit {
     pub text: String,
@@ -13,17 +24,35 @@ pub struct QrHit {
     pub modules: usize,
 }
 
-/// Every QR code rqrr can decode on the image.
+/// The decoders, in the order they are asked. Each runs the whole search
+/// (where the models print their codes, the page, smoothed and resized
+/// copies) before the next: the second is asked only of a page where the
+/// first found nothing wanted, so a page rqrr reads is placed exactly as
+/// rqrr places it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoder {
+    /// rqrr: fast, and its corners exact on clean pages.
+    Rqrr,
+    /// rxing's port of the ZXing-C++ detector: reads codes rqrr loses to
+    /// heavy JPEG, blur and modules of 3 pixels.
+    Zxing,
+}
+
+const DECODERS: [Decoder; 2] = [Decoder::Rqrr, Decoder::Zxing];
+
+/// Every QR code on the image: what rqrr reads, or when it reads nothing,
+/// what the second decoder reads.
 pub fn find(img: &GrayImage) -> Vec<QrHit> {
-    find_in(
-        img,
-        Region {
-            x: 0,
-            y: 0,
-            w: img.width(),
-            h: img.height(),
-        },
-    )
+    find_in(img, whole(img))
+}
+
+fn whole(img: &GrayImage) -> Region {
+    Region {
+        x: 0,
+        y: 0,
+        w: img.width(),
+        h: img.height(),
+    }
 }
 
 /// A rectangle of the page, in pixels.
@@ -53,8 +82,18 @@ impl Region {
     }
 }
 
-/// Every QR code rqrr can decode inside `r`; corners are in page pixels.
+/// Every QR code inside `r`, corners in page pixels: what rqrr reads, or
+/// when it reads nothing, what the second decoder reads.
 pub fn find_in(img: &GrayImage, r: Region) -> Vec<QrHit> {
+    DECODERS
+        .into_iter()
+        .map(|decoder| find_with(img, r, decoder))
+        .find(|hits| !hits.is_empty())
+        .unwrap_or_default()
+}
+
+/// The codes `decoder` reads inside `r`, corners in page pixels.
+fn find_with(img: &GrayImage, r: Region, decoder: Decoder) -> Vec<QrHit> {
     let r = Region {
         w: r.w.min(img.width().saturating_sub(r.x)),
         h: r.h.min(img.height().saturating_sub(r.y)),
@@ -79,32 +118,10 @@ pub fn find_in(img: &GrayImage, r: Region) -> Vec<QrHit> {
         );
         return Vec::new();
     }
-    let stride = img.width() as usize;
-    let (ox, oy) = (r.x as usize, r.y as usize);
-    let raw = img.as_raw();
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(r.w as usize, r.h as usize, |x, y| {
-            raw[(y + oy) * stride + x + ox]
-        });
-    prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|g| {
-            let (meta, text) = g.decode().ok()?;
-            let modules = 17 + 4 * meta.version.0;
-            let corners = g.bounds.map(|p| {
-                (
-                    f64::from(p.x) + f64::from(r.x),
-                    f64::from(p.y) + f64::from(r.y),
-                )
-            });
-            Some(QrHit {
-                text,
-                corners,
-                modules,
-            })
-        })
-        .collect()
+    match decoder {
+        Decoder::Rqrr => rqrr_reader::decode(img, r),
+        Decoder::Zxing => zxing_reader::decode(img, r),
+    }
 }
 
 /// More finder patterns than this in one search and the region is not one
@@ -229,21 +246,44 @@ fn column_ratio(img: &GrayImage, r: Region, x: u32, y: u32, threshold: u8) -> bo
 }
 
 /// Finds a wanted code looking first only where the models print theirs
-/// (`likely`, in order), then over the whole page with [`find_retrying`].
-/// A QR code fills a few percent of a page, so the first look is an order
-/// of magnitude cheaper than the whole page.
+/// (`likely`, in order), then over the whole page with smoothed and
+/// resized copies; each decoder in turn (see [`Decoder`]). A QR code fills
+/// a few percent of a page, so the first look is an order of magnitude
+/// cheaper than the whole page. With no wanted code, returns what the
+/// whole page held (someone else's code, say).
 pub fn find_likely_first(
     img: &GrayImage,
     likely: &[Region],
     wanted: impl Fn(&str) -> bool,
 ) -> Vec<QrHit> {
+    let copies = Copies::new(img);
+    let mut seen = Vec::new();
+    for decoder in DECODERS {
+        let hits = likely_first_with(&copies, likely, &wanted, decoder);
+        if hits.iter().any(|h| wanted(&h.text)) {
+            return hits;
+        }
+        if seen.is_empty() {
+            seen = hits;
+        }
+    }
+    seen
+}
+
+fn likely_first_with(
+    copies: &Copies,
+    likely: &[Region],
+    wanted: &impl Fn(&str) -> bool,
+    decoder: Decoder,
+) -> Vec<QrHit> {
+    let img = copies.page;
     for r in likely {
-        let hits = find_in(img, *r);
+        let hits = find_with(img, *r, decoder);
         if hits.iter().any(|h| wanted(&h.text)) {
             return hits;
         }
     }
-    let hits = find_retrying(img, &wanted);
+    let hits = retrying_with(copies, wanted, decoder);
     if hits.iter().any(|h| wanted(&h.text)) {
         return hits;
     }
@@ -252,7 +292,7 @@ pub fn find_likely_first(
     // patterns at the page's own scale). Cheap: a region is a few percent
     // of the page.
     for r in likely {
-        let found = find_enlarged(img, *r, 3);
+        let found = find_enlarged(img, *r, 3, decoder);
         if found.iter().any(|h| wanted(&h.text)) {
             return found;
         }
@@ -261,14 +301,24 @@ pub fn find_likely_first(
 }
 
 /// Codes inside `r`, as the page is and, when none passes `wanted`, on a
-/// smoothed copy of the region enlarged 3×: a second code looked for where
-/// the first puts it.
+/// smoothed copy of the region enlarged 3×, each decoder in turn: a second
+/// code looked for where the first puts it.
 pub fn find_in_retrying(img: &GrayImage, r: Region, wanted: impl Fn(&str) -> bool) -> Vec<QrHit> {
-    let hits = find_in(img, r);
-    if hits.iter().any(|h| wanted(&h.text)) {
-        return hits;
+    let mut last = Vec::new();
+    for decoder in DECODERS {
+        for enlarged in [false, true] {
+            let hits = if enlarged {
+                find_enlarged(img, r, 3, decoder)
+            } else {
+                find_with(img, r, decoder)
+            };
+            if hits.iter().any(|h| wanted(&h.text)) {
+                return hits;
+            }
+            last = hits;
+        }
     }
-    find_enlarged(img, r, 3)
+    last
 }
 
 /// Largest side of an enlarged region: a region this large already has
@@ -278,7 +328,7 @@ const MAX_ENLARGED: u32 = 2400;
 
 /// Codes inside `r` of a smoothed copy enlarged `k` times (less where the
 /// region is already large); corners in page pixels.
-fn find_enlarged(img: &GrayImage, r: Region, k: u32) -> Vec<QrHit> {
+fn find_enlarged(img: &GrayImage, r: Region, k: u32, decoder: Decoder) -> Vec<QrHit> {
     let w = r.w.min(img.width().saturating_sub(r.x));
     let h = r.h.min(img.height().saturating_sub(r.y));
     if w < 21 || h < 21 {
@@ -289,7 +339,7 @@ fn find_enlarged(img: &GrayImage, r: Region, k: u32) -> Vec<QrHit> {
     let big = image::imageops::resize(&cut, w * k, h * k, image::imageops::FilterType::Triangle);
     let big = image::imageops::blur(&big, k as f32 * 0.7);
     let f = f64::from(k);
-    find(&big)
+    find_with(&big, whole(&big), decoder)
         .into_iter()
         .map(|mut hit| {
             hit.corners = hit
@@ -300,34 +350,74 @@ fn find_enlarged(img: &GrayImage, r: Region, k: u32) -> Vec<QrHit> {
         .collect()
 }
 
-/// Like [`find`], but when no code passes `wanted` on the page as it is,
-/// tries again on a smoothed copy (speckle and JPEG noise break the finder
-/// patterns of small modules), then on a half-size copy of a large scan or
-/// a double-size copy of a small one.
-pub fn find_retrying(img: &GrayImage, wanted: impl Fn(&str) -> bool) -> Vec<QrHit> {
-    let hits = find(img);
+/// The page and the copies the whole-page search looks at, each made
+/// once, when first asked for, and shared by the decoders.
+struct Copies<'a> {
+    page: &'a GrayImage,
+    smooth: OnceCell<GrayImage>,
+    /// A half-size copy of a large scan or a double-size copy of a small
+    /// one, and the factor from its pixels to the page's.
+    resized: OnceCell<(GrayImage, f64)>,
+}
+
+impl<'a> Copies<'a> {
+    fn new(page: &'a GrayImage) -> Copies<'a> {
+        Copies {
+            page,
+            smooth: OnceCell::new(),
+            resized: OnceCell::new(),
+        }
+    }
+
+    /// Smoothed: speckle and JPEG noise break the finder patterns of
+    /// small modules.
+    fn smooth(&self) -> &GrayImage {
+        self.smooth
+            .get_or_init(|| image::imageops::blur(self.page, 1.0))
+    }
+
+    fn resized(&self) -> &(GrayImage, f64) {
+        self.resized.get_or_init(|| {
+            let img = self.page;
+            let (w, h) = img.dimensions();
+            if w.max(h) > 2000 {
+                let half = image::imageops::resize(
+                    img,
+                    w / 2,
+                    h / 2,
+                    image::imageops::FilterType::Triangle,
+                );
+                (half, 2.0)
+            } else {
+                // Small modules at 150 dpi: doubled, the finder patterns
+                // stand out.
+                let double = image::imageops::resize(
+                    img,
+                    w * 2,
+                    h * 2,
+                    image::imageops::FilterType::Triangle,
+                );
+                (double, 0.5)
+            }
+        })
+    }
+}
+
+/// The whole page with `decoder`, and when no code passes `wanted` on the
+/// page as it is, again on its smoothed copy, then on its resized copy.
+fn retrying_with(copies: &Copies, wanted: impl Fn(&str) -> bool, decoder: Decoder) -> Vec<QrHit> {
+    let img = copies.page;
+    let hits = find_with(img, whole(img), decoder);
     if hits.iter().any(|h| wanted(&h.text)) {
         return hits;
     }
-    let smooth = image::imageops::blur(img, 1.0);
-    let retry = find(&smooth);
+    let smooth = copies.smooth();
+    let retry = find_with(smooth, whole(smooth), decoder);
     if retry.iter().any(|h| wanted(&h.text)) {
         return retry;
     }
-    let (w, h) = img.dimensions();
-    let (factor, resized) = if w.max(h) > 2000 {
-        (
-            2.0,
-            image::imageops::resize(img, w / 2, h / 2, image::imageops::FilterType::Triangle),
-        )
-    } else {
-        // Small modules at 150 dpi: doubled, the finder patterns stand out.
-        (
-            0.5,
-            image::imageops::resize(img, w * 2, h * 2, image::imageops::FilterType::Triangle),
-        )
-    };
-    let retry: Vec<QrHit> = find(&resized)
+    let (resized, factor) = copies.resized();
+    let retry: Vec<QrHit> = find_with(resized, whole(resized), decoder)
         .into_iter()
         .map(|mut h| {
             h.corners = h.corners.map(|(x, y)| (x * factor, y * factor));
@@ -393,5 +483,67 @@ mod tests {
         let whole = Region { x: 0, y: 0, w, h };
         assert!(finder_patterns(&img, whole, MAX_FINDER_PATTERNS + 1) > MAX_FINDER_PATTERNS);
         assert!(find(&img).is_empty());
+    }
+
+    /// `img` blurred (Gaussian, `sigma` pixels) and saved as a JPEG of
+    /// `quality`, read back.
+    fn blurred_jpeg(img: &GrayImage, sigma: f32, quality: u8) -> GrayImage {
+        let img = image::imageops::blur(img, sigma);
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
+            .encode_image(&img)
+            .unwrap();
+        image::load_from_memory(&jpeg).unwrap().to_luma8()
+    }
+
+    const ROUND_SHEET: &str =
+        "SCR1|round-sheet|ac=213|rev=3|round=14|rows=14|cols=8|col0=0|d=90de5c56f382c969";
+
+    #[test]
+    fn both_decoders_put_the_corners_on_the_code() {
+        // 6 px a module, four modules of quiet zone: module coordinates 0
+        // and n + 1 (see `QrHit`) are at 24 and 24 + 6(n + 1) pixels.
+        let img = code(ROUND_SHEET, 6);
+        let n = qrcode::QrCode::new(ROUND_SHEET.as_bytes()).unwrap().width() as f64;
+        let (a, b) = (24.0, 24.0 + 6.0 * (n + 1.0));
+        let want = [(a, a), (b, a), (b, b), (a, b)];
+        for hits in [
+            rqrr_reader::decode(&img, whole(&img)),
+            zxing_reader::decode(&img, whole(&img)),
+        ] {
+            assert_eq!(hits.len(), 1);
+            assert_eq!(hits[0].text, ROUND_SHEET);
+            assert_eq!(hits[0].modules, n as usize);
+            for (got, want) in hits[0].corners.iter().zip(want) {
+                let off = (got.0 - want.0).hypot(got.1 - want.1);
+                assert!(off <= 1.5, "corner {got:?}, want {want:?}: {:?}", hits[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn on_a_turned_code_both_decoders_give_its_corners_in_its_own_order() {
+        let img = image::imageops::rotate90(&code(ROUND_SHEET, 5));
+        let a = rqrr_reader::decode(&img, whole(&img));
+        let b = zxing_reader::decode(&img, whole(&img));
+        // Turned a quarter clockwise, the code's top-left is at the
+        // image's top right.
+        assert!(a[0].corners[0].0 > a[0].corners[2].0, "{a:?}");
+        for (p, q) in a[0].corners.iter().zip(b[0].corners) {
+            assert!((p.0 - q.0).hypot(p.1 - q.1) <= 1.5, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn a_blurred_code_of_small_modules_in_a_poor_jpeg_is_read_by_the_second_decoder() {
+        // 3 px a module (a 28 mm code at 100 dpi), out of focus, JPEG
+        // quality 8: rqrr finds no code; the ZXing port reads it.
+        let img = blurred_jpeg(&code(ROUND_SHEET, 3), 1.2, 8);
+        assert!(rqrr_reader::decode(&img, whole(&img)).is_empty());
+        let hits = find(&img);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].text, ROUND_SHEET);
+        let found = find_likely_first(&img, &[], |t| t == ROUND_SHEET);
+        assert_eq!(found[0].text, ROUND_SHEET);
     }
 }
