@@ -98,6 +98,24 @@ fn pdfwrite(dir: &Path, input: &str) {
     );
 }
 
+/// `printed.pdf` drawn by Ghostscript's PNG `device` (`pnggray`,
+/// `pngmono`) at `dpi`, as `file`.
+fn ghostscript_png(dir: &Path, device: &str, dpi: u32, file: &str) {
+    tool(
+        dir,
+        "gs",
+        &[
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            &format!("-sDEVICE={device}"),
+            &format!("-r{dpi}"),
+            &format!("-sOutputFile={file}"),
+            "printed.pdf",
+        ],
+    );
+}
+
 /// `base.png` thresholded to one bit a pixel, uncompressed, as `bw.tif`.
 fn bilevel_tiff(dir: &Path) {
     let args = [
@@ -1001,24 +1019,8 @@ fn small_figures_drawn_at_100_dpi_by_ghostscript_are_proven_by_the_digest() {
         .remove(0);
     let printed = render::pdf::drawings_to_pdf(&[&page.drawing]).unwrap();
     std::fs::write(dir.join("printed.pdf"), printed).unwrap();
-    for (device, dpi, file) in [
-        ("pnggray", "-r100", "grey.png"),
-        ("pngmono", "-r150", "mono.png"),
-    ] {
-        tool(
-            &dir,
-            "gs",
-            &[
-                "-q",
-                "-dNOPAUSE",
-                "-dBATCH",
-                &format!("-sDEVICE={device}"),
-                dpi,
-                &format!("-sOutputFile={file}"),
-                "printed.pdf",
-            ],
-        );
-    }
+    ghostscript_png(&dir, "pnggray", 100, "grey.png");
+    ghostscript_png(&dir, "pngmono", 150, "mono.png");
     let truth = truth_of(form, &page, Degradation::clean());
     assert_read(&dir, &truth, &["grey.png", "mono.png"]);
     for report in extract(&[dir.join("grey.png"), dir.join("mono.png")]) {
@@ -1223,19 +1225,7 @@ fn a_poor_copy_of_a_round_sheet_has_its_qr_code_read() {
     let dir = temp_dir("poor-qr");
     let form = "round-sheet";
     let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(31));
-    tool(
-        &dir,
-        "gs",
-        &[
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-sDEVICE=pnggray",
-            "-r100",
-            "-sOutputFile=grey.png",
-            "printed.pdf",
-        ],
-    );
+    ghostscript_png(&dir, "pnggray", 100, "grey.png");
     let files = ["q8.jpg", "q12.jpg"];
     for (file, quality) in files.iter().zip(["8", "12"]) {
         tool(
