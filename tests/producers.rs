@@ -84,36 +84,22 @@ fn truth_of(form: &str, page: &render::PrintedPage, d: Degradation) -> Truth {
 
 /// Ghostscript's `pdfwrite` copy of `input`, as `gs.pdf`.
 fn pdfwrite(dir: &Path, input: &str) {
-    tool(
-        dir,
-        "gs",
-        &[
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-sDEVICE=pdfwrite",
-            "-sOutputFile=gs.pdf",
-            input,
-        ],
-    );
+    ghostscript(dir, "pdfwrite", &[], input, "gs.pdf");
 }
 
 /// `printed.pdf` drawn by Ghostscript's PNG `device` (`pnggray`,
 /// `pngmono`) at `dpi`, as `file`.
 fn ghostscript_png(dir: &Path, device: &str, dpi: u32, file: &str) {
-    tool(
-        dir,
-        "gs",
-        &[
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            &format!("-sDEVICE={device}"),
-            &format!("-r{dpi}"),
-            &format!("-sOutputFile={file}"),
-            "printed.pdf",
-        ],
-    );
+    ghostscript(dir, device, &[&format!("-r{dpi}")], "printed.pdf", file);
+}
+
+/// Ghostscript's `device` run on `input` with `options`, into `output`.
+fn ghostscript(dir: &Path, device: &str, options: &[&str], input: &str, output: &str) {
+    let device = format!("-sDEVICE={device}");
+    let output = format!("-sOutputFile={output}");
+    let head = ["-q", "-dNOPAUSE", "-dBATCH", device.as_str()];
+    let tail = [output.as_str(), input];
+    tool(dir, "gs", &[&head[..], options, &tail[..]].concat());
 }
 
 /// `base.png` thresholded to one bit a pixel, uncompressed, as `bw.tif`.
