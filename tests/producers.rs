@@ -82,6 +82,17 @@ fn truth_of(form: &str, page: &render::PrintedPage, d: Degradation) -> Truth {
     }
 }
 
+/// How `score` rates `report`, the reading of a clean copy of `page` in `file`.
+fn scored(form: &str, page: &render::PrintedPage, file: &str, report: &Value) -> Score {
+    let truth = Truth {
+        file: file.to_string(),
+        ..truth_of(form, page, Degradation::clean())
+    };
+    let mut score = Score::default();
+    score.add(&ModelSet::builtin(), &truth, report);
+    score
+}
+
 /// Ghostscript's `pdfwrite` copy of `input`, as `gs.pdf`.
 fn pdfwrite(dir: &Path, input: &str) {
     ghostscript(dir, "pdfwrite", &[], input, "gs.pdf");
@@ -1220,15 +1231,9 @@ fn a_poor_copy_of_a_round_sheet_has_its_qr_code_read() {
             &["grey.png", "-blur", "0x1.2", "-quality", quality, file],
         );
     }
-    let models = ModelSet::builtin();
     let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
     for (file, report) in files.iter().zip(extract(&paths)) {
-        let truth = Truth {
-            file: file.to_string(),
-            ..truth_of(form, &page, Degradation::clean())
-        };
-        let mut score = Score::default();
-        score.add(&models, &truth, &report);
+        let score = scored(form, &page, file, &report);
         assert_eq!(
             (score.forms_right, score.qr_right, score.silent_errors),
             (1, 1, 0),
@@ -1252,7 +1257,6 @@ fn a_faint_copy_with_impulse_noise_is_placed_and_read() {
     let dir = temp_dir("impulse");
     let form = "round-sheet";
     let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(47));
-    let models = ModelSet::builtin();
     for (dpi, attenuate) in [(100, "0.1"), (150, "0.3")] {
         ghostscript_png(&dir, "pnggray", dpi, "grey.png");
         let file = format!("noisy-{dpi}.png");
@@ -1273,12 +1277,7 @@ fn a_faint_copy_with_impulse_noise_is_placed_and_read() {
             ],
         );
         let report = extract(&[dir.join(&file)]).remove(0);
-        let truth = Truth {
-            file: file.clone(),
-            ..truth_of(form, &page, Degradation::clean())
-        };
-        let mut score = Score::default();
-        score.add(&models, &truth, &report);
+        let score = scored(form, &page, &file, &report);
         assert_eq!(
             (score.forms_right, score.silent_errors, score.fields_right),
             (1, 0, score.fields),
