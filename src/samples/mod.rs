@@ -1079,6 +1079,17 @@ mod tests {
     }
 
     #[test]
+    fn the_stress_recipe_lights_a_bilevel_scan_evenly() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let drawn: Vec<Degradation> = (0..2000).map(|_| Degradation::stress(&mut rng)).collect();
+        let count = |f: &dyn Fn(&Degradation) -> bool| drawn.iter().filter(|d| f(d)).count();
+        // Both kinds are drawn, never together.
+        assert!(count(&|d| d.bilevel) > 100);
+        assert!(count(&|d| d.uneven > 0.0) > 100);
+        assert_eq!(count(&|d| d.bilevel && d.uneven > 0.0), 0);
+    }
+
+    #[test]
     fn a_keystone_narrows_the_top_and_keeps_the_bottom() {
         let img = keystone(&bar(), 0.2);
         // The bar stays in the middle; the page's top corners are beyond
