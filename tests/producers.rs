@@ -93,6 +93,22 @@ fn scored(form: &str, page: &render::PrintedPage, file: &str, report: &Value) ->
     score
 }
 
+/// `grey.png` (`printed.pdf` as Ghostscript drew it) made into `file` by
+/// ImageMagick's `convert` with `options`, read, and rated against `page`:
+/// the report and its score.
+fn magick_copy_scored(
+    dir: &Path,
+    form: &str,
+    page: &render::PrintedPage,
+    options: &[&str],
+    file: &str,
+) -> (Value, Score) {
+    tool(dir, "convert", &[&["grey.png"], options, &[file]].concat());
+    let report = extract(&[dir.join(file)]).remove(0);
+    let score = scored(form, page, file, &report);
+    (report, score)
+}
+
 /// Ghostscript's `pdfwrite` copy of `input`, as `gs.pdf`.
 fn pdfwrite(dir: &Path, input: &str) {
     ghostscript(dir, "pdfwrite", &[], input, "gs.pdf");
@@ -1223,17 +1239,9 @@ fn a_poor_copy_of_a_round_sheet_has_its_qr_code_read() {
     let form = "round-sheet";
     let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(31));
     ghostscript_png(&dir, "pnggray", 100, "grey.png");
-    let files = ["q8.jpg", "q12.jpg"];
-    for (file, quality) in files.iter().zip(["8", "12"]) {
-        tool(
-            &dir,
-            "convert",
-            &["grey.png", "-blur", "0x1.2", "-quality", quality, file],
-        );
-    }
-    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
-    for (file, report) in files.iter().zip(extract(&paths)) {
-        let score = scored(form, &page, file, &report);
+    for (file, quality) in [("q8.jpg", "8"), ("q12.jpg", "12")] {
+        let options = ["-blur", "0x1.2", "-quality", quality];
+        let (report, score) = magick_copy_scored(&dir, form, &page, &options, file);
         assert_eq!(
             (score.forms_right, score.qr_right, score.silent_errors),
             (1, 1, 0),
@@ -1262,24 +1270,17 @@ fn a_faint_copy_with_impulse_noise_is_placed_and_read() {
     for (dpi, attenuate) in [(100, "0.1"), (150, "0.3")] {
         ghostscript_png(&dir, "pnggray", dpi, "grey.png");
         let file = format!("noisy-{dpi}.png");
-        tool(
-            &dir,
-            "convert",
-            &[
-                "grey.png",
-                "+level",
-                "45%,100%",
-                "-seed",
-                "5",
-                "-attenuate",
-                attenuate,
-                "+noise",
-                "Impulse",
-                &file,
-            ],
-        );
-        let report = extract(&[dir.join(&file)]).remove(0);
-        let score = scored(form, &page, &file, &report);
+        let options = [
+            "+level",
+            "45%,100%",
+            "-seed",
+            "5",
+            "-attenuate",
+            attenuate,
+            "+noise",
+            "Impulse",
+        ];
+        let (report, score) = magick_copy_scored(&dir, form, &page, &options, &file);
         let figures_wrong = score.misses.iter().filter(|m| !m.contains(" ac_name:"));
         assert_eq!(
             (
@@ -1311,26 +1312,19 @@ fn a_round_sheets_code_survives_a_faint_blurred_100_dpi_jpeg_of_quality_5() {
         let page = printed_form(&dir, form, &mut fastrand::Rng::with_seed(seed));
         ghostscript_png(&dir, "pnggray", 100, "grey.png");
         let file = format!("worst-{seed}.jpg");
-        tool(
-            &dir,
-            "convert",
-            &[
-                "grey.png",
-                "+level",
-                "45%,100%",
-                "-background",
-                "white",
-                "-rotate",
-                "1.2",
-                "-blur",
-                "0x0.9",
-                "-quality",
-                "5",
-                &file,
-            ],
-        );
-        let report = extract(&[dir.join(&file)]).remove(0);
-        let score = scored(form, &page, &file, &report);
+        let options = [
+            "+level",
+            "45%,100%",
+            "-background",
+            "white",
+            "-rotate",
+            "1.2",
+            "-blur",
+            "0x0.9",
+            "-quality",
+            "5",
+        ];
+        let (report, score) = magick_copy_scored(&dir, form, &page, &options, &file);
         assert_eq!(
             (score.forms_right, score.qr_right, score.silent_errors),
             (1, 1, 0),
