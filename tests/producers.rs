@@ -1301,7 +1301,7 @@ fn a_faint_copy_with_impulse_noise_is_placed_and_read() {
 fn our_landscape_codes_survive_a_faint_blurred_100_dpi_jpeg_of_quality_5() {
     // The worst scan a counting hall sends: 100 dpi, faint, out of focus,
     // JPEG of quality 5. Ghostscript draws printed round sheets and Form
-    // 20 pages (their payloads of different lengths, 37 modules a side),
+    // 20 pages (their payloads of different lengths, up to 37 modules a side),
     // ImageMagick makes each such a copy, a little skewed. Their codes as
     // printed until 2026-12-08, 28 mm wide (3 px a module here), were
     // lost on some; now 32 mm wide, each must be found and the page

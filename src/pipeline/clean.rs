@@ -80,6 +80,7 @@ fn count(hists: &mut [[u32; 256]; 4], levels: &[u8]) {
     }
 }
 
+/// The four histograms `count` filled, summed.
 fn sum_of(hists: &[[u32; 256]; 4]) -> [u64; 256] {
     let mut hist = [0u64; 256];
     for h in hists {
